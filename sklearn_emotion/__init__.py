@@ -1,0 +1,46 @@
+"""sklearn-emotion: predict the emotional impact of movies (valence, arousal every second).
+
+scikit-learn estimators for the system of the best-MSE entry of the MediaEval 2018 "Emotional Impact
+of Movies" task: pretrained image, audio and face embeddings at 1 Hz, a recurrent branch per modality
+with a mixture-of-experts head, and Butterworth smoothing of the predicted curves.
+
+Public names are imported lazily so that ``import sklearn_emotion`` stays fast and only the parts you
+use load TensorFlow, mediapipe or PyAV.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_PUBLIC = {
+    "Windower": "windowing",
+    "WindowedMovies": "windowing",
+    "GRUMoERegressor": "gru_moe",
+    "ButterworthSmoother": "smoothing",
+    "MovingAverageSmoother": "smoothing",
+    "SmoothedRegressor": "meta",
+    "RunAveragingRegressor": "meta",
+    "PerSecondRegressor": "meta",
+    "ImageEmbedder": "media",
+    "AudioEmbedder": "media",
+    "FaceEmbedder": "media",
+    "ModalityUnion": "media",
+    "as_movies": "data",
+    "as_targets": "data",
+}
+
+__all__ = sorted(_PUBLIC) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sklearn_emotion' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

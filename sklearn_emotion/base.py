@@ -1,0 +1,66 @@
+"""Shared behaviour of the package's sequence (per-movie) regressors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+
+from .data import is_movie_sequence
+
+__all__ = ["MovieRegressorMixin", "pooled_r2"]
+
+
+def pooled_r2(y_true: Any, y_pred: Any) -> float:
+    """R² over every annotated second of every movie, averaged over the target columns.
+
+    ``y_true`` and ``y_pred`` are both sequences of per-movie ``(T, k)`` arrays or both plain
+    arrays; seconds whose target is NaN are ignored column by column.
+    """
+    if is_movie_sequence(y_true):
+        true = np.concatenate([np.asarray(a, dtype=float).reshape(len(a), -1) for a in y_true])
+        pred = np.concatenate([np.asarray(a, dtype=float).reshape(len(a), -1) for a in y_pred])
+    else:
+        true = np.asarray(y_true, dtype=float)
+        pred = np.asarray(y_pred, dtype=float)
+        true = true.reshape(len(true), -1)
+        pred = pred.reshape(len(pred), -1)
+    if true.shape != pred.shape:
+        raise ValueError(f"y_true has shape {true.shape} but y_pred has shape {pred.shape}.")
+    scores = []
+    for column in range(true.shape[1]):
+        keep = ~np.isnan(true[:, column])
+        scores.append(r2_score(true[keep, column], pred[keep, column]))
+    return float(np.mean(scores))
+
+
+class MovieRegressorMixin(RegressorMixin):
+    """Mixin for regressors whose samples are movies.
+
+    ``score`` is the coefficient of determination (R²), as for every scikit-learn regressor, but
+    computed over all annotated seconds of the given movies (NaN targets ignored) and averaged over
+    valence and arousal, so that ``GridSearchCV`` without ``scoring=`` stays meaningful.  For the
+    MediaEval metrics use :mod:`sklearn_emotion.metrics`.
+    """
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Return R² over all annotated seconds, averaged over the targets.
+
+        Parameters
+        ----------
+        X : sequence of movies, or array
+            Input accepted by ``predict``.
+        y : sequence of array of shape (T, 2), or array
+            True targets, NaN for unannotated seconds.
+        sample_weight : None
+            Not supported; present for API compatibility.
+
+        Returns
+        -------
+        float
+        """
+        if sample_weight is not None:
+            raise ValueError(f"{type(self).__name__}.score does not support sample_weight.")
+        return pooled_r2(y, self.predict(X))

@@ -1,0 +1,207 @@
+"""The package's data model: movies of per-second features and per-second targets.
+
+One *sample* is one movie (or clip).  ``X`` is a sequence of movies; a movie is either
+
+* a 2-D float array ``(T, d)`` sampled at 1 Hz (row ``t`` describes second ``[t, t+1)``), or
+* a mapping ``modality name -> (T, d_m)`` array, all with the same ``T``
+  (e.g. ``{"image": ..., "audio": ..., "face": ...}``).
+
+``y`` is a sequence of ``(T, 2)`` arrays (columns valence, arousal, in ``[-1, 1]``); NaN marks an
+unannotated second and is ignored by losses and metrics.
+
+Internally every movie is normalised to a ``dict[str, np.ndarray]`` of C-contiguous float32 arrays; a
+plain 2-D array becomes the single modality :data:`DEFAULT_MODALITY`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "DEFAULT_MODALITY",
+    "TARGET_NAMES",
+    "as_movies",
+    "as_targets",
+    "movie_length",
+    "stack_modalities",
+    "is_movie_sequence",
+]
+
+#: Name given to the features of a movie passed as a plain 2-D array.
+DEFAULT_MODALITY = "features"
+#: Column names of the targets.
+TARGET_NAMES = ("valence", "arousal")
+
+
+def _describe(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    return f"shape {tuple(shape)}" if shape is not None else f"type {type(value).__name__}"
+
+
+def _as_feature_array(value: Any, where: str, *, allow_nan: bool) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: features must be numeric, got {_describe(value)} ({exc}).") from exc
+    if array.ndim != 2:
+        raise ValueError(
+            f"{where}: features must be a 2-D array (seconds, features), got {_describe(array)}."
+        )
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise ValueError(f"{where}: features are empty, got {_describe(array)}.")
+    if not allow_nan and not np.isfinite(array).all():
+        bad = np.argwhere(~np.isfinite(array))[0]
+        raise ValueError(
+            f"{where}: features of {_describe(array)} contain NaN or infinity "
+            f"(first at second {bad[0]}, column {bad[1]})."
+        )
+    return np.ascontiguousarray(array)
+
+
+def is_movie_sequence(X: Any) -> bool:
+    """Whether ``X`` looks like a sequence of movies rather than one array of samples."""
+    if isinstance(X, np.ndarray):
+        return X.dtype == object and X.ndim == 1
+    return isinstance(X, Sequence) and not isinstance(X, (str, bytes))
+
+
+def as_movies(
+    X: Any,
+    *,
+    modalities: Sequence[str] | None = None,
+    allow_nan: bool = False,
+    name: str = "X",
+) -> list[dict[str, np.ndarray]]:
+    """Validate a sequence of movies and normalise each to ``{modality: (T, d_m) float32}``.
+
+    Parameters
+    ----------
+    X : sequence of array-like of shape (T, d) or of mapping str -> array-like of shape (T, d_m)
+        The movies.
+    modalities : sequence of str, optional
+        Modalities every movie must have (extra modalities are an error too).  ``None`` takes the
+        modalities of the first movie and requires the others to match.
+    allow_nan : bool, default=False
+        Accept NaN or infinite feature values (e.g. for smoothing predictions that contain gaps).
+    name : str, default="X"
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    list of dict
+        One ``{modality: array}`` per movie, arrays C-contiguous float32.
+
+    Raises
+    ------
+    ValueError
+        With the movie index and the shapes involved, when a movie is not 2-D, is empty, contains
+        NaN, has modalities of different lengths, or lacks a modality.
+    """
+    if not is_movie_sequence(X):
+        raise TypeError(
+            f"{name} must be a sequence of movies (a list of (T, d) arrays or of mappings "
+            f"modality -> (T, d_m) array), got {_describe(X)}."
+        )
+    if len(X) == 0:
+        raise ValueError(f"{name} contains no movie.")
+    expected = list(modalities) if modalities is not None else None
+    movies: list[dict[str, np.ndarray]] = []
+    for index, movie in enumerate(X):
+        where = f"{name}[{index}]"
+        if isinstance(movie, Mapping):
+            if len(movie) == 0:
+                raise ValueError(f"{where}: the mapping of modalities is empty.")
+            arrays = {
+                str(key): _as_feature_array(value, f"{where}[{key!r}]", allow_nan=allow_nan)
+                for key, value in movie.items()
+            }
+        else:
+            arrays = {DEFAULT_MODALITY: _as_feature_array(movie, where, allow_nan=allow_nan)}
+        lengths = {key: value.shape[0] for key, value in arrays.items()}
+        if len(set(lengths.values())) > 1:
+            detail = ", ".join(f"{key!r}: {arrays[key].shape}" for key in arrays)
+            raise ValueError(f"{where}: modalities have different numbers of seconds ({detail}).")
+        if expected is None:
+            expected = list(arrays)
+        missing = [key for key in expected if key not in arrays]
+        extra = [key for key in arrays if key not in expected]
+        if missing or extra:
+            raise ValueError(
+                f"{where}: modalities {sorted(arrays)} do not match the expected {sorted(expected)}"
+                + (f"; missing {missing}" if missing else "")
+                + (f"; unexpected {extra}" if extra else "")
+                + "."
+            )
+        movies.append({key: arrays[key] for key in expected})
+    return movies
+
+
+def movie_length(movie: Mapping[str, np.ndarray]) -> int:
+    """Number of seconds of a normalised movie."""
+    return next(iter(movie.values())).shape[0]
+
+
+def stack_modalities(movie: Mapping[str, np.ndarray], order: Sequence[str] | None = None) -> np.ndarray:
+    """Concatenate a normalised movie's modalities column-wise, in ``order`` (default: its own)."""
+    keys = list(order) if order is not None else list(movie)
+    if len(keys) == 1:
+        return movie[keys[0]]
+    return np.concatenate([movie[key] for key in keys], axis=1)
+
+
+def as_targets(
+    y: Any,
+    lengths: Sequence[int] | None = None,
+    *,
+    n_targets: int | None = 2,
+    name: str = "y",
+) -> list[np.ndarray]:
+    """Validate per-movie targets: a sequence of ``(T, n_targets)`` float arrays, NaN allowed.
+
+    Parameters
+    ----------
+    y : sequence of array-like of shape (T, n_targets)
+        Targets of each movie.  A 1-D array per movie is read as one target column.
+    lengths : sequence of int, optional
+        Number of seconds of each movie of ``X``; checked against ``y``.
+    n_targets : int or None, default=2
+        Required number of columns (valence, arousal); ``None`` accepts any number, the same
+        for all movies.
+    name : str, default="y"
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    list of ndarray of shape (T, n_targets), float64
+    """
+    if not is_movie_sequence(y):
+        raise TypeError(
+            f"{name} must be a sequence with one (T, 2) array of valence and arousal per movie, "
+            f"got {_describe(y)}."
+        )
+    if lengths is not None and len(y) != len(lengths):
+        raise ValueError(f"X has {len(lengths)} movies but {name} has {len(y)}.")
+    targets: list[np.ndarray] = []
+    for index, value in enumerate(y):
+        array = np.asarray(value, dtype=np.float64)
+        if array.ndim == 1:
+            array = array[:, None]
+        if array.ndim != 2 or (n_targets is not None and array.shape[1] != n_targets):
+            wanted = f"(T, {n_targets})" if n_targets is not None else "(T, k)"
+            raise ValueError(f"{name}[{index}] must have shape {wanted}, got {array.shape}.")
+        if targets and array.shape[1] != targets[0].shape[1]:
+            raise ValueError(
+                f"{name}[{index}] has {array.shape[1]} columns but {name}[0] has {targets[0].shape[1]}."
+            )
+        if lengths is not None and array.shape[0] != lengths[index]:
+            raise ValueError(
+                f"movie {index}: X has {lengths[index]} seconds but {name}[{index}] has "
+                f"{array.shape[0]} rows (shape {array.shape})."
+            )
+        if np.isinf(array).any():
+            raise ValueError(f"{name}[{index}] contains infinite values; use NaN for unannotated seconds.")
+        targets.append(array)
+    return targets
