@@ -1,0 +1,36 @@
+"""Shared test configuration: a private KERAS_HOME, quiet TensorFlow, and the shared real data."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Set before TensorFlow or Keras is imported by any test module.
+os.environ.setdefault("KERAS_HOME", tempfile.mkdtemp(prefix="keras-home-"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+#: ``../shared`` beside the repository: real annotations, audio and small pretrained models.
+SHARED_DIR = Path(os.environ.get("SKLEARN_EMOTION_SHARED", REPO_DIR.parent / "shared"))
+
+
+def _shared_subdir(name: str) -> Path:
+    path = SHARED_DIR / name
+    if not path.is_dir():
+        pytest.skip(f"shared folder {path} is absent: the real {name} are only available beside the repository")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (LIRIS-ACCEDE annotations, emoMusic); skips when absent."""
+    return _shared_subdir("data")
+
+
+@pytest.fixture(scope="session")
+def shared_weights() -> Path:
+    """``../shared/weights`` (BlazeFace, FaceMesh, MobileNet, YAMNet, FER); skips when absent."""
+    return _shared_subdir("weights")
