@@ -1,0 +1,15 @@
+"""Loaders for the annotated datasets (LIRIS-ACCEDE, MediaEval 2018, emoMusic); none downloads anything."""
+
+from ._common import DATA_ENV_VAR, AnnotationLengthWarning, MissingFeatureWarning
+from .emomusic import EMOMUSIC_URL, load_emomusic
+from .liris_accede import LIRIS_ACCEDE_URL, load_liris_accede
+
+__all__ = [
+    "DATA_ENV_VAR",
+    "AnnotationLengthWarning",
+    "MissingFeatureWarning",
+    "LIRIS_ACCEDE_URL",
+    "load_liris_accede",
+    "EMOMUSIC_URL",
+    "load_emomusic",
+]

@@ -1,0 +1,147 @@
+"""Loader for the continuous LIRIS-ACCEDE annotations (30 movies, valence and arousal every second)."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from ..data import TARGET_NAMES
+from ._common import AnnotationLengthWarning, check_range, read_annotation_table, resolve_root
+
+__all__ = ["load_liris_accede", "LIRIS_ACCEDE_URL"]
+
+#: Where the official data is obtained (free registration, research use).
+LIRIS_ACCEDE_URL = "https://liris-accede.ec-lyon.fr/"
+_OBTAIN = (
+    "The continuous annotations (LIRIS-ACCEDE-continuous-annotations.zip, folder "
+    f"continuous-annotations/) are obtained from {LIRIS_ACCEDE_URL} after registration; "
+    "this package downloads nothing."
+)
+_COLUMNS = ("Time", "Mean", "Std")
+_SUFFIXES = {"valence": "_Valence.txt", "arousal": "_Arousal.txt"}
+
+_DESCR = """\
+Continuous LIRIS-ACCEDE annotations
+-----------------------------------
+30 Creative Commons movies annotated every second with induced valence and arousal, the
+post-processed mean (and standard deviation) over annotators, scale [-1, 1].  Files
+<Movie>_Valence.txt and <Movie>_Arousal.txt, tab separated, header Time Mean Std, one row per
+second from t = 0.  Row t of y is second [t, t+1): column 0 valence, column 1 arousal.
+
+Alignment rule: when a movie's valence and arousal files have different numbers of rows, both
+curves are truncated to the shorter one (the extra trailing seconds of the longer curve are
+dropped) and an AnnotationLengthWarning names the movies.
+
+Source: Y. Baveye, E. Dellandrea, C. Chamaret, L. Chen, "Deep Learning vs. Kernel Methods:
+Performance for Emotion Prediction in Videos", ACII 2015.  Obtain the data from
+https://liris-accede.ec-lyon.fr/ (research use).
+"""
+
+
+def _annotation_folder(root: Path) -> Path:
+    """``root`` or, for the layout of the official zip, ``root/continuous-annotations``."""
+    if any(root.glob("*" + _SUFFIXES["valence"])):
+        return root
+    nested = root / "continuous-annotations"
+    if nested.is_dir() and any(nested.glob("*" + _SUFFIXES["valence"])):
+        return nested
+    raise FileNotFoundError(f"No <Movie>_Valence.txt file in {root}. {_OBTAIN}")
+
+
+def load_liris_accede(
+    root: str | os.PathLike | None = None,
+    *,
+    movies: Sequence[str] | None = None,
+) -> Bunch:
+    """Load the per-second valence and arousal of the continuous LIRIS-ACCEDE movies.
+
+    Parameters
+    ----------
+    root : str or path-like, optional
+        Folder holding ``<Movie>_Valence.txt`` and ``<Movie>_Arousal.txt`` (or the official
+        ``continuous-annotations/`` folder inside it).  Default:
+        ``$SKLEARN_EMOTION_DATA/liris-accede-continuous``.  Nothing is downloaded.
+    movies : sequence of str, optional
+        Names of the movies to load (e.g. ``["Sintel", "Decay"]``); default all, sorted by name.
+
+    Returns
+    -------
+    Bunch
+        ``movies`` : list of str, the movie names.
+        ``y`` : list of ``(T, 2)`` float64 arrays, mean valence and arousal per second.
+        ``std`` : list of ``(T, 2)`` float64 arrays, their standard deviation over annotators.
+        ``lengths`` : ndarray of int, ``T`` of each movie after alignment.
+        ``misaligned`` : dict ``movie -> (valence rows, arousal rows)`` for the truncated movies.
+        ``files`` : list of ``(valence file, arousal file)`` paths.
+        ``target_names`` : ``("valence", "arousal")``.
+        ``DESCR`` : description, including the alignment rule.
+
+    Warns
+    -----
+    AnnotationLengthWarning
+        Naming every movie whose valence and arousal curves had different lengths; both are
+        truncated to the shorter one.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder, a requested movie or a movie's arousal file is missing.
+    ValueError
+        When a file is malformed (wrong header, a non-numeric value, times that are not 0, 1, 2, ...,
+        a value outside [-1, 1] or a negative standard deviation): the message names file and line.
+    """
+    folder = _annotation_folder(resolve_root(root, "liris-accede-continuous", "LIRIS-ACCEDE", _OBTAIN))
+    available = sorted(p.name[: -len(_SUFFIXES["valence"])] for p in folder.glob("*" + _SUFFIXES["valence"]))
+    if movies is None:
+        names = available
+    else:
+        names = list(movies)
+        unknown = [name for name in names if name not in available]
+        if unknown:
+            raise FileNotFoundError(f"No valence file for movie(s) {unknown} in {folder}.")
+
+    y, std, files, lengths = [], [], [], []
+    misaligned: dict[str, tuple[int, int]] = {}
+    for name in names:
+        paths = {axis: folder / (name + suffix) for axis, suffix in _SUFFIXES.items()}
+        if not paths["arousal"].is_file():
+            raise FileNotFoundError(f"Movie {name!r}: {paths['valence']} has no companion {paths['arousal']}.")
+        tables = {}
+        for axis, path in paths.items():
+            table = read_annotation_table(path, _COLUMNS)
+            check_range(table[:, :1], path, ["Mean"], -1.0, 1.0)
+            check_range(table[:, 1:], path, ["Std"], 0.0, np.inf)
+            tables[axis] = table
+        n_valence, n_arousal = len(tables["valence"]), len(tables["arousal"])
+        n = min(n_valence, n_arousal)
+        if n_valence != n_arousal:
+            misaligned[name] = (n_valence, n_arousal)
+        valence, arousal = tables["valence"][:n], tables["arousal"][:n]
+        y.append(np.column_stack([valence[:, 0], arousal[:, 0]]))
+        std.append(np.column_stack([valence[:, 1], arousal[:, 1]]))
+        files.append((paths["valence"], paths["arousal"]))
+        lengths.append(n)
+
+    if misaligned:
+        detail = ", ".join(f"{name} ({nv} valence / {na} arousal rows)" for name, (nv, na) in misaligned.items())
+        warnings.warn(
+            f"{len(misaligned)} LIRIS-ACCEDE movie(s) have valence and arousal curves of different "
+            f"lengths and were truncated to the shorter: {detail}.",
+            AnnotationLengthWarning,
+            stacklevel=2,
+        )
+    return Bunch(
+        movies=names,
+        y=y,
+        std=std,
+        lengths=np.asarray(lengths, dtype=int),
+        misaligned=misaligned,
+        files=files,
+        target_names=TARGET_NAMES,
+        DESCR=_DESCR,
+    )

@@ -1,0 +1,264 @@
+"""Dataset loaders: real LIRIS-ACCEDE and emoMusic files (skipped when absent) and generated trees."""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sklearn_emotion.data import as_targets
+from sklearn_emotion.datasets import (
+    DATA_ENV_VAR,
+    AnnotationLengthWarning,
+    load_emomusic,
+    load_liris_accede,
+)
+
+LIRIS_MISALIGNED = {
+    "Big_Buck_Bunny": (598, 597),
+    "Chatter": (511, 510),
+    "Cloudland": (703, 702),
+    "Islands": (175, 174),
+    "Norm": (392, 391),
+    "On_time": (313, 312),
+    "Riding_The_Rails": (902, 901),
+    "The_room_of_franz_kafka": (251, 258),
+    "To_Claire_From_Sonny": (416, 415),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# LIRIS-ACCEDE: the real files
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def liris(shared_data):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bunch = load_liris_accede(shared_data / "liris-accede-continuous")
+    return bunch, [w for w in caught if issubclass(w.category, AnnotationLengthWarning)]
+
+
+def test_liris_real_collection_facts(liris):
+    bunch, _ = liris
+    assert len(bunch.movies) == 30 == len(bunch.y) == len(bunch.std)
+    assert int(bunch.lengths.sum()) == 26_566
+    assert sum(len(curve) for curve in bunch.y) == 26_566
+    assert bunch.lengths.min() == 119 and bunch.lengths.max() == 4_568
+    as_targets(bunch.y, bunch.lengths)  # the package's data model accepts them
+    valence = np.concatenate([curve[:, 0] for curve in bunch.y])
+    arousal = np.concatenate([curve[:, 1] for curve in bunch.y])
+    assert valence.min() == pytest.approx(-0.92, abs=0.005) and valence.max() == pytest.approx(0.85, abs=0.005)
+    assert arousal.min() == pytest.approx(-0.74, abs=0.005) and arousal.max() == pytest.approx(0.96, abs=0.005)
+    assert all(np.all(s >= 0) for s in bunch.std)
+
+
+def test_liris_real_misaligned_movies_are_truncated_and_named(liris):
+    bunch, caught = liris
+    assert bunch.misaligned == LIRIS_MISALIGNED
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message.startswith("9 LIRIS-ACCEDE movie(s)")
+    for name, (n_valence, n_arousal) in LIRIS_MISALIGNED.items():
+        assert f"{name} ({n_valence} valence / {n_arousal} arousal rows)" in message
+        assert bunch.lengths[bunch.movies.index(name)] == min(n_valence, n_arousal)
+
+
+def test_liris_real_values_match_the_files(liris, shared_data):
+    bunch, _ = liris
+    folder = shared_data / "liris-accede-continuous"
+    index = bunch.movies.index("The_room_of_franz_kafka")
+    arousal = np.loadtxt(folder / "The_room_of_franz_kafka_Arousal.txt", skiprows=1)
+    valence = np.loadtxt(folder / "The_room_of_franz_kafka_Valence.txt", skiprows=1)
+    np.testing.assert_array_equal(bunch.y[index][:, 1], arousal[:251, 1])
+    np.testing.assert_array_equal(bunch.y[index][:, 0], valence[:, 1])
+    np.testing.assert_array_equal(bunch.std[index][:, 1], arousal[:251, 2])
+
+
+def test_liris_subset_and_env_default(shared_data, monkeypatch):
+    monkeypatch.setenv(DATA_ENV_VAR, str(shared_data))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # neither movie is misaligned: no warning
+        bunch = load_liris_accede(movies=["Sintel", "Decay"])
+    assert bunch.movies == ["Sintel", "Decay"]
+    assert bunch.misaligned == {}
+    with pytest.raises(FileNotFoundError, match="Nope"):
+        load_liris_accede(movies=["Nope"])
+
+
+# --------------------------------------------------------------------------------------------
+# LIRIS-ACCEDE: generated files, malformed content
+# --------------------------------------------------------------------------------------------
+def _write_liris(folder: Path, name: str, valence: list[str], arousal: list[str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for axis, rows in (("Valence", valence), ("Arousal", arousal)):
+        (folder / f"{name}_{axis}.txt").write_text("Time\tMean\tStd\n" + "".join(r + "\n" for r in rows))
+
+
+def _rows(values, std=0.1):
+    return [f"{t}\t{v}\t{std}" for t, v in enumerate(values)]
+
+
+def test_liris_generated_alignment(tmp_path):
+    _write_liris(tmp_path, "A", _rows([0.1, 0.2, 0.3]), _rows([-0.1, -0.2]))
+    _write_liris(tmp_path, "B", _rows([0.5, 0.5]), _rows([0.0, 0.1]))
+    with pytest.warns(AnnotationLengthWarning, match=r"1 LIRIS.*A \(3 valence / 2 arousal rows\)") as record:
+        bunch = load_liris_accede(tmp_path)
+    assert "B (" not in str(record[0].message)
+    assert bunch.movies == ["A", "B"]
+    np.testing.assert_array_equal(bunch.y[0], [[0.1, -0.1], [0.2, -0.2]])
+    np.testing.assert_array_equal(bunch.lengths, [2, 2])
+
+
+def test_liris_official_zip_layout(tmp_path):
+    _write_liris(tmp_path / "continuous-annotations", "A", _rows([0.1]), _rows([0.2]))
+    assert load_liris_accede(tmp_path).movies == ["A"]
+
+
+@pytest.mark.parametrize(
+    "valence, message",
+    [
+        (["Time\tMean"], r"A_Valence\.txt, line 1: expected the header"),
+        (["Time\tMean\tStd", "0\t0.1\t0.1", "1\tabc\t0.1"], r"A_Valence\.txt, line 3: Mean value 'abc'"),
+        (["Time\tMean\tStd", "0\t0.1\t0.1", "2\t0.1\t0.1"], r"A_Valence\.txt, line 3: Time is 2 .* 1 was expected"),
+        (["Time\tMean\tStd", "0\t0.1"], r"A_Valence\.txt, line 2: expected 3 values"),
+        (["Time\tMean\tStd", "0\t1.5\t0.1"], r"A_Valence\.txt, line 2: Mean 1\.5 lies outside"),
+        (["Time\tMean\tStd", "0\t0.5\t-0.1"], r"A_Valence\.txt, line 2: Std -0\.1 lies outside"),
+        (["Time\tMean\tStd", "0\tnan\t0.1"], r"A_Valence\.txt, line 2: NaN"),
+        (["Time\tMean\tStd"], r"A_Valence\.txt: the file has a header but no data row"),
+    ],
+)
+def test_liris_malformed_file_errors_name_file_and_line(tmp_path, valence, message):
+    tmp_path.joinpath("A_Valence.txt").write_text("\n".join(valence) + "\n")
+    tmp_path.joinpath("A_Arousal.txt").write_text("Time\tMean\tStd\n0\t0.1\t0.1\n")
+    with pytest.raises(ValueError, match=message):
+        load_liris_accede(tmp_path)
+
+
+def test_liris_missing_folder_arousal_or_root(tmp_path, monkeypatch):
+    _write_liris(tmp_path, "A", _rows([0.1]), _rows([0.2]))
+    (tmp_path / "A_Arousal.txt").unlink()
+    with pytest.raises(FileNotFoundError, match=r"'A'.*A_Arousal\.txt"):
+        load_liris_accede(tmp_path)
+    with pytest.raises(FileNotFoundError, match="liris-accede.ec-lyon.fr"):
+        load_liris_accede(tmp_path / "absent")
+    monkeypatch.delenv(DATA_ENV_VAR, raising=False)
+    with pytest.raises(ValueError, match=DATA_ENV_VAR):
+        load_liris_accede()
+
+
+# --------------------------------------------------------------------------------------------
+# emoMusic: the real files
+# --------------------------------------------------------------------------------------------
+def _read_wide(path: Path) -> dict[int, np.ndarray]:
+    with path.open() as handle:
+        rows = list(csv.reader(handle))
+    return {int(r[0]): np.array(r[1:], dtype=float) for r in rows[1:]}
+
+
+@pytest.fixture(scope="module")
+def emomusic_root(shared_data):
+    return shared_data / "emomusic"
+
+
+def test_emomusic_real_1hz(emomusic_root):
+    bunch = load_emomusic(emomusic_root)
+    assert len(bunch.y) == 744 == len(bunch.song_ids) == len(bunch.audio_paths) == len(bunch.std)
+    assert all(curve.shape == (30, 2) for curve in bunch.y)
+    np.testing.assert_array_equal(bunch.times[0], np.arange(15, 45))
+    raw_v = _read_wide(emomusic_root / "annotations" / "valence_cont_average.csv")
+    raw_a = _read_wide(emomusic_root / "annotations" / "arousal_cont_average.csv")
+    for i in (0, 100, 743):
+        song = int(bunch.song_ids[i])
+        # second 15 + t = mean of the samples at 15 + t and 15.5 + t (columns 2t, 2t + 1)
+        np.testing.assert_allclose(bunch.y[i][:, 0], raw_v[song][:60].reshape(30, 2).mean(axis=1))
+        np.testing.assert_allclose(bunch.y[i][:, 1], raw_a[song][:60].reshape(30, 2).mean(axis=1))
+    with_audio = {int(s) for s, p in zip(bunch.song_ids, bunch.audio_paths) if p is not None}
+    assert with_audio == {2, 3, 4, 5, 7, 8, 10, 12, 13, 17}
+    assert all(p.is_file() and p.name == f"{s}.mp3" for s, p in zip(bunch.song_ids, bunch.audio_paths) if p)
+    assert set(bunch.splits) == {"development", "evaluation"}
+
+
+def test_emomusic_real_2hz_clip_origin_with_audio(emomusic_root):
+    bunch = load_emomusic(emomusic_root, sampling_rate=2, time_origin="clip", require_audio=True)
+    assert sorted(bunch.song_ids) == [2, 3, 4, 5, 7, 8, 10, 12, 13, 17]
+    raw_a = _read_wide(emomusic_root / "annotations" / "arousal_cont_average.csv")
+    for song, curve, times in zip(bunch.song_ids, bunch.y, bunch.times):
+        assert curve.shape == (91, 2)
+        np.testing.assert_array_equal(times, np.arange(91) / 2)
+        assert np.isnan(curve[:30]).all() and not np.isnan(curve[30:]).any()
+        np.testing.assert_array_equal(curve[30:, 1], raw_a[int(song)])
+
+
+def test_emomusic_real_1hz_clip_origin_and_song_selection(emomusic_root):
+    annotated = load_emomusic(emomusic_root, songs=[3, 2])
+    clip = load_emomusic(emomusic_root, songs=[3, 2], time_origin="clip")
+    assert list(clip.song_ids) == [3, 2]
+    assert clip.y[0].shape == (45, 2)
+    np.testing.assert_array_equal(clip.times[0], np.arange(45))
+    assert np.isnan(clip.y[0][:15]).all()
+    np.testing.assert_array_equal(clip.y[0][15:], annotated.y[0])
+    with pytest.raises(FileNotFoundError, match=r"\[999999\]"):
+        load_emomusic(emomusic_root, songs=[999999])
+
+
+# --------------------------------------------------------------------------------------------
+# emoMusic: generated files
+# --------------------------------------------------------------------------------------------
+def _write_emomusic(folder: Path, valence_rows: list[str], arousal_rows: list[str], header: str) -> None:
+    (folder / "annotations").mkdir(parents=True, exist_ok=True)
+    for axis, rows in (("valence", valence_rows), ("arousal", arousal_rows)):
+        text = header + "\n" + "".join(r + "\n" for r in rows)
+        (folder / "annotations" / f"{axis}_cont_average.csv").write_text(text)
+
+
+HEADER = "song_id,sample_1000ms,sample_1500ms,sample_2000ms,sample_2500ms,sample_3000ms"
+
+
+def test_emomusic_generated_resampling_nan_and_trailing(tmp_path):
+    # song 7 stops early (DEAM style) and has an unannotated sample inside its first second
+    _write_emomusic(
+        tmp_path,
+        ["1,0.1,0.3,0.5,0.7,0.9", "7,,0.2,0.4,,"],
+        ["1,-0.1,-0.3,-0.5,-0.7,-0.9", "7,,0.6,0.2,,"],
+        HEADER,
+    )
+    bunch = load_emomusic(tmp_path)
+    assert bunch.std is None and bunch.audio_paths == [None, None] and bunch.splits == [None, None]
+    np.testing.assert_allclose(bunch.y[0], [[0.2, -0.2], [0.6, -0.6]])
+    np.testing.assert_array_equal(bunch.times[0], [1.0, 2.0])
+    np.testing.assert_allclose(bunch.y[1], [[0.2, 0.6], [0.4, 0.2]])
+    two = load_emomusic(tmp_path, sampling_rate=2, time_origin="clip")
+    assert two.y[0].shape == (7, 2) and np.isnan(two.y[0][:2]).all()
+    assert two.y[1].shape == (5, 2)  # trailing unannotated samples dropped
+    np.testing.assert_array_equal(two.times[1], [0, 0.5, 1.0, 1.5, 2.0])
+
+
+@pytest.mark.parametrize(
+    "header, valence, message",
+    [
+        ("song_id,sample_1000ms,sample_2000ms", "1,0.1,0.2", r"valence_cont_average\.csv, line 1: .*500 ms apart"),
+        ("song_id,s1,s2", "1,0.1,0.2", r"valence_cont_average\.csv, line 1: column 's1'"),
+        ("song_id,sample_1000ms,sample_1500ms", "x,0.1,0.2", r"valence_cont_average\.csv, line 2: song_id 'x'"),
+        ("song_id,sample_1000ms,sample_1500ms", "1,0.1,oops", r"line 2: value 'oops' of column sample_1500ms"),
+        ("song_id,sample_1000ms,sample_1500ms", "1,0.1,2.0", r"line 2: value 2\.0 of column sample_1500ms lies"),
+    ],
+)
+def test_emomusic_malformed_errors_name_file_and_line(tmp_path, header, valence, message):
+    _write_emomusic(tmp_path, [valence], ["1,0.1,0.2"], header)
+    with pytest.raises(ValueError, match=message):
+        load_emomusic(tmp_path)
+
+
+def test_emomusic_parameter_and_consistency_errors(tmp_path):
+    _write_emomusic(tmp_path, ["1,0.1,0.2"], ["2,0.1,0.2"], "song_id,sample_1000ms,sample_1500ms")
+    with pytest.raises(ValueError, match=r"list different songs \(only in valence: \[1\]"):
+        load_emomusic(tmp_path)
+    with pytest.raises(ValueError, match="sampling_rate"):
+        load_emomusic(tmp_path, sampling_rate=4)
+    with pytest.raises(ValueError, match="time_origin"):
+        load_emomusic(tmp_path, time_origin="movie")
+    with pytest.raises(FileNotFoundError, match="cvml.unige.ch"):
+        load_emomusic(tmp_path / "absent")
