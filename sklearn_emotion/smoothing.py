@@ -1,0 +1,349 @@
+"""Zero-phase smoothing of per-second curves along time (Butterworth low-pass, moving averages).
+
+The annotations of LIRIS-ACCEDE vary slowly (almost all of their variance lies below 0.03 Hz) while
+per-second predictions carry high-frequency noise, so the predicted curves are low-pass filtered.
+Every smoother here is *zero-phase* (no delay): the Butterworth filter runs forwards and backwards
+(:func:`scipy.signal.sosfiltfilt`), the moving averages use centred, symmetric windows.  Curves are
+sampled at 1 Hz, so frequencies are in Hz and the Nyquist frequency is 0.5 Hz.
+
+Both smoothers are stateless scikit-learn transformers.  ``transform`` accepts
+
+* a sequence of movies (each a ``(T, d)`` array or a mapping ``modality -> (T, d_m)`` array): the
+  structure is kept, each array is smoothed along its first axis, column by column;
+* a single 2-D array, read as *one* movie ``(T, d) -> (T, d)``.
+
+``smooth(curve)`` smooths one ``(T, k)`` or ``(T,)`` array; :class:`~sklearn_emotion.meta.SmoothedRegressor`
+uses it on each predicted movie.
+
+NaN rule (both smoothers): a NaN second is filled by linear interpolation between its finite
+neighbours in the same column (the nearest finite value before the first or after the last finite
+second), the column is smoothed, and the NaN seconds are NaN again in the output.  A column without
+any finite value stays all NaN.  Infinite values are an error naming the movie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from scipy import ndimage, signal
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import validate_data
+
+from .data import is_movie_sequence
+
+__all__ = ["ButterworthSmoother", "MovingAverageSmoother", "butterworth_padlen"]
+
+#: Sampling frequency of every curve of the package (one row per second).
+SAMPLING_FREQUENCY = 1.0
+
+
+def butterworth_padlen(sos: np.ndarray) -> int:
+    """The padding length :func:`scipy.signal.sosfiltfilt` uses by default for ``sos``.
+
+    Parameters
+    ----------
+    sos : ndarray of shape (n_sections, 6)
+        Second-order sections of the filter.
+
+    Returns
+    -------
+    int
+        ``3 * (2 * n_sections + 1 - n_trailing_zeros)``, as in SciPy.
+    """
+    sos = np.asarray(sos)
+    trailing_zeros = min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
+    return 3 * (2 * len(sos) + 1 - trailing_zeros)
+
+
+def _fill_nan_by_interpolation(curves: np.ndarray) -> np.ndarray:
+    """Linear interpolation over NaN seconds, column by column (all-NaN columns stay NaN)."""
+    filled = curves.copy()
+    seconds = np.arange(curves.shape[0])
+    for column in range(curves.shape[1]):
+        values = curves[:, column]
+        finite = ~np.isnan(values)
+        if finite.all() or not finite.any():
+            continue
+        filled[~finite, column] = np.interp(seconds[~finite], seconds[finite], values[finite])
+    return filled
+
+
+class _BaseSmoother(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Input handling shared by the smoothers; subclasses implement ``_check_params`` and ``_filter``."""
+
+    def _check_params(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _filter(self, curves: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        """Smooth a finite float64 ``(T, k)`` array along axis 0."""
+        raise NotImplementedError
+
+    def fit(self, X: Any = None, y: Any = None) -> "_BaseSmoother":
+        """Validate the parameters; the smoother learns nothing from data.
+
+        Parameters
+        ----------
+        X : sequence of movies, array-like of shape (T, d), or None
+            Ignored apart from validation; a single 2-D array sets ``n_features_in_``, which
+            ``transform`` then checks for single arrays.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        if X is None or is_movie_sequence(X):
+            # Movies may have any number of columns; only the single-array mode records a width.
+            for attribute in ("n_features_in_", "feature_names_in_"):
+                if hasattr(self, attribute):
+                    delattr(self, attribute)
+            if X is not None:
+                self._smooth_sequence(X)  # validates every movie, result discarded
+            return self
+        validate_data(self, X, reset=True, dtype=np.float64, ensure_all_finite="allow-nan")
+        return self
+
+    def transform(self, X: Any) -> Any:
+        """Smooth every movie along time.
+
+        Parameters
+        ----------
+        X : sequence of movies, or array-like of shape (T, d)
+            A sequence of ``(T, d)`` arrays or of mappings ``modality -> (T, d_m)`` array, or a
+            single 2-D array read as one movie.
+
+        Returns
+        -------
+        list of ndarray, list of dict of ndarray, or ndarray of shape (T, d)
+            Same structure as ``X``, float64, each array of the same shape as its input.
+        """
+        self._check_params()
+        if is_movie_sequence(X):
+            return self._smooth_sequence(X)
+        array = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
+        return self._smooth_checked(array, "X")
+
+    def smooth(self, curve: Any) -> np.ndarray:
+        """Smooth one curve along its first axis (time, 1 Hz).
+
+        Parameters
+        ----------
+        curve : array-like of shape (T, k) or (T,)
+            E.g. one movie's predicted valence and arousal.
+
+        Returns
+        -------
+        ndarray of the same shape, float64
+        """
+        self._check_params()
+        try:
+            array = np.asarray(curve, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"curve must be numeric, got {type(curve).__name__} ({exc}).") from exc
+        if array.ndim == 1:
+            return self._smooth_checked(array[:, None], "curve")[:, 0]
+        return self._smooth_checked(array, "curve")
+
+    def _smooth_sequence(self, X: Any) -> list:
+        if len(X) == 0:
+            raise ValueError("X contains no movie.")
+        smoothed: list = []
+        for index, movie in enumerate(X):
+            if isinstance(movie, Mapping):
+                if len(movie) == 0:
+                    raise ValueError(f"X[{index}]: the mapping of modalities is empty.")
+                smoothed.append(
+                    {key: self._smooth_value(value, f"X[{index}][{key!r}]") for key, value in movie.items()}
+                )
+            else:
+                smoothed.append(self._smooth_value(movie, f"X[{index}]"))
+        return smoothed
+
+    def _smooth_value(self, value: Any, where: str) -> np.ndarray:
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}: must be a numeric (T, d) array ({exc}).") from exc
+        if array.ndim != 2:
+            raise ValueError(f"{where}: must be a 2-D array (seconds, columns), got shape {array.shape}.")
+        return self._smooth_checked(array, where)
+
+    def _smooth_checked(self, array: np.ndarray, where: str) -> np.ndarray:
+        """Apply the NaN rule around ``_filter`` on a float64 2-D array."""
+        if array.shape[0] == 0 or array.shape[1] == 0:
+            raise ValueError(f"{where}: nothing to smooth, got shape {array.shape}.")
+        if np.isinf(array).any():
+            second, column = np.argwhere(np.isinf(array))[0]
+            raise ValueError(
+                f"{where}: array of shape {array.shape} contains infinity (first at second {second}, "
+                f"column {column}); use NaN for missing seconds."
+            )
+        missing = np.isnan(array)
+        if not missing.any():
+            return self._filter(array)
+        smoothed = self._filter(_fill_nan_by_interpolation(array))
+        smoothed[missing] = np.nan
+        return smoothed
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False  # stateless: transform works without fit
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+class ButterworthSmoother(_BaseSmoother):
+    """Zero-phase Butterworth low-pass filter of per-second curves.
+
+    The filter is ``scipy.signal.butter(order, cutoff, fs=1.0, output="sos")`` applied forwards and
+    backwards with :func:`scipy.signal.sosfiltfilt` along time, with SciPy's default odd padding.  The
+    forward-backward pass doubles the attenuation: the magnitude response is ``|H(f)|**2``, i.e. 0.5
+    (-6 dB) at ``cutoff``, and there is no phase delay.
+
+    Short movies: SciPy needs more seconds than its padding length ``3 * (2 * n_sections + 1)``
+    (9 for order 2, see :func:`butterworth_padlen`).  A movie of ``T`` seconds with ``T`` not above
+    that length is padded with ``T - 1`` seconds instead; a 1-second movie is returned unchanged.
+
+    See the module docstring for the NaN rule.
+
+    Parameters
+    ----------
+    order : int, default=2
+        Order of the Butterworth design (the forward-backward filter has twice this order).
+    cutoff : float, default=0.02
+        Cutoff frequency in Hz, in ``(0, 0.5)``.  The defaults were measured on the LIRIS-ACCEDE
+        annotations: about 98 % of their variance lies below 0.02 Hz, and order 2 at 0.02 Hz was the
+        best design on average in a denoising experiment on noisy copies of the real curves; see
+        ``docs/smoothing.md`` and ``benchmarks/annotation_spectrum.py``.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of columns, set only when ``fit`` is given a single 2-D array.
+    feature_names_in_ : ndarray of str
+        Column names, when ``fit`` is given a DataFrame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.smoothing import ButterworthSmoother
+    >>> curves = [np.random.default_rng(0).normal(size=(120, 2))]
+    >>> smoothed = ButterworthSmoother(cutoff=0.05).transform(curves)
+    >>> smoothed[0].shape
+    (120, 2)
+    """
+
+    def __init__(self, order: int = 2, cutoff: float = 0.02) -> None:
+        self.order = order
+        self.cutoff = cutoff
+
+    def _check_params(self) -> None:
+        if not isinstance(self.order, Integral) or isinstance(self.order, bool) or self.order < 1:
+            raise ValueError(f"order must be an integer >= 1, got {self.order!r}.")
+        if (
+            not isinstance(self.cutoff, Real)
+            or isinstance(self.cutoff, bool)
+            or not 0 < self.cutoff < SAMPLING_FREQUENCY / 2
+        ):
+            raise ValueError(
+                f"cutoff must be a frequency in Hz strictly between 0 and the Nyquist frequency 0.5 "
+                f"(curves are sampled at 1 Hz), got {self.cutoff!r}."
+            )
+
+    def sos(self) -> np.ndarray:
+        """Second-order sections of the filter design.
+
+        Returns
+        -------
+        ndarray of shape (n_sections, 6)
+        """
+        self._check_params()
+        return signal.butter(int(self.order), float(self.cutoff), fs=SAMPLING_FREQUENCY, output="sos")
+
+    def _filter(self, curves: np.ndarray) -> np.ndarray:
+        n_seconds = curves.shape[0]
+        if n_seconds == 1:
+            return curves.copy()
+        sos = self.sos()
+        if n_seconds > butterworth_padlen(sos):
+            return signal.sosfiltfilt(sos, curves, axis=0)
+        return signal.sosfiltfilt(sos, curves, axis=0, padlen=n_seconds - 1)
+
+
+class MovingAverageSmoother(_BaseSmoother):
+    """Centred (zero-phase) weighted moving average of per-second curves.
+
+    Second ``t`` becomes the weighted mean of seconds ``t - h .. t + h`` with ``h = window // 2``.
+    Near the start and end of a movie the window is cut to the seconds that exist and the weights
+    are renormalised, so a constant curve stays constant and nothing is padded.
+
+    See the module docstring for the NaN rule.
+
+    Parameters
+    ----------
+    window : int, default=31
+        Odd number of seconds of the window.  The default matches the default
+        :class:`ButterworthSmoother`: at its cutoff of 0.02 Hz the zero-phase Butterworth filter has
+        gain 0.5, and 31 s is the odd uniform window whose gain there is closest to 0.5 (0.478).
+        ``window=1`` returns the curves unchanged.
+    kind : {"uniform", "triangular"}, default="uniform"
+        Weights of the window: equal weights, or ``h + 1 - |k|`` for offset ``k`` (a weighted
+        moving average that favours the centre second).  A triangular window needs about twice the
+        length of a uniform one for the same cutoff.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of columns, set only when ``fit`` is given a single 2-D array.
+    feature_names_in_ : ndarray of str
+        Column names, when ``fit`` is given a DataFrame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.smoothing import MovingAverageSmoother
+    >>> MovingAverageSmoother(window=3).smooth(np.array([0.0, 3.0, 0.0, 3.0]))
+    array([1.5, 1. , 2. , 1.5])
+    """
+
+    def __init__(self, window: int = 31, kind: str = "uniform") -> None:
+        self.window = window
+        self.kind = kind
+
+    def _check_params(self) -> None:
+        if (
+            not isinstance(self.window, Integral)
+            or isinstance(self.window, bool)
+            or self.window < 1
+            or self.window % 2 == 0
+        ):
+            raise ValueError(
+                f"window must be an odd integer >= 1 (a centred window of seconds), got {self.window!r}."
+            )
+        if self.kind not in ("uniform", "triangular"):
+            raise ValueError(f"kind must be 'uniform' or 'triangular', got {self.kind!r}.")
+
+    def weights(self) -> np.ndarray:
+        """The (unnormalised) weights of the window, offsets ``-h .. h``.
+
+        Returns
+        -------
+        ndarray of shape (window,)
+        """
+        self._check_params()
+        half = int(self.window) // 2
+        if self.kind == "uniform":
+            return np.ones(2 * half + 1)
+        return (half + 1 - np.abs(np.arange(-half, half + 1))).astype(np.float64)
+
+    def _filter(self, curves: np.ndarray) -> np.ndarray:
+        weights = self.weights()
+        # Zero outside the movie, then divide by the weight that fell inside: renormalised edges.
+        total = ndimage.correlate1d(curves, weights, axis=0, mode="constant", cval=0.0)
+        inside = ndimage.correlate1d(np.ones(curves.shape[0]), weights, mode="constant", cval=0.0)
+        return total / inside[:, None]
