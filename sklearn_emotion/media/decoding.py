@@ -1,0 +1,404 @@
+"""Streaming 1 Hz decoding of movie files with PyAV (FFmpeg inside the wheel, no system ffmpeg).
+
+The one-frame-per-second rule
+-----------------------------
+A movie of video duration ``D`` seconds (end time of its last frame) has ``T = floor(D)`` whole
+seconds.  Second ``t`` (covering ``[t, t + 1)``) is represented by **the frame on screen at its
+middle, ``t + 0.5``**: the last frame whose presentation time is ``<= t + 0.5`` (the first frame
+when the stream starts later than that).  The rule uses presentation timestamps, so it holds for
+variable frame rates, and frames are rotated upright according to the stream's display-matrix
+(rotation) metadata.
+
+Audio is decoded to mono float32 in ``[-1, 1]`` at the requested sample rate and delivered in
+windows: the window of second ``t`` starts at sample ``t * rate`` (zero-padded past the end of the
+track); an audio track of ``N`` samples has ``floor(N / rate)`` whole seconds.
+
+Both decoders stream: memory does not grow with movie length (the video decoder keeps one pending
+frame, the audio decoder a buffer of a few seconds).  PyAV containers are not picklable, so every
+function opens its own container; call them inside joblib workers, never pass containers around.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "MediaDecodeError",
+    "MissingStreamError",
+    "MediaInfo",
+    "probe",
+    "iter_frames",
+    "iter_audio_windows",
+    "read_audio",
+    "resize_frame",
+]
+
+#: Frames of the same second are chosen at this offset within the second.
+FRAME_OFFSET = 0.5
+#: A decoded stream shorter than its declared duration by more than this is reported as truncated.
+TRUNCATION_TOLERANCE_S = 1.5
+
+
+class MediaDecodeError(ValueError):
+    """A movie file cannot be opened or decoded (corrupt, truncated, unsupported)."""
+
+
+class MissingStreamError(MediaDecodeError):
+    """A movie file has no stream of the kind requested (no video, or no audio track)."""
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What a container declares about its streams (read from headers, nothing decoded).
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    has_video, has_audio : bool
+        Whether the container has a video / an audio stream.
+    video_duration, audio_duration : float or None
+        Declared durations in seconds, ``None`` when the container does not say.
+    duration : float or None
+        Declared duration of the whole container.
+    width, height : int or None
+        Coded frame size of the video stream (before rotation).
+    average_rate : float or None
+        Average frame rate of the video stream.
+    sample_rate : int or None
+        Native sample rate of the audio stream.
+    """
+
+    path: str
+    has_video: bool
+    has_audio: bool
+    video_duration: float | None
+    audio_duration: float | None
+    duration: float | None
+    width: int | None
+    height: int | None
+    average_rate: float | None
+    sample_rate: int | None
+
+    @property
+    def n_seconds(self) -> int | None:
+        """Declared number of whole seconds of the video (or audio when there is no video)."""
+        value = self.video_duration if self.has_video else self.audio_duration
+        value = value if value is not None else self.duration
+        return None if value is None else int(math.floor(value + 1e-6))
+
+
+def _open(path: str | os.PathLike) -> Any:
+    import av
+
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"Movie file not found: {path}")
+    try:
+        return av.open(path, mode="r")
+    except av.error.FFmpegError as exc:
+        raise MediaDecodeError(f"Cannot open movie file {path}: {exc}") from exc
+
+
+def _stream_duration(stream: Any) -> float | None:
+    if stream.duration is None or stream.time_base is None:
+        return None
+    return float(stream.duration * stream.time_base)
+
+
+def probe(path: str | os.PathLike) -> MediaInfo:
+    """Read the declared streams and durations of a movie file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The movie file.
+
+    Returns
+    -------
+    MediaInfo
+
+    Raises
+    ------
+    FileNotFoundError, MediaDecodeError
+        Naming the file.
+    """
+    with _open(path) as container:
+        video = container.streams.video[0] if container.streams.video else None
+        audio = container.streams.audio[0] if container.streams.audio else None
+        duration = None if container.duration is None else container.duration / 1_000_000
+        rate = None
+        if video is not None and video.average_rate:
+            rate = float(video.average_rate)
+        return MediaInfo(
+            path=os.fspath(path),
+            has_video=video is not None,
+            has_audio=audio is not None,
+            video_duration=_stream_duration(video) if video is not None else None,
+            audio_duration=_stream_duration(audio) if audio is not None else None,
+            duration=duration,
+            width=video.codec_context.width if video is not None else None,
+            height=video.codec_context.height if video is not None else None,
+            average_rate=rate,
+            sample_rate=audio.codec_context.sample_rate if audio is not None else None,
+        )
+
+
+def resize_frame(
+    image: np.ndarray, size: tuple[int, int] | None, *, interpolation: str = "BILINEAR"
+) -> np.ndarray:
+    """Resize an RGB uint8 image to ``size = (width, height)`` with FFmpeg's scaler.
+
+    The same scaler as the decoder uses, so that decoded files and already-decoded arrays are
+    preprocessed identically.  ``size=None`` returns the image unchanged.
+    """
+    if size is None:
+        return image
+    width, height = size
+    if image.shape[1] == width and image.shape[0] == height:
+        return image
+    import av
+
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image, dtype=np.uint8), format="rgb24")
+    return frame.reformat(width=width, height=height, format="rgb24", interpolation=interpolation).to_ndarray()
+
+
+def _frame_to_rgb(frame: Any, size: tuple[int, int] | None, interpolation: str) -> np.ndarray:
+    """Convert a decoded frame to an upright RGB array of ``size = (width, height)``."""
+    rotation = int(round(getattr(frame, "rotation", 0) or 0)) % 360
+    quarter_turns = rotation // 90 if rotation % 90 == 0 else 0
+    kwargs: dict[str, Any] = {"format": "rgb24"}
+    if size is not None:
+        width, height = size
+        if quarter_turns % 2 == 1:  # resize before rotating: swap the target size
+            width, height = height, width
+        kwargs.update(width=width, height=height, interpolation=interpolation)
+    image = frame.reformat(**kwargs).to_ndarray()
+    if quarter_turns:
+        # The display matrix rotates counter-clockwise by ``rotation`` degrees.
+        image = np.ascontiguousarray(np.rot90(image, k=quarter_turns))
+    return image
+
+
+def iter_frames(
+    path: str | os.PathLike,
+    *,
+    size: tuple[int, int] | None = None,
+    interpolation: str = "BILINEAR",
+    check_truncation: bool = True,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Stream one upright RGB frame per whole second of a movie's video (the 1 Hz rule above).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Movie file (any container and codec FFmpeg reads: mp4/h264, mkv, webm, avi, ...).
+    size : (width, height), optional
+        Output size after rotation; ``None`` keeps the upright native size.
+    interpolation : str, default="BILINEAR"
+        FFmpeg scaler used for resizing.
+    check_truncation : bool, default=True
+        Raise :class:`MediaDecodeError` when decoding ends more than
+        :data:`TRUNCATION_TOLERANCE_S` seconds before the declared video duration.
+
+    Yields
+    ------
+    t : int
+        The second, from 0 to ``T - 1`` with no gap.
+    frame : ndarray of shape (height, width, 3), uint8
+        The frame on screen at ``t + 0.5``.
+
+    Raises
+    ------
+    MissingStreamError
+        When the file has no video stream.
+    MediaDecodeError
+        When the file is corrupt or truncated, naming the file.
+    """
+    import av
+
+    path = os.fspath(path)
+    container = _open(path)
+    try:
+        if not container.streams.video:
+            raise MissingStreamError(f"Movie file {path} has no video stream.")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        declared = _stream_duration(stream)
+        if declared is None and container.duration is not None:
+            # Matroska/WebM declare only the container's duration (the longest stream).
+            declared = container.duration / 1_000_000
+        fallback_step = 1.0 / float(stream.average_rate) if stream.average_rate else 0.04
+        if fallback_step < 1e-3:  # a timestamp tick, not a frame rate
+            fallback_step = 0.04
+        start: float | None = None
+        pending = None  # latest frame with time <= next_t + FRAME_OFFSET
+        ready: list[tuple[int, np.ndarray]] = []  # chosen frames waiting for their second to be whole
+        next_t = 0
+        end_time = 0.0  # latest presentation time seen, then end of the last frame
+        last_time: float | None = None
+        step = fallback_step  # the last frame lasts as long as the interval before it
+        try:
+            for frame in container.decode(stream):
+                if frame.pts is None:
+                    continue
+                time = float(frame.pts * frame.time_base)
+                if start is None:
+                    # Timestamps count from the first frame (containers may start at e.g. 1.4 s).
+                    start = time
+                time -= start
+                if last_time is not None and time > last_time:
+                    step = time - last_time
+                last_time = time
+                end_time = max(end_time, time)
+                while time > next_t + FRAME_OFFSET:
+                    # ``frame`` is past the middle of second ``next_t``: the pending one was on screen.
+                    chosen = pending if pending is not None else frame
+                    ready.append((next_t, _frame_to_rgb(chosen, size, interpolation)))
+                    next_t += 1
+                pending = frame
+                while ready and ready[0][0] + 1 <= end_time + 1e-6:
+                    yield ready.pop(0)
+        except av.error.FFmpegError as exc:
+            raise MediaDecodeError(f"Cannot decode the video of {path} (corrupt file?): {exc}") from exc
+        if pending is None:
+            raise MediaDecodeError(f"Movie file {path} has a video stream without any decodable frame.")
+        end_time += step
+        while next_t + 1 <= end_time + 1e-6:
+            ready.append((next_t, _frame_to_rgb(pending, size, interpolation)))
+            next_t += 1
+        n_seconds = 0
+        for t, image in ready:
+            if t + 1 <= end_time + 1e-6:
+                n_seconds = t + 1
+                yield t, image
+        n_seconds = max(n_seconds, int(math.floor(end_time + 1e-6)))
+        if check_truncation and declared is not None and end_time < declared - TRUNCATION_TOLERANCE_S:
+            raise MediaDecodeError(
+                f"Movie file {path} looks truncated: its video declares {declared:.2f} s but "
+                f"decoding stopped at {end_time:.2f} s."
+            )
+        if n_seconds == 0:
+            raise MediaDecodeError(f"Movie file {path} is shorter than one second ({end_time:.3f} s of video).")
+    finally:
+        container.close()
+
+
+def _iter_audio_chunks(path: str, sample_rate: int) -> Iterator[np.ndarray]:
+    """Decode the first audio stream to mono float32 chunks at ``sample_rate``."""
+    import av
+
+    container = _open(path)
+    try:
+        if not container.streams.audio:
+            raise MissingStreamError(f"Movie file {path} has no audio track.")
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+        try:
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    yield out.to_ndarray().reshape(-1)
+            for out in resampler.resample(None):
+                yield out.to_ndarray().reshape(-1)
+        except av.error.FFmpegError as exc:
+            raise MediaDecodeError(f"Cannot decode the audio of {path} (corrupt file?): {exc}") from exc
+    finally:
+        container.close()
+
+
+def iter_audio_windows(
+    source: str | os.PathLike | tuple[np.ndarray, int],
+    *,
+    sample_rate: int,
+    window: int,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Stream, for each whole second ``t`` of an audio track, ``window`` samples from ``t * sample_rate``.
+
+    Parameters
+    ----------
+    source : str, path-like or (waveform, rate)
+        A movie or audio file, or an already-decoded mono waveform with its sample rate (resampled
+        with librosa when the rate differs).
+    sample_rate : int
+        Rate the model needs (e.g. 16000).
+    window : int
+        Samples per window; windows longer than a second overlap the next one, and the last ones
+        are zero-padded past the end of the track.
+
+    Yields
+    ------
+    t : int
+    samples : ndarray of shape (window,), float32
+    """
+    if isinstance(source, tuple):
+        chunks = iter([_as_waveform(source, sample_rate)])
+    else:
+        chunks = _iter_audio_chunks(os.fspath(source), sample_rate)
+    buffer = np.zeros(0, dtype=np.float32)
+    offset = 0  # absolute index of buffer[0]
+    total = 0
+    next_t = 0
+    need = max(window, sample_rate)
+    for chunk in chunks:
+        buffer = np.concatenate([buffer, chunk.astype(np.float32, copy=False)])
+        total += len(chunk)
+        while total >= next_t * sample_rate + need:
+            begin = next_t * sample_rate - offset
+            yield next_t, buffer[begin : begin + window].copy()
+            next_t += 1
+        drop = next_t * sample_rate - offset
+        if drop > 0:  # keep only what later windows still need
+            buffer = buffer[drop:]
+            offset += drop
+    n_seconds = total // sample_rate
+    while next_t < n_seconds:
+        begin = next_t * sample_rate - offset
+        samples = np.zeros(window, dtype=np.float32)
+        piece = buffer[begin : begin + window]
+        samples[: len(piece)] = piece
+        yield next_t, samples
+        next_t += 1
+
+
+def _as_waveform(source: tuple[np.ndarray, int], sample_rate: int) -> np.ndarray:
+    waveform, rate = source
+    waveform = np.asarray(waveform, dtype=np.float32)
+    if waveform.ndim == 2:  # (channels, samples) -> mono
+        waveform = waveform.mean(axis=0)
+    if waveform.ndim != 1:
+        raise ValueError(f"A decoded waveform must be 1-D (samples) or 2-D (channels, samples), got shape {waveform.shape}.")
+    if int(rate) != sample_rate:
+        import librosa
+
+        waveform = librosa.resample(waveform, orig_sr=int(rate), target_sr=sample_rate).astype(np.float32)
+    return waveform
+
+
+def read_audio(source: str | os.PathLike | tuple[np.ndarray, int], *, sample_rate: int) -> np.ndarray:
+    """Decode a whole audio track to a mono float32 waveform at ``sample_rate``.
+
+    Holds the whole track in memory: for clips; movies go through :func:`iter_audio_windows`.
+    """
+    if isinstance(source, tuple):
+        return _as_waveform(source, sample_rate)
+    chunks = list(_iter_audio_chunks(os.fspath(source), sample_rate))
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+
+
+def source_name(source: Any, index: int) -> str:
+    """How to name a movie in messages: its path, or its index when it is already decoded."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return f"movie {index}"
+
+
+def is_path(source: Any) -> bool:
+    """Whether a movie is given as a file path."""
+    return isinstance(source, (str, os.PathLike)) and not isinstance(source, bytes)
+
