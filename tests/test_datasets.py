@@ -13,6 +13,7 @@ from sklearn_emotion.data import as_targets
 from sklearn_emotion.datasets import (
     DATA_ENV_VAR,
     AnnotationLengthWarning,
+    MissingFeatureWarning,
     load_emomusic,
     load_liris_accede,
 )
@@ -262,3 +263,200 @@ def test_emomusic_parameter_and_consistency_errors(tmp_path):
         load_emomusic(tmp_path, time_origin="movie")
     with pytest.raises(FileNotFoundError, match="cvml.unige.ch"):
         load_emomusic(tmp_path / "absent")
+
+
+# --------------------------------------------------------------------------------------------
+# MediaEval 2018: a small tree in the organisers' layout, generated here
+# --------------------------------------------------------------------------------------------
+DESCRIPTORS = {"cl": 2, "fc6": 3}
+AUDIO_ATTRIBUTES = ["pcm_loudness_sma_maxPos", "F0final_sma_range"]
+
+
+def _visual_value(movie: int, descriptor: str, t: int) -> list[float]:
+    offset = 0.0 if descriptor == "cl" else 0.5
+    return [movie * 100 + t + offset + j / 10 for j in range(DESCRIPTORS[descriptor])]
+
+
+def _audio_value(movie: int, t: int) -> list[float]:
+    return [-(movie * 100 + t), 1000.0 + t]
+
+
+def _arff(values, extra: str = "") -> str:
+    attributes = "".join(f"@attribute {name} numeric\n" for name in AUDIO_ATTRIBUTES)
+    cells = ",".join(v if isinstance(v, str) else f"{v:.6e}" for v in values)
+    return (
+        "@relation openSMILE_features\n\n@attribute name string\n" + attributes + extra
+        + "@attribute class numeric\n\n@data\n\n'unknown'," + cells + ",?\n"
+    )
+
+
+def _write_mediaeval(root: Path, movies: dict[int, tuple[int, int | None]], separator: str = "-") -> Path:
+    """``movies``: id -> (feature seconds, annotation rows or None)."""
+    for movie, (n_features, n_annotated) in movies.items():
+        part = "TestSet" if movie >= 54 else "DevSet-Part1"
+        name = f"MEDIAEVAL18_{movie:02d}"
+        if n_annotated is not None:
+            folder = root / f"MEDIAEVAL18-{part}-Valence_Arousal-annotations" / "annotations"
+            folder.mkdir(parents=True, exist_ok=True)
+            rows = "".join(f"{t}\t{0.01 * t + movie / 100:.4f}\t{-0.01 * t:.4f}\n" for t in range(n_annotated))
+            (folder / f"{name}_Valence-Arousal.txt").write_text("Time\tValence\tArousal\n" + rows)
+        for descriptor in DESCRIPTORS:
+            folder = root / f"MEDIAEVAL18-{part}-Visual_features" / "visual_features" / name / descriptor
+            folder.mkdir(parents=True, exist_ok=True)
+            for t in range(n_features):
+                values = ",".join(repr(v) for v in _visual_value(movie, descriptor, t))
+                (folder / f"{name}{separator}{t + 1:05d}_{descriptor}.txt").write_text(values + "\n")
+        folder = root / f"MEDIAEVAL18-{part}-Audio_features" / "audio_features" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for t in range(n_features):
+            (folder / f"{name}_{t + 1:05d}.csv").write_text(_arff(_audio_value(movie, t)))
+    return root
+
+
+def _visual_file(root: Path, movie: int, descriptor: str, t: int) -> Path:
+    return next(root.rglob(f"MEDIAEVAL18_{movie:02d}-{t + 1:05d}_{descriptor}.txt"))
+
+
+@pytest.fixture
+def mediaeval_tree(tmp_path):
+    return _write_mediaeval(tmp_path / "me18", {0: (4, 4), 1: (3, 4), 54: (3, None)})
+
+
+def _load_mediaeval(root, **kwargs):
+    kwargs.setdefault("visual_descriptors", tuple(DESCRIPTORS))
+    from sklearn_emotion.datasets import load_mediaeval2018
+
+    return load_mediaeval2018(root, **kwargs)
+
+
+def test_mediaeval_development_values_and_alignment(mediaeval_tree):
+    with pytest.warns(AnnotationLengthWarning, match=r"1 MediaEval.*MEDIAEVAL18_01 \(visual 3, audio 3, annotations 4 rows\)"):
+        bunch = _load_mediaeval(mediaeval_tree)
+    assert bunch.ids == ["MEDIAEVAL18_00", "MEDIAEVAL18_01"]
+    np.testing.assert_array_equal(bunch.lengths, [4, 3])
+    assert bunch.truncated == {"MEDIAEVAL18_01": {"visual": 3, "audio": 3, "annotations": 4}}
+    assert bunch.feature_names["visual"] == ["cl_0", "cl_1", "fc6_0", "fc6_1", "fc6_2"]
+    assert bunch.feature_names["audio"] == AUDIO_ATTRIBUTES
+    from sklearn_emotion.data import as_movies
+
+    movies = as_movies(bunch.X)
+    as_targets(bunch.y, [len(m["visual"]) for m in movies])
+    for movie, features, targets in zip((0, 1), bunch.X, bunch.y):
+        for t in range(len(targets)):
+            expected = _visual_value(movie, "cl", t) + _visual_value(movie, "fc6", t)
+            np.testing.assert_allclose(features["visual"][t], expected, rtol=1e-6)
+            np.testing.assert_allclose(features["audio"][t], _audio_value(movie, t), rtol=1e-6)
+            np.testing.assert_allclose(targets[t], [0.01 * t + movie / 100, -0.01 * t], atol=1e-4)
+        assert features["visual"].dtype == np.float32
+
+
+def test_mediaeval_test_subset_without_annotations(mediaeval_tree):
+    with pytest.raises(FileNotFoundError, match=r"MEDIAEVAL18_54: no annotation file MEDIAEVAL18_54_Valence-Arousal\.txt"):
+        _load_mediaeval(mediaeval_tree, subset="test")
+    bunch = _load_mediaeval(mediaeval_tree, subset="test", require_annotations=False)
+    assert bunch.ids == ["MEDIAEVAL18_54"] and bunch.annotation_files == [None]
+    assert bunch.y[0].shape == (3, 2) and np.isnan(bunch.y[0]).all()
+
+
+def test_mediaeval_selection_and_feature_choice(mediaeval_tree):
+    bunch = _load_mediaeval(mediaeval_tree, subset="all", ids=["MEDIAEVAL18_00", 54], features=("audio",),
+                            require_annotations=False)
+    assert bunch.ids == ["MEDIAEVAL18_00", "MEDIAEVAL18_54"] and list(bunch.X[0]) == ["audio"]
+    only_y = _load_mediaeval(mediaeval_tree, ids=[0], features=())
+    assert only_y.X is None and only_y.y[0].shape == (4, 2)
+    with pytest.raises(ValueError, match=r"\['MEDIAEVAL18_54'\] are not in the 'development' subset"):
+        _load_mediaeval(mediaeval_tree, ids=[54])
+    with pytest.raises(FileNotFoundError, match=r"MEDIAEVAL18_00: no sc feature file \(MEDIAEVAL18_00-<sssss>_sc\.txt\)"):
+        _load_mediaeval(mediaeval_tree, ids=[0], visual_descriptors=("cl", "sc"))
+
+
+@pytest.mark.parametrize("damage", ["delete", "empty"])
+def test_mediaeval_missing_seconds_policies(mediaeval_tree, damage):
+    path = _visual_file(mediaeval_tree, 0, "cl", 2)
+    path.unlink() if damage == "delete" else path.write_text("")
+    with pytest.raises(ValueError, match=r"MEDIAEVAL18_00 cl: 1 second\(s\) .* second 2 .*MEDIAEVAL18_00-00003_cl\.txt"):
+        _load_mediaeval(mediaeval_tree, ids=[0])
+    with pytest.warns(MissingFeatureWarning, match=r"left as NaN.*MEDIAEVAL18_00 cl: 1 second"):
+        nan = _load_mediaeval(mediaeval_tree, ids=[0], missing="nan")
+    assert np.isnan(nan.X[0]["visual"][2, :2]).all() and not np.isnan(nan.X[0]["visual"][2, 2:]).any()
+    with pytest.warns(MissingFeatureWarning, match="previous second"):
+        filled = _load_mediaeval(mediaeval_tree, ids=[0], missing="ffill")
+    np.testing.assert_array_equal(filled.X[0]["visual"][2, :2], filled.X[0]["visual"][1, :2])
+
+
+def test_mediaeval_underscore_separator_and_cache(tmp_path):
+    root = _write_mediaeval(tmp_path / "me18", {3: (2, 2)}, separator="_")
+    cache = tmp_path / "cache"
+    first = _load_mediaeval(root, cache_dir=cache)
+    assert sorted(p.name for p in cache.iterdir()) == [
+        "MEDIAEVAL18_03_official_audio.npz", "MEDIAEVAL18_03_official_cl.npz", "MEDIAEVAL18_03_official_fc6.npz"
+    ]
+    for path in root.rglob("*_0000?_cl.txt"):
+        path.unlink()  # the cache now answers for the cl descriptor
+    second = _load_mediaeval(root, cache_dir=cache)
+    np.testing.assert_array_equal(first.X[0]["visual"], second.X[0]["visual"])
+    assert second.feature_names == first.feature_names
+    with pytest.raises(FileNotFoundError, match="no cl feature file"):
+        _load_mediaeval(root)
+    assert not [p for p in cache.iterdir() if p.name.startswith(".")]  # no temporary file left behind
+
+
+@pytest.mark.parametrize(
+    "target, content, message",
+    [
+        ("annotation", "Time\tValence\tArousal\n0\t0.1\t0.1\n1\tx\t0.1\n", r"_Valence-Arousal\.txt, line 3: Valence value 'x'"),
+        ("annotation", "Time\tValence\tArousal\n1\t0.1\t0.1\n", r"_Valence-Arousal\.txt, line 2: Time is 1 .* 0 was expected"),
+        ("annotation", "Time\tMean\tStd\n0\t0.1\t0.1\n", r"_Valence-Arousal\.txt, line 1: expected the header"),
+        ("annotation", "Time\tValence\tArousal\n0\t0.1\t-1.5\n", r"_Valence-Arousal\.txt, line 2: Arousal -1\.5 lies outside"),
+        ("visual", "0.1,zz\n", r"MEDIAEVAL18_00-00002_cl\.txt, line 1: 'zz' is not a number"),
+        ("visual", "0.1,0.2,0.3\n", r"MEDIAEVAL18_00-00002_cl\.txt: 3 values, but .*MEDIAEVAL18_00-00001_cl\.txt has 2"),
+        ("visual", "0.1\n0.2\n", r"MEDIAEVAL18_00-00002_cl\.txt: expected one line"),
+        ("audio", _arff([1.0, "?"]), r"MEDIAEVAL18_00_00002\.csv, line \d+: attribute 'F0final_sma_range' has non-numeric value '\?'"),
+        ("audio", _arff([1.0, 2.0]).replace("@data", ""), r"MEDIAEVAL18_00_00002\.csv, line \d+: data line before the @data"),
+        ("audio", _arff([1.0]), r"MEDIAEVAL18_00_00002\.csv, line \d+: 3 values but 4 @attribute"),
+    ],
+)
+def test_mediaeval_malformed_files_are_named(mediaeval_tree, target, content, message):
+    if target == "annotation":
+        path = next(mediaeval_tree.rglob("MEDIAEVAL18_00_Valence-Arousal.txt"))
+    elif target == "visual":
+        path = _visual_file(mediaeval_tree, 0, "cl", 1)
+    else:
+        path = next(mediaeval_tree.rglob("MEDIAEVAL18_00_00002.csv"))
+    path.write_text(content)
+    with pytest.raises(ValueError, match=message):
+        _load_mediaeval(mediaeval_tree, ids=[0])
+
+
+def test_mediaeval_csv_layout(tmp_path):
+    root = tmp_path / "me18"
+    (root / "annotations").mkdir(parents=True)
+    (root / "annotations" / "MEDIAEVAL18_02_Valence-Arousal.txt").write_text(
+        "Time\tValence\tArousal\n0\t0.1\t0.2\n1\t0.3\t0.4\n2\t0.5\t0.6\n"
+    )
+    (root / "image").mkdir()
+    (root / "image" / "MEDIAEVAL18_02.csv").write_text("a,b\n1,2\n\n5,6\n")
+    with pytest.raises(ValueError, match=r"image\\?/MEDIAEVAL18_02\.csv: row of second 1 empty|MEDIAEVAL18_02\.csv: row of second 1"):
+        _load_mediaeval(root, layout="csv", features=("image",))
+    with pytest.warns(MissingFeatureWarning):
+        bunch = _load_mediaeval(root, layout="csv", features=("image",), missing="ffill")
+    assert bunch.feature_names == {"image": ["a", "b"]}
+    np.testing.assert_array_equal(bunch.X[0]["image"], [[1, 2], [1, 2], [5, 6]])
+    np.testing.assert_allclose(bunch.y[0], [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+    with pytest.raises(ValueError, match="layout='official'"):
+        _load_mediaeval(root, features=("image",))
+
+
+def test_mediaeval_parameter_errors(mediaeval_tree, tmp_path):
+    for kwargs, message in [
+        ({"subset": "train"}, "subset"),
+        ({"layout": "hdf5"}, "layout"),
+        ({"missing": "zero"}, "missing"),
+        ({"ids": ["MOVIE_1"]}, "not a MediaEval 2018 movie id"),
+        ({"ids": [70]}, "between 0 and 65"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            _load_mediaeval(mediaeval_tree, **kwargs)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="No MediaEval 2018 movie"):
+        _load_mediaeval(tmp_path / "empty")

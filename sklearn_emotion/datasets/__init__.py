@@ -3,6 +3,7 @@
 from ._common import DATA_ENV_VAR, AnnotationLengthWarning, MissingFeatureWarning
 from .emomusic import EMOMUSIC_URL, load_emomusic
 from .liris_accede import LIRIS_ACCEDE_URL, load_liris_accede
+from .mediaeval2018 import MEDIAEVAL2018_URL, VISUAL_DESCRIPTORS, load_mediaeval2018
 
 __all__ = [
     "DATA_ENV_VAR",
@@ -12,4 +13,7 @@ __all__ = [
     "load_liris_accede",
     "EMOMUSIC_URL",
     "load_emomusic",
+    "MEDIAEVAL2018_URL",
+    "VISUAL_DESCRIPTORS",
+    "load_mediaeval2018",
 ]

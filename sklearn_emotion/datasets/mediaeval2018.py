@@ -1,0 +1,525 @@
+"""Loader for the MediaEval 2018 "Emotional Impact of Movies" valence/arousal release.
+
+Movie ids are ``MEDIAEVAL18_00`` ... ``MEDIAEVAL18_65`` (development 00-53, test 54-65).  The
+annotations are ``MEDIAEVAL18_XX_Valence-Arousal.txt`` (``Time Valence Arousal``, one row per
+second from 0).  The organisers' per-second features are read in one of two layouts (see
+:func:`load_mediaeval2018` and docs/datasets.md for exactly what is assumed).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from ..data import TARGET_NAMES
+from ._common import (
+    AnnotationLengthWarning,
+    MissingFeatureWarning,
+    check_range,
+    read_annotation_table,
+    resolve_root,
+)
+
+__all__ = ["load_mediaeval2018", "MEDIAEVAL2018_URL", "VISUAL_DESCRIPTORS"]
+
+#: The task page; the data itself is distributed with LIRIS-ACCEDE (https://liris-accede.ec-lyon.fr/).
+MEDIAEVAL2018_URL = "http://www.multimediaeval.org/mediaeval2018/emotionalimpact/"
+_OBTAIN = (
+    "The MediaEval 2018 Emotional Impact of Movies data (annotations and per-second features) are "
+    f"described at {MEDIAEVAL2018_URL} and distributed with LIRIS-ACCEDE "
+    "(https://liris-accede.ec-lyon.fr/, registration); this package downloads nothing."
+)
+#: The organisers' per-frame visual descriptors (one frame per second), in the order they are stacked.
+VISUAL_DESCRIPTORS = ("acc", "cedd", "cl", "eh", "fcth", "gabor", "jcd", "sc", "tamura", "lbp", "fc6")
+_SUBSETS = {"development": range(0, 54), "test": range(54, 66), "all": range(0, 66)}
+_ANNOTATION = re.compile(r"^MEDIAEVAL18_(\d{2})_Valence-Arousal\.txt$")
+# Per-second files of the official layout.  Releases differ in the separator before the second.
+_VISUAL_FILE = re.compile(r"^MEDIAEVAL18_(\d{2})[-_](\d{5})_([A-Za-z0-9]+)\.txt$")
+_AUDIO_FILE = re.compile(r"^MEDIAEVAL18_(\d{2})_(\d{5})\.csv$")
+_FIRST_INDEX = 1  # per-second feature files are numbered from 00001 (= second [0, 1))
+_ARFF_SKIPPED = {"name", "class", "frametime", "frameindex"}  # openSMILE bookkeeping, not features
+_MISSING_MODES = ("error", "nan", "ffill")
+
+_DESCR = """\
+MediaEval 2018 Emotional Impact of Movies (valence/arousal subtask)
+-------------------------------------------------------------------
+66 movies from LIRIS-ACCEDE, ids MEDIAEVAL18_00 ... MEDIAEVAL18_65: development set 00-53, test
+set 54-65.  Annotations: MEDIAEVAL18_XX_Valence-Arousal.txt, tab separated Time Valence Arousal,
+one row per second from t = 0, values in [-1, 1].
+
+Features (layout="official", as distributed by the organisers, found anywhere below root):
+  visual: one frame per second, one file per second and descriptor,
+    .../MEDIAEVAL18_XX/<descriptor>/MEDIAEVAL18_XX-<sssss>_<descriptor>.txt (a '_' instead of
+    the '-' is accepted), one line of comma-separated numbers; descriptors acc, cedd, cl, eh,
+    fcth, gabor, jcd, sc, tamura, lbp (LIRE) and fc6 (VGG16), stacked in that order.
+  audio: openSMILE (emobase2010) functionals, one file per second,
+    .../MEDIAEVAL18_XX/MEDIAEVAL18_XX_<sssss>.csv in ARFF text format with one data row; string
+    and nominal attributes and the 'name'/'class' attributes are skipped.
+  <sssss> is numbered from 00001; file k is row k - 1 of the movie (second [k-1, k)).
+Features (layout="csv"): root/<modality>/MEDIAEVAL18_XX.csv, one row per second from 0,
+comma separated, an optional non-numeric header row giving the feature names.
+
+Alignment rule: a movie's rows are truncated to the shortest of its annotation and feature
+sequences; an AnnotationLengthWarning names the movies and their lengths.
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing single files
+# --------------------------------------------------------------------------------------------
+def _parse_numbers(text: str, path: Path, line_no: int) -> np.ndarray:
+    tokens = [tok for tok in re.split(r"[,;\s]+", text.strip()) if tok]
+    try:
+        values = np.array([float(tok) for tok in tokens])
+    except ValueError:
+        bad = next(tok for tok in tokens if not _is_number(tok))
+        raise ValueError(f"{path}, line {line_no}: {bad!r} is not a number.") from None
+    if not np.isfinite(values).all():
+        raise ValueError(f"{path}, line {line_no}: NaN or infinite feature value.")
+    return values
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_vector_file(path: Path) -> np.ndarray | None:
+    """One line of numbers (a visual descriptor); None when the file is empty."""
+    lines = [(n, line) for n, line in enumerate(path.read_text().splitlines(), start=1) if line.strip()]
+    if not lines:
+        return None
+    if len(lines) > 1:
+        raise ValueError(f"{path}: expected one line of comma-separated numbers, got {len(lines)} lines.")
+    return _parse_numbers(lines[0][1], path, lines[0][0])
+
+
+def _read_arff_file(path: Path) -> tuple[np.ndarray, list[str]] | None:
+    """The numeric values and attribute names of a one-instance ARFF file; None when empty."""
+    lines = path.read_text().splitlines()
+    if not any(line.strip() for line in lines):
+        return None
+    attributes: list[tuple[str, bool]] = []  # (name, kept)
+    data: list[tuple[int, str]] = []
+    in_data = False
+    for line_no, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("%"):
+            continue
+        lowered = stripped.lower()
+        if in_data:
+            data.append((line_no, stripped))
+        elif lowered.startswith("@attribute"):
+            match = re.match(r"@attribute\s+('[^']*'|\"[^\"]*\"|\S+)\s+(.+)$", stripped, flags=re.IGNORECASE)
+            if match is None:
+                raise ValueError(f"{path}, line {line_no}: malformed @attribute line {stripped!r}.")
+            name = match.group(1).strip("'\"")
+            numeric = match.group(2).strip().lower() in ("numeric", "real", "integer")
+            attributes.append((name, numeric and name.lower() not in _ARFF_SKIPPED))
+        elif lowered.startswith("@data"):
+            in_data = True
+        elif not lowered.startswith("@"):
+            if attributes:
+                raise ValueError(f"{path}, line {line_no}: data line before the @data section of an ARFF file.")
+            return _parse_numbers(stripped, path, line_no), []  # not ARFF: a plain row of numbers
+    if not in_data:
+        raise ValueError(f"{path}: ARFF file without an @data section.")
+    if len(data) != 1:
+        raise ValueError(f"{path}: expected one data row (the features of one second), got {len(data)}.")
+    line_no, row = data[0]
+    cells = [cell.strip() for cell in row.split(",")]
+    if len(cells) != len(attributes):
+        raise ValueError(
+            f"{path}, line {line_no}: {len(cells)} values but {len(attributes)} @attribute declarations."
+        )
+    kept = [(name, cell) for (name, keep), cell in zip(attributes, cells) if keep]
+    values = []
+    for name, cell in kept:
+        try:
+            values.append(float(cell))
+        except ValueError:
+            raise ValueError(f"{path}, line {line_no}: attribute {name!r} has non-numeric value {cell!r}.") from None
+    array = np.asarray(values)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{path}, line {line_no}: NaN or infinite feature value.")
+    return array, [name for name, _ in kept]
+
+
+def _read_csv_movie(path: Path) -> tuple[np.ndarray, list[str] | None]:
+    """A per-movie CSV: one row per second, optional header.  Empty rows are missing seconds (NaN)."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    header = None
+    if lines and lines[0].strip() and not all(_is_number(c) for c in lines[0].split(",") if c.strip()):
+        header = [c.strip() for c in lines[0].split(",")]
+        lines = lines[1:]
+        first_line = 2
+    else:
+        first_line = 1
+    rows: list[np.ndarray | None] = []
+    for line_no, line in enumerate(lines, start=first_line):
+        rows.append(_parse_numbers(line, path, line_no) if line.strip(", \t") else None)
+    while rows and rows[-1] is None:
+        rows.pop()
+    if not rows:
+        raise ValueError(f"{path}: no feature row.")
+    width = len(header) if header is not None else next(len(r) for r in rows if r is not None)
+    array = np.full((len(rows), width), np.nan)
+    for t, row in enumerate(rows):
+        if row is None:
+            continue
+        if len(row) != width:
+            raise ValueError(f"{path}, line {t + first_line}: {len(row)} values, expected {width}.")
+        array[t] = row
+    return array, header
+
+
+# --------------------------------------------------------------------------------------------
+# Assembling a movie's features
+# --------------------------------------------------------------------------------------------
+def _stack_seconds(
+    files: dict[int, Path], reader: Callable[[Path], tuple[np.ndarray, list[str]] | None], what: str
+) -> tuple[np.ndarray, list[str] | None]:
+    """``(T, d)`` array from ``{file index: path}``; absent and empty files give NaN rows."""
+    for index, path in files.items():
+        if index < _FIRST_INDEX:
+            raise ValueError(f"{path}: per-second feature files are numbered from {_FIRST_INDEX:05d}.")
+    n_seconds = max(files) - _FIRST_INDEX + 1
+    rows: dict[int, np.ndarray] = {}
+    names = None
+    for index in sorted(files):
+        parsed = reader(files[index])
+        if parsed is None:
+            continue
+        values, row_names = parsed
+        if rows and len(values) != len(next(iter(rows.values()))):
+            first = files[next(iter(rows)) + _FIRST_INDEX]
+            raise ValueError(
+                f"{files[index]}: {len(values)} values, but {first} has {len(next(iter(rows.values())))} "
+                f"({what})."
+            )
+        names = names or row_names or None
+        rows[index - _FIRST_INDEX] = values
+    if not rows:
+        raise ValueError(f"Every {what} file is empty (e.g. {next(iter(files.values()))}).")
+    array = np.full((n_seconds, len(next(iter(rows.values())))), np.nan)
+    for t, values in rows.items():
+        array[t] = values
+    return array, names
+
+
+def _fill_missing(array: np.ndarray, missing: str, describe: Callable[[int], str], where: str,
+                  notes: list[str]) -> np.ndarray:
+    """Apply the ``missing`` policy to the all-NaN rows of ``array``."""
+    absent = np.flatnonzero(np.isnan(array).all(axis=1))
+    if len(absent) == 0:
+        return array
+    if missing == "error":
+        raise ValueError(
+            f"{where}: {len(absent)} second(s) have no features, first second {absent[0]} "
+            f"({describe(absent[0])}). Pass missing='nan' or missing='ffill' to load anyway."
+        )
+    notes.append(f"{where}: {len(absent)} second(s) (first: second {absent[0]}, {describe(absent[0])})")
+    if missing == "nan":
+        return array
+    present = np.flatnonzero(~np.isnan(array).all(axis=1))
+    # Each missing second takes the last second before it that has features (the first one if none).
+    source = present[np.maximum(np.searchsorted(present, np.arange(len(array)), side="right") - 1, 0)]
+    return array[source]
+
+
+def _cached(cache_dir: Path | None, key: str, build: Callable[[], tuple[np.ndarray, list[str] | None]]):
+    """``build()`` memoised in ``cache_dir/key.npz`` (written atomically), so long loads can resume."""
+    if cache_dir is None:
+        return build()
+    path = cache_dir / f"{key}.npz"
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as stored:
+            names = [str(n) for n in stored["names"]] if stored["has_names"] else None
+            return stored["values"], names
+    values, names = build()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{key}.", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, values=values, names=np.asarray(names or [], dtype=str),
+                     has_names=np.asarray(names is not None))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return values, names
+
+
+def _read_visual_file(path: Path) -> tuple[np.ndarray, list[str]] | None:
+    values = _read_vector_file(path)
+    return None if values is None else (values, [])
+
+
+def _official_parts(
+    root: Path,
+    movie_name: str,
+    groups: list[tuple[str, dict[int, Path] | None]],
+    missing: str,
+    cache: Path | None,
+    notes: list[str],
+) -> tuple[list[np.ndarray], list[str]]:
+    """One ``(T_part, d_part)`` array per visual descriptor (or the audio), and the column names."""
+    parts, names = [], []
+    for part, files in groups:
+        pattern = f"{movie_name}-<sssss>_{part}.txt" if part != "audio" else f"{movie_name}_<sssss>.csv"
+        key, what = f"{movie_name}_official_{part}", f"{movie_name} {part}"
+        if not files and (cache is None or not (cache / f"{key}.npz").is_file()):
+            raise FileNotFoundError(f"{movie_name}: no {part} feature file ({pattern}) under {root}.")
+        reader = _read_arff_file if part == "audio" else _read_visual_file
+        values, part_names = _cached(cache, key, lambda: _stack_seconds(files, reader, what))
+
+        def describe(t: int) -> str:
+            if not files:
+                return f"file {pattern.replace('<sssss>', f'{t + _FIRST_INDEX:05d}')} absent or empty"
+            sample = next(iter(files.values()))
+            separator, suffix = sample.name[len(movie_name)], sample.name[len(movie_name) + 6:]
+            expected = f"{movie_name}{separator}{t + _FIRST_INDEX:05d}{suffix}"
+            return f"file {sample.parent / expected} absent or empty"
+
+        parts.append(_fill_missing(values, missing, describe, what, notes))
+        names += part_names or [f"{part}_{j}" for j in range(values.shape[1])]
+    return parts, names
+
+
+def _csv_modality(
+    root: Path, movie_name: str, modality: str, missing: str, cache: Path | None, notes: list[str]
+) -> tuple[list[np.ndarray], list[str]]:
+    """The ``csv`` layout: ``root/<modality>/MEDIAEVAL18_XX.csv``, one row per second."""
+    path = root / modality / f"{movie_name}.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{movie_name}: no {modality} feature file {path}.")
+    values, header = _cached(cache, f"{movie_name}_csv_{modality}", lambda: _read_csv_movie(path))
+    filled = _fill_missing(values, missing, lambda t: f"{path}: row of second {t} empty", f"{movie_name} {modality}",
+                           notes)
+    return [filled], header or [f"{modality}_{j}" for j in range(values.shape[1])]
+
+
+def _scan(root: Path) -> tuple[dict[int, Path], dict, dict]:
+    """One walk of ``root``: annotation files, visual and audio per-second files by movie."""
+    annotations: dict[int, Path] = {}
+    visual: dict[int, dict[str, dict[int, Path]]] = {}
+    audio: dict[int, dict[int, Path]] = {}
+
+    def claim(table: dict, key, path: Path) -> None:
+        if key in table:
+            raise ValueError(f"Two files for the same data: {table[key]} and {path}.")
+        table[key] = path
+
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = Path(folder) / name
+            if match := _ANNOTATION.match(name):
+                claim(annotations, int(match.group(1)), path)
+            elif match := _VISUAL_FILE.match(name):
+                movie, index, descriptor = int(match.group(1)), int(match.group(2)), match.group(3)
+                claim(visual.setdefault(movie, {}).setdefault(descriptor, {}), index, path)
+            elif match := _AUDIO_FILE.match(name):
+                claim(audio.setdefault(int(match.group(1)), {}), int(match.group(2)), path)
+    return annotations, visual, audio
+
+
+def _movie_id(value: int | str) -> int:
+    if isinstance(value, str):
+        match = re.fullmatch(r"(?:MEDIAEVAL18_)?(\d{1,2})", value)
+        if match is None:
+            raise ValueError(f"{value!r} is not a MediaEval 2018 movie id (MEDIAEVAL18_00 ... MEDIAEVAL18_65).")
+        value = int(match.group(1))
+    if not 0 <= int(value) <= 65:
+        raise ValueError(f"Movie id {value!r} is not between 0 and 65.")
+    return int(value)
+
+
+def load_mediaeval2018(
+    root: str | os.PathLike | None = None,
+    *,
+    subset: str = "development",
+    features: Sequence[str] = ("visual", "audio"),
+    visual_descriptors: Sequence[str] | None = None,
+    layout: str = "official",
+    missing: str = "error",
+    require_annotations: bool = True,
+    ids: Sequence[int | str] | None = None,
+    cache_dir: str | os.PathLike | None = None,
+) -> Bunch:
+    """Load the MediaEval 2018 valence/arousal movies: per-second features and annotations.
+
+    Parameters
+    ----------
+    root : str or path-like, optional
+        Folder holding the unpacked release (searched recursively, whatever the names of the
+        archive folders).  Default: ``$SKLEARN_EMOTION_DATA/mediaeval2018``.  Nothing is downloaded.
+    subset : {"development", "test", "all"}, default="development"
+        Movies 00-53, 54-65 or 00-65; those present under ``root`` are loaded.
+    features : sequence of str, default=("visual", "audio")
+        Modalities of ``X``.  ``layout="official"``: "visual" and/or "audio"; ``layout="csv"``:
+        any folder names under ``root``.  Empty: annotations only (``X`` is None).
+    visual_descriptors : sequence of str, optional
+        Official layout: the visual descriptors stacked, in this order, into the "visual"
+        modality; default :data:`VISUAL_DESCRIPTORS` (all eleven).
+    layout : {"official", "csv"}, default="official"
+        "official": one file per second (``DESCR`` and docs/datasets.md give the assumed names);
+        "csv": one file per movie and modality, ``root/<modality>/MEDIAEVAL18_XX.csv``.
+    missing : {"error", "nan", "ffill"}, default="error"
+        What to do with seconds whose feature file is absent or empty (the 2018 release has a
+        few): raise, leave NaN rows, or repeat the previous second's features (the first
+        available one for leading gaps).  "nan" and "ffill" warn with a MissingFeatureWarning.
+    require_annotations : bool, default=True
+        Raise when a movie has no annotation file; with False its ``y`` is all NaN
+        (unannotated), e.g. for a test set whose annotations you do not have.
+    ids : sequence of int or str, optional
+        Load only these movies (``5`` or ``"MEDIAEVAL18_05"``); they must belong to ``subset``.
+    cache_dir : str or path-like, optional
+        Folder where each movie's parsed feature arrays are kept (``.npz``, written
+        atomically), so that reading the many small files happens once and an interrupted load
+        resumes.  Delete it when the data change.
+
+    Returns
+    -------
+    Bunch
+        ``X`` : list of dict ``modality -> (T, d) float32`` (None when ``features`` is empty).
+        ``y`` : list of ``(T, 2)`` float64 arrays (valence, arousal); NaN = unannotated.
+        ``ids`` : list of str, ``"MEDIAEVAL18_XX"``.
+        ``lengths`` : ndarray of int.
+        ``feature_names`` : dict ``modality -> list of str``.
+        ``truncated`` : dict ``id -> {source: rows}`` for movies whose sources had different lengths.
+        ``annotation_files`` : list of Path or None.
+        ``subset``, ``target_names``, ``DESCR``.
+
+    Warns
+    -----
+    AnnotationLengthWarning
+        Naming the movies whose annotation and feature sequences had different lengths.
+    MissingFeatureWarning
+        With ``missing="nan"`` or ``"ffill"``, naming the movies and files with missing seconds.
+    """
+    if subset not in _SUBSETS:
+        raise ValueError(f"subset must be one of {sorted(_SUBSETS)}, got {subset!r}.")
+    if layout not in ("official", "csv"):
+        raise ValueError(f"layout must be 'official' or 'csv', got {layout!r}.")
+    if missing not in _MISSING_MODES:
+        raise ValueError(f"missing must be one of {_MISSING_MODES}, got {missing!r}.")
+    modalities = [features] if isinstance(features, str) else list(features)
+    if layout == "official" and any(m not in ("visual", "audio") for m in modalities):
+        raise ValueError(f"With layout='official' the features are 'visual' and/or 'audio', got {modalities}.")
+    descriptors = list(VISUAL_DESCRIPTORS if visual_descriptors is None else visual_descriptors)
+    if "visual" in modalities and not descriptors:
+        raise ValueError("visual_descriptors is empty.")
+    folder = resolve_root(root, "mediaeval2018", "MediaEval 2018", _OBTAIN)
+    cache = Path(cache_dir) if cache_dir is not None else None
+
+    annotations, visual_files, audio_files = _scan(folder)
+    in_subset = set(_SUBSETS[subset])
+    if ids is not None:
+        wanted = [_movie_id(value) for value in ids]
+        outside = [f"MEDIAEVAL18_{m:02d}" for m in wanted if m not in in_subset]
+        if outside:
+            raise ValueError(f"{outside} are not in the {subset!r} subset; pass subset='all'.")
+    else:
+        present = set(annotations)
+        if layout == "official":
+            present |= set(visual_files) | set(audio_files)
+        else:
+            present |= {_movie_id(p.stem) for m in modalities for p in (folder / m).glob("MEDIAEVAL18_??.csv")}
+        wanted = sorted(present & in_subset)
+    if not wanted:
+        raise FileNotFoundError(f"No MediaEval 2018 movie of the {subset!r} subset under {folder}. {_OBTAIN}")
+
+    X: list[dict[str, np.ndarray]] = []
+    y: list[np.ndarray] = []
+    annotation_files: list[Path | None] = []
+    feature_names: dict[str, list[str]] = {}
+    truncated: dict[str, dict[str, int]] = {}
+    notes: list[str] = []
+    for movie in wanted:
+        movie_name = f"MEDIAEVAL18_{movie:02d}"
+        sources: dict[str, np.ndarray] = {}
+        for modality in modalities:
+            if layout == "csv":
+                parts, names = _csv_modality(folder, movie_name, modality, missing, cache, notes)
+                part_names = [modality]
+            elif modality == "visual":
+                files = visual_files.get(movie, {})
+                parts, names = _official_parts(
+                    folder, movie_name, [(d, files.get(d)) for d in descriptors], missing, cache, notes
+                )
+                part_names = [f"visual/{d}" for d in descriptors]
+            else:
+                parts, names = _official_parts(
+                    folder, movie_name, [("audio", audio_files.get(movie))], missing, cache, notes
+                )
+                part_names = ["audio"]
+            n = min(len(p) for p in parts)
+            if len(parts) > 1 and any(len(p) != n for p in parts):
+                truncated.setdefault(movie_name, {}).update({k: len(p) for k, p in zip(part_names, parts)})
+            sources[modality] = np.concatenate([p[:n] for p in parts], axis=1)
+            if feature_names.setdefault(modality, names) != names:
+                raise ValueError(
+                    f"{movie_name}: its {modality} features have {len(names)} columns "
+                    f"({names[:3]}...) but the first movie's have {len(feature_names[modality])} "
+                    f"({feature_names[modality][:3]}...)."
+                )
+        path = annotations.get(movie)
+        if path is not None:
+            targets = read_annotation_table(path, ("Time", "Valence", "Arousal"))
+            check_range(targets, path, ["Valence", "Arousal"], -1.0, 1.0)
+        elif require_annotations:
+            raise FileNotFoundError(
+                f"{movie_name}: no annotation file {movie_name}_Valence-Arousal.txt under {folder} "
+                "(pass require_annotations=False to load its features with NaN targets)."
+            )
+        else:
+            targets = None
+        lengths = {m: len(a) for m, a in sources.items()}
+        if targets is not None:
+            lengths["annotations"] = len(targets)
+        if not lengths:
+            raise FileNotFoundError(f"{movie_name}: neither annotations nor features to load.")
+        n = min(lengths.values())
+        if len(set(lengths.values())) > 1:
+            truncated.setdefault(movie_name, {}).update(lengths)
+        X.append({m: np.ascontiguousarray(a[:n], dtype=np.float32) for m, a in sources.items()})
+        y.append(targets[:n] if targets is not None else np.full((n, 2), np.nan))
+        annotation_files.append(path)
+
+    if notes:
+        filled = {"nan": "left as NaN rows", "ffill": "filled with the previous second's features"}[missing]
+        warnings.warn(
+            f"Missing or empty per-second feature files, {filled}: " + "; ".join(notes) + ".",
+            MissingFeatureWarning, stacklevel=2,
+        )
+    if truncated:
+        detail = "; ".join(
+            f"{name} ({', '.join(f'{k} {v}' for k, v in rows.items())} rows)" for name, rows in truncated.items()
+        )
+        warnings.warn(
+            f"{len(truncated)} MediaEval 2018 movie(s) had sequences of different lengths and were "
+            f"truncated to the shortest: {detail}.",
+            AnnotationLengthWarning, stacklevel=2,
+        )
+    return Bunch(
+        X=X if modalities else None,
+        y=y,
+        ids=[f"MEDIAEVAL18_{m:02d}" for m in wanted],
+        lengths=np.asarray([len(t) for t in y], dtype=int),
+        feature_names=feature_names,
+        truncated=truncated,
+        annotation_files=annotation_files,
+        subset=subset,
+        target_names=TARGET_NAMES,
+        DESCR=_DESCR,
+    )
