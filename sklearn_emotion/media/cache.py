@@ -1,0 +1,104 @@
+"""On-disk cache of per-movie feature arrays, keyed by the movie's content and the embedder's parameters.
+
+Each entry is one ``.npy`` file named by a SHA-256 key.  The key hashes
+
+* the **content** of the movie (the file's bytes, not its name or date, so that a renamed or
+  copied file hits the cache and an edited one misses it; an already-decoded array hashes its
+  bytes), and
+* a description of the embedder: its class, its output-changing parameters (backbone files by
+  content, Keras models by architecture and weights) and the cache format version.
+
+Entries are written atomically (temporary file in the same folder, then :func:`os.replace`), so
+concurrent workers and interrupted jobs never leave a partial file: an interrupted corpus
+extraction resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["FeatureCache", "content_digest"]
+
+#: Bumped whenever decoding or feature definitions change, invalidating old entries.
+CACHE_VERSION = 1
+
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def content_digest(source: Any) -> str:
+    """SHA-256 of a movie's content: a file's bytes, or an already-decoded input's values.
+
+    File digests are memoised per process by (path, size, modification time).
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = os.path.abspath(os.fspath(source))
+        stat = os.stat(path)
+        memo = (path, stat.st_size, stat.st_mtime_ns)
+        if memo not in _DIGESTS:
+            digest = hashlib.sha256()
+            with open(path, "rb") as handle:
+                while block := handle.read(1 << 22):
+                    digest.update(block)
+            _DIGESTS[memo] = digest.hexdigest()
+        return _DIGESTS[memo]
+    digest = hashlib.sha256()
+    parts = source if isinstance(source, tuple) else (source,)
+    for part in parts:
+        array = np.asarray(part)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+class FeatureCache:
+    """A folder of cached feature arrays.
+
+    Parameters
+    ----------
+    directory : str or path-like
+        Created on first write.
+    """
+
+    def __init__(self, directory: str | os.PathLike):
+        self.directory = Path(directory)
+
+    def key(self, source: Any, description: dict[str, Any]) -> str:
+        """The cache key of ``source`` embedded by an embedder described by ``description``."""
+        text = json.dumps(
+            {"version": CACHE_VERSION, "content": content_digest(source), "embedder": description},
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.directory / f"{key}.npy"
+
+    def load(self, key: str) -> np.ndarray | None:
+        """The cached array, or ``None`` when absent (or unreadable, then recomputed)."""
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        try:
+            return np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+
+    def save(self, key: str, array: np.ndarray) -> None:
+        """Write ``array`` atomically under ``key``."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=f".{key}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                np.save(out, np.asarray(array), allow_pickle=False)
+            os.replace(temporary, self.path(key))
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)

@@ -1,0 +1,116 @@
+"""ImageEmbedder with real pretrained models on real photos encoded in real videos."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("av")
+pytest.importorskip("skimage")
+pytest.importorskip("ai_edge_litert")
+
+from media_videos import photo, write_video  # noqa: E402
+
+from sklearn_emotion.media import ImageEmbedder  # noqa: E402
+from sklearn_emotion.media.backbones import BackboneUnavailableError, preprocess_images  # noqa: E402
+from sklearn_emotion.media.decoding import resize_frame  # noqa: E402
+
+SIZE = (320, 240)
+CAT_CLASSES = {282, 283, 284, 285, 286}  # tabby, tiger cat, Persian, Siamese, Egyptian (1 = first class)
+ESPRESSO = 968
+
+
+@pytest.fixture(scope="module")
+def photos():
+    return [photo(name, SIZE) for name in ("astronaut", "chelsea", "coffee")]
+
+
+@pytest.fixture(scope="module")
+def movie(tmp_path_factory, photos):
+    return write_video(tmp_path_factory.mktemp("image") / "movie.mp4", photos, fps=5)
+
+
+@pytest.fixture(scope="module")
+def classifier(shared_weights):
+    return str(shared_weights / "mobilenet_v2_1.0_224_quant.tflite")
+
+
+def test_cat_and_coffee_seconds_are_recognised(movie, classifier):
+    (scores,) = ImageEmbedder(classifier).fit_transform([movie])
+    assert scores.shape == (3, 1001) and scores.dtype == np.float32
+    top = scores.argmax(axis=1)
+    assert top[1] in CAT_CLASSES
+    assert top[2] == ESPRESSO
+    assert top[0] not in CAT_CLASSES | {ESPRESSO}
+    # Dequantised 8-bit softmax: probabilities (tiny ones round to 0, so sums fall a little short).
+    assert (scores >= 0).all() and (scores.sum(axis=1) > 0.8).all() and (scores.sum(axis=1) < 1.01).all()
+
+
+def test_decoded_frames_give_the_same_classes(photos, classifier):
+    (scores,) = ImageEmbedder(classifier).transform([np.stack(photos)])
+    assert scores.argmax(axis=1)[1] in CAT_CLASSES
+    assert scores.argmax(axis=1)[2] == ESPRESSO
+
+
+def test_tflite_embedding_tensors(movie, shared_weights, classifier):
+    embedder = ImageEmbedder(classifier, output="MobilenetV2/Logits/AvgPool")
+    (features,) = embedder.transform([movie])
+    assert features.shape == (3, 1280)
+    assert (features >= 0).all() and features.std(axis=0).max() > 0
+    assert list(embedder.get_feature_names_out()[:2]) == ["image_0", "image_1"]
+    assert len(embedder.get_feature_names_out()) == 1280
+    extractor = ImageEmbedder(str(shared_weights / "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite"))
+    (features,) = extractor.transform([movie])
+    assert features.shape == (3, 1024)
+    # The cat and the astronaut are further apart than two decodes of the cat.
+    assert np.linalg.norm(features[0] - features[1]) > 1.0
+
+
+def test_keras_model_object_and_preprocessing(photos):
+    keras = pytest.importorskip("keras")
+    model = keras.Sequential(
+        [keras.Input((32, 48, 3)), keras.layers.Conv2D(4, 3), keras.layers.GlobalAveragePooling2D()]
+    )
+    frames = np.stack(photos)
+    (features,) = ImageEmbedder(model, preprocessing="tf").transform([frames])
+    assert features.shape == (3, 4)
+    expected = np.asarray(model(preprocess_images(np.stack([resize_frame(f, (48, 32)) for f in frames]), "tf")))
+    np.testing.assert_allclose(features, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_parallel_over_movies_matches_sequential(movie, photos, classifier):
+    movies = [movie, np.stack(photos[::-1])]
+    sequential = ImageEmbedder(classifier).transform(movies)
+    parallel = ImageEmbedder(classifier, n_jobs=2, batch_size=2).transform(movies)
+    for a, b in zip(sequential, parallel):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_named_backbone_offline_fails_clearly(movie):
+    pytest.importorskip("keras")
+    embedder = ImageEmbedder("inception_v3")
+    try:
+        features = embedder.transform([movie])
+    except BackboneUnavailableError as exc:
+        assert "InceptionV3" in str(exc) and "weights=" in str(exc)
+    else:  # online machine: the official weights were downloaded
+        assert features[0].shape == (3, 2048)
+
+
+def test_random_weights_are_refused(movie):
+    with pytest.raises(ValueError, match="random weights"):
+        ImageEmbedder("MobileNetV2", weights=None).transform([movie])
+
+
+def test_bad_inputs_name_the_movie(movie, tmp_path, classifier):
+    embedder = ImageEmbedder(classifier)
+    with pytest.raises(ValueError, match="movie 1.*shape"):
+        embedder.transform([movie, np.zeros((3, 10, 10))])
+    with pytest.raises(FileNotFoundError, match="missing.mp4"):
+        embedder.transform([movie, tmp_path / "missing.mp4"])
+    with pytest.raises(TypeError, match="sequence of movies"):
+        embedder.transform(str(movie))
+    with pytest.raises(ValueError, match="Unknown backbone"):
+        ImageEmbedder("NoSuchNet").transform([movie])
+    with pytest.raises(ValueError, match="batch_size"):
+        ImageEmbedder(classifier, batch_size=0).fit([movie])
