@@ -460,3 +460,13 @@ def test_mediaeval_parameter_errors(mediaeval_tree, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="No MediaEval 2018 movie"):
         _load_mediaeval(tmp_path / "empty")
+
+
+def test_emomusic_songs_info_splits_and_errors(tmp_path):
+    _write_emomusic(tmp_path, ["1,0.1,0.2", "2,0.3,0.4"], ["1,0.1,0.2", "2,0.3,0.4"], "song_id,sample_1000ms,sample_1500ms")
+    info = tmp_path / "annotations" / "songs_info.csv"
+    info.write_text('"song_id","file_name","Mediaeval 2013 set"\n1,"1.mp3","\tdevelopment\t"\n2,"2.mp3","evaluation"\n')
+    assert load_emomusic(tmp_path).splits == ["development", "evaluation"]
+    info.write_text('"song_id","Mediaeval 2013 set"\n1,"development"\nx,"evaluation"\n')
+    with pytest.raises(ValueError, match=r"songs_info\.csv, line 3: song_id 'x'"):
+        load_emomusic(tmp_path)

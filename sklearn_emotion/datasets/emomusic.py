@@ -142,7 +142,17 @@ def _read_songs_info(root: Path) -> dict[int, str]:
                 key = next((name for name in reader.fieldnames or [] if "set" in name.lower()), None)
                 if key is None:
                     return {}
-                return {int(row["song_id"]): row[key].strip() for row in reader if row.get("song_id")}
+                splits = {}
+                for row in reader:
+                    if not (row.get("song_id") or "").strip():
+                        continue
+                    try:
+                        splits[int(row["song_id"])] = (row[key] or "").strip()
+                    except ValueError:
+                        raise ValueError(
+                            f"{path}, line {reader.line_num}: song_id {row['song_id']!r} is not an integer."
+                        ) from None
+                return splits
     return {}
 
 

@@ -375,8 +375,8 @@ def load_mediaeval2018(
         "official": one file per second (``DESCR`` and docs/datasets.md give the assumed names);
         "csv": one file per movie and modality, ``root/<modality>/MEDIAEVAL18_XX.csv``.
     missing : {"error", "nan", "ffill"}, default="error"
-        What to do with seconds whose feature file is absent or empty (the 2018 release has a
-        few): raise, leave NaN rows, or repeat the previous second's features (the first
+        What to do with seconds whose feature file is absent or empty (users of the 2018
+        release report a few): raise, leave NaN rows, or repeat the previous second's features (the first
         available one for leading gaps).  "nan" and "ffill" warn with a MissingFeatureWarning.
     require_annotations : bool, default=True
         Raise when a movie has no annotation file; with False its ``y`` is all NaN
