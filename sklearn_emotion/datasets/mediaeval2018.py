@@ -77,7 +77,7 @@ sequences; an AnnotationLengthWarning names the movies and their lengths.
 def _parse_numbers(text: str, path: Path, line_no: int) -> np.ndarray:
     tokens = [tok for tok in re.split(r"[,;\s]+", text.strip()) if tok]
     try:
-        values = np.array([float(tok) for tok in tokens])
+        values = np.asarray(tokens, dtype=np.float64)
     except ValueError:
         bad = next(tok for tok in tokens if not _is_number(tok))
         raise ValueError(f"{path}, line {line_no}: {bad!r} is not a number.") from None
