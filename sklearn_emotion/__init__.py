@@ -28,6 +28,9 @@ _PUBLIC = {
     "AudioEmbedder": "media",
     "FaceEmbedder": "media",
     "ModalityUnion": "media",
+    "load_liris_accede": "datasets",
+    "load_mediaeval2018": "datasets",
+    "load_emomusic": "datasets",
     "as_movies": "data",
     "as_targets": "data",
 }
