@@ -1,0 +1,482 @@
+"""GRUMoERegressor: the paper's recurrent mixture-of-experts model as a scikit-learn regressor."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from collections.abc import Mapping
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from .base import MovieRegressorMixin
+from .data import DEFAULT_MODALITY, as_targets, is_movie_sequence, movie_length
+from .windowing import WindowedMovies
+
+__all__ = ["GRUMoERegressor"]
+
+
+class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
+    """Recurrent branches per modality + context gates + mixture of experts (MediaEval 2018, best MSE).
+
+    One GRU (or LSTM) branch per modality reads the window of the last ``L`` seconds; the last hidden
+    states are concatenated, passed through a context gate, a mixture of logistic-regression experts with
+    a softmax gating network and a second context gate, giving one output per target in ``[0, 1]``,
+    mapped back to ``target_range``.  Trained with Adam on the multilabel sigmoid cross-entropy of targets
+    mapped to ``[0, 1]`` (or MSE), with L2, dropout and batch normalisation, and early stopping on
+    held-out movies.
+
+    Training never materialises the ``(n, L, d)`` windows: batches are blocks of consecutive windows of
+    several movies, and each second's input projection is computed once per block instead of once per
+    window (see ``docs/performance.md``).
+
+    Parameters
+    ----------
+    modalities : mapping str -> int, optional
+        For plain arrays only: names and widths of consecutive column groups, e.g.
+        ``{"image": 2048, "audio": 128}``, each given its own branch.  ``None``: one branch over all
+        columns.  Movies given as mappings take their modalities from the keys.
+    rnn : {"gru", "lstm"}, default="gru"
+        Recurrent cell.
+    units : int or mapping str -> int, default=128
+        Recurrent units, for all modalities or per modality (the paper used 32 to 256).
+    n_layers : int or mapping str -> int, default=1
+        Stacked recurrent layers, for all or per modality (the paper used 1 or 2).
+    n_experts : int, default=4
+        Logistic-regression experts per output (plus one dummy expert predicting 0).
+    loss : {"cross_entropy", "mse"}, default="cross_entropy"
+        Multilabel sigmoid cross-entropy on targets mapped to ``[0, 1]`` (the paper), or squared error.
+    target_range : (float, float) or "auto", default=(-1.0, 1.0)
+        Range of the targets, mapped linearly to ``[0, 1]``; ``"auto"`` uses the training targets'
+        minimum and maximum.  Targets outside the range are an error.
+    l2 : float, default=1e-5
+        L2 penalty on every kernel.
+    dropout : float, default=0.0
+        Dropout rate on the fused branch states (the paper's runs 2-4 used dropout).
+    batch_norm : bool, default=False
+        Batch-normalise the fused branch states (the paper's runs 2-4).
+    batch_norm_inference : {"population", "batch"}, default="population"
+        Statistics used by batch normalisation at prediction time: the population statistics learned in
+        training, or the statistics of each prediction batch (``batch_size`` consecutive windows), the
+        variant the paper found to improve valence (section 3).
+    learning_rate : float, default=1e-3
+        Adam learning rate.
+    batch_size : int, default=512
+        Windows per gradient step (the paper's 512).
+    block_size : int, default=64
+        Consecutive windows per block; a batch holds ``batch_size // block_size`` blocks from different
+        movies.  Larger blocks share more computation, smaller ones mix more movies per batch.
+    epochs : int, default=30
+        Maximum number of passes over the training windows.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the movies (of the windows, for plain arrays), stop when
+        their loss has not improved for ``patience`` epochs and keep the best weights.  Ignored (no
+        validation) when fewer than 2 movies or 10 windows are given.
+    validation_fraction : float, default=0.2
+    patience : int, default=5
+    random_state : int, RandomState instance or None, default=None
+        Controls weight initialisation, dropout, the validation split and shuffling, without touching
+        global random state.
+    verbose : int, default=0
+        Keras verbosity of ``fit`` (1 shows a progress bar per epoch).
+
+    Attributes
+    ----------
+    network_ : GRUMoENetwork
+        The trained Keras model.
+    modalities_ : list of (str, int)
+        Modality names and widths.
+    window_length_ : int
+        Window length seen in ``fit``.
+    target_range_ : tuple of float
+    n_outputs_ : int
+    n_features_in_ : int
+        Total feature width (plain-array input only).
+    history_ : dict
+        Keras training history (loss, and val_loss with early stopping).
+    n_epochs_ : int
+        Epochs actually run.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn_emotion import Windower, GRUMoERegressor
+    >>> model = make_pipeline(Windower(length=60), GRUMoERegressor(units=64, random_state=0))
+    >>> # model.fit(movies, annotations).predict(new_movies) -> list of (T, 2) arrays
+    """
+
+    _parameter_constraints: dict = {
+        "modalities": [Mapping, None],
+        "rnn": [StrOptions({"gru", "lstm"})],
+        "units": [Interval(Integral, 1, None, closed="left"), Mapping],
+        "n_layers": [Interval(Integral, 1, None, closed="left"), Mapping],
+        "n_experts": [Interval(Integral, 1, None, closed="left")],
+        "loss": [StrOptions({"cross_entropy", "mse"})],
+        "target_range": [tuple, list, StrOptions({"auto"})],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "batch_norm_inference": [StrOptions({"population", "batch"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "block_size": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "patience": [Interval(Integral, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        modalities: Mapping[str, int] | None = None,
+        rnn: str = "gru",
+        units: int | Mapping[str, int] = 128,
+        n_layers: int | Mapping[str, int] = 1,
+        n_experts: int = 4,
+        loss: str = "cross_entropy",
+        target_range: tuple[float, float] | str = (-1.0, 1.0),
+        l2: float = 1e-5,
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+        batch_norm_inference: str = "population",
+        learning_rate: float = 1e-3,
+        batch_size: int = 512,
+        block_size: int = 64,
+        epochs: int = 30,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.2,
+        patience: int = 5,
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.modalities = modalities
+        self.rnn = rnn
+        self.units = units
+        self.n_layers = n_layers
+        self.n_experts = n_experts
+        self.loss = loss
+        self.target_range = target_range
+        self.l2 = l2
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.batch_norm_inference = batch_norm_inference
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.block_size = block_size
+        self.epochs = epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ input handling
+    def _split_columns(self, n_columns: int) -> list[tuple[str, int]]:
+        if self.modalities is None:
+            return [(DEFAULT_MODALITY, n_columns)]
+        spec = [(str(name), int(width)) for name, width in self.modalities.items()]
+        if any(width < 1 for _, width in spec) or sum(w for _, w in spec) != n_columns:
+            raise ValueError(
+                f"modalities={dict(self.modalities)} describe {sum(w for _, w in spec)} columns "
+                f"but X has {n_columns} features."
+            )
+        return spec
+
+    def _array_windows(self, X: Any, y: Any = None, *, reset: bool) -> tuple[dict, Any]:
+        """Validate plain-array input ``(n, d)`` or ``(n, L, d)`` and split it into modalities."""
+        if is_movie_sequence(X) and not isinstance(X, np.ndarray):
+            raise TypeError(
+                "GRUMoERegressor needs windows: put a Windower before it, e.g. "
+                "make_pipeline(Windower(length=60), GRUMoERegressor()), or pass a (n, L, d) array of windows."
+            )
+        if getattr(X, "ndim", None) == 3:
+            X = check_array(X, allow_nd=True, dtype=np.float32, ensure_min_samples=1)
+            if reset:
+                self.n_features_in_ = X.shape[2]
+            elif X.shape[2] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[2]} features, but GRUMoERegressor is expecting "
+                    f"{self.n_features_in_} features as input (X has shape {X.shape})."
+                )
+            if y is not None:
+                y = check_array(y, ensure_2d=False, dtype=np.float64)
+                if len(y) != len(X):
+                    raise ValueError(f"X has {len(X)} windows (shape {X.shape}) but y has {len(y)} rows.")
+            windows = X
+        else:
+            if y is None and reset:
+                X, y = validate_data(self, X, y, reset=True, dtype=np.float32)  # raises "requires y"
+            if y is not None:
+                X, y = validate_data(self, X, y, reset=reset, dtype=np.float32, multi_output=True, y_numeric=True)
+            else:
+                X = validate_data(self, X, reset=reset, dtype=np.float32)
+            windows = X[:, None, :]
+        spec = self._split_columns(windows.shape[2]) if reset else self.modalities_
+        split, offset = {}, 0
+        for name, width in spec:
+            split[name] = np.ascontiguousarray(windows[:, :, offset:offset + width])
+            offset += width
+        if reset:
+            self.modalities_ = spec
+        return split, y
+
+    def _validate_hyper(self, names: list[str]) -> tuple[dict, dict]:
+        def per_modality(value: Any, what: str, low: int, high: int | None) -> dict:
+            if isinstance(value, Mapping):
+                unknown = sorted(set(value) - set(names))
+                missing = sorted(set(names) - set(value))
+                if unknown or missing:
+                    raise ValueError(
+                        f"{what}={dict(value)} must name exactly the modalities {names}"
+                        + (f"; unknown {unknown}" if unknown else "") + (f"; missing {missing}" if missing else "")
+                    )
+                result = {name: int(value[name]) for name in names}
+            else:
+                result = {name: int(value) for name in names}
+            for name, v in result.items():
+                if v < low or (high is not None and v > high):
+                    raise ValueError(f"{what} for modality {name!r} must be >= {low}, got {v}.")
+            return result
+
+        return per_modality(self.units, "units", 1, None), per_modality(self.n_layers, "n_layers", 1, None)
+
+    def _target_range(self, targets: list[np.ndarray]) -> tuple[float, float]:
+        values = np.concatenate([t.ravel() for t in targets])
+        values = values[~np.isnan(values)]
+        if values.size == 0:
+            raise ValueError("Every target is NaN: there is nothing to learn from.")
+        if isinstance(self.target_range, str):
+            low, high = float(values.min()), float(values.max())
+            if high - low < 1e-12:
+                low, high = low - 1.0, high + 1.0
+            return low, high
+        if len(self.target_range) != 2 or not self.target_range[0] < self.target_range[1]:
+            raise ValueError(f"target_range must be (low, high) with low < high, got {self.target_range!r}.")
+        low, high = float(self.target_range[0]), float(self.target_range[1])
+        for index, t in enumerate(targets):
+            outside = (t < low) | (t > high)
+            if outside.any():
+                row, col = np.argwhere(outside)[0]
+                raise ValueError(
+                    f"y[{index}] has value {t[row, col]:.4g} at row {row}, column {col}, outside "
+                    f"target_range=({low}, {high}); rescale the targets or set target_range='auto'."
+                )
+        return low, high
+
+    # ------------------------------------------------------------------ fit / predict
+    def fit(self, X: Any, y: Any) -> "GRUMoERegressor":
+        """Train the network.
+
+        Parameters
+        ----------
+        X : WindowedMovies or ndarray of shape (n, L, d) or (n, d)
+            The output of :class:`~sklearn_emotion.Windower` (movies), or explicit windows (a 2-D array
+            is ``n`` windows of one second).
+        y : sequence of ndarray of shape (T, k), or ndarray of shape (n,) or (n, k)
+            Targets per movie (NaN for unannotated seconds) or per window.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        import keras  # deferred: importing TensorFlow is slow and not needed to build the estimator
+
+        from .blocks import BlockBatches, WindowArrayBatches
+        from .network import GRUMoENetwork, masked_loss
+
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(0, 2**31 - 1))
+        if isinstance(X, WindowedMovies):
+            movies = X.movies
+            targets = as_targets(y, X.lengths, n_targets=None)
+            self.modalities_ = [(name, array.shape[1]) for name, array in movies[0].items()]
+            if self.modalities is not None and [n for n, _ in self.modalities_] != list(self.modalities):
+                raise ValueError(
+                    f"modalities={list(self.modalities)} does not match the movies' modalities "
+                    f"{[n for n, _ in self.modalities_]}; leave modalities=None for mappings."
+                )
+            self.window_length_ = X.length
+            self._input_mode = "movies"
+            self.n_outputs_ = targets[0].shape[1]
+            self._y_1d = False
+        else:
+            windows, y_array = self._array_windows(X, y, reset=True)
+            self._y_1d = y_array.ndim == 1
+            targets = [y_array.reshape(len(y_array), -1)]
+            self.window_length_ = next(iter(windows.values())).shape[1]
+            self._input_mode = "arrays"
+            self.n_outputs_ = targets[0].shape[1]
+        units, n_layers = self._validate_hyper([name for name, _ in self.modalities_])
+        self.target_range_ = self._target_range(targets)
+        low, high = self.target_range_
+        scaled = [((t - low) / (high - low)).astype(np.float32) for t in targets]
+
+        block = min(self.block_size, self.batch_size)
+        n_blocks = max(1, self.batch_size // block)
+        if self._input_mode == "movies":
+            train_idx, val_idx = self._validation_split(len(movies), rng, minimum=2)
+            train = BlockBatches([movies[i] for i in train_idx], [scaled[i] for i in train_idx],
+                                 self.modalities_, self.window_length_, block, n_blocks, True, seed)
+            validation = None if val_idx is None else BlockBatches(
+                [movies[i] for i in val_idx], [scaled[i] for i in val_idx],
+                self.modalities_, self.window_length_, block, n_blocks, False, seed)
+        else:
+            n = len(scaled[0])
+            train_idx, val_idx = self._validation_split(n, rng, minimum=10)
+            pick = lambda rows: {name: array[rows] for name, array in windows.items()}  # noqa: E731
+            train = WindowArrayBatches(pick(train_idx), scaled[0][train_idx], self.batch_size, True, seed)
+            validation = None if val_idx is None else WindowArrayBatches(
+                pick(val_idx), scaled[0][val_idx], self.batch_size, False, seed)
+
+        self._network_config = dict(
+            modalities=self.modalities_, window_length=self.window_length_, cell=self.rnn, units=units,
+            n_layers=n_layers, n_experts=self.n_experts, n_outputs=self.n_outputs_, l2=self.l2,
+            dropout=self.dropout, batch_norm=self.batch_norm,
+            batch_norm_inference=self.batch_norm_inference, seed=seed,
+        )
+        network = GRUMoENetwork(**self._network_config)
+        network.build_for_blocks(1)
+        network.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=masked_loss(self.loss))
+        callbacks = []
+        if validation is not None:
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=self.patience, restore_best_weights=True))
+        with warnings.catch_warnings():
+            # Keras warns that PyDataset.__init__ should take **kwargs; ours fixes workers=1 on purpose.
+            warnings.filterwarnings("ignore", message=".*PyDataset.*")
+            history = network.fit(
+                train, validation_data=validation, epochs=self.epochs, callbacks=callbacks,
+                verbose=self.verbose, shuffle=False,
+            )
+        self.network_ = network
+        self.history_ = {key: [float(v) for v in values] for key, values in history.history.items()}
+        self.n_epochs_ = len(self.history_.get("loss", []))
+        return self
+
+    def _validation_split(self, n: int, rng: np.random.RandomState, minimum: int) -> tuple[np.ndarray, Any]:
+        if not self.early_stopping or n < minimum:
+            return np.arange(n), None
+        order = rng.permutation(n)
+        n_val = min(n - 1, max(1, int(round(self.validation_fraction * n))))
+        return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+    def predict(self, X: Any) -> Any:
+        """Predict every window's targets.
+
+        Parameters
+        ----------
+        X : WindowedMovies or ndarray of shape (n, L, d) or (n, d)
+            Same kind of input as in ``fit``.
+
+        Returns
+        -------
+        list of ndarray of shape (T, k), or ndarray of shape (n,) or (n, k)
+            One ``(T, k)`` array per movie (valence, arousal) for windowed movies; an array for arrays.
+        """
+        check_is_fitted(self, "network_")
+        from .blocks import iter_prediction_batches, window_array_inputs
+
+        low, high = self.target_range_
+        if self._input_mode == "movies":
+            if not isinstance(X, WindowedMovies):
+                raise TypeError(
+                    "This model was fitted on windowed movies: predict needs the Windower's output "
+                    f"(a WindowedMovies), got {type(X).__name__}."
+                )
+            if X.length != self.window_length_:
+                raise ValueError(f"X has {X.length}-s windows but the model was fitted on {self.window_length_}-s windows.")
+            self._check_movie_modalities(X)
+            block = min(self.block_size, self.batch_size)
+            n_blocks = max(1, self.batch_size // block)
+            outputs = [np.empty((movie_length(m), self.n_outputs_), np.float64) for m in X.movies]
+            for inputs, placements in iter_prediction_batches(
+                X.movies, self.modalities_, self.window_length_, block, n_blocks
+            ):
+                p = np.asarray(self.network_.predict_on_batch(inputs)).reshape(n_blocks, block, -1)
+                for slot, movie_index, start, n_windows in placements:
+                    outputs[movie_index][start:start + n_windows] = p[slot, :n_windows]
+            return [low + (high - low) * out for out in outputs]
+
+        windows, _ = self._array_windows(X, reset=False)
+        if next(iter(windows.values())).shape[1] != self.window_length_:
+            raise ValueError(
+                f"X has windows of {next(iter(windows.values())).shape[1]} steps but the model was fitted "
+                f"on {self.window_length_}-step windows."
+            )
+        n = len(next(iter(windows.values())))
+        result = np.empty((n, self.n_outputs_), np.float64)
+        for start in range(0, n, self.batch_size):
+            rows = np.arange(start, min(start + self.batch_size, n))
+            inputs = window_array_inputs(windows, rows, pad_to=self.batch_size)
+            result[rows] = np.asarray(self.network_.predict_on_batch(inputs))[:len(rows)]
+        result = low + (high - low) * result
+        return result[:, 0] if self._y_1d else result
+
+    def _check_movie_modalities(self, X: WindowedMovies) -> None:
+        expected = dict(self.modalities_)
+        for index, movie in enumerate(X.movies):
+            names = list(movie)
+            if names != list(expected):
+                missing = sorted(set(expected) - set(names))
+                raise ValueError(
+                    f"movie {index} has modalities {names} but the model was fitted on {list(expected)}"
+                    + (f" (missing {missing})" if missing else "") + "."
+                )
+            for name, array in movie.items():
+                if array.shape[1] != expected[name]:
+                    raise ValueError(
+                        f"movie {index}, modality {name!r}: {array.shape[1]} features (shape {array.shape}) "
+                        f"but the model was fitted on {expected[name]}."
+                    )
+
+    # ------------------------------------------------------------------ persistence
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        network = state.pop("network_", None)
+        if network is not None:
+            state["_network_weights"] = [np.asarray(w) for w in network.get_weights()]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        weights = state.pop("_network_weights", None)
+        self.__dict__.update(state)
+        if weights is not None:
+            from .network import GRUMoENetwork
+
+            network = GRUMoENetwork(**self._network_config)
+            network.build_for_blocks(1)
+            network.set_weights(weights)
+            self.network_ = network
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save the fitted estimator with joblib, written atomically (temp file + rename)."""
+        import joblib
+
+        path = os.fspath(path)
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".joblib")
+        os.close(fd)
+        try:
+            joblib.dump(self, tmp)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        tags.regressor_tags.poor_score = True
+        tags.non_deterministic = False
+        return tags
