@@ -4,6 +4,9 @@ See ``docs/media.md``.  Importing this package loads neither TensorFlow nor medi
 loaded when an embedder first runs.
 """
 
+from .audio import AudioEmbedder
+from .backbones import BackboneUnavailableError
+from .decoding import MediaDecodeError, MissingStreamError
 from .image import ImageEmbedder
 
-__all__ = ["ImageEmbedder"]
+__all__ = ["AudioEmbedder", "BackboneUnavailableError", "ImageEmbedder", "MediaDecodeError", "MissingStreamError"]

@@ -1,0 +1,322 @@
+"""Audio features at 1 Hz: VGGish (the paper's AudioSet features), YAMNet, or weight-free descriptors."""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import vggish
+from ._base import MediaEmbedder, batched
+from .backbones import cached_model, describe_spec, fetch
+from .decoding import MissingStreamError, is_path, iter_audio_windows, probe
+
+__all__ = ["AudioEmbedder", "WaveformTFLite", "audio_descriptors", "DESCRIPTOR_NAMES"]
+
+YAMNET_URL = "https://storage.googleapis.com/mediapipe-models/audio_classifier/yamnet/float32/latest/yamnet.tflite"
+YAMNET_WINDOW = 15600  # 0.975 s at 16 kHz
+YAMNET_EMBEDDING_SIZE = 1024
+YAMNET_CLASSES = 521
+BACKBONE_NAMES = ("vggish", "yamnet", "descriptors")
+MISSING_AUDIO = ("error", "silence")
+
+N_MFCC = 20
+DESCRIPTOR_NAMES = tuple(
+    [f"mfcc_mean_{i}" for i in range(N_MFCC)]
+    + [f"mfcc_std_{i}" for i in range(N_MFCC)]
+    + [f"logmel_mean_{i}" for i in range(vggish.MEL_BANDS)]
+    + ["rms_mean", "rms_std", "zcr_mean", "zcr_std", "centroid_mean", "centroid_std", "rolloff_mean", "flatness_mean"]
+)
+
+
+def audio_descriptors(samples: np.ndarray, sample_rate: int = vggish.SAMPLE_RATE) -> np.ndarray:
+    """Hand-crafted statistics of one second of audio (stand-in for the openSMILE baseline).
+
+    Over 25 ms frames every 10 ms: mean and standard deviation of 20 MFCCs, mean of 64 log-mel
+    bands (125-7500 Hz), mean and standard deviation of RMS energy, zero-crossing rate and spectral
+    centroid, mean spectral roll-off (85 %) and flatness: :data:`DESCRIPTOR_NAMES`, 112 values.
+    """
+    import librosa
+
+    y = np.asarray(samples, dtype=np.float32)
+    spectrum = np.abs(librosa.stft(y, n_fft=512, win_length=400, hop_length=160, center=True)) ** 2
+    mel = librosa.feature.melspectrogram(
+        S=spectrum, sr=sample_rate, n_mels=vggish.MEL_BANDS, fmin=vggish.MEL_MIN_HZ, fmax=vggish.MEL_MAX_HZ
+    )
+    log_mel = np.log(mel + 1e-6)
+    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=N_MFCC)
+    rms = librosa.feature.rms(S=np.sqrt(spectrum), frame_length=512)[0]
+    zcr = librosa.feature.zero_crossing_rate(y, frame_length=400, hop_length=160)[0]
+    centroid = librosa.feature.spectral_centroid(S=np.sqrt(spectrum), sr=sample_rate)[0] / (sample_rate / 2)
+    rolloff = librosa.feature.spectral_rolloff(S=np.sqrt(spectrum), sr=sample_rate)[0] / (sample_rate / 2)
+    flatness = librosa.feature.spectral_flatness(S=np.sqrt(spectrum))[0]
+    return np.concatenate(
+        [
+            mfcc.mean(axis=1), mfcc.std(axis=1), log_mel.mean(axis=1),
+            [rms.mean(), rms.std(), zcr.mean(), zcr.std(), centroid.mean(), centroid.std(), rolloff.mean(), flatness.mean()],
+        ]
+    ).astype(np.float32)
+
+
+class WaveformTFLite:
+    """A TFLite audio model taking 0.975 s of 16 kHz waveform (YAMNet), read at scores or embedding.
+
+    Parameters
+    ----------
+    path : str or path-like
+    output : {"embedding", "scores"}
+        ``"embedding"`` reads the 1024-d global-average-pooled tensor (found by name, else as the
+        only 1024-wide 2-D tensor); ``"scores"`` the 521 AudioSet class scores.
+    """
+
+    def __init__(self, path: str | os.PathLike, output: str = "embedding"):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.path = os.fspath(path)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*experimental_preserve_all_tensors.*")
+            try:
+                self.interpreter = Interpreter(
+                    model_path=self.path, experimental_preserve_all_tensors=output == "embedding"
+                )
+                self.interpreter.allocate_tensors()
+            except (ValueError, RuntimeError) as exc:
+                raise ValueError(f"Cannot load the TFLite audio model {self.path}: {exc}") from exc
+        self.input = self.interpreter.get_input_details()[0]
+        if int(np.prod(self.input["shape"])) != YAMNET_WINDOW:
+            raise ValueError(
+                f"{self.path} must take {YAMNET_WINDOW} waveform samples (0.975 s at 16 kHz), "
+                f"its input has shape {list(self.input['shape'])}."
+            )
+        self.output = self._find_output(output)
+        self.dim = int(np.prod(self.output["shape"][1:])) if len(self.output["shape"]) > 1 else int(self.output["shape"][0])
+        self._lock = threading.Lock()
+
+    def _find_output(self, output: str) -> dict[str, Any]:
+        if output == "scores":
+            candidates = [d for d in self.interpreter.get_output_details() if d["shape"][-1] == YAMNET_CLASSES]
+        else:
+            tensors = self.interpreter.get_tensor_details()
+            candidates = [d for d in tensors if d["name"].endswith("global_average_pooling2d/Mean")]
+            if not candidates:
+                candidates = [d for d in tensors if len(d["shape"]) == 2 and d["shape"][-1] == YAMNET_EMBEDDING_SIZE]
+        if len(candidates) < 1:
+            raise ValueError(f"{self.path} has no {output} tensor of a YAMNet-like model.")
+        return candidates[0]
+
+    def embed(self, windows: np.ndarray) -> np.ndarray:
+        """``(n, 15600)`` waveforms -> ``(n, dim)`` features."""
+        out = np.empty((len(windows), self.dim), dtype=np.float32)
+        with self._lock:
+            for i, window in enumerate(windows):
+                self.interpreter.set_tensor(self.input["index"], window.reshape(self.input["shape"]).astype(np.float32))
+                self.interpreter.invoke()
+                value = self.interpreter.get_tensor(self.output["index"])
+                # One patch per call: the embedding may come per patch (1, d) or (d,).
+                out[i] = value.reshape(-1, self.dim).mean(axis=0)
+        return out
+
+
+class _VGGish:
+    """VGGish network (loaded once per process and weights) + optional official PCA post-processing."""
+
+    def __init__(self, weights: Any, pca_params: Any):
+        weights = _vggish_weights_file(weights)
+        if pca_params == "audioset":
+            pca_params = fetch(vggish.PCA_PARAMS_URL, "vggish_pca_params.npz", how_to=_VGGISH_HOW_TO)
+        self.postprocess = vggish.VGGishPostprocessor(pca_params) if pca_params is not None else None
+        self.model = cached_model(("vggish", weights), lambda: _load_vggish(weights))
+        self.dim = vggish.EMBEDDING_SIZE
+
+    def embed(self, windows: np.ndarray) -> np.ndarray:
+        examples = np.stack([vggish.log_mel_example(w) for w in windows])[..., None]
+        embeddings = np.asarray(self.model(examples, training=False), dtype=np.float32)
+        return self.postprocess(embeddings) if self.postprocess is not None else embeddings
+
+
+def _vggish_weights_file(weights: Any) -> str:
+    """The local VGGish weights: a checkpoint prefix or Keras weights file (downloaded if named)."""
+    if weights is None:
+        raise ValueError(
+            "weights=None would give VGGish random weights. Pass weights='audioset', a "
+            "checkpoint prefix (vggish_model.ckpt) or a Keras .weights.h5 file."
+        )
+    if weights == "audioset":
+        weights = fetch(vggish.CHECKPOINT_URL, "vggish_model.ckpt", how_to=_VGGISH_HOW_TO)
+    return os.fspath(weights)
+
+
+def _load_vggish(weights: str) -> Any:
+    model = vggish.build_vggish()
+    if weights.endswith(".h5") or weights.endswith(".keras"):
+        if not os.path.isfile(weights):
+            raise FileNotFoundError(f"VGGish weights file not found: {weights}")
+        try:
+            model.load_weights(weights)
+        except Exception as exc:  # Keras raises several kinds for a mismatching file
+            raise ValueError(f"Cannot load VGGish weights from {weights}: {exc}") from exc
+    else:
+        vggish.load_vggish_checkpoint(model, weights)
+    return model
+
+
+class _Descriptors:
+    dim = len(DESCRIPTOR_NAMES)
+
+    def embed(self, windows: np.ndarray) -> np.ndarray:
+        return np.stack([audio_descriptors(w) for w in windows])
+
+
+_VGGISH_HOW_TO = (
+    "Download vggish_model.ckpt and vggish_pca_params.npz from the AudioSet release "
+    f"({vggish.CHECKPOINT_URL}, {vggish.PCA_PARAMS_URL}) and pass "
+    "AudioEmbedder('vggish', weights='/path/vggish_model.ckpt', pca_params='/path/vggish_pca_params.npz')."
+)
+_YAMNET_HOW_TO = (
+    f"Download yamnet.tflite ({YAMNET_URL}, or convert the official Keras YAMNet) and pass "
+    "AudioEmbedder('/path/yamnet.tflite')."
+)
+
+
+def audio_backbone(embedder: Any) -> Any:
+    """Load (once per process) the model an :class:`AudioEmbedder` describes."""
+    spec = embedder.backbone
+    if spec == "descriptors":
+        return _Descriptors()
+    if spec == "vggish":
+        return _VGGish(embedder.weights, embedder.pca_params)
+    if spec == "yamnet":
+        spec = fetch(YAMNET_URL, "yamnet.tflite", how_to=_YAMNET_HOW_TO)
+    path = os.fspath(spec)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"Audio model file not found: {path}")
+    return cached_model(("waveform", path, embedder.output), lambda: WaveformTFLite(path, embedder.output))
+
+
+class AudioEmbedder(MediaEmbedder):
+    """Per-second audio features: VGGish (the paper's AudioSet features), YAMNet, or descriptors.
+
+    The audio track is decoded to 16 kHz mono.  For each whole second ``t`` of the track, the
+    0.975 s window starting at ``t`` s (15600 samples: one VGGish example of 96 frames, or one
+    YAMNet patch) is embedded; the descriptors summarise the full second ``[t, t + 1)``.
+
+    Parameters
+    ----------
+    backbone : {"vggish", "yamnet", "descriptors"} or path, default="vggish"
+        ``"vggish"``: the AudioSet VGGish network (128 features) on its exact log-mel front end;
+        ``"yamnet"`` or a ``.tflite`` file of a YAMNet-like waveform model (1024-d embedding, or
+        521 class scores with ``output="scores"``); ``"descriptors"``: 112 weight-free log-mel / MFCC
+        / energy statistics (a stand-in for the paper's openSMILE baseline).
+    weights : "audioset" or path, default="audioset"
+        VGGish weights: the official checkpoint (downloaded and cached when online), a local
+        checkpoint prefix ``vggish_model.ckpt``, or a Keras ``.weights.h5`` file.
+    pca_params : "audioset", path or None, default="audioset"
+        VGGish post-processing: the official PCA whitening + 8-bit quantisation (values 0-255, as
+        the AudioSet release), or ``None`` for the raw 128-d embedding.
+    output : {"embedding", "scores"}, default="embedding"
+        What a YAMNet-like model returns.
+    missing_audio : {"error", "silence"}, default="error"
+        For a movie without audio track: raise :class:`~sklearn_emotion.media.decoding.MissingStreamError`,
+        or embed silence (zeros) for each second the container declares.
+    batch_size, n_jobs, cache_dir, progress
+        As for :class:`~sklearn_emotion.media.ImageEmbedder`.
+
+    Notes
+    -----
+    ``X`` is a sequence of movies: file paths (any container with an audio stream: mp4, mkv,
+    webm, avi, mp3, wav, ...) or already-decoded ``(waveform, sample_rate)`` tuples.
+    """
+
+    def __init__(
+        self,
+        backbone: Any = "vggish",
+        *,
+        weights: Any = "audioset",
+        pca_params: Any = "audioset",
+        output: str = "embedding",
+        missing_audio: str = "error",
+        batch_size: int = 32,
+        n_jobs: int | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        progress: bool = False,
+    ):
+        self.backbone = backbone
+        self.weights = weights
+        self.pca_params = pca_params
+        self.output = output
+        self.missing_audio = missing_audio
+        self.batch_size = batch_size
+        self.n_jobs = n_jobs
+        self.cache_dir = cache_dir
+        self.progress = progress
+
+    def _validate_params_values(self) -> None:
+        if isinstance(self.backbone, str) and not self.backbone.endswith(".tflite") and self.backbone not in BACKBONE_NAMES:
+            raise ValueError(f"backbone must be one of {BACKBONE_NAMES} or a .tflite file, got {self.backbone!r}.")
+        if not isinstance(self.backbone, (str, os.PathLike)):
+            raise TypeError(f"backbone must be a name or a .tflite path, got {type(self.backbone).__name__}.")
+        if self.output not in ("embedding", "scores"):
+            raise ValueError(f"output must be 'embedding' or 'scores', got {self.output!r}.")
+        if self.missing_audio not in MISSING_AUDIO:
+            raise ValueError(f"missing_audio must be one of {MISSING_AUDIO}, got {self.missing_audio!r}.")
+
+    def _describe_params(self) -> dict[str, Any]:
+        params = super()._describe_params()
+        for name in ("backbone", "weights", "pca_params"):
+            value = getattr(self, name)
+            if isinstance(value, (str, os.PathLike)) and os.path.isfile(value):
+                params[name] = describe_spec(value)
+        if self.backbone != "vggish":  # VGGish-only parameters do not change other outputs
+            params.pop("weights")
+            params.pop("pca_params")
+        return params
+
+    def _window(self) -> int:
+        return vggish.SAMPLE_RATE if self.backbone == "descriptors" else vggish.EXAMPLE_SAMPLES
+
+    def _embed_movie(self, source: Any, name: str, bar: Any) -> np.ndarray:
+        model = audio_backbone(self)
+        windows = iter_audio_windows(source, sample_rate=vggish.SAMPLE_RATE, window=self._window())
+        if not is_path(source) and not isinstance(source, tuple):
+            raise ValueError(f"{name}: an audio movie must be a file path or a (waveform, sample_rate) tuple.")
+        rows = []
+        try:
+            for batch in batched((samples for _, samples in windows), self.batch_size):
+                rows.append(model.embed(np.stack(batch)))
+                bar.update(len(batch))
+        except MissingStreamError:
+            if self.missing_audio == "error":
+                raise
+            rows = [self._silence(model, source, name)]
+        if not rows:
+            raise ValueError(f"{name}: the audio track is shorter than one second.")
+        return np.concatenate(rows)
+
+    def _silence(self, model: Any, source: Any, name: str) -> np.ndarray:
+        n_seconds = probe(source).n_seconds
+        if not n_seconds:
+            raise MissingStreamError(f"{name} has no audio track and no declared duration to fill with silence.")
+        row = model.embed(np.zeros((1, self._window()), dtype=np.float32))
+        return np.repeat(row, n_seconds, axis=0)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """``audio_0`` ... (VGGish, YAMNet) or the descriptor names (``mfcc_mean_0``, ...).
+
+        Returns
+        -------
+        ndarray of str
+        """
+        self._validate_params_values()
+        if self.backbone == "descriptors":
+            return np.asarray([f"audio_{n}" for n in DESCRIPTOR_NAMES], dtype=object)
+        if self.backbone == "vggish":
+            dim = vggish.EMBEDDING_SIZE
+        else:
+            dim = audio_backbone(self).dim
+        return np.asarray([f"audio_{i}" for i in range(dim)], dtype=object)
+
+
+
