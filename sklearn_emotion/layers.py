@@ -109,18 +109,20 @@ class WindowedRecurrence(keras.layers.Layer):
                 new_state, new_cell = self._lstm_step(x_k, state, cell_state)
                 cell_state = m_k * new_cell + (1.0 - m_k) * cell_state
             state = m_k * new_state + (1.0 - m_k) * state
-            return (state, cell_state), (state if self.return_sequences else None)
+            carry = (state, cell_state)
+            # keras.ops.scan (TF backend) needs per-step outputs shaped like the carry.
+            return carry, (carry if self.return_sequences else None)
 
         zeros = ops.zeros((n_windows, self.units), dtype=projected.dtype)
         if self.unroll:
             carry, states = (zeros, zeros), []
             for k in range(length):
-                carry, state = step(carry, k)
-                states.append(state)
+                carry, _ = step(carry, k)
+                states.append(carry[0])
             return ops.stack(states, axis=1) if self.return_sequences else carry[0]
         (state, _), sequence = ops.scan(step, (zeros, zeros), ops.arange(length, dtype="int32"))
         if self.return_sequences:
-            return ops.transpose(sequence, (1, 0, 2))
+            return ops.transpose(sequence[0], (1, 0, 2))
         return state
 
     def _gru_step(self, x_k: Any, state: Any) -> Any:
