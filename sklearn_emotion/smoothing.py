@@ -103,7 +103,7 @@ class _BaseSmoother(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 if hasattr(self, attribute):
                     delattr(self, attribute)
             if X is not None:
-                self._smooth_sequence(X)  # validates every movie, result discarded
+                self._smooth_sequence(X, validate_only=True)
             return self
         validate_data(self, X, reset=True, dtype=np.float64, ensure_all_finite="allow-nan")
         return self
@@ -149,7 +149,8 @@ class _BaseSmoother(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return self._smooth_checked(array[:, None], "curve")[:, 0]
         return self._smooth_checked(array, "curve")
 
-    def _smooth_sequence(self, X: Any) -> list:
+    def _smooth_sequence(self, X: Any, *, validate_only: bool = False) -> list:
+        """Smooth every movie of a sequence (or, with ``validate_only``, only check them)."""
         if len(X) == 0:
             raise ValueError("X contains no movie.")
         smoothed: list = []
@@ -158,23 +159,29 @@ class _BaseSmoother(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 if len(movie) == 0:
                     raise ValueError(f"X[{index}]: the mapping of modalities is empty.")
                 smoothed.append(
-                    {key: self._smooth_value(value, f"X[{index}][{key!r}]") for key, value in movie.items()}
+                    {
+                        key: self._smooth_value(value, f"X[{index}][{key!r}]", validate_only)
+                        for key, value in movie.items()
+                    }
                 )
             else:
-                smoothed.append(self._smooth_value(movie, f"X[{index}]"))
+                smoothed.append(self._smooth_value(movie, f"X[{index}]", validate_only))
         return smoothed
 
-    def _smooth_value(self, value: Any, where: str) -> np.ndarray:
+    def _smooth_value(self, value: Any, where: str, validate_only: bool = False) -> np.ndarray:
         try:
             array = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{where}: must be a numeric (T, d) array ({exc}).") from exc
         if array.ndim != 2:
             raise ValueError(f"{where}: must be a 2-D array (seconds, columns), got shape {array.shape}.")
+        if validate_only:
+            self._check_array(array, where)
+            return array
         return self._smooth_checked(array, where)
 
-    def _smooth_checked(self, array: np.ndarray, where: str) -> np.ndarray:
-        """Apply the NaN rule around ``_filter`` on a float64 2-D array."""
+    @staticmethod
+    def _check_array(array: np.ndarray, where: str) -> None:
         if array.shape[0] == 0 or array.shape[1] == 0:
             raise ValueError(f"{where}: nothing to smooth, got shape {array.shape}.")
         if np.isinf(array).any():
@@ -183,6 +190,10 @@ class _BaseSmoother(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"{where}: array of shape {array.shape} contains infinity (first at second {second}, "
                 f"column {column}); use NaN for missing seconds."
             )
+
+    def _smooth_checked(self, array: np.ndarray, where: str) -> np.ndarray:
+        """Check, then apply the NaN rule around ``_filter`` on a float64 2-D array."""
+        self._check_array(array, where)
         missing = np.isnan(array)
         if not missing.any():
             return self._filter(array)

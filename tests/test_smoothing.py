@@ -251,3 +251,15 @@ def test_default_smoother_keeps_real_annotations_and_removes_noise(shared_data):
     # Measured: distortion 0.47e-3, noisy MSE 0.040 -> 0.0021 (benchmarks/annotation_spectrum.py).
     assert distortion < 1e-3
     assert denoised < 0.1 * 0.2**2
+
+
+def test_fit_validates_movies_and_fit_transform_matches_transform():
+    movies = [_random_curves(30), {"image": _random_curves(12, 4)}]
+    smoother = MovingAverageSmoother(window=3)
+    fitted = smoother.fit_transform(movies)
+    assert_allclose(fitted[0], smoother.transform(movies)[0])
+    assert_allclose(fitted[1]["image"], smoother.smooth(movies[1]["image"]))
+    with pytest.raises(ValueError, match=r"X\[1\]\['image'\].*infinity"):
+        smoother.fit([movies[0], {"image": np.array([[1.0, np.inf]])}])
+    with pytest.raises(ValueError, match=r"X\[0\]: must be a 2-D array"):
+        ButterworthSmoother().fit([np.zeros((2, 2, 2))])
