@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from scipy import signal
 REPO_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_DIR))
 
+from sklearn_emotion.datasets import AnnotationLengthWarning, load_liris_accede  # noqa: E402
 from sklearn_emotion.smoothing import ButterworthSmoother, MovingAverageSmoother  # noqa: E402
 
 FREQUENCIES = (0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.1, 0.2)
@@ -39,17 +41,13 @@ NOISES = (("white", 0.1), ("white", 0.2), ("white", 0.3), ("ar1", 0.1), ("ar1", 
 
 
 def load_annotations(folder: Path) -> dict[str, np.ndarray]:
-    """``{movie: (T, 2) valence, arousal}``, truncated to the shorter file where lengths differ."""
-    curves: dict[str, np.ndarray] = {}
-    for valence_file in sorted(folder.glob("*_Valence.txt")):
-        movie = valence_file.name[: -len("_Valence.txt")]
-        valence = np.loadtxt(valence_file, skiprows=1, usecols=1)
-        arousal = np.loadtxt(folder / f"{movie}_Arousal.txt", skiprows=1, usecols=1)
-        if len(valence) != len(arousal):
-            print(f"  {movie}: valence {len(valence)} s, arousal {len(arousal)} s -> {min(len(valence), len(arousal))} s")
-        length = min(len(valence), len(arousal))
-        curves[movie] = np.column_stack([valence[:length], arousal[:length]])
-    return curves
+    """``{movie: (T, 2) valence, arousal}`` via the package's loader (truncates misaligned movies)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AnnotationLengthWarning)  # reported below instead
+        dataset = load_liris_accede(folder)
+    for movie, (n_valence, n_arousal) in dataset.misaligned.items():
+        print(f"  {movie}: valence {n_valence} s, arousal {n_arousal} s -> {min(n_valence, n_arousal)} s")
+    return dict(zip(dataset.movies, dataset.y))
 
 
 def cumulative_variance(curves: list[np.ndarray], frequencies) -> np.ndarray:
@@ -57,7 +55,8 @@ def cumulative_variance(curves: list[np.ndarray], frequencies) -> np.ndarray:
     below = np.zeros((len(frequencies), 2))
     total = np.zeros(2)
     for curve in curves:
-        freqs, power = signal.periodogram(curve - curve.mean(axis=0), fs=1.0, scaling="spectrum", axis=0, detrend=False)
+        centred = curve - curve.mean(axis=0)
+        freqs, power = signal.periodogram(centred, fs=1.0, scaling="spectrum", axis=0, detrend=False)
         total += power.sum(axis=0)
         for row, frequency in enumerate(frequencies):
             below[row] += power[freqs <= frequency].sum(axis=0)
@@ -113,7 +112,8 @@ def main() -> None:
 
     print("2. Butterworth: MSE(smooth(truth + noise), truth), per movie then mean (x 1e-3)")
     print(header)
-    print(f"{'none':>18}" + "".join(f"{1e3 * per_movie_mse(curves, noisy):10.2f}" for noisy in noisy_sets.values()) + f"{0.0:10.2f}")
+    unsmoothed = [per_movie_mse(curves, noisy) for noisy in noisy_sets.values()]
+    print(f"{'none':>18}" + "".join(f"{1e3 * e:10.2f}" for e in unsmoothed) + f"{0.0:10.2f}")
     results: dict[tuple, list[float]] = {}
     for order in ORDERS:
         for cutoff in CUTOFFS:
@@ -137,7 +137,11 @@ def main() -> None:
         order, cutoff = list(results)[index]
         print(f"  order {order}, {cutoff:g} Hz: {ratio[index]:.3f}")
     order, cutoff = list(results)[ranking[0]]
-    print(f"chosen: order {order}, cutoff {cutoff:g} Hz; ButterworthSmoother() default: order {ButterworthSmoother().order}, cutoff {ButterworthSmoother().cutoff:g} Hz")
+    default = ButterworthSmoother()
+    print(
+        f"chosen: order {order}, cutoff {cutoff:g} Hz; "
+        f"ButterworthSmoother() default: order {default.order}, cutoff {default.cutoff:g} Hz"
+    )
     print()
 
     print("3. Moving averages: same MSE (x 1e-3)")
@@ -158,7 +162,8 @@ def main() -> None:
 
     print("\n4. Where the error is: white noise 0.3, MSE (x 1e-3) in the first and last 60 s vs the rest")
     noisy = noisy_sets[("white", 0.3)]
-    for name, smoother in (("ButterworthSmoother()", ButterworthSmoother()), ("MovingAverageSmoother()", MovingAverageSmoother())):
+    for smoother in (ButterworthSmoother(), MovingAverageSmoother()):
+        name = f"{type(smoother).__name__}()"
         smoothed = smoother.transform(noisy)
         edges = np.mean([np.mean(np.r_[s[:60] - c[:60], s[-60:] - c[-60:]] ** 2) for s, c in zip(smoothed, curves)])
         middle = np.mean([np.mean((s[60:-60] - c[60:-60]) ** 2) for s, c in zip(smoothed, curves) if len(c) > 120])

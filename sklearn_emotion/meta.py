@@ -276,7 +276,9 @@ class RunAveragingRegressor(MovieRegressorMixin, _BaseComposition):
         if not isinstance(n_runs, Integral) or isinstance(n_runs, bool) or n_runs < 1:
             raise ValueError(f"n_runs must be a positive integer, got {n_runs!r}.")
         keys = sorted(
-            key for key in estimator.get_params(deep=True) if key == "random_state" or key.endswith("__random_state")
+            key
+            for key in estimator.get_params(deep=True)
+            if key == "random_state" or key.endswith("__random_state")
         )
         if not keys:
             raise ValueError(
@@ -342,7 +344,9 @@ class RunAveragingRegressor(MovieRegressorMixin, _BaseComposition):
                     f"weights has shape {weights.shape} but there are {len(members)} estimators."
                 )
             if (weights < 0).any() or not np.isfinite(weights).all() or weights[active].sum() <= 0:
-                raise ValueError(f"weights must be finite, non-negative, with a positive sum over the runs; got {weights}.")
+                raise ValueError(
+                    f"weights must be finite, non-negative, with a positive sum over the runs; got {weights}."
+                )
         return names, members, weights
 
     def fit(self, X: Any, y: Any, **fit_params: Any) -> "RunAveragingRegressor":

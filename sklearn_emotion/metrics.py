@@ -119,6 +119,10 @@ def _pearson(true: np.ndarray, pred: np.ndarray) -> float:
     return float(np.clip(np.sum(true_centred * pred_centred) / denominator, -1.0, 1.0))
 
 
+def _squared_error(true: np.ndarray, pred: np.ndarray) -> float:
+    return float(np.mean((true - pred) ** 2))
+
+
 def _per_column(
     y_true: Any, y_pred: Any, average: str, statistic: Callable[[np.ndarray, np.ndarray], float], name: str
 ) -> np.ndarray:
@@ -183,7 +187,7 @@ def mean_squared_error(
     -------
     ndarray of shape (n_columns,) or float
     """
-    return _reduce(_per_column(y_true, y_pred, average, lambda t, p: float(np.mean((t - p) ** 2)), "MSE"), multioutput)
+    return _reduce(_per_column(y_true, y_pred, average, _squared_error, "MSE"), multioutput)
 
 
 def pearson_correlation(

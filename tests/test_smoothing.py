@@ -11,6 +11,7 @@ from scipy import signal
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from sklearn_emotion.datasets import AnnotationLengthWarning, load_liris_accede
 from sklearn_emotion.smoothing import ButterworthSmoother, MovingAverageSmoother, butterworth_padlen
 
 ALONG_TIME = (
@@ -229,19 +230,9 @@ def test_fit_on_movies_forgets_single_array_width_and_clone_pickle():
     assert_array_equal(restored.smooth(curves), smoother.smooth(curves))
 
 
-def _load_liris(folder):
-    curves = []
-    for valence_file in sorted(folder.glob("*_Valence.txt")):
-        arousal_file = folder / valence_file.name.replace("_Valence.txt", "_Arousal.txt")
-        valence = np.loadtxt(valence_file, skiprows=1, usecols=1)
-        arousal = np.loadtxt(arousal_file, skiprows=1, usecols=1)
-        length = min(len(valence), len(arousal))  # 9 movies differ by a few seconds
-        curves.append(np.column_stack([valence[:length], arousal[:length]]))
-    return curves
-
-
 def test_default_smoother_keeps_real_annotations_and_removes_noise(shared_data):
-    curves = _load_liris(shared_data / "liris-accede-continuous")
+    with pytest.warns(AnnotationLengthWarning):  # 9 movies are truncated to the shorter axis
+        curves = load_liris_accede(shared_data / "liris-accede-continuous").y
     assert len(curves) == 30
     smoother = ButterworthSmoother()
     distortion = np.mean([np.mean((s - c) ** 2) for s, c in zip(smoother.transform(curves), curves)])
