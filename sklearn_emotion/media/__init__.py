@@ -7,6 +7,7 @@ loaded when an embedder first runs.
 from .audio import AudioEmbedder
 from .backbones import BackboneUnavailableError
 from .decoding import MediaDecodeError, MissingStreamError
+from .face import FaceEmbedder
 from .image import ImageEmbedder
 
-__all__ = ["AudioEmbedder", "BackboneUnavailableError", "ImageEmbedder", "MediaDecodeError", "MissingStreamError"]
+__all__ = ["AudioEmbedder", "BackboneUnavailableError", "FaceEmbedder", "ImageEmbedder", "MediaDecodeError", "MissingStreamError"]

@@ -202,7 +202,10 @@ class KerasBackbone(Backbone):
 
     def embed(self, images: np.ndarray) -> np.ndarray:
         inputs = preprocess_images(images, self.preprocessing)
-        outputs = self.model(inputs, training=False)
+        with warnings.catch_warnings():
+            # Models saved by Keras 2 name their input; Keras 3 warns about the bare tensor.
+            warnings.filterwarnings("ignore", message=".*structure of `inputs`.*")
+            outputs = self.model(inputs, training=False)
         return np.asarray(outputs, dtype=np.float32).reshape(len(images), -1)
 
 

@@ -169,11 +169,18 @@ def resize_frame(
     return frame.reformat(width=width, height=height, format="rgb24", interpolation=interpolation).to_ndarray()
 
 
-def _frame_to_rgb(frame: Any, size: tuple[int, int] | None, interpolation: str) -> np.ndarray:
+def _frame_to_rgb(
+    frame: Any, size: tuple[int, int] | None, interpolation: str, max_side: int | None = None
+) -> np.ndarray:
     """Convert a decoded frame to an upright RGB array of ``size = (width, height)``."""
     rotation = int(round(getattr(frame, "rotation", 0) or 0)) % 360
     quarter_turns = rotation // 90 if rotation % 90 == 0 else 0
     kwargs: dict[str, Any] = {"format": "rgb24"}
+    if size is None and max_side is not None and max(frame.width, frame.height) > max_side:
+        scale = max_side / max(frame.width, frame.height)
+        size = (max(1, round(frame.width * scale)), max(1, round(frame.height * scale)))
+        if quarter_turns % 2 == 1:
+            size = (size[1], size[0])
     if size is not None:
         width, height = size
         if quarter_turns % 2 == 1:  # resize before rotating: swap the target size
@@ -191,6 +198,7 @@ def iter_frames(
     *,
     size: tuple[int, int] | None = None,
     interpolation: str = "BILINEAR",
+    max_side: int | None = None,
     check_truncation: bool = True,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Stream one upright RGB frame per whole second of a movie's video (the 1 Hz rule above).
@@ -203,6 +211,9 @@ def iter_frames(
         Output size after rotation; ``None`` keeps the upright native size.
     interpolation : str, default="BILINEAR"
         FFmpeg scaler used for resizing.
+    max_side : int, optional
+        When ``size`` is None, shrink frames (keeping their aspect ratio) whose longer side
+        exceeds this.
     check_truncation : bool, default=True
         Raise :class:`MediaDecodeError` when decoding ends more than
         :data:`TRUNCATION_TOLERANCE_S` seconds before the declared video duration.
@@ -260,7 +271,7 @@ def iter_frames(
                 while time > next_t + FRAME_OFFSET:
                     # ``frame`` is past the middle of second ``next_t``: the pending one was on screen.
                     chosen = pending if pending is not None else frame
-                    ready.append((next_t, _frame_to_rgb(chosen, size, interpolation)))
+                    ready.append((next_t, _frame_to_rgb(chosen, size, interpolation, max_side)))
                     next_t += 1
                 pending = frame
                 while ready and ready[0][0] + 1 <= end_time + 1e-6:
@@ -271,7 +282,7 @@ def iter_frames(
             raise MediaDecodeError(f"Movie file {path} has a video stream without any decodable frame.")
         end_time += step
         while next_t + 1 <= end_time + 1e-6:
-            ready.append((next_t, _frame_to_rgb(pending, size, interpolation)))
+            ready.append((next_t, _frame_to_rgb(pending, size, interpolation, max_side)))
             next_t += 1
         n_seconds = 0
         for t, image in ready:

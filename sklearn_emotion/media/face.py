@@ -1,0 +1,294 @@
+"""Face features at 1 Hz: the two largest faces of each second's frame, detected and embedded."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from typing import Any
+
+import numpy as np
+
+from ._base import MediaEmbedder, batched
+from .backbones import (
+    Backbone,
+    KerasBackbone,
+    cached_model,
+    describe_spec,
+    fetch,
+    load_keras_model_file,
+    resolve_image_backbone,
+)
+from .decoding import is_path, iter_frames, resize_frame
+from .image import iter_array_frames, to_channels
+
+__all__ = ["FaceEmbedder", "FaceDetector", "GEOMETRY_NAMES", "FER_EMOTIONS"]
+
+DETECTOR_URL = (
+    "https://storage.googleapis.com/mediapipe-models/face_detector/blaze_face_short_range/float16/latest/"
+    "blaze_face_short_range.tflite"
+)
+FER_URL = (
+    "https://github.com/oarriaga/face_classification/raw/master/trained_models/emotion_models/"
+    "fer2013_mini_XCEPTION.102-0.66.hdf5"
+)
+#: Output order of the FER2013 mini-Xception expression model.
+FER_EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+#: Per-face values before the embedding: presence flag, detector score, box (fractions of the frame).
+GEOMETRY_NAMES = ("present", "score", "x", "y", "width", "height")
+
+
+class FaceDetector:
+    """MediaPipe's tasks ``FaceDetector`` on RGB uint8 frames; boxes sorted by area, largest first.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A MediaPipe face detection model (``face_detection_short_range.tflite`` /
+        ``blaze_face_short_range.tflite``, with its task metadata).
+    min_confidence : float
+    """
+
+    def __init__(self, path: str | os.PathLike, min_confidence: float = 0.5):
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self.path = os.fspath(path)
+        options = vision.FaceDetectorOptions(
+            base_options=BaseOptions(model_asset_path=self.path),
+            min_detection_confidence=float(min_confidence),
+            running_mode=vision.RunningMode.IMAGE,
+        )
+        try:
+            self._detector = vision.FaceDetector.create_from_options(options)
+        except (RuntimeError, ValueError) as exc:
+            raise ValueError(f"Cannot load the MediaPipe face detector {self.path}: {exc}") from exc
+        self._lock = threading.Lock()
+        # Close while MediaPipe's dispatcher threads still run (its own __del__ fails noisily at
+        # exit); threading's exit hooks run before its executors stop, atexit's run after.
+        register = getattr(threading, "_register_atexit", atexit.register)
+        register(self._close)
+
+    def _close(self) -> None:
+        try:
+            self._detector.close()
+        except (RuntimeError, TypeError, ValueError):  # already closed or shutting down
+            pass
+
+    def detect(self, frame: np.ndarray) -> list[tuple[float, int, int, int, int]]:
+        """Faces of an RGB frame as ``(score, x, y, width, height)`` in pixels, largest first."""
+        import mediapipe as mp
+
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame, dtype=np.uint8))
+        with self._lock:
+            result = self._detector.detect(image)
+        faces = []
+        for detection in result.detections:
+            box = detection.bounding_box
+            score = detection.categories[0].score if detection.categories else 1.0
+            faces.append((float(score), box.origin_x, box.origin_y, box.width, box.height))
+        faces.sort(key=lambda face: (face[3] * face[4], face[0]), reverse=True)
+        return faces
+
+
+def crop_face(frame: np.ndarray, box: tuple[int, int, int, int], margin: float) -> np.ndarray:
+    """The face box grown by ``margin`` (fraction of its size on each side), clipped to the frame."""
+    x, y, width, height = box
+    grow_x, grow_y = margin * width, margin * height
+    left = int(np.clip(np.floor(x - grow_x), 0, frame.shape[1] - 1))
+    top = int(np.clip(np.floor(y - grow_y), 0, frame.shape[0] - 1))
+    right = int(np.clip(np.ceil(x + width + grow_x), left + 1, frame.shape[1]))
+    bottom = int(np.clip(np.ceil(y + height + grow_y), top + 1, frame.shape[0]))
+    return frame[top:bottom, left:right]
+
+
+def face_detector(embedder: Any) -> FaceDetector:
+    spec = embedder.detector
+    if spec == "blaze_face_short_range":
+        spec = fetch(
+            DETECTOR_URL,
+            "blaze_face_short_range.tflite",
+            how_to="Download it (or take face_detection_short_range.tflite from a mediapipe<=0.10.21 wheel) "
+            "and pass FaceEmbedder(detector='/path/face_detection_short_range.tflite').",
+        )
+    path = os.fspath(spec)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"Face detector model file not found: {path}")
+    return cached_model(("face-detector", path, embedder.min_confidence), lambda: FaceDetector(path, embedder.min_confidence))
+
+
+def face_backbone(embedder: Any) -> Backbone:
+    """Load (once per process) the network embedding face crops."""
+    spec = embedder.face_model
+    if isinstance(spec, str) and spec == "fer_mini_xception":
+        path = fetch(
+            FER_URL,
+            "fer2013_mini_XCEPTION.102-0.66.hdf5",
+            how_to="Download it from oarriaga/face_classification and pass FaceEmbedder(face_model='/path/file.hdf5').",
+        )
+        preprocessing = "tf" if embedder.face_preprocessing == "auto" else embedder.face_preprocessing
+        key = ("face-model", os.fspath(path), embedder.face_output, str(preprocessing))
+        return cached_model(
+            key, lambda: KerasBackbone(load_keras_model_file(path), preprocessing, embedder.face_output, "fer_mini_xception")
+        )
+    spec_key = spec if isinstance(spec, (str, os.PathLike)) else id(spec)
+    preprocessing = embedder.face_preprocessing
+    key = ("face-model", spec_key, embedder.face_weights, embedder.face_output, preprocessing if isinstance(preprocessing, str) else id(preprocessing))
+    return cached_model(
+        key,
+        lambda: resolve_image_backbone(
+            spec, weights=embedder.face_weights, output=embedder.face_output, preprocessing=preprocessing
+        ),
+    )
+
+
+class FaceEmbedder(MediaEmbedder):
+    """Per-second face features: presence, box and embedding of the two largest faces.
+
+    For each whole second (the frame on screen at ``t + 0.5`` s), MediaPipe's face detector finds
+    faces; the ``n_faces`` largest boxes (by area; ties by score) are cropped, resized (squashed)
+    to the face model's input, converted to grey if the model takes one channel, and embedded.
+
+    Each second's row holds, for face slot ``k = 0 .. n_faces - 1`` (0 = largest):
+    ``present`` (1 or 0), detector ``score``, box ``x, y, width, height`` as fractions of the
+    frame's width and height (``x, y`` = top-left corner), then the face model's ``d`` outputs.
+    **A slot without a face is all zeros** (``present = 0``), so rows always have
+    ``n_faces * (6 + d)`` values.
+
+    Parameters
+    ----------
+    detector : "blaze_face_short_range" or path, default="blaze_face_short_range"
+        MediaPipe face detection model: the official BlazeFace short-range model (downloaded and
+        cached when online) or a local ``.tflite`` (e.g. ``face_detection_short_range.tflite``).
+    face_model : str, path-like or keras.Model, default="fer_mini_xception"
+        Network embedding the crops: ``"fer_mini_xception"`` (FER2013 expression model, 7 emotion
+        scores, downloaded from its release), a Keras model file, a ``.tflite`` file, a
+        ``keras.applications`` name (e.g. ``"InceptionV3"``, closer to the paper's Inception face
+        network), or a ``keras.Model``.
+    face_weights : "imagenet" or path, default="imagenet"
+        Weights of a named ``keras.applications`` face model.
+    face_output : str, optional
+        Intermediate layer / tensor of the face model to read.
+    face_preprocessing : "auto", str or callable, default="auto"
+        Pixel scaling of crops (``"auto"``: ``"tf"``, i.e. [-1, 1], for model files, the model's
+        own for ``keras.applications`` names).
+    n_faces : int, default=2
+        Face slots per second.
+    min_confidence : float, default=0.5
+        Detector score threshold.
+    margin : float, default=0.0
+        Fraction of the box size added on each side before cropping.
+    max_side : int or None, default=640
+        Frames are shrunk (aspect kept) so their longer side is at most this before detection.
+    batch_size, n_jobs, cache_dir, progress
+        As for :class:`~sklearn_emotion.media.ImageEmbedder`.
+
+    Notes
+    -----
+    ``X`` is a sequence of movies: file paths or already-decoded ``(T, height, width, 3)`` uint8
+    RGB arrays (one frame per second).
+    """
+
+    def __init__(
+        self,
+        detector: Any = "blaze_face_short_range",
+        face_model: Any = "fer_mini_xception",
+        *,
+        face_weights: Any = "imagenet",
+        face_output: str | None = None,
+        face_preprocessing: Any = "auto",
+        n_faces: int = 2,
+        min_confidence: float = 0.5,
+        margin: float = 0.0,
+        max_side: int | None = 640,
+        batch_size: int = 32,
+        n_jobs: int | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        progress: bool = False,
+    ):
+        self.detector = detector
+        self.face_model = face_model
+        self.face_weights = face_weights
+        self.face_output = face_output
+        self.face_preprocessing = face_preprocessing
+        self.n_faces = n_faces
+        self.min_confidence = min_confidence
+        self.margin = margin
+        self.max_side = max_side
+        self.batch_size = batch_size
+        self.n_jobs = n_jobs
+        self.cache_dir = cache_dir
+        self.progress = progress
+
+    def _validate_params_values(self) -> None:
+        if not isinstance(self.n_faces, (int, np.integer)) or self.n_faces < 1:
+            raise ValueError(f"n_faces must be a positive integer, got {self.n_faces!r}.")
+        if not 0.0 <= float(self.min_confidence) <= 1.0:
+            raise ValueError(f"min_confidence must be in [0, 1], got {self.min_confidence!r}.")
+        if float(self.margin) < 0:
+            raise ValueError(f"margin must be >= 0, got {self.margin!r}.")
+        if self.max_side is not None and (not isinstance(self.max_side, (int, np.integer)) or self.max_side < 32):
+            raise ValueError(f"max_side must be None or an integer >= 32, got {self.max_side!r}.")
+
+    def _describe_params(self) -> dict[str, Any]:
+        params = super()._describe_params()
+        for name in ("detector", "face_model", "face_weights", "face_preprocessing"):
+            params[name] = describe_spec(getattr(self, name))
+        return params
+
+    def _embed_movie(self, source: Any, name: str, bar: Any) -> np.ndarray:
+        detector = face_detector(self)
+        model = face_backbone(self)
+        if is_path(source):
+            frames = iter_frames(source, max_side=self.max_side)
+        else:
+            frames = self._shrunk(iter_array_frames(source, name))
+        slot = len(GEOMETRY_NAMES) + model.dim
+        rows = []
+        for batch in batched((frame for _, frame in frames), self.batch_size):
+            block = np.zeros((len(batch), self.n_faces * slot), dtype=np.float32)
+            crops, places = [], []
+            for i, frame in enumerate(batch):
+                height, width = frame.shape[:2]
+                for k, (score, x, y, w, h) in enumerate(detector.detect(frame)[: self.n_faces]):
+                    block[i, k * slot : k * slot + len(GEOMETRY_NAMES)] = (
+                        1.0, score, x / width, y / height, w / width, h / height,
+                    )
+                    crops.append(resize_frame(crop_face(frame, (x, y, w, h), self.margin), model.input_size))
+                    places.append((i, k))
+            if crops:
+                embeddings = model.embed(to_channels(np.stack(crops), model.channels))
+                for (i, k), embedding in zip(places, embeddings):
+                    start = k * slot + len(GEOMETRY_NAMES)
+                    block[i, start : start + model.dim] = embedding
+            rows.append(block)
+            bar.update(len(batch))
+        if not rows:
+            raise ValueError(f"{name}: the movie has no whole second of video.")
+        return np.concatenate(rows)
+
+    def _shrunk(self, frames: Any) -> Any:
+        for t, frame in frames:
+            height, width = frame.shape[:2]
+            if self.max_side is not None and max(height, width) > self.max_side:
+                scale = self.max_side / max(height, width)
+                frame = resize_frame(frame, (max(1, round(width * scale)), max(1, round(height * scale))))
+            yield t, frame
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """``face0_present, face0_score, face0_x, ..., face0_<output> ..., face1_...``.
+
+        The face model's outputs are named by emotion for ``"fer_mini_xception"``
+        (``face0_happy``, ...) and ``face{k}_emb_{i}`` otherwise.
+
+        Returns
+        -------
+        ndarray of str
+        """
+        self._validate_params_values()
+        model = face_backbone(self)
+        if isinstance(self.face_model, str) and self.face_model == "fer_mini_xception" and self.face_output is None:
+            outputs = list(FER_EMOTIONS)
+        else:
+            outputs = [f"emb_{i}" for i in range(model.dim)]
+        names = [f"face{k}_{part}" for k in range(self.n_faces) for part in (*GEOMETRY_NAMES, *outputs)]
+        return np.asarray(names, dtype=object)
