@@ -1,0 +1,200 @@
+"""Which embedders turn videos into per-second features, for the command line and the demo.
+
+A *feature specification* is a small JSON-able dictionary ``{modality: {"backbone": ..., ...}}``
+describing the embedders of :mod:`sklearn_emotion.media`, e.g.::
+
+    {"image": {"backbone": "/models/mobilenet_v1_1.0_224_quant_embedding_extractor.tflite"},
+     "audio": {"backbone": "/models/yamnet.tflite"}}
+
+It is stored in saved models so that ``sklearn-emotion predict`` extracts the same features from a
+new video.  Image backbones are anything :class:`~sklearn_emotion.media.ImageEmbedder` accepts, or
+``"colour-layout"``: a weight-free descriptor (mean colour of a 4 x 4 grid plus the global mean
+colour, 51 values in [0, 1]).  Audio backbones are anything
+:class:`~sklearn_emotion.media.AudioEmbedder` accepts (``"descriptors"`` is weight-free).
+
+Default specification (:func:`default_feature_spec`): the small real pretrained models of a
+*weights folder* when one is found -- ``mobilenet_v1_1.0_224_quant_embedding_extractor.tflite``
+(ImageNet MobileNet v1, 1024-d) for images and ``yamnet.tflite`` (AudioSet YAMNet, 1024-d) for audio
+-- and the weight-free modes otherwise.  :func:`resolve_weights_dir` says which folder is used and
+why.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "WEIGHTS_ENV_VAR",
+    "IMAGE_WEIGHTS_FILE",
+    "AUDIO_WEIGHTS_FILE",
+    "WEIGHT_FREE_IMAGE",
+    "WEIGHT_FREE_AUDIO",
+    "resolve_weights_dir",
+    "default_feature_spec",
+    "build_embedders",
+    "extract_features",
+    "describe_feature_spec",
+    "colour_layout_model",
+]
+
+#: Environment variable naming the folder of small pretrained models.
+WEIGHTS_ENV_VAR = "SKLEARN_EMOTION_WEIGHTS"
+IMAGE_WEIGHTS_FILE = "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite"
+AUDIO_WEIGHTS_FILE = "yamnet.tflite"
+WEIGHT_FREE_IMAGE = "colour-layout"
+WEIGHT_FREE_AUDIO = "descriptors"
+_COLOUR_LAYOUT_SIDE = 32
+_COLOUR_LAYOUT_GRID = 4
+
+
+def resolve_weights_dir(explicit: str | os.PathLike | None = None) -> tuple[Path | None, str]:
+    """The folder of pretrained models to use and a sentence saying where it came from.
+
+    Order: ``explicit`` (must exist), then ``$SKLEARN_EMOTION_WEIGHTS`` (must exist), then
+    ``../shared/weights`` relative to the current folder when it exists; otherwise ``None``.
+    """
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_dir():
+            raise FileNotFoundError(f"Weights folder not found: {path}")
+        return path, f"weights folder {path} (given on the command line)"
+    env = os.environ.get(WEIGHTS_ENV_VAR)
+    if env:
+        path = Path(env)
+        if not path.is_dir():
+            raise FileNotFoundError(f"${WEIGHTS_ENV_VAR} names {path}, which is not a folder.")
+        return path, f"weights folder {path} (from ${WEIGHTS_ENV_VAR})"
+    default = Path("..") / "shared" / "weights"
+    if default.is_dir():
+        return default.resolve(), f"weights folder {default.resolve()} (found at ../shared/weights)"
+    return None, (
+        f"no weights folder (none given, ${WEIGHTS_ENV_VAR} unset, no ../shared/weights)"
+    )
+
+
+def default_feature_spec(weights_dir: str | os.PathLike | None) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The default embedders for ``weights_dir``, and notes saying which are weight-free and why.
+
+    Returns
+    -------
+    spec : dict
+        ``{"image": {...}, "audio": {...}}``.
+    notes : list of str
+        One line per modality, saying what is used (meant to be printed).
+    """
+    spec: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
+    folder = Path(weights_dir) if weights_dir is not None else None
+    for modality, filename, fallback, what in (
+        ("image", IMAGE_WEIGHTS_FILE, WEIGHT_FREE_IMAGE, "ImageNet MobileNet v1 embedding (1024-d)"),
+        ("audio", AUDIO_WEIGHTS_FILE, WEIGHT_FREE_AUDIO, "AudioSet YAMNet embedding (1024-d)"),
+    ):
+        path = folder / filename if folder is not None else None
+        if path is not None and path.is_file():
+            spec[modality] = {"backbone": os.fspath(path.resolve())}
+            notes.append(f"{modality}: {what} from {path}")
+        else:
+            spec[modality] = {"backbone": fallback}
+            reason = f"{filename} not in {folder}" if folder is not None else "no weights folder"
+            notes.append(f"{modality}: WEIGHT-FREE {fallback!r} features ({reason})")
+    return spec, notes
+
+
+def colour_layout_model() -> Any:
+    """A weight-free Keras image descriptor: mean colour of a 4 x 4 grid and of the whole frame.
+
+    Takes ``32 x 32`` RGB images scaled to [0, 1] (``preprocessing="unit"``) and returns 51 values.
+    It has no trainable weight: every output is an average of pixels.
+    """
+    import keras
+
+    side, grid = _COLOUR_LAYOUT_SIDE, _COLOUR_LAYOUT_GRID
+    inputs = keras.Input(shape=(side, side, 3), name="frame")
+    layout = keras.layers.Flatten(name="grid_colours")(
+        keras.layers.AveragePooling2D(pool_size=side // grid, name="grid_mean")(inputs)
+    )
+    overall = keras.layers.GlobalAveragePooling2D(name="mean_colour")(inputs)
+    outputs = keras.layers.Concatenate(name="colour_layout")([layout, overall])
+    return keras.Model(inputs, outputs, name="colour_layout")
+
+
+def build_embedders(
+    spec: Mapping[str, Mapping[str, Any]],
+    *,
+    n_jobs: int | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """The :mod:`sklearn_emotion.media` embedders described by ``spec``, by modality."""
+    from .media import AudioEmbedder, ImageEmbedder
+
+    embedders: dict[str, Any] = {}
+    common = dict(n_jobs=n_jobs, progress=progress)
+    for modality, options in spec.items():
+        options = dict(options)
+        backbone = options.pop("backbone", None)
+        kind = options.pop("kind", modality)
+        cache = None if cache_dir is None else Path(cache_dir) / modality
+        if kind == "image":
+            if backbone == WEIGHT_FREE_IMAGE:
+                embedders[modality] = ImageEmbedder(
+                    colour_layout_model(), preprocessing="unit", cache_dir=cache, **common, **options
+                )
+            else:
+                embedders[modality] = ImageEmbedder(backbone, cache_dir=cache, **common, **options)
+        elif kind == "audio":
+            options.setdefault("missing_audio", "silence")
+            embedders[modality] = AudioEmbedder(backbone, cache_dir=cache, **common, **options)
+        else:
+            raise ValueError(
+                f"feature specification: modality {modality!r} has kind {kind!r}; known kinds are 'image' and 'audio'."
+            )
+    if not embedders:
+        raise ValueError("the feature specification names no modality.")
+    return embedders
+
+
+def extract_features(
+    sources: Sequence[Any],
+    spec: Mapping[str, Mapping[str, Any]],
+    *,
+    names: Sequence[str] | None = None,
+    n_jobs: int | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    progress: bool = False,
+) -> list[dict[str, np.ndarray]]:
+    """Per-second features ``{modality: (T, d_m)}`` of each movie file in ``sources``.
+
+    Each modality is extracted by its embedder over all movies (``n_jobs`` movies in parallel).  A
+    movie's video and audio tracks may differ by a fraction of a second, so its modalities are cut
+    to the shortest; a difference of more than 2 s warns, naming the movie.
+    """
+    names = list(names) if names is not None else [os.fspath(s) for s in sources]
+    embedders = build_embedders(spec, n_jobs=n_jobs, cache_dir=cache_dir, progress=progress)
+    per_modality = {modality: embedder.fit().transform(list(sources)) for modality, embedder in embedders.items()}
+    movies = []
+    for index, name in enumerate(names):
+        arrays = {modality: per_modality[modality][index] for modality in embedders}
+        lengths = {modality: len(array) for modality, array in arrays.items()}
+        n = min(lengths.values())
+        if max(lengths.values()) - n > 2:
+            warnings.warn(f"{name}: the modalities have very different lengths {lengths}; cut to {n} s.", stacklevel=2)
+        movies.append({modality: np.ascontiguousarray(array[:n]) for modality, array in arrays.items()})
+    return movies
+
+
+def describe_feature_spec(spec: Mapping[str, Mapping[str, Any]]) -> str:
+    """One line per modality: its backbone (file names shortened)."""
+    lines = []
+    for modality, options in spec.items():
+        backbone = options.get("backbone")
+        shown = Path(backbone).name if isinstance(backbone, str) and os.sep in backbone else backbone
+        extra = {k: v for k, v in options.items() if k != "backbone"}
+        lines.append(f"{modality}: {shown}" + (f" {extra}" if extra else ""))
+    return "\n".join(lines)
