@@ -158,3 +158,15 @@ def test_decoding_streams_without_holding_all_frames(tmp_path, photos):
     t, _ = next(frames)
     assert t == 0
     frames.close()
+
+
+def test_audio_longer_than_video_is_not_truncation(tmp_path, photos):
+    path = write_video(tmp_path / "long_audio.mkv", photos, fps=FPS, audio=tone(7.2, 16000))
+    assert [t for t, _ in iter_frames(path)] == [0, 1, 2, 3]
+    assert len(list(iter_audio_windows(path, sample_rate=16000, window=16000))) == 7
+
+
+def test_max_side_shrinks_keeping_aspect(tmp_path, photos):
+    path = write_video(tmp_path / "movie.mp4", photos, fps=FPS)
+    frames = [frame for _, frame in iter_frames(path, max_side=80)]
+    assert frames[0].shape == (60, 80, 3)

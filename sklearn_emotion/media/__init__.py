@@ -9,5 +9,6 @@ from .backbones import BackboneUnavailableError
 from .decoding import MediaDecodeError, MissingStreamError
 from .face import FaceEmbedder
 from .image import ImageEmbedder
+from .union import ModalityUnion
 
-__all__ = ["AudioEmbedder", "BackboneUnavailableError", "FaceEmbedder", "ImageEmbedder", "MediaDecodeError", "MissingStreamError"]
+__all__ = ["AudioEmbedder", "BackboneUnavailableError", "FaceEmbedder", "ImageEmbedder", "MediaDecodeError", "MissingStreamError", "ModalityUnion"]

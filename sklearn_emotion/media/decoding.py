@@ -107,9 +107,17 @@ def _open(path: str | os.PathLike) -> Any:
 
 
 def _stream_duration(stream: Any) -> float | None:
-    if stream.duration is None or stream.time_base is None:
-        return None
-    return float(stream.duration * stream.time_base)
+    """A stream's declared duration: its header field, else Matroska's ``DURATION`` tag."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    tag = stream.metadata.get("DURATION") or stream.metadata.get("duration")
+    if tag:
+        try:
+            hours, minutes, seconds = tag.split(":")
+            return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+        except ValueError:
+            return None
+    return None
 
 
 def probe(path: str | os.PathLike) -> MediaInfo:
@@ -242,8 +250,8 @@ def iter_frames(
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         declared = _stream_duration(stream)
-        if declared is None and container.duration is not None:
-            # Matroska/WebM declare only the container's duration (the longest stream).
+        if declared is None and container.duration is not None and len(container.streams) == 1:
+            # Without a stream duration, the container's is the video's only when it is alone.
             declared = container.duration / 1_000_000
         fallback_step = 1.0 / float(stream.average_rate) if stream.average_rate else 0.04
         if fallback_step < 1e-3:  # a timestamp tick, not a frame rate
