@@ -192,3 +192,20 @@ def test_missing_audio_track(tmp_path, small_photos):
     np.testing.assert_array_equal(features, np.repeat(features[:1], 3, axis=0))
     with pytest.raises(ValueError, match="missing_audio"):
         AudioEmbedder("descriptors", missing_audio="zeros").fit([path])
+
+
+def test_emomusic_clips_end_to_end(shared_data, yamnet):
+    """Real clips and their real continuous labels through AudioEmbedder and a per-second model."""
+    from sklearn.linear_model import Ridge
+
+    from sklearn_emotion.datasets import load_emomusic
+    from sklearn_emotion.meta import PerSecondRegressor
+
+    data = load_emomusic(shared_data / "emomusic", time_origin="clip", songs=[2, 3, 4], require_audio=True)
+    features = AudioEmbedder(yamnet).transform([str(p) for p in data.audio_paths])
+    assert [f.shape for f in features] == [(45, 1024)] * 3 == [(len(y), 1024) for y in data.y]
+    # Labels cover seconds 15-44 of each clip; the model learns from those seconds only.
+    assert all(np.isnan(y[:15]).all() and not np.isnan(y[15:]).any() for y in data.y)
+    model = PerSecondRegressor(Ridge(alpha=100.0)).fit(features[:2], data.y[:2])
+    (prediction,) = model.predict(features[2:])
+    assert prediction.shape == (45, 2) and np.isfinite(prediction).all()
