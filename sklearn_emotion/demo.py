@@ -388,7 +388,7 @@ def run_demo(
 
     tick = time.perf_counter()
     features = extract_features(
-        [m.video for m in movies], spec, names=[m.name for m in movies], n_jobs=n_jobs,
+        [m.video for m in movies], spec, n_jobs=n_jobs,
         cache_dir=output / "cache", progress=progress,
     )
     for movie, feature in zip(movies, features):

@@ -22,7 +22,6 @@ why.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,8 @@ __all__ = [
     "WEIGHTS_ENV_VAR",
     "IMAGE_WEIGHTS_FILE",
     "AUDIO_WEIGHTS_FILE",
+    "FACE_DETECTOR_FILE",
+    "FACE_MODEL_FILE",
     "WEIGHT_FREE_IMAGE",
     "WEIGHT_FREE_AUDIO",
     "resolve_weights_dir",
@@ -47,6 +48,8 @@ __all__ = [
 WEIGHTS_ENV_VAR = "SKLEARN_EMOTION_WEIGHTS"
 IMAGE_WEIGHTS_FILE = "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite"
 AUDIO_WEIGHTS_FILE = "yamnet.tflite"
+FACE_DETECTOR_FILE = "face_detection_short_range.tflite"
+FACE_MODEL_FILE = "fer2013_mini_XCEPTION.102-0.66.hdf5"
 WEIGHT_FREE_IMAGE = "colour-layout"
 WEIGHT_FREE_AUDIO = "descriptors"
 _COLOUR_LAYOUT_SIDE = 32
@@ -103,6 +106,17 @@ def default_feature_spec(weights_dir: str | os.PathLike | None) -> tuple[dict[st
             spec[modality] = {"backbone": fallback}
             reason = f"{filename} not in {folder}" if folder is not None else "no weights folder"
             notes.append(f"{modality}: WEIGHT-FREE {fallback!r} features ({reason})")
+    detector = folder / FACE_DETECTOR_FILE if folder is not None else None
+    face_model = folder / FACE_MODEL_FILE if folder is not None else None
+    if detector is not None and detector.is_file() and face_model.is_file():
+        spec["face"] = {"detector": os.fspath(detector.resolve()), "face_model": os.fspath(face_model.resolve())}
+        notes.append(
+            f"face: MediaPipe BlazeFace detection + FER2013 mini-Xception expression scores of the two "
+            f"largest faces, from {folder}"
+        )
+    else:
+        missing = "no weights folder" if folder is None else f"{FACE_DETECTOR_FILE} or {FACE_MODEL_FILE} not in {folder}"
+        notes.append(f"face: NOT USED (the face detector needs pretrained weights; {missing})")
     return spec, notes
 
 
@@ -132,7 +146,7 @@ def build_embedders(
     progress: bool = False,
 ) -> dict[str, Any]:
     """The :mod:`sklearn_emotion.media` embedders described by ``spec``, by modality."""
-    from .media import AudioEmbedder, ImageEmbedder
+    from .media import AudioEmbedder, FaceEmbedder, ImageEmbedder
 
     embedders: dict[str, Any] = {}
     common = dict(n_jobs=n_jobs, progress=progress)
@@ -151,9 +165,14 @@ def build_embedders(
         elif kind == "audio":
             options.setdefault("missing_audio", "silence")
             embedders[modality] = AudioEmbedder(backbone, cache_dir=cache, **common, **options)
+        elif kind == "face":
+            if backbone is not None:
+                options.setdefault("detector", backbone)
+            embedders[modality] = FaceEmbedder(cache_dir=cache, **common, **options)
         else:
             raise ValueError(
-                f"feature specification: modality {modality!r} has kind {kind!r}; known kinds are 'image' and 'audio'."
+                f"feature specification: modality {modality!r} has kind {kind!r}; known kinds are "
+                "'image', 'audio' and 'face'."
             )
     if not embedders:
         raise ValueError("the feature specification names no modality.")
@@ -164,29 +183,22 @@ def extract_features(
     sources: Sequence[Any],
     spec: Mapping[str, Mapping[str, Any]],
     *,
-    names: Sequence[str] | None = None,
     n_jobs: int | None = None,
     cache_dir: str | os.PathLike | None = None,
     progress: bool = False,
 ) -> list[dict[str, np.ndarray]]:
     """Per-second features ``{modality: (T, d_m)}`` of each movie file in ``sources``.
 
-    Each modality is extracted by its embedder over all movies (``n_jobs`` movies in parallel).  A
-    movie's video and audio tracks may differ by a fraction of a second, so its modalities are cut
-    to the shortest; a difference of more than 2 s warns, naming the movie.
+    Each modality is extracted by its embedder over all movies (``n_jobs`` movies in parallel), and
+    :class:`~sklearn_emotion.media.ModalityUnion` assembles them: a movie's video and audio tracks
+    may differ by a fraction of a second, so its modalities are cut to the shortest (a difference of
+    more than 1 s is an error naming the movie).
     """
-    names = list(names) if names is not None else [os.fspath(s) for s in sources]
+    from .media import ModalityUnion
+
     embedders = build_embedders(spec, n_jobs=n_jobs, cache_dir=cache_dir, progress=progress)
-    per_modality = {modality: embedder.fit().transform(list(sources)) for modality, embedder in embedders.items()}
-    movies = []
-    for index, name in enumerate(names):
-        arrays = {modality: per_modality[modality][index] for modality in embedders}
-        lengths = {modality: len(array) for modality, array in arrays.items()}
-        n = min(lengths.values())
-        if max(lengths.values()) - n > 2:
-            warnings.warn(f"{name}: the modalities have very different lengths {lengths}; cut to {n} s.", stacklevel=2)
-        movies.append({modality: np.ascontiguousarray(array[:n]) for modality, array in arrays.items()})
-    return movies
+    union = ModalityUnion(list(embedders.items()))
+    return union.fit_transform([os.fspath(source) for source in sources])
 
 
 def describe_feature_spec(spec: Mapping[str, Mapping[str, Any]]) -> str:

@@ -1,0 +1,503 @@
+"""The ``sklearn-emotion`` command line (also ``python -m sklearn_emotion``).
+
+Subcommands: ``demo``, ``extract``, ``fit``, ``predict``, ``evaluate``; ``sklearn-emotion <command>
+--help`` explains each.  File formats are described in :mod:`sklearn_emotion.files` and docs/cli.md.
+
+Exit codes: 0 success, 1 an error in the inputs or while running (the message says which file or
+movie), 2 wrong command-line usage, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main", "build_parser", "VIDEO_SUFFIXES"]
+
+#: File suffixes taken as videos when a folder is given to ``extract`` or ``predict``.
+VIDEO_SUFFIXES = (".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".flv")
+_MANIFEST = "features.json"
+
+_DESCRIPTION = """\
+Predict the emotional impact of movies -- valence (pleasant/unpleasant) and arousal
+(calm/excited), every second -- with the MediaEval 2018 best-MSE method: pretrained image,
+audio and face embeddings, a recurrent network with a mixture of experts, Butterworth smoothing.
+
+Start with `sklearn-emotion demo`: it makes a small set of test videos with known emotion curves,
+trains and evaluates the model on them and writes a plot, offline, in a few minutes.
+
+Typical workflow on your own movies:
+  sklearn-emotion extract movies/ -o features/            # videos -> per-second features (.npz)
+  sklearn-emotion fit features/ annotations/ -o model.joblib
+  sklearn-emotion predict model.joblib new_movie.mp4 -o predictions/   # CSV + PNG per movie
+  sklearn-emotion evaluate predictions/ annotations/       # MediaEval MSE / Pearson table
+"""
+
+
+class CommandError(Exception):
+    """An error the user can fix (bad file, missing input); printed without a traceback."""
+
+
+# ------------------------------------------------------------------------------------ helpers
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, width=88)
+
+
+def _echo(*parts: Any) -> None:
+    print(*parts, flush=True)
+
+
+def _progress_enabled(args: argparse.Namespace) -> bool:
+    return not getattr(args, "no_progress", False)
+
+
+def _collect(paths: Sequence[str], suffixes: tuple[str, ...], what: str) -> list[Path]:
+    """Files named by ``paths`` (folders expanded to their files with ``suffixes``, sorted)."""
+    found: list[Path] = []
+    for entry in map(Path, paths):
+        if entry.is_dir():
+            files = sorted(p for p in entry.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+            if not files:
+                raise CommandError(f"no {what} ({', '.join(suffixes)}) in the folder {entry}.")
+            found.extend(files)
+        elif entry.is_file():
+            found.append(entry)
+        else:
+            raise CommandError(f"{what} not found: {entry}")
+    stems = [p.stem for p in found]
+    duplicates = sorted({s for s in stems if stems.count(s) > 1})
+    if duplicates:
+        raise CommandError(f"several inputs share the movie name(s) {duplicates}; outputs are named after the file.")
+    return found
+
+
+def _feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    from .extraction import default_feature_spec, resolve_weights_dir
+
+    folder, origin = resolve_weights_dir(args.weights_dir)
+    spec, notes = default_feature_spec(folder)
+    notes = [f"Features: {origin}."] + notes
+    if args.image is not None:
+        if args.image == "none":
+            spec.pop("image")
+        else:
+            spec["image"] = {"backbone": args.image}
+        notes.append(f"image: --image {args.image}")
+    if args.image_output and "image" in spec:
+        spec["image"]["output"] = args.image_output
+    if args.audio is not None:
+        if args.audio == "none":
+            spec.pop("audio")
+        else:
+            spec["audio"] = {"backbone": args.audio}
+        notes.append(f"audio: --audio {args.audio}")
+    if args.face is not None:
+        if args.face == "none":
+            spec.pop("face", None)
+        else:
+            spec["face"] = {"detector": args.face}
+            if args.face_model:
+                spec["face"]["face_model"] = args.face_model
+        notes.append(f"face: --face {args.face}")
+    for modality, options in spec.items():
+        for key in ("backbone", "detector", "face_model"):
+            value = options.get(key)
+            if isinstance(value, str) and Path(value).suffix and Path(value).exists():
+                options[key] = os.fspath(Path(value).resolve())
+    if not spec:
+        raise CommandError("every modality is switched off (--image none --audio none --face none).")
+    return spec, notes
+
+
+def _load_feature_folder_spec(paths: Sequence[str]) -> dict[str, Any] | None:
+    """The feature specification recorded by ``extract`` beside the given feature files (if any)."""
+    specs = []
+    for entry in map(Path, paths):
+        folder = entry if entry.is_dir() else entry.parent
+        manifest = folder / _MANIFEST
+        if manifest.is_file():
+            specs.append(json.loads(manifest.read_text())["feature_spec"])
+    if specs and all(spec == specs[0] for spec in specs):
+        return specs[0]
+    return None
+
+
+def _load_features(paths: Sequence[str]) -> tuple[list[str], list[dict]]:
+    from .files import FEATURE_SUFFIX, find_feature_files, load_features
+
+    try:
+        files = find_feature_files(paths)
+    except (FileNotFoundError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    files = [f for f in files if f.suffix == FEATURE_SUFFIX] or files
+    movies = [load_features(path) for path in files]
+    names = [path.stem for path in files]
+    first = {k: v.shape[1] for k, v in movies[0].items()}
+    for name, movie in zip(names, movies):
+        widths = {k: v.shape[1] for k, v in movie.items()}
+        if widths != first:
+            raise CommandError(f"movie {name} has features {widths} but {names[0]} has {first}.")
+    return names, movies
+
+
+# ------------------------------------------------------------------------------------ demo
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    run_demo(
+        args.output_dir, weights_dir=args.weights_dir, quick=args.quick, n_jobs=args.n_jobs,
+        random_state=args.random_state, progress=_progress_enabled(args), echo=_echo,
+    )
+    return 0
+
+
+# ------------------------------------------------------------------------------------ extract
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from .extraction import describe_feature_spec, extract_features
+    from .files import FEATURE_SUFFIX, atomic_write_bytes, save_features
+
+    videos = _collect(args.videos, VIDEO_SUFFIXES, "video file")
+    spec, notes = _feature_spec_from_args(args)
+    for note in notes:
+        _echo(note)
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    manifest_path = output / _MANIFEST
+    manifest = {"feature_spec": spec, "movies": {}}
+    if manifest_path.is_file():
+        previous = json.loads(manifest_path.read_text())
+        if previous.get("feature_spec") != spec and not args.overwrite:
+            raise CommandError(
+                f"{output} holds features extracted with other settings:\n"
+                f"{textwrap.indent(describe_feature_spec(previous.get('feature_spec', {})), '  ')}\n"
+                "Use another output folder, or --overwrite to replace them."
+            )
+        if previous.get("feature_spec") == spec:
+            manifest["movies"] = previous.get("movies", {})
+    todo = [v for v in videos if args.overwrite or not (output / f"{v.stem}{FEATURE_SUFFIX}").is_file()]
+    if len(todo) < len(videos):
+        _echo(f"{len(videos) - len(todo)} movie(s) already extracted in {output}, skipped (--overwrite to redo).")
+    if todo:
+        _echo(f"Extracting {len(todo)} movie(s)...")
+        movies = extract_features(todo, spec, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
+                                  progress=_progress_enabled(args))
+        for video, movie in zip(todo, movies):
+            save_features(output / f"{video.stem}{FEATURE_SUFFIX}", movie)
+            manifest["movies"][video.stem] = {
+                "source": os.fspath(video.resolve()),
+                "seconds": int(next(iter(movie.values())).shape[0]),
+                "features": {k: int(v.shape[1]) for k, v in movie.items()},
+            }
+            atomic_write_bytes(manifest_path, lambda out: out.write(json.dumps(manifest, indent=1).encode()))
+    atomic_write_bytes(manifest_path, lambda out: out.write(json.dumps(manifest, indent=1).encode()))
+    _echo(f"Features of {len(videos)} movie(s) in {output} (one {FEATURE_SUFFIX} per movie).")
+    return 0
+
+
+# ------------------------------------------------------------------------------------ fit
+def _smoother(args: argparse.Namespace) -> Any:
+    from .smoothing import ButterworthSmoother, MovingAverageSmoother
+
+    if args.smoother == "butterworth":
+        return ButterworthSmoother(cutoff=args.cutoff)
+    if args.smoother == "moving-average":
+        return MovingAverageSmoother(window=args.smoothing_window)
+    return None
+
+
+def build_estimator(args: argparse.Namespace) -> Any:
+    """The estimator ``fit`` trains, from the command-line options."""
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from .gru_moe import GRUMoERegressor
+    from .meta import PerSecondRegressor, SmoothedRegressor
+    from .windowing import Windower
+
+    smoother = _smoother(args)
+    if args.model == "baseline":
+        regressor = PerSecondRegressor(make_pipeline(StandardScaler(), Ridge(alpha=args.alpha)))
+        return regressor if smoother is None else SmoothedRegressor(regressor, smoother)
+    verbose = 0 if not _progress_enabled(args) else (1 if sys.stdout.isatty() else 2)
+    network = GRUMoERegressor(
+        rnn=args.rnn, units=args.units, n_layers=args.layers, n_experts=args.experts, dropout=args.dropout,
+        batch_norm=args.batch_norm, learning_rate=args.learning_rate, batch_size=args.batch_size,
+        epochs=args.epochs, patience=args.patience, random_state=args.random_state, verbose=verbose,
+    )
+    head = network if smoother is None else SmoothedRegressor(network, smoother)
+    return make_pipeline(Windower(length=args.window), head)
+
+
+def _quiet_network(estimator: Any) -> None:
+    """Switch Keras output off in a fitted estimator so that ``predict`` prints nothing."""
+    from .gru_moe import GRUMoERegressor
+
+    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
+    for key, value in params.items():
+        if isinstance(value, GRUMoERegressor):
+            value.verbose = 0
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from .files import align_lengths, read_annotations
+    from .persistence import SavedModel, save_model
+
+    names, movies = _load_features(args.features)
+    try:
+        targets = [read_annotations(args.annotations, name) for name in names]
+    except (FileNotFoundError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    movies, targets = align_lengths(names, movies, targets)
+    modalities = {k: int(v.shape[1]) for k, v in movies[0].items()}
+    estimator = build_estimator(args)
+    _echo(f"Training the {args.model} model on {len(movies)} movie(s), {sum(len(t) for t in targets)} s, "
+          f"features {modalities}...")
+    estimator.fit(movies, targets)
+    _quiet_network(estimator)
+    spec = _load_feature_folder_spec(args.features)
+    info = {"model": args.model, "options": {k: v for k, v in vars(args).items() if k != "func"},
+            "movies": names, "seconds": int(sum(len(t) for t in targets))}
+    save_model(args.output, SavedModel(estimator, modalities, spec, info))
+    _echo(f"Saved the model to {args.output}" + ("" if spec else " (no features.json beside the features: "
+                                                 "it can predict feature files, not videos)") + ".")
+    return 0
+
+
+# ------------------------------------------------------------------------------------ predict
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from .extraction import extract_features
+    from .files import FEATURE_SUFFIX, load_features, write_curves
+    from .persistence import load_model
+    from .plotting import plot_curves
+
+    model = load_model(args.model)
+    inputs = _collect(args.inputs, (FEATURE_SUFFIX,) + VIDEO_SUFFIXES, "feature or video file")
+    videos = [p for p in inputs if p.suffix != FEATURE_SUFFIX]
+    movies: dict[str, dict] = {p.stem: load_features(p) for p in inputs if p.suffix == FEATURE_SUFFIX}
+    if videos:
+        if model.feature_spec is None:
+            raise CommandError(
+                f"{args.model} does not record how its features were extracted, so it cannot read videos; "
+                "extract them with `sklearn-emotion extract` using the same options and pass the .npz files."
+            )
+        _echo(f"Extracting features of {len(videos)} video(s)...")
+        extracted = extract_features(videos, model.feature_spec, n_jobs=args.n_jobs, progress=_progress_enabled(args))
+        movies.update({p.stem: m for p, m in zip(videos, extracted)})
+    names = [p.stem for p in inputs]
+    for name in names:
+        widths = {k: int(v.shape[1]) for k, v in movies[name].items()}
+        if widths != model.modalities:
+            raise CommandError(
+                f"movie {name} has features {widths} but the model was trained on {model.modalities}."
+            )
+    output = Path(args.output)
+    from tqdm.auto import tqdm
+
+    for name in tqdm(names, desc="predicting", unit="movie", disable=not _progress_enabled(args)):
+        curves = model.estimator.predict([movies[name]])[0]
+        write_curves(output / f"{name}.csv", curves)
+        if not args.no_plot:
+            plot_curves(output / f"{name}.png", {"predicted": curves}, title=f"{name}: predicted emotion")
+    _echo(f"Wrote per-second valence and arousal of {len(names)} movie(s) to {output}"
+          + ("" if args.no_plot else " (CSV and PNG per movie)") + ".")
+    return 0
+
+
+# ------------------------------------------------------------------------------------ evaluate
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .files import atomic_write_bytes, read_annotations, read_curves
+    from .metrics import PAPER_TABLE_1, mediaeval_scores, mediaeval_table
+
+    rows = {}
+    for folder in args.predictions:
+        files = _collect([folder], (".csv", ".tsv", ".txt"), "prediction file")
+        names = [p.stem for p in files]
+        try:
+            predicted = [read_curves(p) for p in files]
+            truth = [read_annotations(args.annotations, name) for name in names]
+        except (FileNotFoundError, ValueError) as exc:
+            raise CommandError(str(exc)) from None
+        for name, p, t in zip(names, predicted, truth):
+            if len(p) != len(t):
+                if abs(len(p) - len(t)) > args.max_length_difference:
+                    raise CommandError(
+                        f"movie {name}: {len(p)} predicted seconds but {len(t)} annotated ones "
+                        f"(more than --max-length-difference {args.max_length_difference})."
+                    )
+        pairs = [(t[: min(len(p), len(t))], p[: min(len(p), len(t))]) for p, t in zip(predicted, truth)]
+        label = Path(folder).name or os.fspath(folder)
+        rows[label] = mediaeval_scores([t for t, _ in pairs], [p for _, p in pairs], average=args.average)
+        _echo(f"{label}: {len(files)} movie(s), {sum(len(t) for t, _ in pairs)} seconds")
+    table = mediaeval_table(rows, PAPER_TABLE_1 if args.paper else None)
+    _echo(table)
+    if args.output:
+        atomic_write_bytes(args.output, lambda out: out.write((table + "\n").encode()))
+        _echo(f"Table written to {args.output}.")
+    return 0
+
+
+# ------------------------------------------------------------------------------------ parser
+def _add_feature_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("features (default: the models of the weights folder, else weight-free)")
+    group.add_argument("--weights-dir", metavar="DIR",
+                       help="folder of small pretrained models (default: $SKLEARN_EMOTION_WEIGHTS, "
+                            "or ../shared/weights if it exists); without one, weight-free features are used")
+    group.add_argument("--image", metavar="BACKBONE",
+                       help="image network: a keras.applications name (e.g. InceptionV3, needs its weights), a "
+                            ".tflite or Keras model file, 'colour-layout' (weight-free) or 'none'")
+    group.add_argument("--image-output", metavar="TENSOR", help="intermediate tensor/layer of the image network to read")
+    group.add_argument("--audio", metavar="BACKBONE",
+                       help="audio network: vggish, yamnet, a YAMNet-like .tflite file, "
+                            "'descriptors' (weight-free) or 'none'")
+    group.add_argument("--face", metavar="DETECTOR",
+                       help="MediaPipe face detector .tflite (or blaze_face_short_range), or 'none'")
+    group.add_argument("--face-model", metavar="MODEL", help="network embedding the face crops (see docs/media.md)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``sklearn-emotion``."""
+    from . import __version__
+
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="sklearn-emotion", description=_DESCRIPTION, formatter_class=formatter)
+    parser.add_argument("--version", action="version", version=f"sklearn-emotion {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def progress_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--no-progress", action="store_true", help="do not show progress bars")
+
+    demo = sub.add_parser(
+        "demo", formatter_class=formatter, help="run the whole method offline on generated test videos",
+        description=_wrap("Generate a small corpus of real video files whose pictures and sounds follow known valence "
+                    "and arousal curves, extract features (real pretrained models from the weights folder, "
+                    "else weight-free ones -- it says which), cross-validate the paper's model against a "
+                    "per-second baseline split by movie, print the MediaEval table and plot one held-out movie."),
+    )
+    demo.add_argument("--output-dir", default="sklearn-emotion-demo", metavar="DIR",
+                      help="where the videos, features, predictions, table and plot go (default: %(default)s); "
+                           "a second run reuses the videos and features found there")
+    demo.add_argument("--weights-dir", metavar="DIR", help="folder of small pretrained models (see `extract --help`)")
+    demo.add_argument("--quick", action="store_true", help="fewer, shorter movies and epochs (about 2 minutes)")
+    demo.add_argument("--n-jobs", type=int, default=None, metavar="N", help="movies embedded in parallel")
+    demo.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed of everything (default 0)")
+    progress_option(demo)
+    demo.set_defaults(func=_cmd_demo)
+
+    extract = sub.add_parser(
+        "extract", formatter_class=formatter, help="videos -> per-second features (one .npz per movie)",
+        description=_wrap("Decode each video at one frame (and one second of sound) per second and embed it. Writes "
+                    "OUTPUT/<movie>.npz (one array per modality, one row per second) and OUTPUT/features.json "
+                    "(the settings, used by `fit` so that `predict` can take videos). Movies already extracted "
+                    "with the same settings are skipped, so an interrupted run resumes."),
+        epilog="example:\n  sklearn-emotion extract movies/ -o features/ --weights-dir ../shared/weights --n-jobs 2",
+    )
+    extract.add_argument("videos", nargs="+", metavar="VIDEO", help="video files or folders of videos")
+    extract.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the feature files")
+    _add_feature_options(extract)
+    extract.add_argument("--n-jobs", type=int, default=None, metavar="N", help="movies processed in parallel")
+    extract.add_argument("--cache-dir", metavar="DIR", help="embedder cache (reused across folders and runs)")
+    extract.add_argument("--overwrite", action="store_true", help="re-extract movies that already have features")
+    progress_option(extract)
+    extract.set_defaults(func=_cmd_extract)
+
+    fit = sub.add_parser(
+        "fit", formatter_class=formatter, help="features + annotations -> a saved model",
+        description=_wrap("Train a model on feature files and their per-second annotations and save it. Annotations of "
+                    "movie <name> (from <name>.npz) are read from ANNOTATIONS/<name>_Valence-Arousal.txt (MediaEval), "
+                    "<name>.csv/.tsv/.txt (header Time Valence Arousal) or <name>_Valence.txt + "
+                    "<name>_Arousal.txt (LIRIS-ACCEDE). Features and annotations of different lengths are "
+                    "truncated to the shorter, with a warning."),
+        epilog="examples:\n  sklearn-emotion fit features/ annotations/ -o model.joblib\n"
+               "  sklearn-emotion fit features/ annotations/ -o baseline.joblib --model baseline",
+    )
+    fit.add_argument("features", nargs="+", metavar="FEATURES", help="feature files (.npz) or folders of them")
+    fit.add_argument("annotations", metavar="ANNOTATIONS", help="folder of annotation files")
+    fit.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write (e.g. model.joblib)")
+    fit.add_argument("--model", choices=("paper", "baseline"), default="paper",
+                     help="paper: windows -> GRU + mixture of experts; baseline: per-second Ridge (default %(default)s)")
+    net = fit.add_argument_group("paper model")
+    net.add_argument("--window", type=int, default=60, metavar="S", help="window length in seconds (paper: 10, 30, 60; default %(default)s)")
+    net.add_argument("--rnn", choices=("gru", "lstm"), default="gru", help="recurrent cell (default %(default)s)")
+    net.add_argument("--units", type=int, default=128, help="recurrent units per modality (default %(default)s)")
+    net.add_argument("--layers", type=int, default=1, help="stacked recurrent layers (default %(default)s)")
+    net.add_argument("--experts", type=int, default=4, help="experts of the mixture (default %(default)s)")
+    net.add_argument("--dropout", type=float, default=0.0, help="dropout rate (paper runs 2-4: > 0; default %(default)s)")
+    net.add_argument("--batch-norm", action="store_true", help="batch-normalise the fused states (paper runs 2-4)")
+    net.add_argument("--learning-rate", type=float, default=1e-3, help="Adam learning rate (default %(default)s)")
+    net.add_argument("--batch-size", type=int, default=512, help="windows per step (paper: 512)")
+    net.add_argument("--epochs", type=int, default=30, help="maximum epochs (default %(default)s)")
+    net.add_argument("--patience", type=int, default=5, help="early-stopping patience in epochs (default %(default)s)")
+    net.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed (default %(default)s)")
+    base = fit.add_argument_group("baseline model")
+    base.add_argument("--alpha", type=float, default=100.0, help="Ridge regularisation (default %(default)s)")
+    smooth = fit.add_argument_group("smoothing of the predicted curves")
+    smooth.add_argument("--smoother", choices=("butterworth", "moving-average", "none"), default="butterworth",
+                        help="default %(default)s (the paper's)")
+    smooth.add_argument("--cutoff", type=float, default=0.02, help="Butterworth cutoff in Hz (default %(default)s)")
+    smooth.add_argument("--smoothing-window", type=int, default=31, metavar="S",
+                        help="moving-average window in seconds (default %(default)s)")
+    progress_option(fit)
+    fit.set_defaults(func=_cmd_fit)
+
+    predict = sub.add_parser(
+        "predict", formatter_class=formatter, help="a model + videos or features -> per-second CSV and PNG plot",
+        description=_wrap("Predict valence and arousal every second. Writes OUTPUT/<movie>.csv (Time,Valence,Arousal) "
+                    "and OUTPUT/<movie>.png (both curves over time). Videos need a model trained on features from "
+                    "`extract` (it re-extracts them with the same settings)."),
+        epilog="example:\n  sklearn-emotion predict model.joblib film.mp4 -o predictions/",
+    )
+    predict.add_argument("model", metavar="MODEL", help="model file written by `fit`")
+    predict.add_argument("inputs", nargs="+", metavar="INPUT", help="videos, .npz feature files, or folders of them")
+    predict.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the CSV and PNG files")
+    predict.add_argument("--no-plot", action="store_true", help="write only the CSV files")
+    predict.add_argument("--n-jobs", type=int, default=None, metavar="N", help="videos processed in parallel")
+    progress_option(predict)
+    predict.set_defaults(func=_cmd_predict)
+
+    evaluate = sub.add_parser(
+        "evaluate", formatter_class=formatter, help="predictions vs annotations -> the MediaEval table",
+        description=_wrap("Score per-second predictions (CSV files from `predict`, one per movie) against annotations "
+                    "with the MediaEval 2018 metrics: MSE and Pearson correlation of valence and arousal, "
+                    "computed per movie and averaged over movies. Each PREDICTIONS folder is one row."),
+        epilog="example:\n  sklearn-emotion evaluate predictions/ baseline-predictions/ annotations/ --paper",
+    )
+    evaluate.add_argument("predictions", nargs="+", metavar="PREDICTIONS", help="folder(s) of prediction files")
+    evaluate.add_argument("annotations", metavar="ANNOTATIONS", help="folder of annotation files")
+    evaluate.add_argument("--average", choices=("movie", "pooled"), default="movie",
+                          help="movie: per movie then averaged (MediaEval, default); pooled: over all seconds")
+    evaluate.add_argument("--paper", action="store_true",
+                          help="show the paper's Table 1 numbers beside rows named 'Run 1' ... 'Run 5'")
+    evaluate.add_argument("--max-length-difference", type=int, default=2, metavar="S",
+                          help="accepted difference in seconds between predictions and annotations (default %(default)s)")
+    evaluate.add_argument("-o", "--output", metavar="FILE", help="also write the table (Markdown) to FILE")
+    evaluate.set_defaults(func=_cmd_evaluate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see the module docstring)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as exc:
+        print(f"sklearn-emotion {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except (FileNotFoundError, ValueError, TypeError, ImportError, OSError) as exc:
+        print(f"sklearn-emotion {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"sklearn-emotion {args.command}: interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
