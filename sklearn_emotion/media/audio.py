@@ -11,7 +11,7 @@ import numpy as np
 
 from . import vggish
 from ._base import MediaEmbedder, batched
-from .backbones import cached_model, describe_spec, fetch
+from .backbones import cached_model, describe_spec, fetch, predict_padded
 from .decoding import MissingStreamError, is_path, iter_audio_windows, probe
 
 __all__ = ["AudioEmbedder", "WaveformTFLite", "audio_descriptors", "DESCRIPTOR_NAMES"]
@@ -133,7 +133,7 @@ class _VGGish:
 
     def embed(self, windows: np.ndarray) -> np.ndarray:
         examples = np.stack([vggish.log_mel_example(w) for w in windows])[..., None]
-        embeddings = np.asarray(self.model(examples, training=False), dtype=np.float32)
+        embeddings = predict_padded(self.model, examples)
         return self.postprocess(embeddings) if self.postprocess is not None else embeddings
 
 

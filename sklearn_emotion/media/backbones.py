@@ -202,11 +202,25 @@ class KerasBackbone(Backbone):
 
     def embed(self, images: np.ndarray) -> np.ndarray:
         inputs = preprocess_images(images, self.preprocessing)
-        with warnings.catch_warnings():
-            # Models saved by Keras 2 name their input; Keras 3 warns about the bare tensor.
-            warnings.filterwarnings("ignore", message=".*structure of `inputs`.*")
-            outputs = self.model(inputs, training=False)
-        return np.asarray(outputs, dtype=np.float32).reshape(len(images), -1)
+        return predict_padded(self.model, inputs).reshape(len(images), -1)
+
+
+def predict_padded(model: Any, inputs: np.ndarray) -> np.ndarray:
+    """``model.predict_on_batch`` with the batch zero-padded to a power of two.
+
+    The compiled predict function uses far less memory than an eager call (InceptionV3, 32
+    images: 1.3 GB instead of 5.3 GB peak) but is retraced for every new batch size; padding
+    bounds the number of traces to a handful whatever the movie lengths.
+    """
+    count = len(inputs)
+    padded = 1 << max(0, (count - 1).bit_length())
+    if padded != count:
+        inputs = np.concatenate([inputs, np.zeros((padded - count, *inputs.shape[1:]), inputs.dtype)])
+    with warnings.catch_warnings():
+        # Models saved by Keras 2 name their input; Keras 3 warns about the bare tensor.
+        warnings.filterwarnings("ignore", message=".*structure of `inputs`.*")
+        outputs = model.predict_on_batch(inputs)
+    return np.asarray(outputs, dtype=np.float32)[:count]
 
 
 class TFLiteBackbone(Backbone):
