@@ -192,7 +192,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
 
     def _array_windows(self, X: Any, y: Any = None, *, reset: bool) -> tuple[dict, Any]:
         """Validate plain-array input ``(n, d)`` or ``(n, L, d)`` and split it into modalities."""
-        if is_movie_sequence(X) and not isinstance(X, np.ndarray):
+        if is_movie_sequence(X) and not isinstance(X, np.ndarray) and len(X) and np.ndim(X[0]) >= 2:
             raise TypeError(
                 "GRUMoERegressor needs windows: put a Windower before it, e.g. "
                 "make_pipeline(Windower(length=60), GRUMoERegressor()), or pass a (n, L, d) array of windows."
@@ -345,7 +345,10 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         )
         network = GRUMoENetwork(**self._network_config)
         network.build_for_blocks(1)
-        network.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=masked_loss(self.loss))
+        optimizer = keras.optimizers.Adam(self.learning_rate)
+        # Creating the optimizer's slots eagerly, not while tracing the train step, halves tracing time.
+        optimizer.build(network.trainable_variables)
+        network.compile(optimizer=optimizer, loss=masked_loss(self.loss))
         callbacks = []
         if validation is not None:
             callbacks.append(keras.callbacks.EarlyStopping(
