@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     output = Path(args.output_dir)
 
     # 1. Movies: video files and their per-second (valence, arousal) annotations.
-    config = DemoConfig(n_movies=4, min_seconds=30, max_seconds=36) if args.quick else DemoConfig(n_movies=8)
+    config = DemoConfig(n_movies=4, min_seconds=20, max_seconds=24) if args.quick else DemoConfig(n_movies=8)
     movies = make_corpus(output / "corpus", config, random_state=0)
     videos, y = [str(m.video) for m in movies], [m.curves for m in movies]
 
@@ -60,9 +60,9 @@ def main(argv: list[str] | None = None) -> None:
     n_test = max(1, len(X) // 4)
     X_train, y_train, X_test, y_test = X[n_test:], y[n_test:], X[:n_test], y[:n_test]
     paper = make_pipeline(
-        Windower(length=15 if args.quick else 30),
+        Windower(length=10 if args.quick else 30),
         SmoothedRegressor(
-            GRUMoERegressor(units=16, epochs=5 if args.quick else 25, batch_size=128, block_size=32, random_state=0),
+            GRUMoERegressor(units=16, epochs=3 if args.quick else 20, batch_size=128, block_size=32, random_state=0),
             ButterworthSmoother(cutoff=0.05),
         ),
     ).fit(X_train, y_train)

@@ -213,9 +213,9 @@ def _smoother(args: argparse.Namespace) -> Any:
 
 def build_estimator(args: argparse.Namespace) -> Any:
     """The estimator ``fit`` trains, from the command-line options."""
-    from sklearn.linear_model import Ridge
+    import numpy as np
+    from sklearn.linear_model import Ridge, RidgeCV
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
     from .gru_moe import GRUMoERegressor
     from .meta import PerSecondRegressor, SmoothedRegressor
@@ -223,7 +223,8 @@ def build_estimator(args: argparse.Namespace) -> Any:
 
     smoother = _smoother(args)
     if args.model == "baseline":
-        regressor = PerSecondRegressor(make_pipeline(StandardScaler(), Ridge(alpha=args.alpha)))
+        ridge = RidgeCV(alphas=np.logspace(-2, 4, 13)) if args.alpha is None else Ridge(alpha=args.alpha)
+        regressor = PerSecondRegressor(ridge)
         return regressor if smoother is None else SmoothedRegressor(regressor, smoother)
     verbose = 0 if not _progress_enabled(args) else (1 if sys.stdout.isatty() else 2)
     network = GRUMoERegressor(
@@ -436,7 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
     net.add_argument("--patience", type=int, default=5, help="early-stopping patience in epochs (default %(default)s)")
     net.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed (default %(default)s)")
     base = fit.add_argument_group("baseline model")
-    base.add_argument("--alpha", type=float, default=100.0, help="Ridge regularisation (default %(default)s)")
+    base.add_argument("--alpha", type=float, default=None,
+                      help="Ridge penalty (default: chosen in 1e-2 ... 1e4 by leave-one-out on the training seconds)")
     smooth = fit.add_argument_group("smoothing of the predicted curves")
     smooth.add_argument("--smoother", choices=("butterworth", "moving-average", "none"), default="butterworth",
                         help="default %(default)s (the paper's)")
