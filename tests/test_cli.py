@@ -105,6 +105,10 @@ def test_input_errors_exit_1_and_name_the_file(tmp_path, capsys):
     assert code == 1 and "movie_1" in err
     code, _, err = _run(capsys, "extract", tmp_path / "clip.mp4", "-o", tmp_path / "f")
     assert code == 1 and "clip.mp4" in err
+    (tmp_path / "broken.mp4").write_bytes(b"\x00\x00\x00 ftypisom" + bytes(range(256)) * 8)
+    code, _, err = _run(capsys, "extract", tmp_path / "broken.mp4", "-o", tmp_path / "f", "--no-progress",
+                        "--image", "colour-layout", "--audio", "descriptors", "--face", "none")
+    assert code == 1 and "broken.mp4" in err and "Traceback" not in err
 
 
 # ------------------------------------------------------------------------------------ file formats
