@@ -68,9 +68,7 @@ def test_tflite_embedding_tensors(movie, shared_weights, classifier):
 
 def test_keras_model_object_and_preprocessing(photos):
     keras = pytest.importorskip("keras")
-    model = keras.Sequential(
-        [keras.Input((32, 48, 3)), keras.layers.Conv2D(4, 3), keras.layers.GlobalAveragePooling2D()]
-    )
+    model = keras.Sequential([keras.Input((32, 48, 3)), keras.layers.Conv2D(4, 3), keras.layers.GlobalAveragePooling2D()])
     frames = np.stack(photos)
     (features,) = ImageEmbedder(model, preprocessing="tf").transform([frames])
     assert features.shape == (3, 4)
@@ -78,11 +76,46 @@ def test_keras_model_object_and_preprocessing(photos):
     np.testing.assert_allclose(features, expected, rtol=1e-5, atol=1e-6)
 
 
+def test_keras_layer_output(photos):
+    keras = pytest.importorskip("keras")
+    model = keras.Sequential([keras.Input((32, 48, 3)), keras.layers.Conv2D(4, 3, name="conv"), keras.layers.Flatten()])
+    (features,) = ImageEmbedder(model, output="conv").transform([np.stack(photos)])
+    assert features.shape == (3, 30 * 46 * 4)
+    with pytest.raises(ValueError, match="no layer 'nothing'"):
+        ImageEmbedder(model, output="nothing").transform([np.stack(photos)])
+
+
+def test_named_backbone_with_a_local_weights_file(tmp_path, photos):
+    keras = pytest.importorskip("keras")
+    # A weights file of the right architecture (untrained here: this checks the loading path).
+    architecture = keras.applications.MobileNetV3Small(
+        include_top=False, pooling="avg", weights=None, input_shape=(224, 224, 3)
+    )
+    path = tmp_path / "mobilenet_v3_small_notop.weights.h5"
+    architecture.save_weights(path)
+    embedder = ImageEmbedder("mobilenet_v3_small", weights=path)
+    (features,) = embedder.transform([np.stack(photos)])
+    assert features.shape == (3, len(embedder.get_feature_names_out())) == (3, 576)
+    with pytest.raises(FileNotFoundError, match="absent.h5"):
+        ImageEmbedder("MobileNetV3Small", weights=tmp_path / "absent.h5").transform([np.stack(photos)])
+
+
 def test_parallel_over_movies_matches_sequential(movie, photos, classifier):
     movies = [movie, np.stack(photos[::-1])]
     sequential = ImageEmbedder(classifier).transform(movies)
     parallel = ImageEmbedder(classifier, n_jobs=2, batch_size=2).transform(movies)
     for a, b in zip(sequential, parallel):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_joblib_backend_from_the_surrounding_configuration(movie, photos, classifier):
+    import joblib
+
+    movies = [movie, np.stack(photos)]
+    sequential = ImageEmbedder(classifier).transform(movies)
+    with joblib.parallel_config(backend="threading", n_jobs=2):
+        threaded = ImageEmbedder(classifier).transform(movies)
+    for a, b in zip(sequential, threaded):
         np.testing.assert_array_equal(a, b)
 
 

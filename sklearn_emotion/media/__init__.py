@@ -11,4 +11,12 @@ from .face import FaceEmbedder
 from .image import ImageEmbedder
 from .union import ModalityUnion
 
-__all__ = ["AudioEmbedder", "BackboneUnavailableError", "FaceEmbedder", "ImageEmbedder", "MediaDecodeError", "MissingStreamError", "ModalityUnion"]
+__all__ = [
+    "AudioEmbedder",
+    "BackboneUnavailableError",
+    "FaceEmbedder",
+    "ImageEmbedder",
+    "MediaDecodeError",
+    "MissingStreamError",
+    "ModalityUnion",
+]

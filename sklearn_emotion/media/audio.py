@@ -56,7 +56,8 @@ def audio_descriptors(samples: np.ndarray, sample_rate: int = vggish.SAMPLE_RATE
     return np.concatenate(
         [
             mfcc.mean(axis=1), mfcc.std(axis=1), log_mel.mean(axis=1),
-            [rms.mean(), rms.std(), zcr.mean(), zcr.std(), centroid.mean(), centroid.std(), rolloff.mean(), flatness.mean()],
+            [rms.mean(), rms.std(), zcr.mean(), zcr.std()],
+            [centroid.mean(), centroid.std(), rolloff.mean(), flatness.mean()],
         ]
     ).astype(np.float32)
 
@@ -92,7 +93,8 @@ class WaveformTFLite:
                 f"its input has shape {list(self.input['shape'])}."
             )
         self.output = self._find_output(output)
-        self.dim = int(np.prod(self.output["shape"][1:])) if len(self.output["shape"]) > 1 else int(self.output["shape"][0])
+        shape = self.output["shape"]
+        self.dim = int(np.prod(shape[1:])) if len(shape) > 1 else int(shape[0])
         self._lock = threading.Lock()
 
     def _find_output(self, output: str) -> dict[str, Any]:
@@ -112,7 +114,8 @@ class WaveformTFLite:
         out = np.empty((len(windows), self.dim), dtype=np.float32)
         with self._lock:
             for i, window in enumerate(windows):
-                self.interpreter.set_tensor(self.input["index"], window.reshape(self.input["shape"]).astype(np.float32))
+                waveform = window.reshape(self.input["shape"]).astype(np.float32)
+                self.interpreter.set_tensor(self.input["index"], waveform)
                 self.interpreter.invoke()
                 value = self.interpreter.get_tensor(self.output["index"])
                 # One patch per call: the embedding may come per patch (1, d) or (d,).
@@ -254,7 +257,8 @@ class AudioEmbedder(MediaEmbedder):
         self.progress = progress
 
     def _validate_params_values(self) -> None:
-        if isinstance(self.backbone, str) and not self.backbone.endswith(".tflite") and self.backbone not in BACKBONE_NAMES:
+        named = isinstance(self.backbone, str) and not self.backbone.endswith(".tflite")
+        if named and self.backbone not in BACKBONE_NAMES:
             raise ValueError(f"backbone must be one of {BACKBONE_NAMES} or a .tflite file, got {self.backbone!r}.")
         if not isinstance(self.backbone, (str, os.PathLike)):
             raise TypeError(f"backbone must be a name or a .tflite path, got {type(self.backbone).__name__}.")

@@ -178,6 +178,8 @@ class KerasBackbone(Backbone):
     def __init__(self, model: Any, preprocessing: Any = "tf", output: str | None = None, name: str | None = None):
         import keras
 
+        # Kept alive: per-process model caches key Keras objects by id().
+        self.source_model = model
         if output is not None:
             try:
                 layer = model.get_layer(output)
@@ -302,16 +304,17 @@ _DEFAULT_SIZES = {
 
 def _keras_application(name: str) -> tuple[Callable[..., Any], Callable[..., Any], str]:
     """The constructor and preprocess_input of a ``keras.applications`` model, by (loose) name."""
+    import importlib
+
     import keras
 
     wanted = name.replace("_", "").lower()
-    for attribute in dir(keras.applications):
-        module = getattr(keras.applications, attribute)
-        if not hasattr(module, "preprocess_input"):
-            continue
-        for member in dir(module):
-            if member.replace("_", "").lower() == wanted and callable(getattr(module, member)) and member[0].isupper():
-                return getattr(module, member), module.preprocess_input, member
+    for member in dir(keras.applications):
+        constructor = getattr(keras.applications, member)
+        if member[0].isupper() and member.lower() == wanted and callable(constructor):
+            # The model's own preprocessing lives in the module that defines it.
+            module = importlib.import_module(constructor.__module__)
+            return constructor, module.preprocess_input, member
     raise ValueError(
         f"Unknown backbone {name!r}: give a keras.applications model name (e.g. 'InceptionV3', "
         "'MobileNetV2', 'ResNet50'), a .tflite or Keras model file, or a keras.Model."

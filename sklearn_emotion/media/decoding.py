@@ -391,7 +391,9 @@ def _as_waveform(source: tuple[np.ndarray, int], sample_rate: int) -> np.ndarray
     if waveform.ndim == 2:  # (channels, samples) -> mono
         waveform = waveform.mean(axis=0)
     if waveform.ndim != 1:
-        raise ValueError(f"A decoded waveform must be 1-D (samples) or 2-D (channels, samples), got shape {waveform.shape}.")
+        raise ValueError(
+            f"A decoded waveform must be 1-D (samples) or 2-D (channels, samples), got shape {waveform.shape}."
+        )
     if int(rate) != sample_rate:
         import librosa
 

@@ -113,7 +113,8 @@ def face_detector(embedder: Any) -> FaceDetector:
     path = os.fspath(spec)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Face detector model file not found: {path}")
-    return cached_model(("face-detector", path, embedder.min_confidence), lambda: FaceDetector(path, embedder.min_confidence))
+    key = ("face-detector", path, embedder.min_confidence)
+    return cached_model(key, lambda: FaceDetector(path, embedder.min_confidence))
 
 
 def face_backbone(embedder: Any) -> Backbone:
@@ -123,16 +124,19 @@ def face_backbone(embedder: Any) -> Backbone:
         path = fetch(
             FER_URL,
             "fer2013_mini_XCEPTION.102-0.66.hdf5",
-            how_to="Download it from oarriaga/face_classification and pass FaceEmbedder(face_model='/path/file.hdf5').",
+            how_to="Download it from oarriaga/face_classification and pass "
+            "FaceEmbedder(face_model='/path/file.hdf5').",
         )
         preprocessing = "tf" if embedder.face_preprocessing == "auto" else embedder.face_preprocessing
         key = ("face-model", os.fspath(path), embedder.face_output, str(preprocessing))
         return cached_model(
-            key, lambda: KerasBackbone(load_keras_model_file(path), preprocessing, embedder.face_output, "fer_mini_xception")
+            key,
+            lambda: KerasBackbone(load_keras_model_file(path), preprocessing, embedder.face_output, "fer_mini_xception"),
         )
     spec_key = spec if isinstance(spec, (str, os.PathLike)) else id(spec)
     preprocessing = embedder.face_preprocessing
-    key = ("face-model", spec_key, embedder.face_weights, embedder.face_output, preprocessing if isinstance(preprocessing, str) else id(preprocessing))
+    preprocessing_key = preprocessing if isinstance(preprocessing, str) else id(preprocessing)
+    key = ("face-model", spec_key, embedder.face_weights, embedder.face_output, preprocessing_key)
     return cached_model(
         key,
         lambda: resolve_image_backbone(

@@ -43,7 +43,8 @@ def image_backbone(embedder: Any) -> Backbone:
     spec = embedder.backbone
     spec_key = spec if isinstance(spec, (str, os.PathLike)) else id(spec)
     preprocessing = embedder.preprocessing
-    key = ("image", spec_key, embedder.weights, embedder.output, preprocessing if isinstance(preprocessing, str) else id(preprocessing))
+    preprocessing_key = preprocessing if isinstance(preprocessing, str) else id(preprocessing)
+    key = ("image", spec_key, embedder.weights, embedder.output, preprocessing_key)
     return cached_model(
         key,
         lambda: resolve_image_backbone(

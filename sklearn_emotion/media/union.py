@@ -56,7 +56,13 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
         Modalities in output order.
     """
 
-    def __init__(self, transformer_list: list[tuple[str, Any]], *, n_jobs: int | None = None, max_length_difference: int = 1):
+    def __init__(
+        self,
+        transformer_list: list[tuple[str, Any]],
+        *,
+        n_jobs: int | None = None,
+        max_length_difference: int = 1,
+    ):
         self.transformer_list = transformer_list
         self.n_jobs = n_jobs
         self.max_length_difference = max_length_difference

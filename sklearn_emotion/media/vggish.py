@@ -114,7 +114,8 @@ def build_vggish() -> Any:
 
     inputs = keras.Input((EXAMPLE_FRAMES, MEL_BANDS, 1), name="log_mel")
     x = inputs
-    for names, filters in ((["conv1"], 64), (["conv2"], 128), (["conv3_1", "conv3_2"], 256), (["conv4_1", "conv4_2"], 512)):
+    blocks = ((["conv1"], 64), (["conv2"], 128), (["conv3_1", "conv3_2"], 256), (["conv4_1", "conv4_2"], 512))
+    for names, filters in blocks:
         for name in names:
             x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=name)(x)
         x = layers.MaxPooling2D(2, strides=2, padding="same", name=f"pool{names[0][4]}")(x)
@@ -152,7 +153,8 @@ def load_vggish_checkpoint(model: Any, path: str | os.PathLike) -> None:
         if f"{scope}/{part}" not in available
     ]
     if missing:
-        raise ValueError(f"{path} is not a VGGish checkpoint: it lacks {missing[:4]}{' ...' if len(missing) > 4 else ''}.")
+        more = " ..." if len(missing) > 4 else ""
+        raise ValueError(f"{path} is not a VGGish checkpoint: it lacks {missing[:4]}{more}.")
     for layer_name, scope in CHECKPOINT_SCOPES.items():
         layer = model.get_layer(layer_name)
         values = [reader.get_tensor(f"{scope}/weights"), reader.get_tensor(f"{scope}/biases")]
