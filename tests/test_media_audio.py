@@ -135,6 +135,8 @@ def test_vggish_offline_error_says_how_to_supply_files(tmp_path, monkeypatch):
         AudioEmbedder().transform([(np.zeros(16000), 16000)])
     with pytest.raises(ValueError, match="random weights"):
         AudioEmbedder(weights=None).transform([(np.zeros(16000), 16000)])
+    with pytest.raises(BackboneUnavailableError, match="yamnet.tflite.*AudioEmbedder\\('/path/yamnet.tflite'\\)"):
+        AudioEmbedder("yamnet").transform([(np.zeros(16000), 16000)])
 
 
 @pytest.fixture(scope="module")

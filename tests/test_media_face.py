@@ -132,3 +132,22 @@ def test_bad_parameters(embedder, frames):
         FaceEmbedder(n_faces=0).fit([np.stack(frames)])
     with pytest.raises(FileNotFoundError, match="nowhere.tflite"):
         FaceEmbedder("nowhere.tflite").transform([np.stack(frames)])
+
+
+def test_named_models_offline_fail_clearly(tmp_path, monkeypatch, frames, shared_weights):
+    import socket
+
+    from sklearn_emotion.media import BackboneUnavailableError
+
+    try:
+        socket.getaddrinfo("storage.googleapis.com", 443)
+        pytest.skip("this machine is online: the official models would be downloaded")
+    except OSError:
+        pass
+    monkeypatch.setenv("SKLEARN_EMOTION_HOME", str(tmp_path))
+    with pytest.raises(BackboneUnavailableError, match="blaze_face_short_range.tflite.*detector="):
+        FaceEmbedder().transform([np.stack(frames)])
+    detector = str(shared_weights / "face_detection_short_range.tflite")
+    with pytest.raises(BackboneUnavailableError, match="fer2013_mini_XCEPTION.*face_model="):
+        FaceEmbedder(detector).transform([np.stack(frames)])
+    assert not list(tmp_path.rglob("*.part"))  # no partial download left behind
