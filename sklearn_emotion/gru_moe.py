@@ -192,7 +192,10 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
 
     def _array_windows(self, X: Any, y: Any = None, *, reset: bool) -> tuple[dict, Any]:
         """Validate plain-array input ``(n, d)`` or ``(n, L, d)`` and split it into modalities."""
-        if is_movie_sequence(X) and not isinstance(X, np.ndarray) and len(X) and np.ndim(X[0]) >= 2:
+        if (
+            is_movie_sequence(X) and not isinstance(X, np.ndarray) and len(X) > 0
+            and (isinstance(X[0], Mapping) or np.ndim(X[0]) >= 2)
+        ):
             raise TypeError(
                 "GRUMoERegressor needs windows: put a Windower before it, e.g. "
                 "make_pipeline(Windower(length=60), GRUMoERegressor()), or pass a (n, L, d) array of windows."
@@ -206,18 +209,18 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
                     f"X has {X.shape[2]} features, but GRUMoERegressor is expecting "
                     f"{self.n_features_in_} features as input (X has shape {X.shape})."
                 )
+            if reset and y is None:
+                raise ValueError("GRUMoERegressor requires y to be passed, but the target y is None.")
             if y is not None:
                 y = check_array(y, ensure_2d=False, dtype=np.float64)
                 if len(y) != len(X):
                     raise ValueError(f"X has {len(X)} windows (shape {X.shape}) but y has {len(y)} rows.")
             windows = X
         else:
-            if y is None and reset:
-                X, y = validate_data(self, X, y, reset=True, dtype=np.float32)  # raises "requires y"
-            if y is not None:
-                X, y = validate_data(self, X, y, reset=reset, dtype=np.float32, multi_output=True, y_numeric=True)
+            if reset:  # fit: y is required (validate_data says so in scikit-learn's words)
+                X, y = validate_data(self, X, y, reset=True, dtype=np.float32, multi_output=True, y_numeric=True)
             else:
-                X = validate_data(self, X, reset=reset, dtype=np.float32)
+                X = validate_data(self, X, reset=False, dtype=np.float32)
             windows = X[:, None, :]
         spec = self._split_columns(windows.shape[2]) if reset else self.modalities_
         split, offset = {}, 0
@@ -229,7 +232,9 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         return split, y
 
     def _validate_hyper(self, names: list[str]) -> tuple[dict, dict]:
-        def per_modality(value: Any, what: str, low: int, high: int | None) -> dict:
+        """``units`` and ``n_layers`` as one positive int per modality."""
+
+        def per_modality(value: Any, what: str) -> dict:
             if isinstance(value, Mapping):
                 unknown = sorted(set(value) - set(names))
                 missing = sorted(set(names) - set(value))
@@ -242,11 +247,11 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             else:
                 result = {name: int(value) for name in names}
             for name, v in result.items():
-                if v < low or (high is not None and v > high):
-                    raise ValueError(f"{what} for modality {name!r} must be >= {low}, got {v}.")
+                if v < 1:
+                    raise ValueError(f"{what} for modality {name!r} must be >= 1, got {v}.")
             return result
 
-        return per_modality(self.units, "units", 1, None), per_modality(self.n_layers, "n_layers", 1, None)
+        return per_modality(self.units, "units"), per_modality(self.n_layers, "n_layers")
 
     def _target_range(self, targets: list[np.ndarray]) -> tuple[float, float]:
         values = np.concatenate([t.ravel() for t in targets])
