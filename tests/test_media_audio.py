@@ -170,7 +170,7 @@ def small_photos():
     return [photo("coffee", (160, 120))] * 3
 
 
-@pytest.mark.parametrize("suffix", [".mp4", ".mkv", ".webm"])
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv", ".webm", ".avi"])
 def test_audio_of_video_containers(tmp_path, small_photos, suffix):
     path = write_video(tmp_path / f"movie{suffix}", small_photos, audio=tone(3, 16000))
     (features,) = AudioEmbedder("descriptors").transform([path])

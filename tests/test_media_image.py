@@ -147,3 +147,11 @@ def test_bad_inputs_name_the_movie(movie, tmp_path, classifier):
         ImageEmbedder("NoSuchNet").transform([movie])
     with pytest.raises(ValueError, match="batch_size"):
         ImageEmbedder(classifier, batch_size=0).fit([movie])
+
+
+def test_errors_inside_a_movie_name_it(photos):
+    keras = pytest.importorskip("keras")
+    two_channels = keras.Sequential([keras.Input((32, 32, 2)), keras.layers.GlobalAveragePooling2D()])
+    with pytest.raises(ValueError, match="2-channel") as info:
+        ImageEmbedder(two_channels).transform([np.stack(photos)])
+    assert "ImageEmbedder embedded movie 0" in " ".join(getattr(info.value, "__notes__", []))

@@ -160,6 +160,11 @@ def _embed_one(
     bar = embedder._seconds_bar(name, total, show_seconds)
     try:
         features = np.ascontiguousarray(embedder._embed_movie(source, name, bar), dtype=np.float32)
+    except Exception as exc:
+        # Keep the exception's type; make sure its report names the movie.
+        if name not in str(exc) and hasattr(exc, "add_note"):
+            exc.add_note(f"(while {type(embedder).__name__} embedded {name})")
+        raise
     finally:
         bar.close()
     if cache is not None:
