@@ -155,3 +155,16 @@ def test_errors_inside_a_movie_name_it(photos):
     with pytest.raises(ValueError, match="2-channel") as info:
         ImageEmbedder(two_channels).transform([np.stack(photos)])
     assert "ImageEmbedder embedded movie 0" in " ".join(getattr(info.value, "__notes__", []))
+
+
+@pytest.mark.slow  # builds InceptionV3 twice (about 20 s of CPU)
+def test_default_inception_v3_shape_with_a_local_weights_file(tmp_path, photos):
+    keras = pytest.importorskip("keras")
+    # The paper's backbone: InceptionV3 without classifier, 299 x 299, global average pooled.
+    architecture = keras.applications.InceptionV3(include_top=False, pooling="avg", weights=None, input_shape=(299, 299, 3))
+    path = tmp_path / "inception_v3_notop.weights.h5"
+    architecture.save_weights(path)
+    embedder = ImageEmbedder(weights=path, batch_size=4)
+    (features,) = embedder.transform([np.stack(photos)])
+    assert features.shape == (3, 2048)
+    assert len(embedder.get_feature_names_out()) == 2048
