@@ -170,3 +170,17 @@ def test_max_side_shrinks_keeping_aspect(tmp_path, photos):
     path = write_video(tmp_path / "movie.mp4", photos, fps=FPS)
     frames = [frame for _, frame in iter_frames(path, max_side=80)]
     assert frames[0].shape == (60, 80, 3)
+
+
+def test_a_long_still_frame_is_streamed(tmp_path, photos):
+    # Two frames 40 s apart: the seconds in between are yielded one by one, not accumulated.
+    path = write_video(tmp_path / "still.mkv", photos[:1] * 41, frame_times=[0.0, 40.0, 40.2])
+    frames = iter_frames(path)
+    first = [next(frames) for _ in range(3)]
+    assert [t for t, _ in first] == [0, 1, 2]
+    frame = getattr(frames, "gi_frame")
+    assert len(frame.f_locals["ready"]) <= 1
+    rest = list(frames)
+    # The movie ends at 40.4 s (last frame: 40.2 s + the 0.2 s interval before it): 40 whole seconds.
+    assert [t for t, _ in first + rest] == list(range(40))
+    assert all(read_index(f) == 0 for _, f in first + rest)

@@ -281,9 +281,10 @@ def iter_frames(
                     chosen = pending if pending is not None else frame
                     ready.append((next_t, _frame_to_rgb(chosen, size, interpolation, max_side)))
                     next_t += 1
+                    # Yield as soon as a second is known to be whole (a long still frame must not pile up).
+                    while ready and ready[0][0] + 1 <= end_time + 1e-6:
+                        yield ready.pop(0)
                 pending = frame
-                while ready and ready[0][0] + 1 <= end_time + 1e-6:
-                    yield ready.pop(0)
         except av.error.FFmpegError as exc:
             raise MediaDecodeError(f"Cannot decode the video of {path} (corrupt file?): {exc}") from exc
         if pending is None:
