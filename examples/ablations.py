@@ -23,7 +23,7 @@ import argparse
 import time
 
 import numpy as np
-from mediaeval_common import MovieStandardizer, add_data_options, load, paper_model, unsmoothed_predictions
+from mediaeval_common import add_data_options, load, paper_model, unsmoothed_predictions
 
 from sklearn_emotion.metrics import mediaeval_scores, mediaeval_table
 from sklearn_emotion.smoothing import MovingAverageSmoother
@@ -45,9 +45,8 @@ def main(argv: list[str] | None = None) -> dict:
     n_validation = min(VALIDATION_MOVIES, max(1, len(data.X) // 3))
     order = np.random.default_rng(args.seed).permutation(len(data.X))
     validation, train = np.sort(order[:n_validation]), np.sort(order[n_validation:])
-    scaler = MovieStandardizer().fit([data.X[i] for i in train])
-    X_train, y_train = scaler.transform([data.X[i] for i in train]), [data.y[i] for i in train]
-    X_val, y_val = scaler.transform([data.X[i] for i in validation]), [data.y[i] for i in validation]
+    X_train, y_train = [data.X[i] for i in train], [data.y[i] for i in train]
+    X_val, y_val = [data.X[i] for i in validation], [data.y[i] for i in validation]
     print(f"Training on {len(train)} development movies, validating on {len(validation)}: "
           f"{', '.join(data.ids[i] for i in validation)}")
 

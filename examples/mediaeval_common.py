@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 import warnings
 
-import numpy as np
 from sklearn.pipeline import make_pipeline
 
 from sklearn_emotion.datasets import AnnotationLengthWarning, load_mediaeval2018
 from sklearn_emotion.gru_moe import GRUMoERegressor
 from sklearn_emotion.meta import SmoothedRegressor
+from sklearn_emotion.preprocessing import MovieStandardScaler
 from sklearn_emotion.smoothing import ButterworthSmoother
 from sklearn_emotion.windowing import Windower
 
@@ -48,39 +48,20 @@ def load(args: argparse.Namespace, subset: str):
         )
 
 
-class MovieStandardizer:
-    """Standardise each modality with the mean and deviation of the training seconds.
-
-    The organisers' descriptors (and openSMILE functionals) have very different scales; recurrent
-    networks train poorly on unscaled inputs.  Statistics come from the training movies only.
-    """
-
-    def fit(self, movies: list[dict[str, np.ndarray]]) -> "MovieStandardizer":
-        self.stats_ = {}
-        for name in movies[0]:
-            stacked = np.concatenate([movie[name] for movie in movies])
-            scale = stacked.std(axis=0)
-            self.stats_[name] = (stacked.mean(axis=0), np.where(scale > 0, scale, 1.0))
-        return self
-
-    def transform(self, movies: list[dict[str, np.ndarray]]) -> list[dict[str, np.ndarray]]:
-        return [
-            {name: ((array - self.stats_[name][0]) / self.stats_[name][1]).astype(np.float32)
-             for name, array in movie.items()}
-            for movie in movies
-        ]
-
-
 def paper_model(args: argparse.Namespace, *, window: int = 60, rnn: str = "gru", dropout: float = 0.0,
                 batch_norm: bool = False, epochs: int | None = None, seed: int | None = None, smoother=None):
-    """``Windower -> SmoothedRegressor(GRUMoERegressor, smoother)`` with the paper's settings."""
+    """``MovieStandardScaler -> Windower -> SmoothedRegressor(GRUMoERegressor, smoother)``.
+
+    The organisers' descriptors have very different scales: every modality is standardised with the
+    statistics of the training seconds before the network.
+    """
     network = GRUMoERegressor(
         rnn=rnn, units=args.units, dropout=dropout, batch_norm=batch_norm, batch_size=args.batch_size,
         block_size=min(64, args.batch_size), epochs=epochs or args.epochs,
         random_state=args.seed if seed is None else seed,
     )
     smoother = smoother if smoother is not None else ButterworthSmoother(cutoff=args.cutoff)
-    return make_pipeline(Windower(length=window), SmoothedRegressor(network, smoother))
+    return make_pipeline(MovieStandardScaler(), Windower(length=window), SmoothedRegressor(network, smoother))
 
 
 def unsmoothed_predictions(model, movies):

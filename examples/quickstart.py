@@ -30,6 +30,7 @@ from sklearn_emotion.demo import DemoConfig, make_corpus
 from sklearn_emotion.extraction import colour_layout_model
 from sklearn_emotion.metrics import mediaeval_scores, mediaeval_table
 from sklearn_emotion.plotting import plot_curves
+from sklearn_emotion.preprocessing import MovieStandardScaler
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     n_test = max(1, len(X) // 4)
     X_train, y_train, X_test, y_test = X[n_test:], y[n_test:], X[:n_test], y[:n_test]
     paper = make_pipeline(
+        MovieStandardScaler(),  # features of very different scales -> standardised per modality
         Windower(length=10 if args.quick else 30),
         SmoothedRegressor(
             GRUMoERegressor(units=16, epochs=3 if args.quick else 20, batch_size=128, block_size=32, random_state=0),

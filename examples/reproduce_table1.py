@@ -28,7 +28,7 @@ import argparse
 import time
 
 import numpy as np
-from mediaeval_common import MovieStandardizer, add_data_options, load, paper_model
+from mediaeval_common import add_data_options, load, paper_model
 
 from sklearn_emotion.metrics import PAPER_TABLE_1, mediaeval_scores, mediaeval_table
 
@@ -45,8 +45,7 @@ def main(argv: list[str] | None = None) -> dict:
     development, test = load(args, "development"), load(args, "test")
     if any(np.isnan(curve).all() for curve in test.y):
         raise SystemExit("The test movies need their annotation files to be scored.")
-    scaler = MovieStandardizer().fit(development.X)
-    X_dev, X_test = scaler.transform(development.X), scaler.transform(test.X)
+    X_dev, X_test = development.X, test.X  # each run's pipeline standardises them (training statistics)
     print(f"{len(X_dev)} development and {len(X_test)} test movies; features "
           f"{ {k: v.shape[1] for k, v in X_dev[0].items()} }")
 

@@ -219,6 +219,7 @@ def build_estimator(args: argparse.Namespace) -> Any:
 
     from .gru_moe import GRUMoERegressor
     from .meta import PerSecondRegressor, SmoothedRegressor
+    from .preprocessing import MovieStandardScaler
     from .windowing import Windower
 
     smoother = _smoother(args)
@@ -233,7 +234,8 @@ def build_estimator(args: argparse.Namespace) -> Any:
         epochs=args.epochs, patience=args.patience, random_state=args.random_state, verbose=verbose,
     )
     head = network if smoother is None else SmoothedRegressor(network, smoother)
-    return make_pipeline(Windower(length=args.window), head)
+    # Standardised inputs: embeddings and descriptors come at very different scales.
+    return make_pipeline(MovieStandardScaler(), Windower(length=args.window), head)
 
 
 def _quiet_network(estimator: Any) -> None:
@@ -394,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract = sub.add_parser(
         "extract", formatter_class=formatter, help="videos -> per-second features (one .npz per movie)",
         description=_wrap("Decode each video at one frame (and one second of sound) per second and embed it. Writes "
-                    "OUTPUT/<movie>.npz (one array per modality, one row per second) and OUTPUT/features.json "
+                    "DIR/<movie>.npz (one array per modality, one row per second) and DIR/features.json "
                     "(the settings, used by `fit` so that `predict` can take videos). Movies already extracted "
                     "with the same settings are skipped, so an interrupted run resumes."),
         epilog="example:\n  sklearn-emotion extract movies/ -o features/ --weights-dir ../shared/weights --n-jobs 2",
@@ -450,8 +452,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = sub.add_parser(
         "predict", formatter_class=formatter, help="a model + videos or features -> per-second CSV and PNG plot",
-        description=_wrap("Predict valence and arousal every second. Writes OUTPUT/<movie>.csv (Time,Valence,Arousal) "
-                    "and OUTPUT/<movie>.png (both curves over time). Videos need a model trained on features from "
+        description=_wrap("Predict valence and arousal every second. Writes DIR/<movie>.csv (Time,Valence,Arousal) "
+                    "and DIR/<movie>.png (both curves over time). Videos need a model trained on features from "
                     "`extract` (it re-extracts them with the same settings)."),
         epilog="example:\n  sklearn-emotion predict model.joblib film.mp4 -o predictions/",
     )

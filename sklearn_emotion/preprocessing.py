@@ -1,0 +1,119 @@
+"""Feature scaling for sequences of movies.
+
+Pretrained embeddings and hand-made descriptors come at very different scales (MFCCs in the
+hundreds, dequantised activations in [0, 6], probabilities in [0, 1]); recurrent networks train
+poorly on such inputs.  :class:`MovieStandardScaler` standardises each modality with statistics of
+all seconds of the training movies, like :class:`~sklearn.preprocessing.StandardScaler` does for
+rows, and keeps the per-movie structure so that a :class:`~sklearn_emotion.Windower` can follow it
+in a pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .data import DEFAULT_MODALITY, as_movies, is_movie_sequence
+
+__all__ = ["MovieStandardScaler"]
+
+
+class MovieStandardScaler(TransformerMixin, BaseEstimator):
+    """Standardise every modality with the mean and standard deviation of all training seconds.
+
+    Parameters
+    ----------
+    with_mean : bool, default=True
+        Subtract the mean of each feature.
+    with_std : bool, default=True
+        Divide by the standard deviation of each feature (features constant over the training
+        seconds are divided by 1).
+
+    Attributes
+    ----------
+    modalities_ : list of str
+        Modalities seen in ``fit``; ``transform`` requires the same, with the same widths.
+    mean_ : dict of str to ndarray of shape (d_m,)
+    scale_ : dict of str to ndarray of shape (d_m,)
+    n_seconds_ : int
+        Seconds the statistics were computed on.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.preprocessing import MovieStandardScaler
+    >>> movies = [{"audio": np.array([[1.0], [3.0]])}, {"audio": np.array([[5.0]])}]
+    >>> [m["audio"].ravel().tolist() for m in MovieStandardScaler().fit_transform(movies)]
+    [[-1.224744..., 0.0], [1.224744...]]
+    """
+
+    def __init__(self, with_mean: bool = True, with_std: bool = True) -> None:
+        self.with_mean = with_mean
+        self.with_std = with_std
+
+    def fit(self, X: Any, y: Any = None) -> "MovieStandardScaler":
+        """Compute each modality's per-feature mean and standard deviation over all seconds.
+
+        Parameters
+        ----------
+        X : sequence of movies
+            ``(T, d)`` arrays or mappings ``modality -> (T, d_m)`` array.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        for name in ("with_mean", "with_std"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
+        movies = as_movies(X)
+        self.modalities_ = list(movies[0])
+        self.mean_, self.scale_ = {}, {}
+        for name in self.modalities_:
+            stacked = np.concatenate([movie[name] for movie in movies]).astype(np.float64)
+            self.mean_[name] = stacked.mean(axis=0) if self.with_mean else np.zeros(stacked.shape[1])
+            std = stacked.std(axis=0) if self.with_std else np.ones(stacked.shape[1])
+            self.scale_[name] = np.where(std > 1e-12, std, 1.0)
+        self.n_seconds_ = int(sum(len(next(iter(m.values()))) for m in movies))
+        return self
+
+    def transform(self, X: Any) -> list:
+        """Standardise every movie, keeping its structure (array or mapping).
+
+        Parameters
+        ----------
+        X : sequence of movies
+            With the modalities and feature widths seen in ``fit``.
+
+        Returns
+        -------
+        list
+            One float32 ``(T, d)`` array (for array movies) or ``{modality: (T, d_m)}`` mapping per movie.
+        """
+        check_is_fitted(self, "mean_")
+        if not is_movie_sequence(X):
+            raise TypeError(f"X must be a sequence of movies, got {type(X).__name__}.")
+        movies = as_movies(X, modalities=self.modalities_)
+        out = []
+        for index, (original, movie) in enumerate(zip(X, movies)):
+            scaled = {}
+            for name, array in movie.items():
+                if array.shape[1] != len(self.mean_[name]):
+                    raise ValueError(
+                        f"X[{index}][{name!r}] has {array.shape[1]} features (shape {array.shape}) but "
+                        f"{len(self.mean_[name])} were seen in fit."
+                    )
+                scaled[name] = ((array - self.mean_[name]) / self.scale_[name]).astype(np.float32)
+            out.append(scaled if isinstance(original, Mapping) else scaled[DEFAULT_MODALITY])
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = True
+        return tags
