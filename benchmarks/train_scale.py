@@ -4,15 +4,15 @@ Builds a synthetic corpus with the real movie lengths (read from ``../shared/dat
 the paper's feature sizes (image 2048 + audio 128 + face 1024), then, each part in its own process so
 that peak RSS is measured per part:
 
-* ``package``: one epoch of ``GRUMoERegressor`` (60-s windows, batch 512) on the whole corpus, end to
-  end, then the steady-state training throughput of the same network and batches, peak RSS; the same
-  for shorter windows to show the peak does not grow with the window length; then a 2-hour movie
-  (7,200 s) to its smoothed per-second curve, timed.
-* ``naive``: the same architecture built from stock ``keras.layers.GRU`` fed with materialised windows
-  (the batches are gathered from the corpus, as any non-materialising feeder would), a bounded number
-  of steps, same batch size.
+* side by side, in one process: the steady-state training throughput (windows/s) of the package's
+  network and of the naive model, the same architecture built from stock ``keras.layers.GRU`` fed
+  with materialised windows, on the same batches of 512 windows, interleaved so that both see the
+  same machine load; their ratio;
+* for each window length, in a fresh process: one epoch of ``GRUMoERegressor.fit`` on the whole
+  corpus, end to end, and its peak RSS; after the 60-s fit, a 2-hour movie (7,200 s) to its smoothed
+  per-second curve, timed.
 
-Prints windows/s of both and their ratio.  Usage::
+Usage::
 
     python benchmarks/train_scale.py                 # the full benchmark (about 10 minutes on 2 cores)
     python benchmarks/train_scale.py --quick         # a smaller corpus, for a smoke run
@@ -79,25 +79,61 @@ def network_config(window: int) -> dict:
                 dropout=0.0, batch_norm=False, batch_norm_inference="population", seed=0)
 
 
-def steady_state(network, batches, steps: int, materialise=None) -> float:
-    """Windows per second over ``steps`` train steps after one warm-up step."""
-    inputs, y = batches[0]
-    network.train_on_batch(materialise(inputs) if materialise else inputs, y)
-    start = time.perf_counter()
-    n = 0
-    for i in range(1, steps + 1):
-        inputs, y = batches[i % len(batches)]
-        network.train_on_batch(materialise(inputs) if materialise else inputs, y)
-        n += int(np.sum(inputs["window_mask"]))
-    return n / (time.perf_counter() - start)
+def side_by_side(window: int, quick: bool, rounds: int) -> dict:
+    """Steady-state training throughput of the package's network and the naive one, interleaved.
+
+    Both get the same shuffled batches of 512 windows; the naive model receives them materialised as
+    ``(512, L, d)`` arrays (gathering them is part of its cost, as for any feeder that does not hold
+    the 19 GB of windows).  Each round runs a few package steps then one naive step, so both see the
+    same machine load; both are warmed up (traced) first.
+    """
+    import keras
+
+    from sklearn_emotion.blocks import BlockBatches
+    from sklearn_emotion.network import GRUMoENetwork, masked_loss
+    from sklearn_emotion.reference import ReferenceNetwork, blocks_to_windows
+
+    movies, targets = make_corpus(movie_lengths(quick))
+    scaled = [((t + 1) / 2).astype(np.float32) for t in targets]
+    block = 64
+    batches = BlockBatches(movies, scaled, MODALITIES, window, block, BATCH // block, shuffle=True, seed=0)
+    package = GRUMoENetwork(**network_config(window))
+    package.build_for_blocks(1)
+    naive = ReferenceNetwork.from_network(package)
+    for network in (package, naive):
+        optimizer = keras.optimizers.Adam(1e-3)
+        optimizer.build(network.trainable_variables)
+        network.compile(optimizer=optimizer, loss=masked_loss("cross_entropy"))
+
+    def step(network, index, materialise):
+        inputs, y = batches[index % len(batches)]
+        start = time.perf_counter()
+        network.train_on_batch(blocks_to_windows(inputs, window, MODALITIES) if materialise else inputs, y)
+        return time.perf_counter() - start, int(np.sum(inputs["window_mask"]))
+
+    step(package, 0, False)
+    step(naive, 0, True)
+    totals = {"package": [0.0, 0], "naive": [0.0, 0]}
+    index = 1
+    for _ in range(rounds):
+        for _ in range(4):
+            seconds, n = step(package, index, False)
+            totals["package"][0] += seconds
+            totals["package"][1] += n
+            index += 1
+        seconds, n = step(naive, index, True)
+        totals["naive"][0] += seconds
+        totals["naive"][1] += n
+        index += 1
+    rates = {name: n / seconds for name, (seconds, n) in totals.items()}
+    return {"window": window, "package_windows_per_s": rates["package"],
+            "naive_windows_per_s": rates["naive"], "ratio": rates["package"] / rates["naive"],
+            "peak_rss_gib": peak_rss_gib(),
+            "materialised_gib_if_whole_corpus": sum(len(t) for t in targets) * window * 3200 * 4 / 2**30}
 
 
 def run_package(window: int, quick: bool, predict: bool) -> dict:
-    import keras
-
     from sklearn_emotion import ButterworthSmoother, GRUMoERegressor, Windower
-    from sklearn_emotion.blocks import BlockBatches
-    from sklearn_emotion.network import GRUMoENetwork, masked_loss
 
     movies, targets = make_corpus(movie_lengths(quick))
     corpus_gib = sum(a.nbytes for m in movies for a in m.values()) / 2**30
@@ -109,15 +145,6 @@ def run_package(window: int, quick: bool, predict: bool) -> dict:
     n_windows = sum(windows.lengths)
     result = {"window": window, "corpus_gib": corpus_gib, "n_windows": n_windows, "epoch_s": epoch_s,
               "epoch_windows_per_s": n_windows / epoch_s, "fit_peak_rss_gib": peak_rss_gib()}
-
-    network = GRUMoENetwork(**network_config(window))
-    network.build_for_blocks(1)
-    network.compile(optimizer=keras.optimizers.Adam(1e-3), loss=masked_loss("cross_entropy"))
-    scaled = [((t + 1) / 2).astype(np.float32) for t in targets]
-    batches = BlockBatches(movies, scaled, MODALITIES, window, model.block_size,
-                           BATCH // model.block_size, shuffle=True, seed=0)
-    result["steady_windows_per_s"] = steady_state(network, batches, 8 if quick else 20)
-    result["peak_rss_gib"] = peak_rss_gib()
 
     if predict:
         rng = np.random.default_rng(1)
@@ -131,26 +158,6 @@ def run_package(window: int, quick: bool, predict: bool) -> dict:
     return result
 
 
-def run_naive(window: int, quick: bool, steps: int) -> dict:
-    import keras
-
-    from sklearn_emotion.blocks import BlockBatches
-    from sklearn_emotion.network import masked_loss
-    from sklearn_emotion.reference import ReferenceNetwork, blocks_to_windows
-
-    movies, targets = make_corpus(movie_lengths(quick))
-    network = ReferenceNetwork(**network_config(window))
-    network.build_for_blocks(1)
-    network.compile(optimizer=keras.optimizers.Adam(1e-3), loss=masked_loss("cross_entropy"))
-    scaled = [((t + 1) / 2).astype(np.float32) for t in targets]
-    # The same shuffled windows, but each batch materialised as (512, L, d) arrays for the stock GRU.
-    batches = BlockBatches(movies, scaled, MODALITIES, window, 64, BATCH // 64, shuffle=True, seed=0)
-    rate = steady_state(network, batches, steps,
-                        materialise=lambda inputs: blocks_to_windows(inputs, window, MODALITIES))
-    return {"window": window, "steady_windows_per_s": rate, "peak_rss_gib": peak_rss_gib(),
-            "materialised_gib_if_whole_corpus": sum(len(t) for t in targets) * window * 3200 * 4 / 2**30}
-
-
 def in_subprocess(args: list[str]) -> dict:
     out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
     if out.returncode != 0:
@@ -161,9 +168,9 @@ def in_subprocess(args: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="10 short movies instead of the full corpus")
-    parser.add_argument("--naive-steps", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=4, help="rounds of 4 package steps + 1 naive step")
     parser.add_argument("--windows", default="10,30,60", help="window lengths for the memory check")
-    parser.add_argument("--part", choices=["package", "naive"], help=argparse.SUPPRESS)
+    parser.add_argument("--part", choices=["package", "side-by-side"], help=argparse.SUPPRESS)
     parser.add_argument("--window", type=int, default=60, help=argparse.SUPPRESS)
     parser.add_argument("--predict", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -171,35 +178,38 @@ def main() -> None:
     if args.part == "package":
         print(json.dumps(run_package(args.window, args.quick, args.predict)))
         return
-    if args.part == "naive":
-        print(json.dumps(run_naive(args.window, args.quick, args.naive_steps)))
+    if args.part == "side-by-side":
+        print(json.dumps(side_by_side(args.window, args.quick, args.rounds)))
         return
 
     import tensorflow as tf
 
     print(f"machine: {os.cpu_count()} CPUs, TensorFlow {tf.__version__}, devices "
           f"{[d.device_type for d in tf.config.list_physical_devices()]}")
-    package = in_subprocess(["--part", "package", "--window", "60", "--predict", *quick])
-    naive = in_subprocess(["--part", "naive", "--window", "60", "--naive-steps", str(args.naive_steps), *quick])
-    print(f"\ncorpus: {package['n_windows']} windows, features {package['corpus_gib']:.2f} GiB float32; "
-          f"materialised 60-s windows would take {naive['materialised_gib_if_whole_corpus']:.1f} GiB")
-    print("\n| model (60-s windows, batch 512) | windows/s | peak RSS |")
-    print("|---|---|---|")
-    print(f"| package, one full epoch end to end (incl. tracing) | {package['epoch_windows_per_s']:.0f} "
-          f"| {package['fit_peak_rss_gib']:.2f} GiB |")
-    print(f"| package, steady state | {package['steady_windows_per_s']:.0f} | {package['peak_rss_gib']:.2f} GiB |")
-    print(f"| naive stock keras GRU on materialised windows, steady state | {naive['steady_windows_per_s']:.0f} "
-          f"| {naive['peak_rss_gib']:.2f} GiB |")
-    print(f"\nspeed-up (steady state): {package['steady_windows_per_s'] / naive['steady_windows_per_s']:.1f}x; "
-          f"(package epoch end to end vs naive steady state): "
-          f"{package['epoch_windows_per_s'] / naive['steady_windows_per_s']:.1f}x")
-    print(f"prediction: a 2-hour movie (7,200 s) to its smoothed curve in {package['predict_2h_s']:.1f} s, "
-          f"peak RSS {package['predict_peak_rss_gib']:.2f} GiB")
-    print("\n| window length | one-epoch fit peak RSS | epoch windows/s |")
-    print("|---|---|---|")
+    speed = in_subprocess(["--part", "side-by-side", "--window", "60", "--rounds", str(args.rounds), *quick])
+    print(f"\ntraining throughput, 60-s windows, batch 512, image 2048 + audio 128 + face 1024, GRU 128 units "
+          f"per modality, measured side by side in one process ({args.rounds} rounds of 4 package steps + 1 naive step):")
+    print("\n| model | windows/s |")
+    print("|---|---|")
+    print(f"| package (block-shared input projections) | {speed['package_windows_per_s']:.0f} |")
+    print(f"| naive (stock keras.layers.GRU on materialised windows) | {speed['naive_windows_per_s']:.0f} |")
+    print(f"\nspeed-up: {speed['ratio']:.1f}x")
+
+    print("\none epoch of GRUMoERegressor.fit on the whole corpus, each in a fresh process:")
+    print("\n| window length | windows | epoch wall time (incl. tracing) | windows/s | peak RSS |")
+    print("|---|---|---|---|---|")
     for window in [int(w) for w in args.windows.split(",")]:
-        part = package if window == 60 else in_subprocess(["--part", "package", "--window", str(window), *quick])
-        print(f"| {window} s | {part['fit_peak_rss_gib']:.2f} GiB | {part['epoch_windows_per_s']:.0f} |")
+        extra = ["--predict"] if window == 60 else []
+        part = in_subprocess(["--part", "package", "--window", str(window), *extra, *quick])
+        if window == 60:
+            prediction = part
+        print(f"| {window} s | {part['n_windows']} | {part['epoch_s']:.0f} s | {part['epoch_windows_per_s']:.0f} "
+              f"| {part['fit_peak_rss_gib']:.2f} GiB |")
+    print(f"\nfeatures: {prediction['corpus_gib']:.2f} GiB float32; materialised 60-s windows would take "
+          f"{speed['materialised_gib_if_whole_corpus']:.1f} GiB")
+    print(f"prediction: a 2-hour movie (7,200 s of features) to its Butterworth-smoothed curve "
+          f"{tuple(prediction['predict_shape'])} in {prediction['predict_2h_s']:.1f} s, "
+          f"peak RSS {prediction['predict_peak_rss_gib']:.2f} GiB")
 
 
 if __name__ == "__main__":

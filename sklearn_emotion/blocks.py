@@ -5,10 +5,11 @@ A *block* is ``B`` consecutive windows of one movie, i.e. ``S = B + L - 1`` cons
 several movies, so that ``n_blocks * B`` windows are trained on together while each second's input
 projection is computed once per block instead of once per window.
 
-Each epoch, every movie is cut into chunks of ``B`` windows with a random phase, the chunks of all
-movies are shuffled and grouped into batches.  Every window is *owned* by exactly one chunk, so it
-counts once in the loss per epoch; windows a chunk repeats (the last, overlapping chunk of a movie)
-get NaN targets (ignored by the loss) but still take part in batch statistics, like padding-free data.
+Every movie is cut into chunks of ``B`` windows; each epoch the chunks of all movies are shuffled and
+grouped into batches, so a batch mixes several movies.  (The chunks are the same every epoch: Keras
+needs the same number of batches in every epoch.)  Every window is *owned* by exactly one chunk, so
+it counts once in the loss per epoch; windows a chunk repeats (the last, overlapping chunk of a
+movie) get NaN targets (ignored by the loss) but still take part in batch statistics.
 """
 
 from __future__ import annotations
@@ -24,18 +25,17 @@ from .data import movie_length
 __all__ = ["BlockBatches", "WindowArrayBatches", "chunk_movie", "iter_prediction_batches", "window_array_inputs"]
 
 
-def chunk_movie(n_windows: int, block: int, phase: int = 0) -> list[tuple[int, int, int]]:
+def chunk_movie(n_windows: int, block: int) -> list[tuple[int, int, int]]:
     """Cut ``n_windows`` windows into chunks of ``block``: ``(start, own_from, own_to)`` triples.
 
     A chunk covers windows ``[start, start + block)`` (those past the movie's end are padding) and owns
-    ``[own_from, own_to)``; owned ranges partition ``[0, n_windows)``.  ``phase`` in ``[0, block)`` shifts
-    the chunk boundaries, so that different epochs group different windows together.
+    ``[own_from, own_to)``; owned ranges partition ``[0, n_windows)``.  The last chunk of a movie longer
+    than ``block`` is moved back to end at the movie's end, so it is never mostly padding; the windows
+    it repeats are owned by the chunk before it.
     """
     if n_windows <= block:
         return [(0, 0, n_windows)]
-    starts = list(range(phase, n_windows - block + 1, block))
-    if phase > 0:
-        starts.insert(0, 0)
+    starts = list(range(0, n_windows - block + 1, block))
     if starts[-1] + block < n_windows:
         starts.append(n_windows - block)
     chunks, owned_to = [], 0
@@ -101,7 +101,7 @@ class BlockBatches(keras.utils.PyDataset):
     window_length, block, n_blocks : int
         ``L``, ``B`` and blocks per batch.
     shuffle : bool
-        Shuffle chunks across movies and draw a random chunk phase per movie each epoch.
+        Shuffle the chunks of all movies each epoch.
     seed : int
         Seed of the shuffling (a private generator: global state is untouched).
     """
@@ -116,18 +116,18 @@ class BlockBatches(keras.utils.PyDataset):
         self.shuffle = shuffle
         self.rng = np.random.RandomState(seed)
         self.n_outputs = targets[0].shape[1]
+        self.all_chunks = [
+            (m, *chunk)
+            for m, movie in enumerate(movies)
+            for chunk in chunk_movie(movie_length(movie), block)
+        ]
         self._plan_epoch()
 
     def _plan_epoch(self) -> None:
-        block = self.writer.block
-        chunks = []
-        for m, movie in enumerate(self.writer.movies):
-            phase = int(self.rng.randint(block)) if self.shuffle else 0
-            chunks.extend((m, *chunk) for chunk in chunk_movie(movie_length(movie), block, phase))
         if self.shuffle:
-            order = self.rng.permutation(len(chunks))
-            chunks = [chunks[i] for i in order]
-        self.chunks = chunks
+            self.chunks = [self.all_chunks[i] for i in self.rng.permutation(len(self.all_chunks))]
+        else:
+            self.chunks = list(self.all_chunks)
 
     @property
     def num_batches(self) -> int:

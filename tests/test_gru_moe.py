@@ -165,6 +165,7 @@ def test_every_second_gets_a_prediction_and_nan_targets_are_ignored(movies):
     assert [p.shape for p in predictions] == [(len(y), 2) for y in Y]
     assert all(np.all(np.isfinite(p)) and np.all(np.abs(p) <= 1) for p in predictions)
     assert np.all(np.isfinite(model[-1].history_["loss"]))
+    assert model[-1].n_epochs_ == 2        # every epoch ran (none cut short by a changing batch count)
 
 
 def test_batch_statistics_at_inference_change_predictions_not_training(movies):
