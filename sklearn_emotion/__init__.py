@@ -24,6 +24,7 @@ _PUBLIC = {
     "SmoothedRegressor": "meta",
     "RunAveragingRegressor": "meta",
     "PerSecondRegressor": "meta",
+    "MovieStandardScaler": "preprocessing",
     "ImageEmbedder": "media",
     "AudioEmbedder": "media",
     "FaceEmbedder": "media",

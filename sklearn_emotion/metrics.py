@@ -142,7 +142,8 @@ def _per_column(
     undefined = annotated & np.isnan(values)
     if undefined.any():
         columns = [TARGET_NAMES[c] if n_columns == 2 else str(c) for c in np.flatnonzero(undefined.any(axis=0))]
-        what = f"{int(undefined.sum())} of {len(pairs)} movie(s)" if average == "movie" else "the pooled seconds"
+        # Count movies, not (movie, column) pairs: a movie undefined in both columns is one movie.
+        what = f"{int(undefined.any(axis=1).sum())} of {len(pairs)} movie(s)" if average == "movie" else "the pooled seconds"
         warnings.warn(
             f"{name} is undefined for {what} (constant prediction or truth, or fewer than 2 annotated "
             f"seconds) in column(s) {columns}; "
