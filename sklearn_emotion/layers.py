@@ -160,10 +160,14 @@ class WindowedRecurrence(keras.layers.Layer):
 class ContextGate(keras.layers.Layer):
     """Context gating ``y = x * sigmoid(x W + b)``: learned, input-dependent feature re-weighting."""
 
-    def __init__(self, kernel_regularizer: Any = None, seed: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, kernel_regularizer: Any = None, seed: int | None = None, bias_initial_value: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
         self.seed = seed
+        self.bias_initial_value = float(bias_initial_value)
 
     def build(self, input_shape: Any) -> None:
         d = input_shape[-1]
@@ -171,14 +175,19 @@ class ContextGate(keras.layers.Layer):
             name="kernel", shape=(d, d), initializer=keras.initializers.GlorotUniform(seed=self.seed),
             regularizer=self.kernel_regularizer,
         )
-        self.bias = self.add_weight(name="bias", shape=(d,), initializer="zeros")
+        self.bias = self.add_weight(
+            name="bias", shape=(d,), initializer=keras.initializers.Constant(self.bias_initial_value)
+        )
 
     def call(self, x: Any) -> Any:
         return x * ops.sigmoid(ops.matmul(x, self.kernel) + self.bias)
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(kernel_regularizer=keras.regularizers.serialize(self.kernel_regularizer), seed=self.seed)
+        config.update(
+            kernel_regularizer=keras.regularizers.serialize(self.kernel_regularizer), seed=self.seed,
+            bias_initial_value=self.bias_initial_value,
+        )
         return config
 
 

@@ -121,7 +121,11 @@ class GRUMoENetwork(keras.Model):
         self.experts = MixtureOfExperts(
             self.n_outputs, self.n_experts, kernel_regularizer=regularizer, seed=next(seeds), name="experts"
         )
-        self.output_gate = ContextGate(kernel_regularizer=regularizer, seed=next(seeds), name="output_gate")
+        # The output gate multiplies the experts' [0, 1] predictions: starting it open (sigmoid(2) = 0.88)
+        # instead of half-closed lets the first epochs fit the targets' level instead of the gate.
+        self.output_gate = ContextGate(
+            kernel_regularizer=regularizer, seed=next(seeds), bias_initial_value=2.0, name="output_gate"
+        )
 
     # -- the per-modality encoders; the reference model overrides this with keras.layers.GRU/LSTM --
     def encode(self, inputs: dict) -> list:
