@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-import keras
 import numpy as np
 
 from .data import movie_length
@@ -88,8 +87,8 @@ class _BlockWriter:
         inputs["window_mask"][slot] = 0.0
 
 
-class BlockBatches(keras.utils.PyDataset):
-    """Training (or validation) batches of window blocks for ``keras.Model.fit``.
+class BlockBatches:
+    """Training (or validation) batches of window blocks: ``batches[i] -> (inputs, y)``.
 
     Parameters
     ----------
@@ -110,7 +109,6 @@ class BlockBatches(keras.utils.PyDataset):
         self, movies: list, targets: list, modalities: list, window_length: int, block: int,
         n_blocks: int, shuffle: bool, seed: int,
     ) -> None:
-        super().__init__(workers=1, use_multiprocessing=False)
         self.writer = _BlockWriter(movies, modalities, window_length, block, n_blocks)
         self.targets = targets
         self.shuffle = shuffle
@@ -129,12 +127,8 @@ class BlockBatches(keras.utils.PyDataset):
         else:
             self.chunks = list(self.all_chunks)
 
-    @property
-    def num_batches(self) -> int:
-        return math.ceil(len(self.chunks) / self.writer.n_blocks)
-
     def __len__(self) -> int:
-        return self.num_batches
+        return math.ceil(len(self.chunks) / self.writer.n_blocks)
 
     def __getitem__(self, index: int) -> tuple[dict, np.ndarray]:
         writer = self.writer
@@ -147,6 +141,7 @@ class BlockBatches(keras.utils.PyDataset):
         return inputs, y.reshape(-1, self.n_outputs)
 
     def on_epoch_end(self) -> None:
+        """Reshuffle the chunks for the next epoch (same number of batches)."""
         self._plan_epoch()
 
 
@@ -173,13 +168,12 @@ def iter_prediction_batches(
         yield inputs, placements
 
 
-class WindowArrayBatches(keras.utils.PyDataset):
+class WindowArrayBatches:
     """Batches of explicit windows ``(n, L, d)`` (the plain-array mode), one window per block."""
 
     def __init__(
         self, windows: dict, targets: np.ndarray, batch_size: int, shuffle: bool, seed: int,
     ) -> None:
-        super().__init__(workers=1, use_multiprocessing=False)
         self.windows = windows
         self.targets = targets
         self.batch_size = batch_size
@@ -193,10 +187,6 @@ class WindowArrayBatches(keras.utils.PyDataset):
 
     def __len__(self) -> int:
         return math.ceil(self.n / self.batch_size)
-
-    @property
-    def num_batches(self) -> int:
-        return len(self)
 
     def __getitem__(self, index: int) -> tuple[dict, np.ndarray]:
         rows = np.sort(self.order[index * self.batch_size:(index + 1) * self.batch_size])
