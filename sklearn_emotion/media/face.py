@@ -17,10 +17,9 @@ from .backbones import (
     describe_spec,
     fetch,
     load_keras_model_file,
-    resolve_image_backbone,
 )
 from .decoding import is_path, iter_frames, resize_frame
-from .image import iter_array_frames, to_channels
+from .image import cached_image_backbone, iter_array_frames, to_channels
 
 __all__ = ["FaceEmbedder", "FaceDetector", "GEOMETRY_NAMES", "FER_EMOTIONS"]
 
@@ -133,15 +132,9 @@ def face_backbone(embedder: Any) -> Backbone:
             key,
             lambda: KerasBackbone(load_keras_model_file(path), preprocessing, embedder.face_output, "fer_mini_xception"),
         )
-    spec_key = spec if isinstance(spec, (str, os.PathLike)) else id(spec)
-    preprocessing = embedder.face_preprocessing
-    preprocessing_key = preprocessing if isinstance(preprocessing, str) else id(preprocessing)
-    key = ("face-model", spec_key, embedder.face_weights, embedder.face_output, preprocessing_key)
-    return cached_model(
-        key,
-        lambda: resolve_image_backbone(
-            spec, weights=embedder.face_weights, output=embedder.face_output, preprocessing=preprocessing
-        ),
+    return cached_image_backbone(
+        "face-model", spec, weights=embedder.face_weights, output=embedder.face_output,
+        preprocessing=embedder.face_preprocessing,
     )
 
 

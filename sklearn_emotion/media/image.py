@@ -38,18 +38,22 @@ def iter_array_frames(frames: Any, name: str, size: tuple[int, int] | None = Non
         yield t, resize_frame(frame, size)
 
 
-def image_backbone(embedder: Any) -> Backbone:
-    """Load (once per process) the backbone an :class:`ImageEmbedder` describes."""
-    spec = embedder.backbone
+def cached_image_backbone(kind: str, spec: Any, *, weights: Any, output: Any, preprocessing: Any) -> Backbone:
+    """Load (once per process) an image network; ``kind`` keeps the image and face models apart."""
     spec_key = spec if isinstance(spec, (str, os.PathLike)) else id(spec)
-    preprocessing = embedder.preprocessing
     preprocessing_key = preprocessing if isinstance(preprocessing, str) else id(preprocessing)
-    key = ("image", spec_key, embedder.weights, embedder.output, preprocessing_key)
+    key = (kind, spec_key, weights, output, preprocessing_key)
     return cached_model(
         key,
-        lambda: resolve_image_backbone(
-            spec, weights=embedder.weights, output=embedder.output, preprocessing=preprocessing
-        ),
+        lambda: resolve_image_backbone(spec, weights=weights, output=output, preprocessing=preprocessing),
+    )
+
+
+def image_backbone(embedder: Any) -> Backbone:
+    """Load (once per process) the backbone an :class:`ImageEmbedder` describes."""
+    return cached_image_backbone(
+        "image", embedder.backbone, weights=embedder.weights, output=embedder.output,
+        preprocessing=embedder.preprocessing,
     )
 
 
