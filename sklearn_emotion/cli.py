@@ -59,22 +59,12 @@ def _progress_enabled(args: argparse.Namespace) -> bool:
 
 def _collect(paths: Sequence[str], suffixes: tuple[str, ...], what: str) -> list[Path]:
     """Files named by ``paths`` (folders expanded to their files with ``suffixes``, sorted)."""
-    found: list[Path] = []
-    for entry in map(Path, paths):
-        if entry.is_dir():
-            files = sorted(p for p in entry.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
-            if not files:
-                raise CommandError(f"no {what} ({', '.join(suffixes)}) in the folder {entry}.")
-            found.extend(files)
-        elif entry.is_file():
-            found.append(entry)
-        else:
-            raise CommandError(f"{what} not found: {entry}")
-    stems = [p.stem for p in found]
-    duplicates = sorted({s for s in stems if stems.count(s) > 1})
-    if duplicates:
-        raise CommandError(f"several inputs share the movie name(s) {duplicates}; outputs are named after the file.")
-    return found
+    from .files import find_files
+
+    try:
+        return find_files(paths, suffixes, what)
+    except (FileNotFoundError, ValueError) as error:
+        raise CommandError(str(error)) from error
 
 
 def _feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], list[str]]:

@@ -102,25 +102,33 @@ def load_features(path: str | os.PathLike) -> dict[str, np.ndarray]:
     return movie
 
 
-def find_feature_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Feature files named by ``paths``: files as given, folders expanded to their sorted ``*.npz``."""
+def find_files(paths: Iterable[str | os.PathLike], suffixes: tuple[str, ...], what: str) -> list[Path]:
+    """Files named by ``paths``: files as given, folders expanded to their sorted files with ``suffixes``.
+
+    Raises ``FileNotFoundError`` for a missing path or a folder without such files, and ``ValueError``
+    when two inputs have the same movie name (outputs are named after the file's stem).
+    """
     found: list[Path] = []
-    for entry in paths:
-        entry = Path(entry)
+    for entry in map(Path, paths):
         if entry.is_dir():
-            files = sorted(entry.glob(f"*{FEATURE_SUFFIX}"))
+            files = sorted(p for p in entry.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
             if not files:
-                raise FileNotFoundError(f"No {FEATURE_SUFFIX} feature file in the folder {entry}.")
+                raise FileNotFoundError(f"No {what} ({', '.join(suffixes)}) in the folder {entry}.")
             found.extend(files)
         elif entry.is_file():
             found.append(entry)
         else:
-            raise FileNotFoundError(f"Feature file or folder not found: {entry}")
-    names = [path.stem for path in found]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
+            raise FileNotFoundError(f"{what[0].upper()}{what[1:]} not found: {entry}")
+    stems = [path.stem for path in found]
+    duplicates = sorted({stem for stem in stems if stems.count(stem) > 1})
     if duplicates:
-        raise ValueError(f"Several feature files have the same movie name: {duplicates}.")
+        raise ValueError(f"Several inputs share the movie name(s) {duplicates}; outputs are named after the file.")
     return found
+
+
+def find_feature_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Feature files named by ``paths``: files as given, folders expanded to their sorted ``*.npz``."""
+    return find_files(paths, (FEATURE_SUFFIX,), "feature file")
 
 
 def find_annotation_file(folder: str | os.PathLike, movie: str) -> Path | None:
