@@ -217,7 +217,7 @@ def build_estimator(args: argparse.Namespace) -> Any:
         ridge = RidgeCV(alphas=np.logspace(-2, 4, 13)) if args.alpha is None else Ridge(alpha=args.alpha)
         regressor = PerSecondRegressor(ridge)
         return regressor if smoother is None else SmoothedRegressor(regressor, smoother)
-    verbose = 0 if not _progress_enabled(args) else (1 if sys.stdout.isatty() else 2)
+    verbose = 1 if _progress_enabled(args) else 0  # one line per epoch
     network = GRUMoERegressor(
         rnn=args.rnn, units=args.units, n_layers=args.layers, n_experts=args.experts, dropout=args.dropout,
         batch_norm=args.batch_norm, learning_rate=args.learning_rate, batch_size=args.batch_size,
