@@ -309,6 +309,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
                     f"modalities={list(self.modalities)} does not match the movies' modalities "
                     f"{[n for n, _ in self.modalities_]}; leave modalities=None for mappings."
                 )
+            self._check_movie_modalities(X)  # the same modalities and widths in every movie
             self.window_length_ = X.length
             self._input_mode = "movies"
             self.n_outputs_ = targets[0].shape[1]
@@ -325,8 +326,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         low, high = self.target_range_
         scaled = [((t - low) / (high - low)).astype(np.float32) for t in targets]
 
-        block = min(self.block_size, self.batch_size)
-        n_blocks = max(1, self.batch_size // block)
+        block, n_blocks = self._block_layout()
         if self._input_mode == "movies":
             train_idx, val_idx = self._validation_split(len(movies), rng, minimum=2)
             train = BlockBatches([movies[i] for i in train_idx], [scaled[i] for i in train_idx],
@@ -411,6 +411,11 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             weight += n
         return total / max(weight, 1)
 
+    def _block_layout(self) -> tuple[int, int]:
+        """Windows per block and blocks per batch (``block * n_blocks <= batch_size``)."""
+        block = min(self.block_size, self.batch_size)
+        return block, max(1, self.batch_size // block)
+
     def _validation_split(self, n: int, rng: np.random.RandomState, minimum: int) -> tuple[np.ndarray, Any]:
         if not self.early_stopping or n < minimum:
             return np.arange(n), None
@@ -444,8 +449,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             if X.length != self.window_length_:
                 raise ValueError(f"X has {X.length}-s windows but the model was fitted on {self.window_length_}-s windows.")
             self._check_movie_modalities(X)
-            block = min(self.block_size, self.batch_size)
-            n_blocks = max(1, self.batch_size // block)
+            block, n_blocks = self._block_layout()
             outputs = [np.empty((movie_length(m), self.n_outputs_), np.float64) for m in X.movies]
             for inputs, placements in iter_prediction_batches(
                 X.movies, self.modalities_, self.window_length_, block, n_blocks
@@ -477,14 +481,14 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             if names != list(expected):
                 missing = sorted(set(expected) - set(names))
                 raise ValueError(
-                    f"movie {index} has modalities {names} but the model was fitted on {list(expected)}"
+                    f"movie {index} has modalities {names} but the model expects {list(expected)}"
                     + (f" (missing {missing})" if missing else "") + "."
                 )
             for name, array in movie.items():
                 if array.shape[1] != expected[name]:
                     raise ValueError(
                         f"movie {index}, modality {name!r}: {array.shape[1]} features (shape {array.shape}) "
-                        f"but the model was fitted on {expected[name]}."
+                        f"but the model expects {expected[name]}."
                     )
 
     # ------------------------------------------------------------------ persistence

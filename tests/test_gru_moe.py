@@ -223,6 +223,10 @@ def test_errors_name_the_movie_and_the_shapes(movies, fitted_pipeline):
     missing = [{"image": m["image"]} for m in X]
     with pytest.raises(ValueError, match=r"X\[0\]: modalities \['image'\] do not match.*missing \['audio'\]"):
         fitted_pipeline.predict(missing)
+    wider = [dict(m) for m in X]
+    wider[2] = {"image": np.hstack([X[2]["image"], X[2]["image"][:, :1]]), "audio": X[2]["audio"]}
+    with pytest.raises(ValueError, match=r"movie 2, modality .image.: 4 features .* model expects 3"):
+        small_gru().fit(Windower(length=10).fit_transform(wider), Y)
     with pytest.raises(NotFittedError):
         small_gru().predict(windows)
     with pytest.raises(TypeError, match="put a Windower before it"):
