@@ -132,18 +132,22 @@ def side_by_side(window: int, quick: bool, rounds: int) -> dict:
             "materialised_gib_if_whole_corpus": sum(len(t) for t in targets) * window * 3200 * 4 / 2**30}
 
 
-def run_package(window: int, quick: bool, predict: bool) -> dict:
+def run_package(window: int, quick: bool, predict: bool, defaults: bool = False) -> dict:
     from sklearn_emotion import ButterworthSmoother, GRUMoERegressor, Windower
 
     movies, targets = make_corpus(movie_lengths(quick))
     corpus_gib = sum(a.nbytes for m in movies for a in m.values()) / 2**30
     windows = Windower(length=window).fit_transform(movies)
-    model = GRUMoERegressor(units=128, epochs=1, early_stopping=False, batch_size=BATCH, random_state=0)
+    if defaults:  # every parameter at its default (auto batch and early stopping) but one epoch
+        model = GRUMoERegressor(epochs=1, random_state=0)
+    else:
+        model = GRUMoERegressor(units=128, epochs=1, early_stopping=False, batch_size=BATCH, random_state=0)
     start = time.perf_counter()
     model.fit(windows, targets)
     epoch_s = time.perf_counter() - start
     n_windows = sum(windows.lengths)
-    result = {"window": window, "corpus_gib": corpus_gib, "n_windows": n_windows, "epoch_s": epoch_s,
+    result = {"window": window, "batch_size": model.batch_size_, "block_size": model.block_size_,
+              "held_out_movies": model.validation_size_, "corpus_gib": corpus_gib, "n_windows": n_windows, "epoch_s": epoch_s,
               "epoch_windows_per_s": n_windows / epoch_s, "fit_peak_rss_gib": peak_rss_gib()}
 
     if predict:
@@ -173,10 +177,11 @@ def main() -> None:
     parser.add_argument("--part", choices=["package", "side-by-side"], help=argparse.SUPPRESS)
     parser.add_argument("--window", type=int, default=60, help=argparse.SUPPRESS)
     parser.add_argument("--predict", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--defaults", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     quick = ["--quick"] if args.quick else []
     if args.part == "package":
-        print(json.dumps(run_package(args.window, args.quick, args.predict)))
+        print(json.dumps(run_package(args.window, args.quick, args.predict, args.defaults)))
         return
     if args.part == "side-by-side":
         print(json.dumps(side_by_side(args.window, args.quick, args.rounds)))
@@ -205,6 +210,10 @@ def main() -> None:
             prediction = part
         print(f"| {window} s | {part['n_windows']} | {part['epoch_s']:.0f} s | {part['epoch_windows_per_s']:.0f} "
               f"| {part['fit_peak_rss_gib']:.2f} GiB |")
+    part = in_subprocess(["--part", "package", "--window", "60", "--defaults", *quick])
+    print(f"| 60 s, every parameter at its default (batch {part['batch_size']}, block {part['block_size']}, "
+          f"{part['held_out_movies']} movies held out and scored) | {part['n_windows']} | {part['epoch_s']:.0f} s "
+          f"| {part['epoch_windows_per_s']:.0f} | {part['fit_peak_rss_gib']:.2f} GiB |")
     print(f"\nfeatures: {prediction['corpus_gib']:.2f} GiB float32; materialised 60-s windows would take "
           f"{speed['materialised_gib_if_whole_corpus']:.1f} GiB")
     print(f"prediction: a 2-hour movie (7,200 s of features) to its Butterworth-smoothed curve "

@@ -32,6 +32,7 @@ _PUBLIC = {
     "load_liris_accede": "datasets",
     "load_mediaeval2018": "datasets",
     "load_emomusic": "datasets",
+    "make_lagged_movies": "datasets",
     "as_movies": "data",
     "as_targets": "data",
 }

@@ -218,24 +218,40 @@ def build_estimator(args: argparse.Namespace) -> Any:
         regressor = PerSecondRegressor(ridge)
         return regressor if smoother is None else SmoothedRegressor(regressor, smoother)
     verbose = 1 if _progress_enabled(args) else 0  # one line per epoch
-    network = GRUMoERegressor(
-        rnn=args.rnn, units=args.units, n_layers=args.layers, n_experts=args.experts, dropout=args.dropout,
-        batch_norm=args.batch_norm, learning_rate=args.learning_rate, batch_size=args.batch_size,
-        epochs=args.epochs, patience=args.patience, random_state=args.random_state, verbose=verbose,
-    )
+    # Options left out take the estimator's own defaults, so the CLI trains what Python users get.
+    given = {name: getattr(args, option) for option, name in _NETWORK_OPTIONS.items()
+             if getattr(args, option) is not None}
+    network = GRUMoERegressor(**given, batch_norm=args.batch_norm, random_state=args.random_state, verbose=verbose)
     head = network if smoother is None else SmoothedRegressor(network, smoother)
     # Standardised inputs: embeddings and descriptors come at very different scales.
     return make_pipeline(MovieStandardScaler(), Windower(length=args.window), head)
 
 
-def _quiet_network(estimator: Any) -> None:
-    """Switch Keras output off in a fitted estimator so that ``predict`` prints nothing."""
+#: ``fit`` options of the paper model -> ``GRUMoERegressor`` parameters (None: the estimator's default).
+_NETWORK_OPTIONS = {
+    "rnn": "rnn", "units": "units", "layers": "n_layers", "experts": "n_experts", "dropout": "dropout",
+    "learning_rate": "learning_rate", "batch_size": "batch_size", "epochs": "epochs", "patience": "patience",
+}
+
+
+def _networks(estimator: Any) -> list:
+    """The ``GRUMoERegressor`` instances inside a (fitted) estimator."""
     from .gru_moe import GRUMoERegressor
 
     params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
-    for key, value in params.items():
-        if isinstance(value, GRUMoERegressor):
-            value.verbose = 0
+    found = [value for value in params.values() if isinstance(value, GRUMoERegressor)]
+    # a SmoothedRegressor trains a clone: the fitted network is its regressor_
+    for value in [estimator, *params.values()]:
+        fitted = getattr(value, "regressor_", None)
+        if isinstance(fitted, GRUMoERegressor):
+            found.append(fitted)
+    return found
+
+
+def _quiet_network(estimator: Any) -> None:
+    """Switch Keras output off in a fitted estimator so that ``predict`` prints nothing."""
+    for network in _networks(estimator):
+        network.verbose = 0
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
@@ -253,6 +269,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     _echo(f"Training the {args.model} model on {len(movies)} movie(s), {sum(len(t) for t in targets)} s, "
           f"features {modalities}...")
     estimator.fit(movies, targets)
+    for network in _networks(estimator):
+        if hasattr(network, "stopping_summary_"):
+            _echo(f"Training {network.stopping_summary_}.")
     _quiet_network(estimator)
     spec = _load_feature_folder_spec(args.features)
     info = {"model": args.model, "options": {k: v for k, v in vars(args).items() if k != "func"},
@@ -417,16 +436,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="paper: windows -> GRU + mixture of experts; baseline: per-second Ridge (default %(default)s)")
     net = fit.add_argument_group("paper model")
     net.add_argument("--window", type=int, default=60, metavar="S", help="window length in seconds (paper: 10, 30, 60; default %(default)s)")
-    net.add_argument("--rnn", choices=("gru", "lstm"), default="gru", help="recurrent cell (default %(default)s)")
-    net.add_argument("--units", type=int, default=128, help="recurrent units per modality (default %(default)s)")
-    net.add_argument("--layers", type=int, default=1, help="stacked recurrent layers (default %(default)s)")
-    net.add_argument("--experts", type=int, default=4, help="experts of the mixture (default %(default)s)")
-    net.add_argument("--dropout", type=float, default=0.0, help="dropout rate (paper runs 2-4: > 0; default %(default)s)")
+    net.add_argument("--rnn", choices=("gru", "lstm"), default=None, help="recurrent cell (default gru)")
+    net.add_argument("--units", type=int, default=None, help="recurrent units per modality (default 128)")
+    net.add_argument("--layers", type=int, default=None, help="stacked recurrent layers (default 1)")
+    net.add_argument("--experts", type=int, default=None, help="experts of the mixture (default 4)")
+    net.add_argument("--dropout", type=float, default=None, help="dropout rate (paper runs 2-4: > 0; default 0)")
     net.add_argument("--batch-norm", action="store_true", help="batch-normalise the fused states (paper runs 2-4)")
-    net.add_argument("--learning-rate", type=float, default=1e-3, help="Adam learning rate (default %(default)s)")
-    net.add_argument("--batch-size", type=int, default=512, help="windows per step (paper: 512)")
-    net.add_argument("--epochs", type=int, default=30, help="maximum epochs (default %(default)s)")
-    net.add_argument("--patience", type=int, default=5, help="early-stopping patience in epochs (default %(default)s)")
+    net.add_argument("--learning-rate", type=float, default=None, help="Adam learning rate (default 0.001)")
+    net.add_argument("--batch-size", type=int, default=None,
+                     help="windows per step (default: sized to the corpus, 32 to the paper's 512)")
+    net.add_argument("--epochs", type=int, default=None, help="maximum epochs (default 30)")
+    net.add_argument("--patience", type=int, default=None,
+                     help="epochs without improvement before stopping (default 5); the loss watched is that of "
+                          "held-out movies when 3 or more can be held out, else the training loss")
     net.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed (default %(default)s)")
     base = fit.add_argument_group("baseline model")
     base.add_argument("--alpha", type=float, default=None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+import warnings
 from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import Any
@@ -67,24 +68,32 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         variant the paper found to improve valence (section 3).
     learning_rate : float, default=1e-3
         Adam learning rate.
-    batch_size : int, default=512
-        Windows per gradient step (the paper's 512).
-    block_size : int, default=64
+    batch_size : int or "auto", default="auto"
+        Windows per gradient step.  ``"auto"``: a 32nd of the training windows, at least 32 and at most
+        the paper's 512, so that every epoch makes 32 or more updates: a LIRIS-ACCEDE-sized corpus
+        trains with 512, two short movies still get enough updates to learn.  ``512``: the paper.
+    block_size : int or "auto", default="auto"
         Consecutive windows per block; a batch holds ``batch_size // block_size`` blocks from different
         movies.  Larger blocks share more computation, smaller ones mix more movies per batch.
+        ``"auto"``: an eighth of the batch, from 8 to 64 windows (64 with a batch of 512).
     epochs : int, default=30
         Maximum number of passes over the training windows.
-    early_stopping : bool, default=True
-        Hold out ``validation_fraction`` of the movies (of the windows, for plain arrays), stop when
-        their loss has not improved for ``patience`` epochs and keep the best weights.  Ignored (no
-        validation) when fewer than 2 movies or 10 windows are given.
+    early_stopping : bool or "auto", default="auto"
+        Stop when the watched loss has not improved for ``patience`` epochs and keep the weights of its
+        best epoch.  ``"auto"`` watches the loss of ``validation_fraction`` of the movies, held out,
+        when that is at least 3 movies (10 windows for plain arrays), and otherwise the training loss:
+        one or two held-out movies pick the stopping epoch by chance.  ``True`` always holds out
+        ``validation_fraction`` (at least one movie; a warning when that is 1 or 2).  ``False`` runs
+        every epoch and keeps the last weights.
     validation_fraction : float, default=0.2
+        Share of the movies (windows, for plain arrays) held out for early stopping.
     patience : int, default=5
+        Epochs without improvement of the watched loss before training stops.
     random_state : int, RandomState instance or None, default=None
         Controls weight initialisation, dropout, the validation split and shuffling, without touching
         global random state.
     verbose : int, default=0
-        Keras verbosity of ``fit`` (1 shows a progress bar per epoch).
+        1 or more: print one line per epoch and, at the end, which epoch's weights were kept.
 
     Attributes
     ----------
@@ -99,9 +108,32 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
     n_features_in_ : int
         Total feature width (plain-array input only).
     history_ : dict
-        Mean training loss per epoch (``"loss"``) and, with early stopping, validation loss (``"val_loss"``).
+        Mean training loss per epoch (``"loss"``) and, with held-out movies, validation loss (``"val_loss"``).
     n_epochs_ : int
         Epochs actually run.
+    best_epoch_ : int
+        Epoch (from 1) whose weights were kept: the best of the watched loss, or the last epoch.
+    stopping_ : {"val_loss", "loss", "epochs"}
+        What ended training: the held-out loss, the training loss, or the number of epochs.
+    stopping_summary_ : str
+        One sentence saying so (printed when ``verbose`` and by ``sklearn-emotion fit``).
+    validation_size_ : int
+        Movies (windows, for plain arrays) held out for early stopping; 0 when none.
+    batch_size_, block_size_ : int
+        The batch and block sizes used (``"auto"`` resolved).
+
+    Notes
+    -----
+    Before training, the output layer's biases are set so that the untrained network predicts about
+    the training targets' mean: training starts from the constant predictor, and a short training
+    cannot leave the model worse than it.  The *start* is the mean; early stopping on held-out movies
+    still keeps whichever epoch predicts them best.
+
+    Warns
+    -----
+    UserWarning
+        When early stopping holds out only 1 or 2 movies (``early_stopping=True``), or when the best
+        held-out epoch is the first or second: the model has barely trained.
 
     Examples
     --------
@@ -124,10 +156,10 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         "batch_norm": ["boolean"],
         "batch_norm_inference": [StrOptions({"population", "batch"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "block_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "block_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "patience": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
@@ -148,10 +180,10 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         batch_norm: bool = False,
         batch_norm_inference: str = "population",
         learning_rate: float = 1e-3,
-        batch_size: int = 512,
-        block_size: int = 64,
+        batch_size: int | str = "auto",
+        block_size: int | str = "auto",
         epochs: int = 30,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.2,
         patience: int = 5,
         random_state: int | np.random.RandomState | None = None,
@@ -326,9 +358,10 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         low, high = self.target_range_
         scaled = [((t - low) / (high - low)).astype(np.float32) for t in targets]
 
-        block, n_blocks = self._block_layout()
         if self._input_mode == "movies":
-            train_idx, val_idx = self._validation_split(len(movies), rng, minimum=2)
+            train_idx, val_idx = self._validation_split(len(movies), rng, what="movies")
+            self._resolve_layout(sum(movie_length(movies[i]) for i in train_idx))
+            block, n_blocks = self._block_layout()
             train = BlockBatches([movies[i] for i in train_idx], [scaled[i] for i in train_idx],
                                  self.modalities_, self.window_length_, block, n_blocks, True, seed)
             validation = None if val_idx is None else BlockBatches(
@@ -336,11 +369,12 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
                 self.modalities_, self.window_length_, block, n_blocks, False, seed)
         else:
             n = len(scaled[0])
-            train_idx, val_idx = self._validation_split(n, rng, minimum=10)
+            train_idx, val_idx = self._validation_split(n, rng, what="windows")
+            self._resolve_layout(len(train_idx))
             pick = lambda rows: {name: array[rows] for name, array in windows.items()}  # noqa: E731
-            train = WindowArrayBatches(pick(train_idx), scaled[0][train_idx], self.batch_size, True, seed)
+            train = WindowArrayBatches(pick(train_idx), scaled[0][train_idx], self.batch_size_, True, seed)
             validation = None if val_idx is None else WindowArrayBatches(
-                pick(val_idx), scaled[0][val_idx], self.batch_size, False, seed)
+                pick(val_idx), scaled[0][val_idx], self.batch_size_, False, seed)
 
         self._network_config = dict(
             modalities=self.modalities_, window_length=self.window_length_, cell=self.rnn, units=units,
@@ -350,6 +384,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         )
         network = GRUMoENetwork(**self._network_config)
         network.build_for_blocks(1)
+        network.start_at_level(self._training_level(scaled, train_idx))
         optimizer = keras.optimizers.Adam(self.learning_rate)
         # Creating the optimizer's slots eagerly, not while tracing the train step, halves tracing time.
         optimizer.build(network.trainable_variables)
@@ -360,31 +395,26 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         return self
 
     def _train(self, network: Any, train: Any, validation: Any) -> dict:
-        """Epochs of ``train_on_batch`` with early stopping on the validation movies.
+        """Epochs of ``train_on_batch``, stopping early on the validation movies or the training loss.
 
         A plain loop rather than ``keras.Model.fit``: Keras' ``PyDataset`` adapter made each step of
         the LIRIS-scale corpus 3.5x slower than the step itself (measured in benchmarks/train_scale.py).
-        Early stopping follows ``keras.callbacks.EarlyStopping(patience, restore_best_weights=True)``.
+        Early stopping follows ``keras.callbacks.EarlyStopping(patience, restore_best_weights=True)``
+        on the validation loss, or on the training loss when no movies are held out.
         """
+        monitor = "loss" if validation is None else "val_loss"
         history: dict[str, list[float]] = {"loss": []}
         if validation is not None:
             history["val_loss"] = []
-        best_loss, best_weights, waited = np.inf, None, 0
+        best_loss, best_weights, best_epoch, waited = np.inf, None, 0, 0
         for epoch in range(self.epochs):
             start = time.perf_counter()
             history["loss"].append(self._mean_loss(network.train_on_batch, train))
             train.on_epoch_end()
             message = f"Epoch {epoch + 1}/{self.epochs} - loss: {history['loss'][-1]:.4f}"
-            stop = False
             if validation is not None:
-                val_loss = self._mean_loss(network.test_on_batch, validation)
-                history["val_loss"].append(val_loss)
-                message += f" - val_loss: {val_loss:.4f}"
-                if val_loss < best_loss:
-                    best_loss, best_weights, waited = val_loss, network.get_weights(), 0
-                else:
-                    waited += 1
-                    stop = waited >= self.patience
+                history["val_loss"].append(self._mean_loss(network.test_on_batch, validation))
+                message += f" - val_loss: {history['val_loss'][-1]:.4f}"
             if self.verbose:
                 print(f"{message} - {time.perf_counter() - start:.1f}s", flush=True)
             if not np.isfinite(history["loss"][-1]):
@@ -392,11 +422,48 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
                     f"GRUMoERegressor: the training loss became {history['loss'][-1]} at epoch {epoch + 1}; "
                     "lower learning_rate or check the features' scale."
                 )
-            if stop:
-                break
-        if best_weights is not None:
+            if self.early_stopping is False:
+                continue
+            if history[monitor][-1] < best_loss:
+                best_loss, best_epoch, waited = history[monitor][-1], epoch + 1, 0
+                # the training loss is measured while the weights change: keep the weights after it
+                best_weights = network.get_weights()
+            else:
+                waited += 1
+                if waited >= self.patience:
+                    break
+        self.best_epoch_ = best_epoch or len(history["loss"])
+        self.stopping_ = "epochs" if self.early_stopping is False else monitor
+        if best_weights is not None and best_epoch < len(history["loss"]):
             network.set_weights(best_weights)
+        self._report_stopping(history, monitor)
         return history
+
+    def _report_stopping(self, history: dict, monitor: str) -> None:
+        """Say which weights were kept, and warn when the kept epoch is too early to have learned."""
+        n_epochs = len(history["loss"])
+        if self.stopping_ == "epochs":
+            summary = f"ran all {n_epochs} epochs without early stopping and kept the last weights"
+        else:
+            watched = (
+                "the training loss (too few movies to hold some out)" if monitor == "loss"
+                else f"the loss of {self.validation_size_} held-out movie(s)" if self._input_mode == "movies"
+                else f"the loss of {self.validation_size_} held-out windows"
+            )
+            ran = (f"ran all {n_epochs} epochs" if n_epochs == self.epochs
+                   else f"stopped after {n_epochs} of {self.epochs} epochs ({self.patience} without improvement)")
+            summary = (f"{ran} watching {watched}; kept the weights of its best epoch, {self.best_epoch_} "
+                       f"({monitor} {history[monitor][self.best_epoch_ - 1]:.4f})")
+        self.stopping_summary_ = summary
+        if self.verbose:
+            print(f"GRUMoERegressor: {summary}.", flush=True)
+        if self.stopping_ == "val_loss" and self.best_epoch_ <= 2 < self.epochs:
+            warnings.warn(
+                f"GRUMoERegressor: the best validation epoch was epoch {self.best_epoch_} of {n_epochs}: "
+                "the kept model has barely trained, its predictions are unreliable. The held-out movies "
+                "may differ from the training ones, or learning_rate may be too high.",
+                UserWarning, stacklevel=4,
+            )
 
     @staticmethod
     def _mean_loss(step: Any, batches: Any) -> float:
@@ -411,16 +478,62 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             weight += n
         return total / max(weight, 1)
 
-    def _block_layout(self) -> tuple[int, int]:
-        """Windows per block and blocks per batch (``block * n_blocks <= batch_size``)."""
-        block = min(self.block_size, self.batch_size)
-        return block, max(1, self.batch_size // block)
+    def _resolve_layout(self, n_train_windows: int) -> None:
+        """``batch_size_`` and ``block_size_``: the given values, or sized to the training windows.
 
-    def _validation_split(self, n: int, rng: np.random.RandomState, minimum: int) -> tuple[np.ndarray, Any]:
-        if not self.early_stopping or n < minimum:
-            return np.arange(n), None
-        order = rng.permutation(n)
+        ``"auto"`` aims at 32 or more gradient updates per epoch (a batch of ``n / 32`` windows, at
+        least 32 and at most the paper's 512: a LIRIS-ACCEDE-sized corpus keeps 512, a corpus of two
+        short movies gets enough updates to learn), and blocks of an eighth of the batch (8 to 64
+        windows) so that every batch mixes at least 4 stretches of the corpus.
+        """
+        if self.batch_size == "auto":
+            self.batch_size_ = int(np.clip(n_train_windows // 32, 32, 512))
+        else:
+            self.batch_size_ = int(self.batch_size)
+        if self.block_size == "auto":
+            self.block_size_ = int(np.clip(self.batch_size_ // 8, 8, 64))
+        else:
+            self.block_size_ = int(self.block_size)
+
+    def _block_layout(self) -> tuple[int, int]:
+        """Windows per block and blocks per batch (``block * n_blocks <= batch_size_``)."""
+        block = min(self.block_size_, self.batch_size_)
+        return block, max(1, self.batch_size_ // block)
+
+    @staticmethod
+    def _training_level(scaled: list[np.ndarray], train_idx: np.ndarray) -> np.ndarray:
+        """Mean of the training targets on the network's ``[0, 1]`` scale, per output."""
+        if len(scaled) == 1:  # plain arrays: one target array, rows are windows
+            values = scaled[0][train_idx]
+        else:
+            values = np.concatenate([scaled[i] for i in train_idx])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a column without annotation: level 0.5
+            level = np.nanmean(values, axis=0)
+        return np.where(np.isnan(level), 0.5, level)
+
+    def _validation_split(self, n: int, rng: np.random.RandomState, what: str) -> tuple[np.ndarray, Any]:
+        """Training and held-out indices (movies, or windows for plain arrays); ``None`` held out when
+        training stops on the training loss instead.
+
+        ``early_stopping="auto"`` holds out movies only when ``validation_fraction`` of them is at
+        least 3 movies (10 windows for plain arrays): a smaller validation set would pick the stopping
+        epoch by chance.  ``True`` holds out whatever ``validation_fraction`` gives (at least 1), with
+        a warning when that is 1 or 2 movies.
+        """
         n_val = min(n - 1, max(1, int(round(self.validation_fraction * n))))
+        enough = 3 if what == "movies" else 10
+        self.validation_size_ = 0
+        if self.early_stopping is False or n < 2 or (self.early_stopping == "auto" and n_val < enough):
+            return np.arange(n), None
+        if what == "movies" and n_val < enough:
+            warnings.warn(
+                f"GRUMoERegressor: early stopping on {n_val} held-out movie(s) of {n}; the best epoch "
+                "will be chosen on too few movies to be reliable (early_stopping='auto' stops on the "
+                "training loss instead).", UserWarning, stacklevel=3,
+            )
+        order = rng.permutation(n)
+        self.validation_size_ = n_val
         return np.sort(order[n_val:]), np.sort(order[:n_val])
 
     def predict(self, X: Any) -> Any:
@@ -467,9 +580,9 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             )
         n = len(next(iter(windows.values())))
         result = np.empty((n, self.n_outputs_), np.float64)
-        for start in range(0, n, self.batch_size):
-            rows = np.arange(start, min(start + self.batch_size, n))
-            inputs = window_array_inputs(windows, rows, pad_to=self.batch_size)
+        for start in range(0, n, self.batch_size_):
+            rows = np.arange(start, min(start + self.batch_size_, n))
+            inputs = window_array_inputs(windows, rows, pad_to=self.batch_size_)
             result[rows] = np.asarray(self.network_.predict_on_batch(inputs))[:len(rows)]
         result = low + (high - low) * result
         return result[:, 0] if self._y_1d else result
@@ -502,6 +615,8 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
     def __setstate__(self, state: dict) -> None:
         weights = state.pop("_network_weights", None)
         self.__dict__.update(state)
+        if "batch_size_" not in state and "_network_config" in state:  # fitted by 0.1: sizes were ints
+            self.batch_size_, self.block_size_ = int(self.batch_size), int(self.block_size)
         if weights is not None:
             from .network import GRUMoENetwork
 

@@ -157,6 +157,29 @@ class GRUMoENetwork(keras.Model):
             fused = self.fused_dropout(fused, training=training)
         return self.output_gate(self.experts(self.fusion_gate(fused)))
 
+    def start_at_level(self, level: Any) -> None:
+        """Set the output biases so that the untrained network predicts about ``level`` (one per output).
+
+        Each of the three factors of an output - the experts' sigmoid, the share of the real experts
+        against the dummy one, the output gate - starts at ``level ** (1/3)``, so that their product is
+        ``level`` and none of them starts saturated.  Called with the training targets' mean, it makes
+        the untrained model the constant predictor instead of a model stuck at an arbitrary level.
+        """
+        level = np.clip(np.asarray(level, np.float64).reshape(-1), 0.02, 0.98)
+        if level.shape != (self.n_outputs,):
+            raise ValueError(f"level must have {self.n_outputs} values, got shape {level.shape}.")
+        factor = level ** (1.0 / 3.0)
+        logit = np.log(factor / (1.0 - factor))
+        e = self.n_experts
+        gate_bias = np.zeros((self.n_outputs, e + 1))
+        # softmax share of the dummy expert = 1 - factor when the real experts' gate logits are 0
+        gate_bias[:, e] = np.log(e * (1.0 - factor) / factor)
+        self.experts.gate_bias.assign(gate_bias.reshape(-1).astype(np.float32))
+        self.experts.expert_bias.assign(np.repeat(logit, e).astype(np.float32))
+        # the gate's input is the mixture's output, factor ** 2: cancel its term x W so that it starts at `factor`
+        kernel = np.asarray(self.output_gate.kernel, np.float64)
+        self.output_gate.bias.assign((logit - (factor ** 2) @ kernel).astype(np.float32))
+
     def call(self, inputs: dict, training: bool | None = None) -> Any:
         return self.head(self.encode(inputs), inputs["window_mask"], training=training)
 

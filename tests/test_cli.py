@@ -184,6 +184,31 @@ def test_fit_predict_evaluate_on_feature_files(tmp_path, capsys):
     assert mediaeval_scores(curves, predicted)["Valence MSE"] < mediaeval_scores(curves, [0 * c for c in curves])["Valence MSE"]
 
 
+def test_fit_with_no_options_learns_two_movies(tmp_path, capsys):
+    # A user's first try: two movies, `fit` with every option at its default.  The curves follow
+    # the last 20 s of two feature columns, so the model has something to learn.
+    rng = np.random.default_rng(5)
+    features, annotations = tmp_path / "features", tmp_path / "annotations"
+    annotations.mkdir()
+    curves = []
+    for index, n in enumerate((130, 160)):
+        x = rng.normal(size=(n, 6)).astype(np.float32)
+        past = np.array([x[max(0, t - 19):t + 1, :2].mean(axis=0) for t in range(n)])
+        curves.append(np.tanh(2 * past))
+        save_features(features / f"movie_{index}.npz", {"image": x[:, 2:], "audio": x[:, :2]})
+        _write_table(annotations / f"movie_{index}_Valence-Arousal.txt", curves[-1])
+    model = tmp_path / "model.joblib"
+    code, out, _ = _run(capsys, "fit", features, annotations, "-o", model, "--no-progress")
+    assert code == 0 and "watching the training loss" in out and "best epoch" in out
+    code, _, _ = _run(capsys, "predict", model, features, "-o", tmp_path / "pred", "--no-plot", "--no-progress")
+    assert code == 0
+    predicted = [read_curves(tmp_path / "pred" / f"movie_{i}.csv") for i in range(2)]
+    level = np.concatenate(curves).mean(axis=0)
+    mse = np.mean(np.concatenate([(p - c) ** 2 for p, c in zip(predicted, curves)]))
+    constant = np.mean(np.concatenate([(level - c) ** 2 for c in curves]))
+    assert mse < 0.5 * constant
+
+
 def test_fit_truncates_mismatched_lengths_with_a_warning(tmp_path, capsys):
     features, annotations, curves = _feature_corpus(tmp_path, n_movies=2)
     _write_table(annotations / "movie_0_Valence-Arousal.txt", curves[0][:-2])
@@ -208,7 +233,7 @@ def test_saved_model_predicts_identically_in_a_new_process(tmp_path):
     features, annotations, curves = _feature_corpus(tmp_path)
     files = find_feature_files([features])
     movies = [load_features(f) for f in files]
-    model = paper_pipeline(DemoConfig(window=5, units=4, epochs=2), random_state=3).fit(movies, curves)
+    model = paper_pipeline(DemoConfig(window=5, units=4), random_state=3).fit(movies, curves)
     expected = model.predict(movies)
     path = save_model(tmp_path / "model.joblib", SavedModel(model, {"image": 5, "audio": 2}))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_DIR), os.environ.get("PYTHONPATH")])))

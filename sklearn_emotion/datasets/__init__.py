@@ -1,9 +1,11 @@
-"""Loaders for the annotated datasets (LIRIS-ACCEDE, MediaEval 2018, emoMusic); none downloads anything."""
+"""Loaders for the annotated datasets (LIRIS-ACCEDE, MediaEval 2018, emoMusic) and a semi-synthetic
+corpus maker built on the real LIRIS-ACCEDE curves; none downloads anything."""
 
 from ._common import DATA_ENV_VAR, AnnotationLengthWarning, MissingFeatureWarning
 from .emomusic import EMOMUSIC_URL, load_emomusic
 from .liris_accede import LIRIS_ACCEDE_URL, load_liris_accede
 from .mediaeval2018 import MEDIAEVAL2018_URL, VISUAL_DESCRIPTORS, load_mediaeval2018
+from .synthetic import make_lagged_movies
 
 __all__ = [
     "DATA_ENV_VAR",
@@ -16,4 +18,5 @@ __all__ = [
     "MEDIAEVAL2018_URL",
     "VISUAL_DESCRIPTORS",
     "load_mediaeval2018",
+    "make_lagged_movies",
 ]
