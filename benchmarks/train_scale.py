@@ -89,9 +89,9 @@ def side_by_side(window: int, quick: bool, rounds: int) -> dict:
     """
     import keras
 
-    from sklearn_emotion.blocks import BlockBatches
-    from sklearn_emotion.network import GRUMoENetwork, masked_loss
-    from sklearn_emotion.reference import ReferenceNetwork, blocks_to_windows
+    from sklearn_emotion.gru_moe.batches import BlockBatches
+    from sklearn_emotion.gru_moe.network import GRUMoENetwork, masked_loss
+    from sklearn_emotion.gru_moe.reference import ReferenceNetwork, blocks_to_windows
 
     movies, targets = make_corpus(movie_lengths(quick))
     scaled = [((t + 1) / 2).astype(np.float32) for t in targets]

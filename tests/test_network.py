@@ -8,10 +8,10 @@ import pytest
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
-from sklearn_emotion.blocks import BlockBatches, chunk_movie, iter_prediction_batches  # noqa: E402
-from sklearn_emotion.layers import ContextGate, MaskedBatchNormalization, MixtureOfExperts  # noqa: E402
-from sklearn_emotion.network import GRUMoENetwork, masked_loss  # noqa: E402
-from sklearn_emotion.reference import ReferenceNetwork, blocks_to_windows  # noqa: E402
+from sklearn_emotion.gru_moe.batches import BlockBatches, chunk_movie, iter_prediction_batches  # noqa: E402
+from sklearn_emotion.gru_moe.layers import ContextGate, MaskedBatchNormalization, MixtureOfExperts  # noqa: E402
+from sklearn_emotion.gru_moe.network import GRUMoENetwork, masked_loss  # noqa: E402
+from sklearn_emotion.gru_moe.reference import ReferenceNetwork, blocks_to_windows  # noqa: E402
 
 
 def sigmoid(z):

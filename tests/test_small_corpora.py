@@ -52,7 +52,7 @@ def test_untrained_network_starts_at_the_training_mean():
 
 
 def test_start_at_level_sets_each_output_level():
-    from sklearn_emotion.network import GRUMoENetwork
+    from sklearn_emotion.gru_moe.network import GRUMoENetwork
 
     network = GRUMoENetwork([("image", 3)], 5, "gru", {"image": 4}, {"image": 1}, 3, 2, 0.0, 0.0, False,
                             "population", seed=0)
@@ -70,7 +70,7 @@ def test_auto_early_stopping_holds_out_movies_only_when_there_are_enough():
     windows = Windower(length=10).fit_transform(X)
     fitted = GRUMoERegressor(units=4, epochs=2, random_state=0).fit(windows, y)
     assert fitted.validation_size_ == 3 and fitted.stopping_ == "val_loss"
-    assert "3 held-out movie(s)" in fitted.stopping_summary_
+    assert "the loss of 3 movie(s) held out" in fitted.stopping_summary_
 
     few = Windower(length=10).fit_transform(X[:5])
     fitted = GRUMoERegressor(units=4, epochs=2, random_state=0).fit(few, y[:5])
@@ -104,14 +104,16 @@ def test_barely_trained_model_warns(monkeypatch):
     # A validation loss that only rises: the best epoch is the first, and the user is told.
     X, y = user_guide_movies(lengths=(40,) * 15)
     windows = Windower(length=10).fit_transform(X)
+    from sklearn_emotion.gru_moe import training
+
     losses = iter([0.1, 0.2, 0.3, 0.4])
-    real = GRUMoERegressor._mean_loss
+    real = training.mean_loss
 
     def rising(step, batches):
         value = real(step, batches)
         return next(losses) if batches.shuffle is False else value
 
-    monkeypatch.setattr(GRUMoERegressor, "_mean_loss", staticmethod(rising))
+    monkeypatch.setattr(training, "mean_loss", rising)
     with pytest.warns(UserWarning, match="best validation epoch was epoch 1"):
         fitted = GRUMoERegressor(units=4, epochs=4, patience=3, random_state=0).fit(windows, y)
     assert fitted.best_epoch_ == 1 and fitted.n_epochs_ == 4

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 import warnings
 from collections.abc import Mapping
 from numbers import Integral, Real
@@ -16,9 +15,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from .base import MovieRegressorMixin
-from .data import DEFAULT_MODALITY, as_targets, is_movie_sequence, movie_length
-from .windowing import WindowedMovies
+from ..base import MovieRegressorMixin
+from ..data import DEFAULT_MODALITY, as_targets, is_movie_sequence, movie_length
+from ..windowing import WindowedMovies
 
 __all__ = ["GRUMoERegressor"]
 
@@ -325,158 +324,97 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        import keras  # deferred: importing TensorFlow is slow and not needed to build the estimator
-
-        from .blocks import BlockBatches, WindowArrayBatches
-        from .network import GRUMoENetwork, masked_loss
+        from .training import describe, train_epochs
 
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(0, 2**31 - 1))
-        if isinstance(X, WindowedMovies):
-            movies = X.movies
-            targets = as_targets(y, X.lengths, n_targets=None)
-            self.modalities_ = [(name, array.shape[1]) for name, array in movies[0].items()]
-            if self.modalities is not None and [n for n, _ in self.modalities_] != list(self.modalities):
-                raise ValueError(
-                    f"modalities={list(self.modalities)} does not match the movies' modalities "
-                    f"{[n for n, _ in self.modalities_]}; leave modalities=None for mappings."
-                )
-            self._check_movie_modalities(X)  # the same modalities and widths in every movie
-            self.window_length_ = X.length
-            self._input_mode = "movies"
-            self.n_outputs_ = targets[0].shape[1]
-            self._y_1d = False
-        else:
-            windows, y_array = self._array_windows(X, y, reset=True)
-            self._y_1d = y_array.ndim == 1
-            targets = [y_array.reshape(len(y_array), -1)]
-            self.window_length_ = next(iter(windows.values())).shape[1]
-            self._input_mode = "arrays"
-            self.n_outputs_ = targets[0].shape[1]
+        data, targets = self._validate_training_data(X, y)
         units, n_layers = self._validate_hyper([name for name, _ in self.modalities_])
         self.target_range_ = self._target_range(targets)
         low, high = self.target_range_
         scaled = [((t - low) / (high - low)).astype(np.float32) for t in targets]
-
-        if self._input_mode == "movies":
-            train_idx, val_idx = self._validation_split(len(movies), rng, what="movies")
-            self._resolve_layout(sum(movie_length(movies[i]) for i in train_idx))
-            block, n_blocks = self._block_layout()
-            train = BlockBatches([movies[i] for i in train_idx], [scaled[i] for i in train_idx],
-                                 self.modalities_, self.window_length_, block, n_blocks, True, seed)
-            validation = None if val_idx is None else BlockBatches(
-                [movies[i] for i in val_idx], [scaled[i] for i in val_idx],
-                self.modalities_, self.window_length_, block, n_blocks, False, seed)
-        else:
-            n = len(scaled[0])
-            train_idx, val_idx = self._validation_split(n, rng, what="windows")
-            self._resolve_layout(len(train_idx))
-            pick = lambda rows: {name: array[rows] for name, array in windows.items()}  # noqa: E731
-            train = WindowArrayBatches(pick(train_idx), scaled[0][train_idx], self.batch_size_, True, seed)
-            validation = None if val_idx is None else WindowArrayBatches(
-                pick(val_idx), scaled[0][val_idx], self.batch_size_, False, seed)
-
+        train_idx, train, validation = self._batches(data, scaled, rng, seed)
         self._network_config = dict(
             modalities=self.modalities_, window_length=self.window_length_, cell=self.rnn, units=units,
             n_layers=n_layers, n_experts=self.n_experts, n_outputs=self.n_outputs_, l2=self.l2,
             dropout=self.dropout, batch_norm=self.batch_norm,
             batch_norm_inference=self.batch_norm_inference, seed=seed,
         )
+        self.network_ = self._compiled_network(self._training_level(scaled, train_idx))
+        record = train_epochs(self.network_, train, validation, epochs=self.epochs, patience=self.patience,
+                              early_stopping=self.early_stopping is not False, verbose=self.verbose)
+        self.history_, self.n_epochs_, self.best_epoch_ = record.history, record.n_epochs, record.best_epoch
+        self.stopping_ = record.stopping
+        unit = "movie(s)" if self._input_mode == "movies" else "windows"
+        self.stopping_summary_ = describe(record, self.epochs, self.patience, f"{self.validation_size_} {unit}")
+        if self.verbose:
+            print(f"GRUMoERegressor: {self.stopping_summary_}.", flush=True)
+        if record.stopping == "val_loss" and record.best_epoch <= 2 < self.epochs:
+            warnings.warn(
+                f"GRUMoERegressor: the best validation epoch was epoch {record.best_epoch} of {record.n_epochs}: "
+                "the kept model has barely trained, its predictions are unreliable. The held-out movies "
+                "may differ from the training ones, or learning_rate may be too high.",
+                UserWarning, stacklevel=2,
+            )
+        return self
+
+    def _validate_training_data(self, X: Any, y: Any) -> tuple[Any, list[np.ndarray]]:
+        """Movies (or window arrays per modality) and their ``(T, k)`` targets; sets the input attributes."""
+        if isinstance(X, WindowedMovies):
+            targets = as_targets(y, X.lengths, n_targets=None)
+            self.modalities_ = [(name, array.shape[1]) for name, array in X.movies[0].items()]
+            if self.modalities is not None and [n for n, _ in self.modalities_] != list(self.modalities):
+                raise ValueError(
+                    f"modalities={list(self.modalities)} does not match the movies' modalities "
+                    f"{[n for n, _ in self.modalities_]}; leave modalities=None for mappings."
+                )
+            self._check_movie_modalities(X)  # the same modalities and widths in every movie
+            self.window_length_, self._input_mode, self._y_1d = X.length, "movies", False
+            data = X.movies
+        else:
+            data, y_array = self._array_windows(X, y, reset=True)
+            self._y_1d = y_array.ndim == 1
+            targets = [y_array.reshape(len(y_array), -1)]
+            self.window_length_ = next(iter(data.values())).shape[1]
+            self._input_mode = "arrays"
+        self.n_outputs_ = targets[0].shape[1]
+        return data, targets
+
+    def _batches(self, data: Any, scaled: list, rng: np.random.RandomState, seed: int) -> tuple:
+        """Training indices, training batches and validation batches (None when nothing is held out)."""
+        from .batches import BlockBatches, WindowArrayBatches
+
+        if self._input_mode == "movies":
+            train_idx, val_idx = self._validation_split(len(data), rng, what="movies")
+            self._resolve_layout(sum(movie_length(data[i]) for i in train_idx))
+            block, n_blocks = self._block_layout()
+
+            def batches(rows: np.ndarray, shuffle: bool) -> BlockBatches:
+                return BlockBatches([data[i] for i in rows], [scaled[i] for i in rows], self.modalities_,
+                                    self.window_length_, block, n_blocks, shuffle, seed)
+        else:
+            train_idx, val_idx = self._validation_split(len(scaled[0]), rng, what="windows")
+            self._resolve_layout(len(train_idx))
+
+            def batches(rows: np.ndarray, shuffle: bool) -> WindowArrayBatches:
+                return WindowArrayBatches({name: array[rows] for name, array in data.items()},
+                                          scaled[0][rows], self.batch_size_, shuffle, seed)
+        return train_idx, batches(train_idx, True), None if val_idx is None else batches(val_idx, False)
+
+    def _compiled_network(self, level: np.ndarray) -> Any:
+        """The network of ``_network_config``, built, starting at ``level`` and compiled with Adam."""
+        import keras  # deferred: importing TensorFlow is slow and not needed to build the estimator
+
+        from .network import GRUMoENetwork, masked_loss
+
         network = GRUMoENetwork(**self._network_config)
         network.build_for_blocks(1)
-        network.start_at_level(self._training_level(scaled, train_idx))
+        network.start_at_level(level)
         optimizer = keras.optimizers.Adam(self.learning_rate)
         # Creating the optimizer's slots eagerly, not while tracing the train step, halves tracing time.
         optimizer.build(network.trainable_variables)
         network.compile(optimizer=optimizer, loss=masked_loss(self.loss))
-        self.network_ = network
-        self.history_ = self._train(network, train, validation)
-        self.n_epochs_ = len(self.history_["loss"])
-        return self
-
-    def _train(self, network: Any, train: Any, validation: Any) -> dict:
-        """Epochs of ``train_on_batch``, stopping early on the validation movies or the training loss.
-
-        A plain loop rather than ``keras.Model.fit``: Keras' ``PyDataset`` adapter made each step of
-        the LIRIS-scale corpus 3.5x slower than the step itself (measured in benchmarks/train_scale.py).
-        Early stopping follows ``keras.callbacks.EarlyStopping(patience, restore_best_weights=True)``
-        on the validation loss, or on the training loss when no movies are held out.
-        """
-        monitor = "loss" if validation is None else "val_loss"
-        history: dict[str, list[float]] = {"loss": []}
-        if validation is not None:
-            history["val_loss"] = []
-        best_loss, best_weights, best_epoch, waited = np.inf, None, 0, 0
-        for epoch in range(self.epochs):
-            start = time.perf_counter()
-            history["loss"].append(self._mean_loss(network.train_on_batch, train))
-            train.on_epoch_end()
-            message = f"Epoch {epoch + 1}/{self.epochs} - loss: {history['loss'][-1]:.4f}"
-            if validation is not None:
-                history["val_loss"].append(self._mean_loss(network.test_on_batch, validation))
-                message += f" - val_loss: {history['val_loss'][-1]:.4f}"
-            if self.verbose:
-                print(f"{message} - {time.perf_counter() - start:.1f}s", flush=True)
-            if not np.isfinite(history["loss"][-1]):
-                raise FloatingPointError(
-                    f"GRUMoERegressor: the training loss became {history['loss'][-1]} at epoch {epoch + 1}; "
-                    "lower learning_rate or check the features' scale."
-                )
-            if self.early_stopping is False:
-                continue
-            if history[monitor][-1] < best_loss:
-                best_loss, best_epoch, waited = history[monitor][-1], epoch + 1, 0
-                # the training loss is measured while the weights change: keep the weights after it
-                best_weights = network.get_weights()
-            else:
-                waited += 1
-                if waited >= self.patience:
-                    break
-        self.best_epoch_ = best_epoch or len(history["loss"])
-        self.stopping_ = "epochs" if self.early_stopping is False else monitor
-        if best_weights is not None and best_epoch < len(history["loss"]):
-            network.set_weights(best_weights)
-        self._report_stopping(history, monitor)
-        return history
-
-    def _report_stopping(self, history: dict, monitor: str) -> None:
-        """Say which weights were kept, and warn when the kept epoch is too early to have learned."""
-        n_epochs = len(history["loss"])
-        if self.stopping_ == "epochs":
-            summary = f"ran all {n_epochs} epochs without early stopping and kept the last weights"
-        else:
-            watched = (
-                "the training loss (too few movies to hold some out)" if monitor == "loss"
-                else f"the loss of {self.validation_size_} held-out movie(s)" if self._input_mode == "movies"
-                else f"the loss of {self.validation_size_} held-out windows"
-            )
-            ran = (f"ran all {n_epochs} epochs" if n_epochs == self.epochs
-                   else f"stopped after {n_epochs} of {self.epochs} epochs ({self.patience} without improvement)")
-            summary = (f"{ran} watching {watched}; kept the weights of its best epoch, {self.best_epoch_} "
-                       f"({monitor} {history[monitor][self.best_epoch_ - 1]:.4f})")
-        self.stopping_summary_ = summary
-        if self.verbose:
-            print(f"GRUMoERegressor: {summary}.", flush=True)
-        if self.stopping_ == "val_loss" and self.best_epoch_ <= 2 < self.epochs:
-            warnings.warn(
-                f"GRUMoERegressor: the best validation epoch was epoch {self.best_epoch_} of {n_epochs}: "
-                "the kept model has barely trained, its predictions are unreliable. The held-out movies "
-                "may differ from the training ones, or learning_rate may be too high.",
-                UserWarning, stacklevel=4,
-            )
-
-    @staticmethod
-    def _mean_loss(step: Any, batches: Any) -> float:
-        """Mean of ``step(inputs, y)`` over the batches, weighted by their annotated targets."""
-        total, weight = 0.0, 0
-        for index in range(len(batches)):
-            inputs, y = batches[index]
-            n = int(np.sum(~np.isnan(y)))
-            if n == 0:
-                continue  # only padding or repeated windows: nothing to learn or score
-            total += float(np.asarray(step(inputs, y)).ravel()[0]) * n
-            weight += n
-        return total / max(weight, 1)
+        return network
 
     def _resolve_layout(self, n_train_windows: int) -> None:
         """``batch_size_`` and ``block_size_``: the given values, or sized to the training windows.
@@ -500,10 +438,9 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         block = min(self.block_size_, self.batch_size_)
         return block, max(1, self.batch_size_ // block)
 
-    @staticmethod
-    def _training_level(scaled: list[np.ndarray], train_idx: np.ndarray) -> np.ndarray:
+    def _training_level(self, scaled: list[np.ndarray], train_idx: np.ndarray) -> np.ndarray:
         """Mean of the training targets on the network's ``[0, 1]`` scale, per output."""
-        if len(scaled) == 1:  # plain arrays: one target array, rows are windows
+        if self._input_mode == "arrays":  # one target array whose rows are windows
             values = scaled[0][train_idx]
         else:
             values = np.concatenate([scaled[i] for i in train_idx])
@@ -530,7 +467,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             warnings.warn(
                 f"GRUMoERegressor: early stopping on {n_val} held-out movie(s) of {n}; the best epoch "
                 "will be chosen on too few movies to be reliable (early_stopping='auto' stops on the "
-                "training loss instead).", UserWarning, stacklevel=3,
+                "training loss instead).", UserWarning, stacklevel=4,
             )
         order = rng.permutation(n)
         self.validation_size_ = n_val
@@ -550,7 +487,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             One ``(T, k)`` array per movie (valence, arousal) for windowed movies; an array for arrays.
         """
         check_is_fitted(self, "network_")
-        from .blocks import iter_prediction_batches, window_array_inputs
+        from .batches import iter_prediction_batches, window_array_inputs
 
         low, high = self.target_range_
         if self._input_mode == "movies":
