@@ -41,7 +41,7 @@ from sklearn_emotion import (
     ButterworthSmoother, GRUMoERegressor, MovieStandardScaler, PerSecondRegressor, SmoothedRegressor, Windower,
 )
 from sklearn_emotion.datasets import load_emomusic, make_lagged_movies
-from sklearn_emotion.metrics import mean_squared_error, pearson_correlation
+from sklearn_emotion.metrics import movie_mean_squared_error, pearson_correlation
 
 MODELS = ("gru", "ridge", "constant")
 
@@ -86,7 +86,7 @@ def cross_validate(X, y, groups, n_splits: int, seed: int, scale: bool = False) 
             r = pearson_correlation(y, predicted, multioutput="uniform_average")
         pooled = np.concatenate(predicted)[annotated]
         result[name] = {
-            "mse": float(mean_squared_error(y, predicted, multioutput="uniform_average")),
+            "mse": float(movie_mean_squared_error(y, predicted, multioutput="uniform_average")),
             "r": float(r),
             "std_ratio": float(np.mean(pooled.std(axis=0) / truth[annotated].std(axis=0))),
         }

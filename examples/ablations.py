@@ -25,7 +25,8 @@ import time
 import numpy as np
 from mediaeval_common import add_data_options, load, paper_model, unsmoothed_predictions
 
-from sklearn_emotion.metrics import mediaeval_scores, mediaeval_table
+from sklearn_emotion.metrics import mediaeval_scores
+from sklearn_emotion.reporting import mediaeval_table
 from sklearn_emotion.smoothing import MovingAverageSmoother
 
 VALIDATION_MOVIES = 13  # the paper's validation set

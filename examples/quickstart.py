@@ -28,9 +28,10 @@ from sklearn_emotion import (
 )
 from sklearn_emotion.demo import DemoConfig, make_corpus
 from sklearn_emotion.extraction import colour_layout_model
-from sklearn_emotion.metrics import mediaeval_scores, mediaeval_table
+from sklearn_emotion.metrics import mediaeval_scores
 from sklearn_emotion.plotting import plot_curves
 from sklearn_emotion.preprocessing import MovieStandardScaler
+from sklearn_emotion.reporting import mediaeval_table
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -30,7 +30,8 @@ import time
 import numpy as np
 from mediaeval_common import add_data_options, load, paper_model
 
-from sklearn_emotion.metrics import PAPER_TABLE_1, mediaeval_scores, mediaeval_table
+from sklearn_emotion.metrics import mediaeval_scores
+from sklearn_emotion.reporting import PAPER_TABLE_1, mediaeval_table
 
 
 def main(argv: list[str] | None = None) -> dict:

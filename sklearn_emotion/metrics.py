@@ -16,54 +16,36 @@ Undefined values:
   if no movie has a defined r, the result is NaN.
 * A movie with no annotated second in a column is left out of that column's movie average (MSE and r).
 
-Scorers for ``scoring=`` (``cross_val_score``, ``GridSearchCV``) follow scikit-learn's convention that
-greater is better, so MSE scorers are negated: ``neg_valence_mse``, ``neg_arousal_mse``, ``neg_mse``
-(mean of both), ``valence_pearson``, ``arousal_pearson``, ``pearson`` (mean of both), each also with
-a ``_pooled`` suffix.  :data:`MEDIAEVAL_SCORING` holds the four MediaEval scorers for multi-metric
-scoring; :func:`get_scorer` returns one by name.
+Scorers for ``scoring=`` are in :mod:`sklearn_emotion.scoring`; the paper's Table 1 and its Markdown
+rendering are in :mod:`sklearn_emotion.reporting`.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from typing import Any, Callable
 
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.metrics import make_scorer
 
+from ._compat import deprecated_names
 from .data import TARGET_NAMES, is_movie_sequence
+# The keys of mediaeval_scores are Table 1's columns, defined once in reporting (which imports nothing from here).
+from .reporting import TABLE_COLUMNS as _TABLE_COLUMNS
 
 __all__ = [
     "AVERAGES",
-    "TABLE_COLUMNS",
-    "PAPER_TABLE_1",
-    "MEDIAEVAL_SCORING",
-    "mean_squared_error",
+    "movie_mean_squared_error",
     "pearson_correlation",
     "valence_mse",
     "arousal_mse",
     "valence_pearson",
     "arousal_pearson",
     "mediaeval_scores",
-    "mediaeval_table",
-    "get_scorer",
-    "get_scorer_names",
 ]
 
 #: Accepted values of ``average``.
 AVERAGES = ("movie", "pooled")
-#: Columns of the paper's Table 1, also the keys of :func:`mediaeval_scores`.
-TABLE_COLUMNS = ("Valence MSE", "Valence PCC", "Arousal MSE", "Arousal PCC")
-#: Table 1 of the paper: test-set results of the five submitted runs (MediaEval 2018).
-PAPER_TABLE_1: dict[str, dict[str, float]] = {
-    "Run 1": {"Valence MSE": 0.1193, "Valence PCC": 0.1175, "Arousal MSE": 0.1384, "Arousal PCC": 0.2911},
-    "Run 2": {"Valence MSE": 0.0945, "Valence PCC": 0.1376, "Arousal MSE": 0.1479, "Arousal PCC": 0.1957},
-    "Run 3": {"Valence MSE": 0.1133, "Valence PCC": 0.1883, "Arousal MSE": 0.1778, "Arousal PCC": 0.2773},
-    "Run 4": {"Valence MSE": 0.1073, "Valence PCC": 0.2779, "Arousal MSE": 0.1396, "Arousal PCC": 0.3513},
-    "Run 5": {"Valence MSE": 0.0837, "Valence PCC": 0.1786, "Arousal MSE": 0.1334, "Arousal PCC": 0.3358},
-}
 
 
 def _as_movie_pairs(y_true: Any, y_pred: Any) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -167,10 +149,13 @@ def _reduce(scores: np.ndarray, multioutput: str) -> np.ndarray | float:
     raise ValueError(f"multioutput must be 'raw_values' or 'uniform_average', got {multioutput!r}.")
 
 
-def mean_squared_error(
+def movie_mean_squared_error(
     y_true: Any, y_pred: Any, *, average: str = "movie", multioutput: str = "raw_values"
 ) -> np.ndarray | float:
-    """Mean squared error per target column, over annotated seconds.
+    """Mean squared error per target column, over annotated seconds, averaged per movie by default.
+
+    Unlike :func:`sklearn.metrics.mean_squared_error`, the default is the MediaEval average over
+    movies and the default ``multioutput`` returns one value per column.
 
     Parameters
     ----------
@@ -198,10 +183,8 @@ def pearson_correlation(
 
     Parameters
     ----------
-    y_true : sequence of array-like of shape (T, 2), or array-like of shape (n_seconds, 2)
-        True valence and arousal; NaN marks an unannotated second (ignored).
-    y_pred : same structure and shapes as ``y_true``
-        Predictions, finite.
+    y_true, y_pred : as for :func:`movie_mean_squared_error`
+        True (NaN marks an unannotated second, ignored) and predicted (finite) valence and arousal.
     average : {"movie", "pooled"}, default="movie"
         ``"movie"``: r of each movie, then the mean over the movies where it is defined (MediaEval);
         ``"pooled"``: one r over all seconds.
@@ -228,36 +211,38 @@ def _check_two_columns(y_true: Any, function: str) -> None:
         raise ValueError(f"{function} needs (T, 2) arrays of valence and arousal, got shape {shape}.")
 
 
-def valence_mse(y_true: Any, y_pred: Any, *, average: str = "movie") -> float:
-    """MSE of the valence column (column 0); see :func:`mean_squared_error`."""
-    _check_two_columns(y_true, "valence_mse")
-    return float(mean_squared_error(y_true, y_pred, average=average)[0])
+def _one_target(metric: Callable[..., np.ndarray], target: str, suffix: str) -> Callable[..., float]:
+    """The one-column variant ``{target}_{suffix}`` of ``metric`` (e.g. ``valence_mse``), returning a float.
+
+    Named after its module-level variable so that scorers built on it pickle by reference.
+    """
+    column, name = TARGET_NAMES.index(target), f"{target}_{suffix}"
+
+    def one_target(y_true: Any, y_pred: Any, *, average: str = "movie") -> float:
+        _check_two_columns(y_true, name)
+        return float(metric(y_true, y_pred, average=average)[column])
+
+    one_target.__name__ = one_target.__qualname__ = name
+    one_target.__doc__ = f"""The {target} column (column {column}) of :func:`{metric.__name__}`, as one float.
+
+    Parameters
+    ----------
+    y_true, y_pred : sequences of array-like of shape (T, 2), or arrays of shape (n_seconds, 2)
+        True (NaN = unannotated) and predicted valence and arousal.
+    average : {{"movie", "pooled"}}, default="movie"
+        See :func:`{metric.__name__}`.
+
+    Returns
+    -------
+    float
+    """
+    return one_target
 
 
-def arousal_mse(y_true: Any, y_pred: Any, *, average: str = "movie") -> float:
-    """MSE of the arousal column (column 1); see :func:`mean_squared_error`."""
-    _check_two_columns(y_true, "arousal_mse")
-    return float(mean_squared_error(y_true, y_pred, average=average)[1])
-
-
-def valence_pearson(y_true: Any, y_pred: Any, *, average: str = "movie") -> float:
-    """Pearson r of the valence column (column 0); see :func:`pearson_correlation`."""
-    _check_two_columns(y_true, "valence_pearson")
-    return float(pearson_correlation(y_true, y_pred, average=average)[0])
-
-
-def arousal_pearson(y_true: Any, y_pred: Any, *, average: str = "movie") -> float:
-    """Pearson r of the arousal column (column 1); see :func:`pearson_correlation`."""
-    _check_two_columns(y_true, "arousal_pearson")
-    return float(pearson_correlation(y_true, y_pred, average=average)[1])
-
-
-def _mean_mse(y_true: Any, y_pred: Any, *, average: str = "movie") -> float:
-    return float(mean_squared_error(y_true, y_pred, average=average, multioutput="uniform_average"))
-
-
-def _mean_pearson(y_true: Any, y_pred: Any, *, average: str = "movie") -> float:
-    return float(pearson_correlation(y_true, y_pred, average=average, multioutput="uniform_average"))
+valence_mse = _one_target(movie_mean_squared_error, "valence", "mse")
+arousal_mse = _one_target(movie_mean_squared_error, "arousal", "mse")
+valence_pearson = _one_target(pearson_correlation, "valence", "pearson")
+arousal_pearson = _one_target(pearson_correlation, "arousal", "pearson")
 
 
 def mediaeval_scores(y_true: Any, y_pred: Any, *, average: str = "movie") -> dict[str, float]:
@@ -268,134 +253,30 @@ def mediaeval_scores(y_true: Any, y_pred: Any, *, average: str = "movie") -> dic
     y_true, y_pred : sequences of array-like of shape (T, 2), or arrays of shape (n_seconds, 2)
         True (NaN = unannotated) and predicted valence and arousal.
     average : {"movie", "pooled"}, default="movie"
-        See :func:`mean_squared_error`.
+        See :func:`movie_mean_squared_error`.
 
     Returns
     -------
     dict
-        ``{"Valence MSE", "Valence PCC", "Arousal MSE", "Arousal PCC"} -> float``.
+        :data:`sklearn_emotion.reporting.TABLE_COLUMNS` -> float: ``"Valence MSE"``,
+        ``"Valence PCC"``, ``"Arousal MSE"``, ``"Arousal PCC"``.
     """
     _check_two_columns(y_true, "mediaeval_scores")
-    mse = mean_squared_error(y_true, y_pred, average=average)
+    mse = movie_mean_squared_error(y_true, y_pred, average=average)
     pcc = pearson_correlation(y_true, y_pred, average=average)
-    return {
-        "Valence MSE": float(mse[0]),
-        "Valence PCC": float(pcc[0]),
-        "Arousal MSE": float(mse[1]),
-        "Arousal PCC": float(pcc[1]),
-    }
+    # Table 1 order: per target (valence, arousal), MSE then PCC.
+    values = [float(metric[column]) for column in range(len(TARGET_NAMES)) for metric in (mse, pcc)]
+    return dict(zip(_TABLE_COLUMNS, values))
 
 
-def _format(value: Any, digits: int) -> str:
-    if value is None:
-        return ""
-    value = float(value)
-    return "nan" if np.isnan(value) else f"{value:.{digits}f}"
-
-
-def mediaeval_table(
-    rows: Mapping[str, Mapping[str, float]],
-    reference: Mapping[str, Mapping[str, float]] | None = None,
-    *,
-    digits: int = 4,
-) -> str:
-    """Format runs in the layout of the paper's Table 1, as a Markdown table.
-
-    Parameters
-    ----------
-    rows : mapping of str to mapping of str to float
-        Run name -> scores with the keys of :data:`TABLE_COLUMNS` (e.g. from :func:`mediaeval_scores`).
-    reference : mapping of the same form, optional
-        Numbers to show beside ours, e.g. :data:`PAPER_TABLE_1`; matched by run name (a run without
-        reference gets empty cells).  Each metric then has two columns, ours and ``(ref.)``.
-    digits : int, default=4
-        Decimals shown.
-
-    Returns
-    -------
-    str
-        The table, one line per run, columns aligned.
-    """
-    header = ["Run"]
-    for column in TABLE_COLUMNS:
-        header += [column, f"{column} (ref.)"] if reference is not None else [column]
-    body = []
-    for name, scores in rows.items():
-        missing = [column for column in TABLE_COLUMNS if column not in scores]
-        if missing:
-            raise ValueError(f"run {name!r} lacks the score(s) {missing}; expected keys {list(TABLE_COLUMNS)}.")
-        line = [str(name)]
-        for column in TABLE_COLUMNS:
-            line.append(_format(scores[column], digits))
-            if reference is not None:
-                line.append(_format(reference.get(name, {}).get(column), digits))
-        body.append(line)
-    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-
-    def render(line: list[str]) -> str:
-        cells = [line[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(line[1:], widths[1:])]
-        return "| " + " | ".join(cells) + " |"
-
-    separator = "|" + "|".join(["-" * (widths[0] + 2)] + ["-" * (w + 1) + ":" for w in widths[1:]]) + "|"
-    return "\n".join([render(header), separator, *(render(line) for line in body)])
-
-
-_SCORE_FUNCTIONS: dict[str, tuple[Callable[..., float], bool]] = {
-    # name -> (metric, greater_is_better)
-    "neg_valence_mse": (valence_mse, False),
-    "neg_arousal_mse": (arousal_mse, False),
-    "neg_mse": (_mean_mse, False),
-    "valence_pearson": (valence_pearson, True),
-    "arousal_pearson": (arousal_pearson, True),
-    "pearson": (_mean_pearson, True),
-}
-
-
-def _build_scorers() -> dict[str, Any]:
-    scorers = {}
-    for name, (function, greater_is_better) in _SCORE_FUNCTIONS.items():
-        for average in AVERAGES:
-            key = name if average == "movie" else f"{name}_pooled"
-            scorers[key] = make_scorer(function, greater_is_better=greater_is_better, average=average)
-    return scorers
-
-
-_SCORERS = _build_scorers()
-
-#: The four MediaEval scorers (per-movie average) for multi-metric ``scoring=``.
-MEDIAEVAL_SCORING: dict[str, Any] = {
-    name: _SCORERS[name] for name in ("neg_valence_mse", "valence_pearson", "neg_arousal_mse", "arousal_pearson")
-}
-
-
-def get_scorer_names() -> list[str]:
-    """Names accepted by :func:`get_scorer`.
-
-    Returns
-    -------
-    list of str
-    """
-    return sorted(_SCORERS)
-
-
-def get_scorer(name: str):
-    """A scorer for ``scoring=`` that works with per-movie predictions.
-
-    Parameters
-    ----------
-    name : str
-        One of :func:`get_scorer_names`: ``neg_valence_mse``, ``neg_arousal_mse``, ``neg_mse``,
-        ``valence_pearson``, ``arousal_pearson``, ``pearson``, or one of these with ``_pooled``.
-
-    Returns
-    -------
-    scorer : callable ``scorer(estimator, X, y) -> float``
-        Built with :func:`sklearn.metrics.make_scorer`; MSE scorers are negated (greater is better).
-    """
-    try:
-        return _SCORERS[name]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown scorer {name!r}; sklearn_emotion.metrics provides {get_scorer_names()} "
-            "(scikit-learn's own scorer names do not handle per-movie predictions)."
-        ) from None
+# Old names, removed in 0.4: the scorers and Table 1 moved; ``mean_squared_error`` was renamed because
+# it shadowed scikit-learn's function with other defaults (average per movie, one value per column).
+__getattr__ = deprecated_names(__name__, {
+    "mean_squared_error": "sklearn_emotion.metrics:movie_mean_squared_error",
+    "get_scorer": "sklearn_emotion.scoring:get_movie_scorer",
+    "get_scorer_names": "sklearn_emotion.scoring:get_movie_scorer_names",
+    "MEDIAEVAL_SCORING": "sklearn_emotion.scoring",
+    "TABLE_COLUMNS": "sklearn_emotion.reporting",
+    "PAPER_TABLE_1": "sklearn_emotion.reporting",
+    "mediaeval_table": "sklearn_emotion.reporting",
+})

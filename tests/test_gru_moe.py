@@ -21,7 +21,8 @@ from sklearn_emotion import (
     SmoothedRegressor,
     Windower,
 )
-from sklearn_emotion.metrics import MEDIAEVAL_SCORING, get_scorer, mean_squared_error
+from sklearn_emotion.metrics import movie_mean_squared_error
+from sklearn_emotion.scoring import MEDIAEVAL_SCORING, get_movie_scorer
 
 
 def make_movies(n_movies, seed, lengths=(120, 200), memory=30, modalities=False):
@@ -69,11 +70,11 @@ def test_windowed_gru_moe_beats_constant_and_per_second_ridge_on_held_out_movies
     X_test, Y_test = make_movies(4, seed=1)
     model = make_pipeline(Windower(length=30), small_gru(units=16, epochs=25, batch_size=128, block_size=32))
     model.fit(X, Y)
-    gru = mean_squared_error(Y_test, model.predict(X_test), multioutput="uniform_average")
-    constant = mean_squared_error(Y_test, [np.zeros_like(y) + np.mean(np.vstack(Y), 0) for y in Y_test],
-                                  multioutput="uniform_average")
-    ridge = mean_squared_error(Y_test, PerSecondRegressor(Ridge()).fit(X, Y).predict(X_test),
-                               multioutput="uniform_average")
+    gru = movie_mean_squared_error(Y_test, model.predict(X_test), multioutput="uniform_average")
+    constant = movie_mean_squared_error(Y_test, [np.zeros_like(y) + np.mean(np.vstack(Y), 0) for y in Y_test],
+                                        multioutput="uniform_average")
+    ridge = movie_mean_squared_error(Y_test, PerSecondRegressor(Ridge()).fit(X, Y).predict(X_test),
+                                     multioutput="uniform_average")
     print(f"held-out MSE: GRU-MoE {gru:.4f}, constant {constant:.4f}, per-second Ridge {ridge:.4f}")
     assert gru < 0.5 * constant
     assert gru < 0.5 * ridge
@@ -84,7 +85,7 @@ def test_cross_val_score_of_the_paper_pipeline_with_the_package_scorers(movies):
     pipeline = make_pipeline(
         Windower(length=10), SmoothedRegressor(small_gru(), ButterworthSmoother())
     )
-    scores = cross_val_score(pipeline, X, Y, cv=KFold(2), scoring=get_scorer("neg_mse"))
+    scores = cross_val_score(pipeline, X, Y, cv=KFold(2), scoring=get_movie_scorer("neg_mse"))
     assert scores.shape == (2,) and np.all(np.isfinite(scores)) and np.all(scores <= 0)
     results = cross_validate(pipeline, X, Y, cv=KFold(2), scoring=MEDIAEVAL_SCORING)
     for name in MEDIAEVAL_SCORING:
@@ -97,7 +98,7 @@ def test_grid_search_over_window_length_and_units(movies):
     search = GridSearchCV(
         pipeline,
         {"windower__length": [10, 30, 60], "grumoeregressor__units": [4, 8]},
-        cv=KFold(2), scoring=get_scorer("neg_mse"),
+        cv=KFold(2), scoring=get_movie_scorer("neg_mse"),
     )
     search.fit(X, Y)
     assert len(search.cv_results_["params"]) == 6

@@ -1,0 +1,90 @@
+"""The paper's Table 1 and Markdown tables of MediaEval scores in its layout.
+
+:data:`PAPER_TABLE_1` holds the test-set results of the paper's five runs; :func:`mediaeval_table`
+renders runs scored with :func:`sklearn_emotion.metrics.mediaeval_scores` as an aligned Markdown table,
+optionally beside reference numbers such as the paper's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+__all__ = ["TABLE_COLUMNS", "PAPER_TABLE_1", "mediaeval_table"]
+
+#: Columns of the paper's Table 1, also the keys of :func:`sklearn_emotion.metrics.mediaeval_scores`.
+TABLE_COLUMNS: tuple[str, ...] = ("Valence MSE", "Valence PCC", "Arousal MSE", "Arousal PCC")
+#: Table 1 of the paper: test-set results of the five submitted runs (MediaEval 2018).
+PAPER_TABLE_1: dict[str, dict[str, float]] = {
+    "Run 1": {"Valence MSE": 0.1193, "Valence PCC": 0.1175, "Arousal MSE": 0.1384, "Arousal PCC": 0.2911},
+    "Run 2": {"Valence MSE": 0.0945, "Valence PCC": 0.1376, "Arousal MSE": 0.1479, "Arousal PCC": 0.1957},
+    "Run 3": {"Valence MSE": 0.1133, "Valence PCC": 0.1883, "Arousal MSE": 0.1778, "Arousal PCC": 0.2773},
+    "Run 4": {"Valence MSE": 0.1073, "Valence PCC": 0.2779, "Arousal MSE": 0.1396, "Arousal PCC": 0.3513},
+    "Run 5": {"Valence MSE": 0.0837, "Valence PCC": 0.1786, "Arousal MSE": 0.1334, "Arousal PCC": 0.3358},
+}
+
+
+def _format(value: float | None, digits: int) -> str:
+    if value is None:
+        return ""
+    value = float(value)
+    return "nan" if np.isnan(value) else f"{value:.{digits}f}"
+
+
+def _markdown(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    """Aligned Markdown table: first column left-aligned (names), the others right-aligned (numbers)."""
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+
+    def render(line: Sequence[str]) -> str:
+        cells = [line[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(line[1:], widths[1:])]
+        return "| " + " | ".join(cells) + " |"
+
+    separator = "|" + "|".join(["-" * (widths[0] + 2)] + ["-" * (w + 1) + ":" for w in widths[1:]]) + "|"
+    return "\n".join([render(header), separator, *(render(line) for line in body)])
+
+
+def mediaeval_table(
+    rows: Mapping[str, Mapping[str, float]],
+    reference: Mapping[str, Mapping[str, float]] | None = None,
+    *,
+    digits: int = 4,
+) -> str:
+    """Format runs in the layout of the paper's Table 1, as a Markdown table.
+
+    Parameters
+    ----------
+    rows : mapping of str to mapping of str to float
+        Run name -> scores with the keys of :data:`TABLE_COLUMNS` (e.g. from
+        :func:`sklearn_emotion.metrics.mediaeval_scores`).
+    reference : mapping of the same form, optional
+        Numbers to show beside ours, e.g. :data:`PAPER_TABLE_1`; matched by run name (a run without
+        reference gets empty cells).  Each metric then has two columns, ours and ``(ref.)``.
+    digits : int, default=4
+        Decimals shown.
+
+    Returns
+    -------
+    str
+        The table, one line per run, columns aligned.
+
+    Raises
+    ------
+    ValueError
+        If a run lacks one of the :data:`TABLE_COLUMNS`.
+    """
+    header = ["Run"]
+    for column in TABLE_COLUMNS:
+        header += [column, f"{column} (ref.)"] if reference is not None else [column]
+    body = []
+    for name, scores in rows.items():
+        missing = [column for column in TABLE_COLUMNS if column not in scores]
+        if missing:
+            raise ValueError(f"run {name!r} lacks the score(s) {missing}; expected keys {list(TABLE_COLUMNS)}.")
+        line = [str(name)]
+        for column in TABLE_COLUMNS:
+            line.append(_format(scores[column], digits))
+            if reference is not None:
+                line.append(_format(reference.get(name, {}).get(column), digits))
+        body.append(line)
+    return _markdown(header, body)
