@@ -24,7 +24,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_emotion.datasets import load_emomusic
 from sklearn_emotion.media import AudioEmbedder
-from sklearn_emotion.meta import PerSecondRegressor
+from sklearn_emotion.per_second import PerSecondRegressor
 
 AXES = ("valence", "arousal")
 

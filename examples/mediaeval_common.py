@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 
 from sklearn_emotion.datasets import AnnotationLengthWarning, load_mediaeval2018
 from sklearn_emotion.gru_moe import GRUMoERegressor
-from sklearn_emotion.meta import SmoothedRegressor
+from sklearn_emotion.smoothing import SmoothedRegressor
 from sklearn_emotion.preprocessing import MovieStandardScaler
 from sklearn_emotion.smoothing import ButterworthSmoother
 from sklearn_emotion.windowing import Windower

@@ -7,10 +7,11 @@ from typing import Any
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
+from sklearn.utils import get_tags
 
 from .data import is_movie_sequence
 
-__all__ = ["MovieRegressorMixin", "pooled_r2"]
+__all__ = ["MovieRegressorMixin", "pooled_r2", "inner_tags", "copy_inner_tags"]
 
 
 def pooled_r2(y_true: Any, y_pred: Any) -> float:
@@ -64,3 +65,25 @@ class MovieRegressorMixin(RegressorMixin):
         if sample_weight is not None:
             raise ValueError(f"{type(self).__name__}.score does not support sample_weight.")
         return pooled_r2(y, self.predict(X))
+
+
+def inner_tags(estimator: Any):
+    """Tags of a wrapped estimator, or None when it does not provide scikit-learn tags."""
+    try:
+        return get_tags(estimator)
+    except Exception:  # third-party estimators without tags: keep our defaults
+        return None
+
+
+def copy_inner_tags(tags, estimator: Any):
+    """A meta-estimator's tags: NaN and determinism from the wrapped estimator, targets required."""
+    inner = inner_tags(estimator)
+    if inner is not None:
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        # what the wrapped estimator reads: movies only, or also a 2-D (3-D) array of windows
+        tags.input_tags.two_d_array = inner.input_tags.two_d_array
+        tags.input_tags.three_d_array = inner.input_tags.three_d_array
+        tags.non_deterministic = inner.non_deterministic
+    tags.target_tags.required = True
+    tags.target_tags.multi_output = True
+    return tags

@@ -51,6 +51,8 @@ class MovieStandardScaler(TransformerMixin, BaseEstimator):
     [[-1.224744..., 0.0], [1.224744...]]
     """
 
+    _parameter_constraints: dict = {"with_mean": ["boolean"], "with_std": ["boolean"]}
+
     def __init__(self, with_mean: bool = True, with_std: bool = True) -> None:
         self.with_mean = with_mean
         self.with_std = with_std
@@ -68,9 +70,7 @@ class MovieStandardScaler(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        for name in ("with_mean", "with_std"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
+        self._validate_params()
         movies = as_movies(X)
         self.modalities_ = list(movies[0])
         self.mean_, self.scale_ = {}, {}

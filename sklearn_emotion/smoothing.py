@@ -12,7 +12,7 @@ Both smoothers are stateless scikit-learn transformers.  ``transform`` accepts
   structure is kept, each array is smoothed along its first axis, column by column;
 * a single 2-D array, read as *one* movie ``(T, d) -> (T, d)``.
 
-``smooth(curve)`` smooths one ``(T, k)`` or ``(T,)`` array; :class:`~sklearn_emotion.meta.SmoothedRegressor`
+``smooth(curve)`` smooths one ``(T, k)`` or ``(T,)`` array; :class:`SmoothedRegressor`
 uses it on each predicted movie.
 
 NaN rule (both smoothers): a NaN second is filled by linear interpolation between its finite
@@ -29,12 +29,14 @@ from typing import Any
 
 import numpy as np
 from scipy import ndimage, signal
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import validate_data
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .base import MovieRegressorMixin, copy_inner_tags
 from .data import is_movie_sequence
 
-__all__ = ["ButterworthSmoother", "MovingAverageSmoother", "butterworth_padlen"]
+__all__ = ["ButterworthSmoother", "MovingAverageSmoother", "SmoothedRegressor", "butterworth_padlen"]
 
 #: Sampling frequency of every curve of the package (one row per second).
 SAMPLING_FREQUENCY = 1.0
@@ -72,10 +74,13 @@ def _fill_nan_by_interpolation(curves: np.ndarray) -> np.ndarray:
 
 
 class _BaseSmoother(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Input handling shared by the smoothers; subclasses implement ``_check_params`` and ``_filter``."""
+    """Input handling shared by the smoothers; subclasses declare ``_parameter_constraints`` and implement
+    ``_filter``."""
 
-    def _check_params(self) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def _check_params(self) -> None:
+        """``_parameter_constraints`` (and, in subclasses, rules they cannot express): the smoothers are
+        stateless, so ``transform`` and ``smooth`` validate too, not only ``fit``."""
+        self._validate_params()
 
     def _filter(self, curves: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         """Smooth a finite float64 ``(T, k)`` array along axis 0."""
@@ -253,18 +258,11 @@ class ButterworthSmoother(_BaseSmoother):
         self.order = order
         self.cutoff = cutoff
 
-    def _check_params(self) -> None:
-        if not isinstance(self.order, Integral) or isinstance(self.order, bool) or self.order < 1:
-            raise ValueError(f"order must be an integer >= 1, got {self.order!r}.")
-        if (
-            not isinstance(self.cutoff, Real)
-            or isinstance(self.cutoff, bool)
-            or not 0 < self.cutoff < SAMPLING_FREQUENCY / 2
-        ):
-            raise ValueError(
-                f"cutoff must be a frequency in Hz strictly between 0 and the Nyquist frequency 0.5 "
-                f"(curves are sampled at 1 Hz), got {self.cutoff!r}."
-            )
+    _parameter_constraints: dict = {
+        "order": [Interval(Integral, 1, None, closed="left")],
+        # strictly between 0 and the Nyquist frequency of curves sampled at 1 Hz
+        "cutoff": [Interval(Real, 0, SAMPLING_FREQUENCY / 2, closed="neither")],
+    }
 
     def sos(self) -> np.ndarray:
         """Second-order sections of the filter design.
@@ -326,18 +324,15 @@ class MovingAverageSmoother(_BaseSmoother):
         self.window = window
         self.kind = kind
 
+    _parameter_constraints: dict = {
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "kind": [StrOptions({"uniform", "triangular"})],
+    }
+
     def _check_params(self) -> None:
-        if (
-            not isinstance(self.window, Integral)
-            or isinstance(self.window, bool)
-            or self.window < 1
-            or self.window % 2 == 0
-        ):
-            raise ValueError(
-                f"window must be an odd integer >= 1 (a centred window of seconds), got {self.window!r}."
-            )
-        if self.kind not in ("uniform", "triangular"):
-            raise ValueError(f"kind must be 'uniform' or 'triangular', got {self.kind!r}.")
+        super()._check_params()
+        if self.window % 2 == 0:
+            raise ValueError(f"window must be odd (a centred window of seconds), got {self.window!r}.")
 
     def weights(self) -> np.ndarray:
         """The (unnormalised) weights of the window, offsets ``-h .. h``.
@@ -358,3 +353,120 @@ class MovingAverageSmoother(_BaseSmoother):
         total = ndimage.correlate1d(curves, weights, axis=0, mode="constant", cval=0.0)
         inside = ndimage.correlate1d(np.ones(curves.shape[0]), weights, mode="constant", cval=0.0)
         return total / inside[:, None]
+
+
+class SmoothedRegressor(MovieRegressorMixin, BaseEstimator):
+    """A regressor whose predicted curves are smoothed along time, movie by movie.
+
+    ``fit`` fits a clone of ``regressor`` on ``(X, y, **fit_params)``; ``predict`` smooths every
+    predicted movie with ``smoother.smooth``.  ``X`` is handed to the regressor untouched, so it may
+    be anything the regressor accepts (e.g. the lazy windows of :class:`~sklearn_emotion.windowing.Windower`).
+    Nested parameters (``regressor__...``, ``smoother__cutoff``) can be tuned together in
+    ``GridSearchCV``.
+
+    Parameters
+    ----------
+    regressor : estimator
+        Sequence regressor whose ``predict`` returns one ``(T, k)`` array per movie.  If it returns a
+        plain 2-D array instead (e.g. a scikit-learn regressor given one movie's ``(T, d)`` array),
+        that array is smoothed as one movie and returned as an array.
+    smoother : object with a ``smooth(curve)`` method, default=None
+        E.g. :class:`~sklearn_emotion.smoothing.ButterworthSmoother` or
+        :class:`~sklearn_emotion.smoothing.MovingAverageSmoother`.  ``None`` uses
+        ``ButterworthSmoother()`` with its defaults (pass a smoother explicitly to tune its
+        parameters).  It is cloned at ``fit``.
+
+    Attributes
+    ----------
+    regressor_ : estimator
+        The fitted clone of ``regressor``.
+    smoother_ : object
+        The smoother used by ``predict``.
+    n_features_in_ : int
+        Copied from ``regressor_`` when it has one.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn_emotion import PerSecondRegressor, SmoothedRegressor
+    >>> from sklearn_emotion.smoothing import ButterworthSmoother
+    >>> model = SmoothedRegressor(PerSecondRegressor(Ridge()), ButterworthSmoother(cutoff=0.05))
+    >>> sorted(model.get_params())[:3]
+    ['regressor', 'regressor__estimator', 'regressor__estimator__alpha']
+    """
+
+    _parameter_constraints: dict = {
+        "regressor": [HasMethods(["fit", "predict"])],
+        "smoother": [HasMethods(["smooth"]), None],
+    }
+
+    def __init__(self, regressor: Any, smoother: Any = None) -> None:
+        self.regressor = regressor
+        self.smoother = smoother
+
+    def fit(self, X: Any, y: Any, **fit_params: Any) -> "SmoothedRegressor":
+        """Fit a clone of the regressor and prepare the smoother.
+
+        Parameters
+        ----------
+        X : sequence of movies, or any input of the regressor
+            Passed to ``regressor.fit`` unchanged.
+        y : sequence of array-like of shape (T, 2)
+            Per-movie targets, NaN for unannotated seconds.
+        **fit_params : dict
+            Passed to ``regressor.fit``.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        smoother = ButterworthSmoother() if self.smoother is None else clone(self.smoother)
+        if isinstance(smoother, _BaseSmoother):
+            smoother.fit()  # validates its parameters before the (long) regressor fit
+        self.regressor_ = clone(self.regressor).fit(X, y, **fit_params)
+        self.smoother_ = smoother
+        if hasattr(self.regressor_, "n_features_in_"):
+            self.n_features_in_ = self.regressor_.n_features_in_
+        return self
+
+    def predict(self, X: Any) -> list[np.ndarray] | np.ndarray:
+        """Predict with the regressor and smooth each movie's curves.
+
+        Parameters
+        ----------
+        X : sequence of movies, or any input of the regressor
+
+        Returns
+        -------
+        list of ndarray of shape (T, 2), or ndarray
+            Smoothed predictions, float64, in the structure the regressor returned.
+        """
+        check_is_fitted(self)
+        return self.smooth_predictions(self.regressor_.predict(X))
+
+    def smooth_predictions(self, predictions: Any) -> list[np.ndarray] | np.ndarray:
+        """Smooth predictions made by ``regressor_`` (or any per-movie curves).
+
+        Parameters
+        ----------
+        predictions : sequence of array-like of shape (T, k), or array-like of shape (T, k)
+            One array per movie, or a single movie.
+
+        Returns
+        -------
+        list of ndarray, or ndarray
+        """
+        check_is_fitted(self)
+        if not is_movie_sequence(predictions):
+            return self.smoother_.smooth(predictions)
+        smoothed = []
+        for index, curve in enumerate(predictions):
+            try:
+                smoothed.append(self.smoother_.smooth(curve))
+            except ValueError as exc:
+                raise ValueError(f"predicted movie {index}: {exc}") from exc
+        return smoothed
+
+    def __sklearn_tags__(self):
+        return copy_inner_tags(super().__sklearn_tags__(), self.regressor)

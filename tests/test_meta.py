@@ -1,4 +1,4 @@
-"""Tests of the sequence meta-estimators (sklearn_emotion.meta)."""
+"""Tests of the sequence meta-estimators: SmoothedRegressor, RunAveragingRegressor, PerSecondRegressor."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from sklearn.linear_model import LinearRegression, Ridge, SGDRegressor
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, cross_val_score, cross_validate
 from sklearn.multioutput import MultiOutputRegressor
 
-from sklearn_emotion.meta import PerSecondRegressor, RunAveragingRegressor, SmoothedRegressor
-from sklearn_emotion.metrics import MEDIAEVAL_SCORING, get_scorer, mean_squared_error
+from sklearn_emotion import PerSecondRegressor, RunAveragingRegressor, SmoothedRegressor
+from sklearn_emotion.metrics import movie_mean_squared_error
+from sklearn_emotion.scoring import MEDIAEVAL_SCORING, get_movie_scorer
 from sklearn_emotion.smoothing import ButterworthSmoother, MovingAverageSmoother
 
 
@@ -177,8 +178,8 @@ def test_smoothing_improves_noisy_per_second_predictions():
     # The synthetic curves vary at up to 0.02 Hz, so a 0.05 Hz cutoff keeps them and removes noise.
     smoothed = SmoothedRegressor(PerSecondRegressor(Ridge()), ButterworthSmoother(cutoff=0.05)).fit(X, y)
     X_test, y_test = _movies(4, seed=4)
-    raw_mse = mean_squared_error(y_test, raw.predict(X_test), multioutput="uniform_average")
-    smoothed_mse = mean_squared_error(y_test, smoothed.predict(X_test), multioutput="uniform_average")
+    raw_mse = movie_mean_squared_error(y_test, raw.predict(X_test), multioutput="uniform_average")
+    smoothed_mse = movie_mean_squared_error(y_test, smoothed.predict(X_test), multioutput="uniform_average")
     assert smoothed_mse < 0.7 * raw_mse
 
 
@@ -187,7 +188,7 @@ def test_grid_search_tunes_cutoff_and_inner_alpha_together():
     model = SmoothedRegressor(PerSecondRegressor(Ridge()), ButterworthSmoother())
     grid = {"smoother__cutoff": [0.05, 0.45], "regressor__estimator__alpha": [1e-3, 1e5]}
     groups = np.repeat(np.arange(3), 3)  # three "films" of three clips each
-    search = GridSearchCV(model, grid, cv=GroupKFold(n_splits=3), scoring=get_scorer("neg_mse"))
+    search = GridSearchCV(model, grid, cv=GroupKFold(n_splits=3), scoring=get_movie_scorer("neg_mse"))
     search.fit(X, y, groups=groups)
     assert search.best_params_ == {"smoother__cutoff": 0.05, "regressor__estimator__alpha": 1e-3}
     assert len(search.cv_results_["params"]) == 4
@@ -198,11 +199,11 @@ def test_cross_val_score_with_mediaeval_scorers():
     X, y = _movies(8, seed=2, modalities=True)
     model = SmoothedRegressor(PerSecondRegressor(Ridge()), ButterworthSmoother(cutoff=0.03))
     cv = KFold(n_splits=4)
-    scores = cross_val_score(model, X, y, cv=cv, scoring=get_scorer("neg_arousal_mse"))
+    scores = cross_val_score(model, X, y, cv=cv, scoring=get_movie_scorer("neg_arousal_mse"))
     expected = []
     for train, test in cv.split(X):
         fitted = clone(model).fit([X[i] for i in train], [y[i] for i in train])
-        expected.append(-mean_squared_error([y[i] for i in test], fitted.predict([X[i] for i in test]))[1])
+        expected.append(-movie_mean_squared_error([y[i] for i in test], fitted.predict([X[i] for i in test]))[1])
     assert_allclose(scores, expected, rtol=1e-12)
     results = cross_validate(model, X, y, cv=cv, scoring=MEDIAEVAL_SCORING)
     assert (results["test_valence_pearson"] > 0.5).all() and (results["test_arousal_pearson"] > 0.5).all()
