@@ -208,8 +208,9 @@ def build_estimator(args: argparse.Namespace) -> Any:
     from sklearn.pipeline import make_pipeline
 
     from .gru_moe import GRUMoERegressor
-    from .meta import PerSecondRegressor, SmoothedRegressor
+    from .per_second import PerSecondRegressor
     from .preprocessing import MovieStandardScaler
+    from .smoothing import SmoothedRegressor
     from .windowing import Windower
 
     smoother = _smoother(args)
@@ -325,7 +326,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------ evaluate
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .files import atomic_write_bytes, read_annotations, read_curves
-    from .metrics import PAPER_TABLE_1, mediaeval_scores, mediaeval_table
+    from .metrics import mediaeval_scores
+    from .reporting import PAPER_TABLE_1, mediaeval_table
 
     rows = {}
     for folder in args.predictions:
@@ -373,18 +375,12 @@ def _add_feature_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--face-model", metavar="MODEL", help="network embedding the face crops (see docs/media.md)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``sklearn-emotion``."""
-    from . import __version__
+def _progress_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-progress", action="store_true", help="do not show progress bars")
 
-    formatter = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog="sklearn-emotion", description=_DESCRIPTION, formatter_class=formatter)
-    parser.add_argument("--version", action="version", version=f"sklearn-emotion {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def progress_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--no-progress", action="store_true", help="do not show progress bars")
-
+def _add_demo_command(sub: Any, formatter: Any) -> None:
+    """``sklearn-emotion demo``: the whole method offline on generated videos."""
     demo = sub.add_parser(
         "demo", formatter_class=formatter, help="run the whole method offline on generated test videos",
         description=_wrap("Generate a small corpus of real video files whose pictures and sounds follow known valence "
@@ -396,12 +392,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="where the videos, features, predictions, table and plot go (default: %(default)s); "
                            "a second run reuses the videos and features found there")
     demo.add_argument("--weights-dir", metavar="DIR", help="folder of small pretrained models (see `extract --help`)")
-    demo.add_argument("--quick", action="store_true", help="fewer, shorter movies and epochs (about 2 minutes)")
+    demo.add_argument("--quick", action="store_true", help="fewer, shorter movies (about 2 minutes; its scores mean little)")
     demo.add_argument("--n-jobs", type=int, default=None, metavar="N", help="movies embedded in parallel")
     demo.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed of everything (default 0)")
-    progress_option(demo)
+    _progress_option(demo)
     demo.set_defaults(func=_cmd_demo)
 
+
+def _add_extract_command(sub: Any, formatter: Any) -> None:
+    """``sklearn-emotion extract``: videos to per-second feature files."""
     extract = sub.add_parser(
         "extract", formatter_class=formatter, help="videos -> per-second features (one .npz per movie)",
         description=_wrap("Decode each video at one frame (and one second of sound) per second and embed it. Writes "
@@ -416,9 +415,12 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--n-jobs", type=int, default=None, metavar="N", help="movies processed in parallel")
     extract.add_argument("--cache-dir", metavar="DIR", help="embedder cache (reused across folders and runs)")
     extract.add_argument("--overwrite", action="store_true", help="re-extract movies that already have features")
-    progress_option(extract)
+    _progress_option(extract)
     extract.set_defaults(func=_cmd_extract)
 
+
+def _add_fit_command(sub: Any, formatter: Any) -> None:
+    """``sklearn-emotion fit``: features and annotations to a saved model."""
     fit = sub.add_parser(
         "fit", formatter_class=formatter, help="features + annotations -> a saved model",
         description=_wrap("Train a model on feature files and their per-second annotations and save it. Annotations of "
@@ -459,9 +461,12 @@ def build_parser() -> argparse.ArgumentParser:
     smooth.add_argument("--cutoff", type=float, default=0.02, help="Butterworth cutoff in Hz (default %(default)s)")
     smooth.add_argument("--smoothing-window", type=int, default=31, metavar="S",
                         help="moving-average window in seconds (default %(default)s)")
-    progress_option(fit)
+    _progress_option(fit)
     fit.set_defaults(func=_cmd_fit)
 
+
+def _add_predict_command(sub: Any, formatter: Any) -> None:
+    """``sklearn-emotion predict``: a model and videos or features to CSV and PNG files."""
     predict = sub.add_parser(
         "predict", formatter_class=formatter, help="a model + videos or features -> per-second CSV and PNG plot",
         description=_wrap("Predict valence and arousal every second. Writes DIR/<movie>.csv (Time,Valence,Arousal) "
@@ -474,9 +479,12 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the CSV and PNG files")
     predict.add_argument("--no-plot", action="store_true", help="write only the CSV files")
     predict.add_argument("--n-jobs", type=int, default=None, metavar="N", help="videos processed in parallel")
-    progress_option(predict)
+    _progress_option(predict)
     predict.set_defaults(func=_cmd_predict)
 
+
+def _add_evaluate_command(sub: Any, formatter: Any) -> None:
+    """``sklearn-emotion evaluate``: predictions against annotations, the MediaEval table."""
     evaluate = sub.add_parser(
         "evaluate", formatter_class=formatter, help="predictions vs annotations -> the MediaEval table",
         description=_wrap("Score per-second predictions (CSV files from `predict`, one per movie) against annotations "
@@ -494,6 +502,19 @@ def build_parser() -> argparse.ArgumentParser:
                           help="accepted difference in seconds between predictions and annotations (default %(default)s)")
     evaluate.add_argument("-o", "--output", metavar="FILE", help="also write the table (Markdown) to FILE")
     evaluate.set_defaults(func=_cmd_evaluate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``sklearn-emotion``: one sub-command per ``_add_<name>_command``."""
+    from . import __version__
+
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="sklearn-emotion", description=_DESCRIPTION, formatter_class=formatter)
+    parser.add_argument("--version", action="version", version=f"sklearn-emotion {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add_command in (_add_demo_command, _add_extract_command, _add_fit_command, _add_predict_command,
+                        _add_evaluate_command):
+        add_command(sub, formatter)
     return parser
 
 
