@@ -1,28 +1,37 @@
-"""On-disk formats of the command line: per-movie feature files and per-second curve tables.
+"""The package's one I/O home: atomic writes, per-movie feature files, per-second tables, alignment.
 
 Feature files
     One ``<movie>.npz`` per movie (NumPy ``savez``), one ``(T, d_m)`` float32 array per modality, the
     array names being the modality names (e.g. ``image``, ``audio``, ``face``).  Row ``t`` describes
     second ``[t, t+1)``.  ``sklearn-emotion extract`` writes them; any program can.
 
-Curve tables (annotations and predictions)
-    One text table per movie with the header ``Time Valence Arousal`` (case-insensitive), separated
-    by tabs, spaces or commas, one row per second from ``Time = 0``.  MediaEval 2018 annotation files
-    (``<movie>_Valence-Arousal.txt``) are such tables.  A LIRIS-ACCEDE pair ``<movie>_Valence.txt`` /
-    ``<movie>_Arousal.txt`` is read with :func:`sklearn_emotion.datasets.load_liris_accede`.
-    ``sklearn-emotion predict`` writes ``<movie>.csv`` (comma separated).
+Per-second tables (annotations and predictions)
+    A text table whose header names its columns, the first being ``Time``, separated by tabs,
+    spaces or commas, one row per second from ``Time = 0`` (:func:`read_table`).  Curve tables have
+    the header ``Time Valence Arousal`` (case-insensitive); MediaEval 2018 annotation files
+    (``<movie>_Valence-Arousal.txt``) are such tables, and a LIRIS-ACCEDE pair
+    ``<movie>_Valence.txt`` / ``<movie>_Arousal.txt`` (``Time Mean Std``) is read with
+    :func:`sklearn_emotion.datasets.load_liris_accede`.  ``sklearn-emotion predict`` writes
+    ``<movie>.csv`` (comma separated).
 
-Every file is written atomically (temporary file in the same folder, then :func:`os.replace`).
+Alignment
+    When the sequences of one movie (features and annotations, valence and arousal files, ...) have
+    different numbers of rows, they are cut to the shortest (:func:`truncate_to_shortest`) and one
+    :class:`LengthMismatchWarning` names every such movie with the rows of each sequence.
+
+Every file is written atomically (:func:`atomic_write_bytes`: temporary file in the same folder,
+then :func:`os.replace`), with the permissions the umask gives a new file.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tempfile
+import secrets
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import IO, Any, Literal
 
 import numpy as np
 
@@ -30,44 +39,75 @@ from .data import TARGET_NAMES
 
 __all__ = [
     "FEATURE_SUFFIX",
+    "CURVE_COLUMNS",
     "atomic_write_bytes",
     "save_features",
     "load_features",
     "find_feature_files",
     "find_annotation_file",
     "read_annotations",
+    "read_table",
     "read_curves",
     "write_curves",
+    "truncate_to_shortest",
+    "warn_truncated",
     "align_lengths",
     "LengthMismatchWarning",
 ]
 
 FEATURE_SUFFIX = ".npz"
-_CURVE_HEADER = ("time", "valence", "arousal")
+#: Header of a curve table (annotations or predictions).
+CURVE_COLUMNS = ("Time", "Valence", "Arousal")
 #: Names tried, in order, for the annotations of movie ``<id>`` in an annotation folder.
 ANNOTATION_PATTERNS = ("{id}_Valence-Arousal.txt", "{id}.csv", "{id}.tsv", "{id}.txt")
+_SEPARATORS = re.compile(r"[,;\s]+")
 
 
 class LengthMismatchWarning(UserWarning):
-    """A movie's features and annotations had different numbers of seconds and were truncated."""
+    """Sequences of one movie had different numbers of rows and were truncated to the shortest.
+
+    The sequences are, e.g., a movie's features and its annotations, or its valence and arousal
+    files.  :class:`sklearn_emotion.datasets.AnnotationLengthWarning` is this same class.
+    """
 
 
-def _atomic_target(path: Path) -> tuple[int, str]:
+# ------------------------------------------------------------------------------------ atomic writes
+def _create_beside(path: Path) -> tuple[int, Path]:
+    """Open a new, uniquely named temporary file in the folder of ``path`` (created if needed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    # Mode 0o666 lets the umask decide, as open(path, "wb") would; tempfile.mkstemp forces 0o600.
+    return os.open(temporary, flags, 0o666), temporary
 
 
-def atomic_write_bytes(path: str | os.PathLike, write) -> Path:
-    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it to ``path``."""
+def atomic_write_bytes(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> Path:
+    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    Readers see the previous file or the complete new one, never a partial file.  When ``write``
+    raises, ``path`` is left as it was and the temporary file is removed.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination; its parent folders are created.
+    write : callable
+        Called once with a file object open for binary writing.
+
+    Returns
+    -------
+    Path
+        ``path``, whose permissions are those the umask gives a new file (e.g. 644 under umask 022).
+    """
     path = Path(path)
-    handle, temporary = _atomic_target(path)
+    handle, temporary = _create_beside(path)
     try:
         with os.fdopen(handle, "wb") as out:
             write(out)
         os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -164,45 +204,104 @@ def read_annotations(folder: str | os.PathLike, movie: str) -> np.ndarray:
     )
 
 
-def read_curves(path: str | os.PathLike) -> np.ndarray:
-    """Read a ``Time Valence Arousal`` table (tab, space or comma separated) as a ``(T, 2)`` array.
+# ------------------------------------------------------------------------------------ per-second tables
+NanPolicy = Literal["allow", "reject"]
 
-    Times must be 0, 1, 2, ...; values must be numbers (``nan`` marks an unannotated second).
-    Errors name the file and the line.
-    """
-    path = Path(path)
+
+def _tokens(line: str) -> list[str]:
+    return [token for token in _SEPARATORS.split(line.strip()) if token]
+
+
+def _body_lines(path: Path, columns: tuple[str, ...]) -> list[str]:
+    """The lines of ``path`` after its header, which must name ``columns`` (case-insensitive)."""
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError:
-        raise FileNotFoundError(f"Curve file not found: {path}") from None
+        raise FileNotFoundError(f"Table file not found: {path}") from None
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not a UTF-8 text file ({exc}).") from None
-    split = lambda line: [token for token in re.split(r"[,;\s]+", line.strip()) if token]  # noqa: E731
-    if not lines or [token.lower() for token in split(lines[0])] != list(_CURVE_HEADER):
-        found = lines[0].strip() if lines else "an empty file"
-        raise ValueError(f"{path}, line 1: expected the header 'Time Valence Arousal', got {found!r}.")
-    rows = []
-    for line_no, line in enumerate(lines[1:], start=2):
-        tokens = split(line)
-        if not tokens:
-            continue
-        if len(tokens) != 3:
-            raise ValueError(f"{path}, line {line_no}: expected 3 values (Time, Valence, Arousal), got {line.strip()!r}.")
+    expected = " ".join(columns)
+    if not lines:
+        raise ValueError(f"{path}, line 1: expected the header {expected!r}, the file is empty.")
+    if [token.lower() for token in _tokens(lines[0])] != [name.lower() for name in columns]:
+        raise ValueError(f"{path}, line 1: expected the header {expected!r}, got {lines[0].strip()!r}.")
+    return lines[1:]
+
+
+def _parse_row(tokens: list[str], columns: tuple[str, ...], second: int, nan: NanPolicy, where: str) -> list[float]:
+    """The values of one data row, checked: one per column, numbers, ``Time == second``, the NaN policy."""
+    if len(tokens) != len(columns):
+        raise ValueError(
+            f"{where}: expected {len(columns)} values ({', '.join(columns)}), got {len(tokens)}: {' '.join(tokens)!r}."
+        )
+    values = []
+    for token, column in zip(tokens, columns):
         try:
-            values = [float(token) for token in tokens]
+            values.append(float(token))
         except ValueError:
-            raise ValueError(f"{path}, line {line_no}: {line.strip()!r} holds a value that is not a number.") from None
-        if abs(values[0] - len(rows)) > 1e-6:
-            raise ValueError(
-                f"{path}, line {line_no}: Time is {tokens[0]} but rows must be one per second from 0, "
-                f"so {len(rows)} was expected."
-            )
-        if np.isinf(values[1:]).any():
-            raise ValueError(f"{path}, line {line_no}: infinite value; use nan for an unannotated second.")
-        rows.append(values[1:])
+            raise ValueError(f"{where}: {column} value {token!r} is not a number.") from None
+    if not abs(values[0] - second) <= 1e-6:  # also catches a NaN time
+        raise ValueError(
+            f"{where}: {columns[0]} is {tokens[0]} but the rows must be one per second starting at 0, "
+            f"so {second} was expected."
+        )
+    for token, column, value in zip(tokens[1:], columns[1:], values[1:]):
+        if np.isinf(value) or (np.isnan(value) and nan == "reject"):
+            hint = "use nan for an unannotated second" if nan == "allow" else "every value must be finite"
+            raise ValueError(f"{where}: NaN or infinite {column} value {token!r}; {hint}.")
+    return values[1:]
+
+
+def read_table(path: str | os.PathLike, columns: Sequence[str] = CURVE_COLUMNS, *, nan: NanPolicy) -> np.ndarray:
+    """Read a per-second text table whose first column is the time in seconds.
+
+    Every per-second table of the package is read here: curve tables (annotations, predictions),
+    MediaEval 2018 ``*_Valence-Arousal.txt`` and LIRIS-ACCEDE ``*_Valence.txt`` / ``*_Arousal.txt``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        UTF-8 text file (a byte-order mark is accepted); cells are separated by tabs, spaces, commas
+        or semicolons; blank lines are skipped.
+    columns : sequence of str, default=("Time", "Valence", "Arousal")
+        The header, compared case-insensitively; the first column is the time, which must be 0, 1,
+        2, ... (row ``t`` is second ``[t, t+1)``).
+    nan : {"allow", "reject"}
+        ``"allow"``: ``nan`` marks an unannotated second (curve tables and predictions);
+        ``"reject"``: a NaN is an error (files that annotate every second).  Infinite values are
+        always errors.
+
+    Returns
+    -------
+    ndarray of shape (T, len(columns) - 1), float64
+        The columns after the time.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    ValueError
+        When the table is malformed; the message names the file and the line.
+    """
+    if nan not in ("allow", "reject"):
+        raise ValueError(f"nan must be 'allow' or 'reject', got {nan!r}.")
+    path, columns = Path(path), tuple(columns)
+    rows: list[list[float]] = []
+    for line_no, line in enumerate(_body_lines(path, columns), start=2):
+        tokens = _tokens(line)
+        if tokens:
+            rows.append(_parse_row(tokens, columns, len(rows), nan, f"{path}, line {line_no}"))
     if not rows:
-        raise ValueError(f"{path}: the table has a header but no row.")
+        raise ValueError(f"{path}: the file has a header but no data row.")
     return np.asarray(rows, dtype=np.float64)
+
+
+def read_curves(path: str | os.PathLike) -> np.ndarray:
+    """Read a ``Time Valence Arousal`` curve table as a ``(T, 2)`` array; ``nan`` = unannotated second.
+
+    :func:`read_table` with ``nan="allow"``; errors name the file and the line.
+    """
+    return read_table(path, CURVE_COLUMNS, nan="allow")
 
 
 def write_curves(path: str | os.PathLike, curves: np.ndarray, *, digits: int = 6) -> Path:
@@ -216,28 +315,85 @@ def write_curves(path: str | os.PathLike, curves: np.ndarray, *, digits: int = 6
     return atomic_write_bytes(path, lambda out: out.write(text.encode()))
 
 
+# ------------------------------------------------------------------------------------ alignment
+def _rows(sequence: np.ndarray | Mapping[str, np.ndarray]) -> int:
+    return len(next(iter(sequence.values()))) if isinstance(sequence, Mapping) else len(sequence)
+
+
+def _head(sequence: np.ndarray | Mapping[str, np.ndarray], n: int) -> np.ndarray | dict[str, np.ndarray]:
+    if isinstance(sequence, Mapping):
+        return {key: value[:n] for key, value in sequence.items()}
+    return sequence[:n]
+
+
+def truncate_to_shortest(sources: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
+    """Cut every sequence of one movie to the fewest rows among them.
+
+    The trailing rows of the longer sequences are dropped: feature extraction counts whole seconds
+    of the video while annotations may have a row more or fewer, and the valence and arousal files
+    of a movie may differ by a row or a few.
+
+    Parameters
+    ----------
+    sources : mapping of str to array or to mapping of str to array, not empty
+        The movie's sequences by name, rows along the first axis, e.g. ``{"features": movie,
+        "annotations": (T, 2) array}``; a mapping (a movie's modalities, all of one length) counts
+        as one sequence.
+
+    Returns
+    -------
+    cut : dict
+        The same names and kinds of values, every sequence cut to the shortest length.
+    lengths : dict of str to int
+        The rows of every sequence before cutting when they differed; empty when they agreed.
+    """
+    lengths = {name: _rows(sequence) for name, sequence in sources.items()}
+    n = min(lengths.values())
+    cut = {name: _head(sequence, n) for name, sequence in sources.items()}
+    return cut, (lengths if len(set(lengths.values())) > 1 else {})
+
+
+def warn_truncated(truncated: Mapping[str, Mapping[str, int]], corpus: str = "", *, stacklevel: int = 1) -> None:
+    """Issue one :class:`LengthMismatchWarning` naming every truncated movie and its sequences' rows.
+
+    Parameters
+    ----------
+    truncated : mapping of str to mapping of str to int
+        ``{movie: {sequence: rows before truncation}}`` (the ``lengths`` of
+        :func:`truncate_to_shortest`); nothing is issued when it is empty.
+    corpus : str, optional
+        Collection name put in the message (e.g. ``"LIRIS-ACCEDE"``).
+    stacklevel : int, default=1
+        As for :func:`warnings.warn`, counted from the caller of this function.
+    """
+    if not truncated:
+        return
+    detail = "; ".join(
+        f"{movie} ({', '.join(f'{name} {rows}' for name, rows in lengths.items())} rows)"
+        for movie, lengths in truncated.items()
+    )
+    warnings.warn(
+        f"{len(truncated)} {corpus + ' ' if corpus else ''}movie(s) had sequences of different lengths and "
+        f"were truncated to the shortest: {detail}.",
+        LengthMismatchWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
 def align_lengths(
     names: list[str], movies: list[dict[str, np.ndarray]], targets: list[np.ndarray]
 ) -> tuple[list[dict[str, np.ndarray]], list[np.ndarray]]:
     """Truncate each movie's features and annotations to the shorter of the two, warning once.
 
-    Feature extraction counts whole seconds of the video while annotations may have one row more or
-    fewer; the trailing seconds of the longer one are dropped, and a :class:`LengthMismatchWarning`
-    names every such movie with both lengths.
+    :func:`truncate_to_shortest` per movie; one :class:`LengthMismatchWarning` names every
+    truncated movie with both lengths (``movie_0 (features 30, annotations 28 rows)``).
     """
-    notes, out_movies, out_targets = [], [], []
+    out_movies, out_targets, truncated = [], [], {}
     for name, movie, target in zip(names, movies, targets):
-        n_features = next(iter(movie.values())).shape[0]
-        n = min(n_features, len(target))
-        if n_features != len(target):
-            notes.append(f"{name} ({n_features} s of features, {len(target)} annotated rows)")
-        out_movies.append({key: value[:n] for key, value in movie.items()})
-        out_targets.append(target[:n])
-    if notes:
-        warnings.warn(
-            f"{len(notes)} movie(s) have features and annotations of different lengths, truncated to the "
-            "shorter: " + "; ".join(notes) + ".",
-            LengthMismatchWarning,
-            stacklevel=2,
-        )
+        cut, lengths = truncate_to_shortest({"features": movie, "annotations": target})
+        out_movies.append(cut["features"])
+        out_targets.append(cut["annotations"])
+        if lengths:
+            truncated[name] = lengths
+    warn_truncated(truncated, stacklevel=2)
     return out_movies, out_targets

@@ -212,7 +212,8 @@ def test_fit_with_no_options_learns_two_movies(tmp_path, capsys):
 def test_fit_truncates_mismatched_lengths_with_a_warning(tmp_path, capsys):
     features, annotations, curves = _feature_corpus(tmp_path, n_movies=2)
     _write_table(annotations / "movie_0_Valence-Arousal.txt", curves[0][:-2])
-    with pytest.warns(LengthMismatchWarning, match="movie_0"):
+    n = len(curves[0])
+    with pytest.warns(LengthMismatchWarning, match=rf"1 movie\(s\) .*: movie_0 \(features {n}, annotations {n - 2} rows\)\.$"):
         code, _, _ = _run(capsys, "fit", features, annotations, "-o", tmp_path / "m.joblib", "--model", "baseline")
     assert code == 0
 

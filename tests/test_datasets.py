@@ -63,7 +63,7 @@ def test_liris_real_misaligned_movies_are_truncated_and_named(liris):
     message = str(caught[0].message)
     assert message.startswith("9 LIRIS-ACCEDE movie(s)")
     for name, (n_valence, n_arousal) in LIRIS_MISALIGNED.items():
-        assert f"{name} ({n_valence} valence / {n_arousal} arousal rows)" in message
+        assert f"{name} (valence {n_valence}, arousal {n_arousal} rows)" in message
         assert bunch.lengths[bunch.movies.index(name)] == min(n_valence, n_arousal)
 
 
@@ -105,7 +105,7 @@ def _rows(values, std=0.1):
 def test_liris_generated_alignment(tmp_path):
     _write_liris(tmp_path, "A", _rows([0.1, 0.2, 0.3]), _rows([-0.1, -0.2]))
     _write_liris(tmp_path, "B", _rows([0.5, 0.5]), _rows([0.0, 0.1]))
-    with pytest.warns(AnnotationLengthWarning, match=r"1 LIRIS.*A \(3 valence / 2 arousal rows\)") as record:
+    with pytest.warns(AnnotationLengthWarning, match=r"1 LIRIS.*A \(valence 3, arousal 2 rows\)") as record:
         bunch = load_liris_accede(tmp_path)
     assert "B (" not in str(record[0].message)
     assert bunch.movies == ["A", "B"]

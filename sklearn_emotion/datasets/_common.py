@@ -1,4 +1,7 @@
-"""What the dataset loaders share: where the data lives, their warnings, annotation-table parsing."""
+"""What the dataset loaders share: where the data lives, their warnings, value-range checks.
+
+Tables are parsed, and sequences aligned, by :mod:`sklearn_emotion.files` (one parser, one alignment rule).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..files import LengthMismatchWarning
+
 __all__ = [
     "DATA_ENV_VAR",
     "AnnotationLengthWarning",
     "MissingFeatureWarning",
     "resolve_root",
-    "read_annotation_table",
     "check_range",
 ]
 
@@ -21,8 +25,10 @@ __all__ = [
 DATA_ENV_VAR = "SKLEARN_EMOTION_DATA"
 
 
-class AnnotationLengthWarning(UserWarning):
-    """Curves (or features and curves) of one movie had different lengths and were truncated."""
+#: A movie's curves (or its features and curves) had different lengths and were truncated to the
+#: shortest.  The same class as :class:`sklearn_emotion.files.LengthMismatchWarning`, under the name
+#: the dataset loaders have always documented: filtering either name filters both.
+AnnotationLengthWarning = LengthMismatchWarning
 
 
 class MissingFeatureWarning(UserWarning):
@@ -47,57 +53,6 @@ def resolve_root(root: str | os.PathLike | None, subfolder: str, dataset: str, o
     if not path.is_dir():
         raise FileNotFoundError(f"{dataset} folder {path} does not exist. {obtain}")
     return path
-
-
-def _parse_float(token: str, path: Path, line_no: int, column: str) -> float:
-    try:
-        return float(token)
-    except ValueError:
-        raise ValueError(f"{path}, line {line_no}: {column} value {token!r} is not a number.") from None
-
-
-def read_annotation_table(path: Path, columns: Sequence[str]) -> np.ndarray:
-    """Read a tab (or whitespace) separated per-second table whose first column is ``Time``.
-
-    The header must be exactly ``columns`` (first one the time); times must be 0, 1, 2, ... seconds
-    (row ``t`` is second ``[t, t+1)``).  Returns the other columns as a ``(T, len(columns) - 1)``
-    float64 array.  Every error names the file and the line.
-    """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not a UTF-8 text file ({exc}).") from None
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise ValueError(f"{path}, line 1: expected the header {chr(9).join(columns)!r}, the file is empty.")
-    header = lines[0].split()
-    if [name.lower() for name in header] != [name.lower() for name in columns]:
-        raise ValueError(
-            f"{path}, line 1: expected the header {chr(9).join(columns)!r}, got {lines[0].strip()!r}."
-        )
-    rows: list[list[float]] = []
-    for line_no, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue  # tolerate blank lines (e.g. a trailing one)
-        tokens = line.split()
-        if len(tokens) != len(columns):
-            raise ValueError(
-                f"{path}, line {line_no}: expected {len(columns)} values ({', '.join(columns)}), "
-                f"got {len(tokens)}: {line.strip()!r}."
-            )
-        values = [_parse_float(tok, path, line_no, name) for tok, name in zip(tokens, columns)]
-        if not np.isfinite(values).all():
-            raise ValueError(f"{path}, line {line_no}: NaN or infinite value in {line.strip()!r}.")
-        expected_time = len(rows)
-        if abs(values[0] - expected_time) > 1e-6:
-            raise ValueError(
-                f"{path}, line {line_no}: {columns[0]} is {tokens[0]} but the rows must be one per "
-                f"second starting at 0, so {expected_time} was expected."
-            )
-        rows.append(values[1:])
-    if not rows:
-        raise ValueError(f"{path}: the file has a header but no data row.")
-    return np.asarray(rows, dtype=np.float64)
 
 
 def check_range(values: np.ndarray, path: Path, names: Sequence[str], low: float, high: float,

@@ -156,6 +156,78 @@ def _read_songs_info(root: Path) -> dict[int, str]:
     return {}
 
 
+def _read_pair(folder: Path, kind: str, required: bool) -> tuple[np.ndarray, dict, dict] | None:
+    """Sample times and ``{song: values}`` of valence and arousal (``kind``: average or std), checked to match."""
+    paths = {axis: _find_annotation(folder, axis, kind) for axis in _FILES}
+    if any(path is None for path in paths.values()):
+        if required:
+            missing = [_FILES[a].format(kind=kind) for a, p in paths.items() if p is None]
+            raise FileNotFoundError(f"No {missing} in {folder} or {folder / 'annotations'}. {_OBTAIN}")
+        return None
+    (t_val, valence), (t_aro, arousal) = (_read_wide_csv(paths[a]) for a in ("valence", "arousal"))
+    if not np.array_equal(t_val, t_aro):
+        raise ValueError(f"{paths['valence']} and {paths['arousal']} have different sample columns.")
+    if set(valence) != set(arousal):
+        only_v = sorted(set(valence) - set(arousal))[:10]
+        only_a = sorted(set(arousal) - set(valence))[:10]
+        raise ValueError(
+            f"{paths['valence']} and {paths['arousal']} list different songs "
+            f"(only in valence: {only_v}; only in arousal: {only_a})."
+        )
+    return t_val, valence, arousal
+
+
+def _select_songs(folder: Path, annotated: dict[int, np.ndarray], songs: Sequence[int] | None,
+                  audio_dir: str | os.PathLike | None, require_audio: bool) -> tuple[list[int], list[Path | None]]:
+    """The song ids to load and their audio files (None where absent)."""
+    ids = list(annotated) if songs is None else [int(song) for song in songs]
+    unknown = [song for song in ids if song not in annotated]
+    if unknown:
+        raise FileNotFoundError(f"Song id(s) {unknown} are not in the emoMusic annotations of {folder}.")
+    audio_folder = Path(audio_dir) if audio_dir is not None else next(
+        (folder / name for name in _AUDIO_FOLDERS if (folder / name).is_dir()), None
+    )
+    audio_paths = []
+    for song in ids:
+        path = audio_folder / f"{song}.mp3" if audio_folder is not None else None
+        audio_paths.append(path if path is not None and path.is_file() else None)
+    if require_audio:
+        keep = [i for i, path in enumerate(audio_paths) if path is not None]
+        ids, audio_paths = [ids[i] for i in keep], [audio_paths[i] for i in keep]
+        if not ids:
+            raise FileNotFoundError(f"No song has an audio file in {audio_folder}. {_OBTAIN}")
+    return ids, audio_paths
+
+
+def _resample(times_ms: np.ndarray, valence: dict, arousal: dict, ids: list[int],
+              sampling_rate: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Row start times (s from the clip start) and one ``(T, 2)`` curve per song at ``sampling_rate``."""
+    stacked = [np.column_stack([valence[s], arousal[s]]) for s in ids]  # (n_samples, 2)
+    if sampling_rate == 2:
+        return times_ms / 1000.0, stacked
+    starts, _ = _to_1hz(times_ms, stacked[0].T)
+    return starts, [_to_1hz(times_ms, curve.T)[1].T for curve in stacked]
+
+
+def _from_clip_start(times: np.ndarray, curves: list[np.ndarray], sampling_rate: int) -> tuple[np.ndarray, list]:
+    """Prepend NaN rows for the unannotated start of the clip, so that row t is time t / sampling_rate."""
+    step = 1.0 / sampling_rate
+    n_before = int(round(times[0] / step))
+    pad = np.full((n_before, 2), np.nan)
+    return np.concatenate([np.arange(n_before) * step, times]), [np.vstack([pad, curve]) for curve in curves]
+
+
+def _annotated_lengths(folder: Path, ids: list[int], curves: list[np.ndarray]) -> list[int]:
+    """Rows up to each song's last annotated one: DEAM-style songs stop early, their NaN tail is dropped."""
+    lengths = []
+    for song, curve in zip(ids, curves):
+        annotated = np.flatnonzero(~np.isnan(curve).all(axis=1))
+        if len(annotated) == 0:
+            raise ValueError(f"Song {song} has no annotated value in the emoMusic files of {folder}.")
+        lengths.append(int(annotated[-1]) + 1)
+    return lengths
+
+
 def load_emomusic(
     root: str | os.PathLike | None = None,
     *,
@@ -212,79 +284,19 @@ def load_emomusic(
     if time_origin not in ("annotation", "clip"):
         raise ValueError(f"time_origin must be 'annotation' or 'clip', got {time_origin!r}.")
     folder = resolve_root(root, "emomusic", "emoMusic", _OBTAIN)
-
-    def read_pair(kind: str, required: bool):
-        paths = {axis: _find_annotation(folder, axis, kind) for axis in _FILES}
-        if any(path is None for path in paths.values()):
-            if required:
-                missing = [_FILES[a].format(kind=kind) for a, p in paths.items() if p is None]
-                raise FileNotFoundError(f"No {missing} in {folder} or {folder / 'annotations'}. {_OBTAIN}")
-            return None
-        (t_val, valence), (t_aro, arousal) = (_read_wide_csv(paths[a]) for a in ("valence", "arousal"))
-        if not np.array_equal(t_val, t_aro):
-            raise ValueError(f"{paths['valence']} and {paths['arousal']} have different sample columns.")
-        if set(valence) != set(arousal):
-            only_v = sorted(set(valence) - set(arousal))[:10]
-            only_a = sorted(set(arousal) - set(valence))[:10]
-            raise ValueError(
-                f"{paths['valence']} and {paths['arousal']} list different songs "
-                f"(only in valence: {only_v}; only in arousal: {only_a})."
-            )
-        return t_val, valence, arousal
-
-    t_ms, valence, arousal = read_pair("average", required=True)
-    std_pair = read_pair("std", required=False)
-
-    if songs is None:
-        ids = list(valence)
-    else:
-        ids = [int(song) for song in songs]
-        unknown = [song for song in ids if song not in valence]
-        if unknown:
-            raise FileNotFoundError(f"Song id(s) {unknown} are not in the emoMusic annotations of {folder}.")
-
-    audio_folder = Path(audio_dir) if audio_dir is not None else next(
-        (folder / name for name in _AUDIO_FOLDERS if (folder / name).is_dir()), None
-    )
-    audio_paths = []
-    for song in ids:
-        path = audio_folder / f"{song}.mp3" if audio_folder is not None else None
-        audio_paths.append(path if path is not None and path.is_file() else None)
-    if require_audio:
-        keep = [i for i, path in enumerate(audio_paths) if path is not None]
-        ids, audio_paths = [ids[i] for i in keep], [audio_paths[i] for i in keep]
-        if not ids:
-            raise FileNotFoundError(f"No song has an audio file in {audio_folder}. {_OBTAIN}")
-
-    def resample(curves_v: dict, curves_a: dict) -> tuple[np.ndarray, list[np.ndarray]]:
-        stacked = [np.column_stack([curves_v[s], curves_a[s]]) for s in ids]  # (n_samples, 2)
-        if sampling_rate == 2:
-            return t_ms / 1000.0, stacked
-        starts, _ = _to_1hz(t_ms, stacked[0].T)
-        return starts, [_to_1hz(t_ms, curve.T)[1].T for curve in stacked]
-
-    times, y = resample(valence, arousal)
-    std = resample(*std_pair[1:])[1] if std_pair is not None else None
+    t_ms, valence, arousal = _read_pair(folder, "average", required=True)
+    std_pair = _read_pair(folder, "std", required=False)
+    ids, audio_paths = _select_songs(folder, valence, songs, audio_dir, require_audio)
+    times, y = _resample(t_ms, valence, arousal, ids, sampling_rate)
+    std = _resample(t_ms, *std_pair[1:], ids, sampling_rate)[1] if std_pair is not None else None
     if time_origin == "clip":
-        step = 1.0 / sampling_rate
-        n_before = int(round(times[0] / step))
-        times = np.concatenate([np.arange(n_before) * step, times])
-        pad = np.full((n_before, 2), np.nan)
-        y = [np.vstack([pad, curve]) for curve in y]
-        std = [np.vstack([pad, curve]) for curve in std] if std is not None else None
-    # DEAM-style songs whose annotation stops early: drop their trailing unannotated rows.
-    lengths = []
-    for song, curve in zip(ids, y):
-        annotated = np.flatnonzero(~np.isnan(curve).all(axis=1))
-        if len(annotated) == 0:
-            raise ValueError(f"Song {song} has no annotated value in the emoMusic files of {folder}.")
-        lengths.append(int(annotated[-1]) + 1)
-    y = [curve[:n] for curve, n in zip(y, lengths)]
-    std = [curve[:n] for curve, n in zip(std, lengths)] if std is not None else None
+        std = _from_clip_start(times, std, sampling_rate)[1] if std is not None else None
+        times, y = _from_clip_start(times, y, sampling_rate)
+    lengths = _annotated_lengths(folder, ids, y)
     splits_by_id = _read_songs_info(folder)
     return Bunch(
-        y=y,
-        std=std,
+        y=[curve[:n] for curve, n in zip(y, lengths)],
+        std=[curve[:n] for curve, n in zip(std, lengths)] if std is not None else None,
         song_ids=np.asarray(ids, dtype=int),
         audio_paths=audio_paths,
         times=[times[:n].copy() for n in lengths],

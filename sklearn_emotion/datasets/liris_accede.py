@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,7 +10,8 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ..data import TARGET_NAMES
-from ._common import AnnotationLengthWarning, check_range, read_annotation_table, resolve_root
+from ..files import read_table, truncate_to_shortest, warn_truncated
+from ._common import check_range, resolve_root
 
 __all__ = ["load_liris_accede", "LIRIS_ACCEDE_URL"]
 
@@ -35,7 +35,7 @@ second from t = 0.  Row t of y is second [t, t+1): column 0 valence, column 1 ar
 
 Alignment rule: when a movie's valence and arousal files have different numbers of rows, both
 curves are truncated to the shorter one (the extra trailing seconds of the longer curve are
-dropped) and an AnnotationLengthWarning names the movies.
+dropped) and one AnnotationLengthWarning names the movies and both lengths.
 
 Source: Y. Baveye, E. Dellandrea, C. Chamaret, L. Chen, "Deep Learning vs. Kernel Methods:
 Performance for Emotion Prediction in Videos", ACII 2015.  Obtain the data from
@@ -51,6 +51,20 @@ def _annotation_folder(root: Path) -> Path:
     if nested.is_dir() and any(nested.glob("*" + _SUFFIXES["valence"])):
         return nested
     raise FileNotFoundError(f"No <Movie>_Valence.txt file in {root}. {_OBTAIN}")
+
+
+def _read_movie(folder: Path, name: str) -> tuple[dict[str, np.ndarray], dict[str, Path]]:
+    """The checked ``Time Mean Std`` tables of one movie (``(T, 2)``: mean, std) and their paths."""
+    paths = {axis: folder / (name + suffix) for axis, suffix in _SUFFIXES.items()}
+    if not paths["arousal"].is_file():
+        raise FileNotFoundError(f"Movie {name!r}: {paths['valence']} has no companion {paths['arousal']}.")
+    tables = {}
+    for axis, path in paths.items():
+        table = read_table(path, _COLUMNS, nan="reject")  # the release annotates every second
+        check_range(table[:, :1], path, ["Mean"], -1.0, 1.0)
+        check_range(table[:, 1:], path, ["Std"], 0.0, np.inf)
+        tables[axis] = table
+    return tables, paths
 
 
 def load_liris_accede(
@@ -106,35 +120,18 @@ def load_liris_accede(
             raise FileNotFoundError(f"No valence file for movie(s) {unknown} in {folder}.")
 
     y, std, files, lengths = [], [], [], []
-    misaligned: dict[str, tuple[int, int]] = {}
+    truncated: dict[str, dict[str, int]] = {}
     for name in names:
-        paths = {axis: folder / (name + suffix) for axis, suffix in _SUFFIXES.items()}
-        if not paths["arousal"].is_file():
-            raise FileNotFoundError(f"Movie {name!r}: {paths['valence']} has no companion {paths['arousal']}.")
-        tables = {}
-        for axis, path in paths.items():
-            table = read_annotation_table(path, _COLUMNS)
-            check_range(table[:, :1], path, ["Mean"], -1.0, 1.0)
-            check_range(table[:, 1:], path, ["Std"], 0.0, np.inf)
-            tables[axis] = table
-        n_valence, n_arousal = len(tables["valence"]), len(tables["arousal"])
-        n = min(n_valence, n_arousal)
-        if n_valence != n_arousal:
-            misaligned[name] = (n_valence, n_arousal)
-        valence, arousal = tables["valence"][:n], tables["arousal"][:n]
-        y.append(np.column_stack([valence[:, 0], arousal[:, 0]]))
-        std.append(np.column_stack([valence[:, 1], arousal[:, 1]]))
+        tables, paths = _read_movie(folder, name)
+        cut, rows = truncate_to_shortest(tables)
+        if rows:
+            truncated[name] = rows
+        y.append(np.column_stack([cut["valence"][:, 0], cut["arousal"][:, 0]]))
+        std.append(np.column_stack([cut["valence"][:, 1], cut["arousal"][:, 1]]))
         files.append((paths["valence"], paths["arousal"]))
-        lengths.append(n)
-
-    if misaligned:
-        detail = ", ".join(f"{name} ({nv} valence / {na} arousal rows)" for name, (nv, na) in misaligned.items())
-        warnings.warn(
-            f"{len(misaligned)} LIRIS-ACCEDE movie(s) have valence and arousal curves of different "
-            f"lengths and were truncated to the shorter: {detail}.",
-            AnnotationLengthWarning,
-            stacklevel=2,
-        )
+        lengths.append(len(y[-1]))
+    warn_truncated(truncated, "LIRIS-ACCEDE", stacklevel=2)
+    misaligned = {name: (rows["valence"], rows["arousal"]) for name, rows in truncated.items()}
     return Bunch(
         movies=names,
         y=y,

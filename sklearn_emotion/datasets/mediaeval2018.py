@@ -10,22 +10,17 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
 
 from ..data import TARGET_NAMES
-from ._common import (
-    AnnotationLengthWarning,
-    MissingFeatureWarning,
-    check_range,
-    read_annotation_table,
-    resolve_root,
-)
+from ..files import CURVE_COLUMNS, atomic_write_bytes, read_table, truncate_to_shortest, warn_truncated
+from ._common import MissingFeatureWarning, check_range, resolve_root
 
 __all__ = ["load_mediaeval2018", "MEDIAEVAL2018_URL", "VISUAL_DESCRIPTORS"]
 
@@ -247,16 +242,8 @@ def _cached(cache_dir: Path | None, key: str, build: Callable[[], tuple[np.ndarr
             names = [str(n) for n in stored["names"]] if stored["has_names"] else None
             return stored["values"], names
     values, names = build()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{key}.", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, values=values, names=np.asarray(names or [], dtype=str),
-                     has_names=np.asarray(names is not None))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    arrays = {"values": values, "names": np.asarray(names or [], dtype=str), "has_names": np.asarray(names is not None)}
+    atomic_write_bytes(path, lambda out: np.savez(out, **arrays))
     return values, names
 
 
@@ -265,48 +252,22 @@ def _read_visual_file(path: Path) -> tuple[np.ndarray, list[str]] | None:
     return None if values is None else (values, [])
 
 
-def _official_parts(
-    root: Path,
-    movie_name: str,
-    groups: list[tuple[str, dict[int, Path] | None]],
-    missing: str,
-    cache: Path | None,
-    notes: list[str],
-) -> tuple[list[np.ndarray], list[str]]:
-    """One ``(T_part, d_part)`` array per visual descriptor (or the audio), and the column names."""
-    parts, names = [], []
-    for part, files in groups:
-        pattern = f"{movie_name}-<sssss>_{part}.txt" if part != "audio" else f"{movie_name}_<sssss>.csv"
-        key, what = f"{movie_name}_official_{part}", f"{movie_name} {part}"
-        if not files and (cache is None or not (cache / f"{key}.npz").is_file()):
-            raise FileNotFoundError(f"{movie_name}: no {part} feature file ({pattern}) under {root}.")
-        reader = _read_arff_file if part == "audio" else _read_visual_file
-        values, part_names = _cached(cache, key, lambda: _stack_seconds(files, reader, what))
-
-        def describe(t: int) -> str:
-            if not files:
-                return f"file {pattern.replace('<sssss>', f'{t + _FIRST_INDEX:05d}')} absent or empty"
-            sample = next(iter(files.values()))
-            separator, suffix = sample.name[len(movie_name)], sample.name[len(movie_name) + 6:]
-            expected = f"{movie_name}{separator}{t + _FIRST_INDEX:05d}{suffix}"
-            return f"file {sample.parent / expected} absent or empty"
-
-        parts.append(_fill_missing(values, missing, describe, what, notes))
-        names += part_names or [f"{part}_{j}" for j in range(values.shape[1])]
-    return parts, names
-
-
-def _csv_modality(
-    root: Path, movie_name: str, modality: str, missing: str, cache: Path | None, notes: list[str]
-) -> tuple[list[np.ndarray], list[str]]:
-    """The ``csv`` layout: ``root/<modality>/MEDIAEVAL18_XX.csv``, one row per second."""
-    path = root / modality / f"{movie_name}.csv"
-    if not path.is_file():
-        raise FileNotFoundError(f"{movie_name}: no {modality} feature file {path}.")
-    values, header = _cached(cache, f"{movie_name}_csv_{modality}", lambda: _read_csv_movie(path))
-    filled = _fill_missing(values, missing, lambda t: f"{path}: row of second {t} empty", f"{movie_name} {modality}",
-                           notes)
-    return [filled], header or [f"{modality}_{j}" for j in range(values.shape[1])]
+# --------------------------------------------------------------------------------------------
+# One call of the loader: what the walk of root found, the options, what went wrong so far
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Reading:
+    root: Path
+    layout: str
+    descriptors: list[str]
+    missing: str
+    cache: Path | None
+    annotations: dict[int, Path]
+    visual: dict[int, dict[str, dict[int, Path]]]
+    audio: dict[int, dict[int, Path]]
+    notes: list[str] = field(default_factory=list)  # missing seconds, for one MissingFeatureWarning
+    truncated: dict[str, dict[str, int]] = field(default_factory=dict)  # for one LengthMismatchWarning
+    feature_names: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _scan(root: Path) -> tuple[dict[int, Path], dict, dict]:
@@ -342,6 +303,153 @@ def _movie_id(value: int | str) -> int:
     if not 0 <= int(value) <= 65:
         raise ValueError(f"Movie id {value!r} is not between 0 and 65.")
     return int(value)
+
+
+def _movie_name(movie: int) -> str:
+    return f"MEDIAEVAL18_{movie:02d}"
+
+
+def _check_options(subset: str, features: Sequence[str], visual_descriptors: Sequence[str] | None, layout: str,
+                   missing: str) -> tuple[list[str], list[str]]:
+    """The modalities and visual descriptors asked for, once the options are checked."""
+    if subset not in _SUBSETS:
+        raise ValueError(f"subset must be one of {sorted(_SUBSETS)}, got {subset!r}.")
+    if layout not in ("official", "csv"):
+        raise ValueError(f"layout must be 'official' or 'csv', got {layout!r}.")
+    if missing not in _MISSING_MODES:
+        raise ValueError(f"missing must be one of {_MISSING_MODES}, got {missing!r}.")
+    modalities = [features] if isinstance(features, str) else list(features)
+    if layout == "official" and any(m not in ("visual", "audio") for m in modalities):
+        raise ValueError(f"With layout='official' the features are 'visual' and/or 'audio', got {modalities}.")
+    descriptors = list(VISUAL_DESCRIPTORS if visual_descriptors is None else visual_descriptors)
+    if "visual" in modalities and not descriptors:
+        raise ValueError("visual_descriptors is empty.")
+    return modalities, descriptors
+
+
+def _select_movies(reading: _Reading, subset: str, modalities: list[str], ids: Sequence[int | str] | None) -> list[int]:
+    """``ids`` checked against ``subset``, or every movie of ``subset`` with a file under the root."""
+    in_subset = set(_SUBSETS[subset])
+    if ids is not None:
+        wanted = [_movie_id(value) for value in ids]
+        outside = [_movie_name(m) for m in wanted if m not in in_subset]
+        if outside:
+            raise ValueError(f"{outside} are not in the {subset!r} subset; pass subset='all'.")
+    else:
+        present = set(reading.annotations)
+        if reading.layout == "official":
+            present |= set(reading.visual) | set(reading.audio)
+        else:
+            present |= {_movie_id(p.stem) for m in modalities for p in (reading.root / m).glob("MEDIAEVAL18_??.csv")}
+        wanted = sorted(present & in_subset)
+    if not wanted:
+        raise FileNotFoundError(f"No MediaEval 2018 movie of the {subset!r} subset under {reading.root}. {_OBTAIN}")
+    return wanted
+
+
+# --------------------------------------------------------------------------------------------
+# Reading one movie
+# --------------------------------------------------------------------------------------------
+def _official_parts(
+    reading: _Reading, movie_name: str, groups: list[tuple[str, dict[int, Path] | None]]
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """``{part: (T_part, d_part)}`` per visual descriptor (or the audio), and the column names."""
+    parts, names = {}, []
+    for part, files in groups:
+        pattern = f"{movie_name}-<sssss>_{part}.txt" if part != "audio" else f"{movie_name}_<sssss>.csv"
+        key, what = f"{movie_name}_official_{part}", f"{movie_name} {part}"
+        if not files and (reading.cache is None or not (reading.cache / f"{key}.npz").is_file()):
+            raise FileNotFoundError(f"{movie_name}: no {part} feature file ({pattern}) under {reading.root}.")
+        reader = _read_arff_file if part == "audio" else _read_visual_file
+        values, part_names = _cached(reading.cache, key, lambda: _stack_seconds(files, reader, what))
+
+        def describe(t: int) -> str:
+            if not files:
+                return f"file {pattern.replace('<sssss>', f'{t + _FIRST_INDEX:05d}')} absent or empty"
+            sample = next(iter(files.values()))
+            separator, suffix = sample.name[len(movie_name)], sample.name[len(movie_name) + 6:]
+            expected = f"{movie_name}{separator}{t + _FIRST_INDEX:05d}{suffix}"
+            return f"file {sample.parent / expected} absent or empty"
+
+        parts[part] = _fill_missing(values, reading.missing, describe, what, reading.notes)
+        names += part_names or [f"{part}_{j}" for j in range(values.shape[1])]
+    return parts, names
+
+
+def _csv_modality(reading: _Reading, movie_name: str, modality: str) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The ``csv`` layout: ``root/<modality>/MEDIAEVAL18_XX.csv``, one row per second."""
+    path = reading.root / modality / f"{movie_name}.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{movie_name}: no {modality} feature file {path}.")
+    values, header = _cached(reading.cache, f"{movie_name}_csv_{modality}", lambda: _read_csv_movie(path))
+    filled = _fill_missing(values, reading.missing, lambda t: f"{path}: row of second {t} empty",
+                           f"{movie_name} {modality}", reading.notes)
+    return {modality: filled}, header or [f"{modality}_{j}" for j in range(values.shape[1])]
+
+
+def _modality(reading: _Reading, movie: int, modality: str) -> np.ndarray:
+    """One modality of one movie: its parts (the visual descriptors) cut to the shortest, side by side."""
+    name = _movie_name(movie)
+    if reading.layout == "csv":
+        parts, columns = _csv_modality(reading, name, modality)
+    elif modality == "visual":
+        files = reading.visual.get(movie, {})
+        parts, columns = _official_parts(reading, name, [(d, files.get(d)) for d in reading.descriptors])
+        parts = {f"visual/{descriptor}": part for descriptor, part in parts.items()}
+    else:
+        parts, columns = _official_parts(reading, name, [("audio", reading.audio.get(movie))])
+    if reading.feature_names.setdefault(modality, columns) != columns:
+        first = reading.feature_names[modality]
+        raise ValueError(
+            f"{name}: its {modality} features have {len(columns)} columns ({columns[:3]}...) but the first "
+            f"movie's have {len(first)} ({first[:3]}...)."
+        )
+    cut, lengths = truncate_to_shortest(parts)
+    if lengths:
+        reading.truncated.setdefault(name, {}).update(lengths)
+    return np.concatenate(list(cut.values()), axis=1)
+
+
+def _movie_targets(reading: _Reading, movie: int, required: bool) -> np.ndarray | None:
+    """The checked annotation curves of one movie; None when it has no annotation file and ``required`` is False."""
+    path = reading.annotations.get(movie)
+    if path is None:
+        if required:
+            raise FileNotFoundError(
+                f"{_movie_name(movie)}: no annotation file {_movie_name(movie)}_Valence-Arousal.txt under "
+                f"{reading.root} (pass require_annotations=False to load its features with NaN targets)."
+            )
+        return None
+    targets = read_table(path, CURVE_COLUMNS, nan="reject")  # the release annotates every second
+    check_range(targets, path, ["Valence", "Arousal"], -1.0, 1.0)
+    return targets
+
+
+def _load_movie(reading: _Reading, movie: int, modalities: list[str],
+                require_annotations: bool) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Features and curves of one movie, every sequence cut to the shortest (recorded in ``truncated``)."""
+    name = _movie_name(movie)
+    sources = {modality: _modality(reading, movie, modality) for modality in modalities}
+    targets = _movie_targets(reading, movie, require_annotations)
+    if targets is not None:
+        sources["annotations"] = targets
+    if not sources:
+        raise FileNotFoundError(f"{name}: neither annotations nor features to load.")
+    cut, lengths = truncate_to_shortest(sources)
+    if lengths:
+        reading.truncated.setdefault(name, {}).update(lengths)
+    n = len(next(iter(cut.values())))
+    y = cut["annotations"] if targets is not None else np.full((n, len(TARGET_NAMES)), np.nan)
+    return {m: np.ascontiguousarray(cut[m], dtype=np.float32) for m in modalities}, y
+
+
+def _warn_missing(notes: list[str], missing: str) -> None:
+    if notes:
+        filled = {"nan": "left as NaN rows", "ffill": "filled with the previous second's features"}[missing]
+        warnings.warn(
+            f"Missing or empty per-second feature files, {filled}: " + "; ".join(notes) + ".",
+            MissingFeatureWarning, stacklevel=3,
+        )
 
 
 def load_mediaeval2018(
@@ -407,118 +515,26 @@ def load_mediaeval2018(
     MissingFeatureWarning
         With ``missing="nan"`` or ``"ffill"``, naming the movies and files with missing seconds.
     """
-    if subset not in _SUBSETS:
-        raise ValueError(f"subset must be one of {sorted(_SUBSETS)}, got {subset!r}.")
-    if layout not in ("official", "csv"):
-        raise ValueError(f"layout must be 'official' or 'csv', got {layout!r}.")
-    if missing not in _MISSING_MODES:
-        raise ValueError(f"missing must be one of {_MISSING_MODES}, got {missing!r}.")
-    modalities = [features] if isinstance(features, str) else list(features)
-    if layout == "official" and any(m not in ("visual", "audio") for m in modalities):
-        raise ValueError(f"With layout='official' the features are 'visual' and/or 'audio', got {modalities}.")
-    descriptors = list(VISUAL_DESCRIPTORS if visual_descriptors is None else visual_descriptors)
-    if "visual" in modalities and not descriptors:
-        raise ValueError("visual_descriptors is empty.")
+    modalities, descriptors = _check_options(subset, features, visual_descriptors, layout, missing)
     folder = resolve_root(root, "mediaeval2018", "MediaEval 2018", _OBTAIN)
     cache = Path(cache_dir) if cache_dir is not None else None
-
-    annotations, visual_files, audio_files = _scan(folder)
-    in_subset = set(_SUBSETS[subset])
-    if ids is not None:
-        wanted = [_movie_id(value) for value in ids]
-        outside = [f"MEDIAEVAL18_{m:02d}" for m in wanted if m not in in_subset]
-        if outside:
-            raise ValueError(f"{outside} are not in the {subset!r} subset; pass subset='all'.")
-    else:
-        present = set(annotations)
-        if layout == "official":
-            present |= set(visual_files) | set(audio_files)
-        else:
-            present |= {_movie_id(p.stem) for m in modalities for p in (folder / m).glob("MEDIAEVAL18_??.csv")}
-        wanted = sorted(present & in_subset)
-    if not wanted:
-        raise FileNotFoundError(f"No MediaEval 2018 movie of the {subset!r} subset under {folder}. {_OBTAIN}")
-
-    X: list[dict[str, np.ndarray]] = []
-    y: list[np.ndarray] = []
-    annotation_files: list[Path | None] = []
-    feature_names: dict[str, list[str]] = {}
-    truncated: dict[str, dict[str, int]] = {}
-    notes: list[str] = []
+    reading = _Reading(folder, layout, descriptors, missing, cache, *_scan(folder))
+    wanted = _select_movies(reading, subset, modalities, ids)
+    X, y = [], []
     for movie in wanted:
-        movie_name = f"MEDIAEVAL18_{movie:02d}"
-        sources: dict[str, np.ndarray] = {}
-        for modality in modalities:
-            if layout == "csv":
-                parts, names = _csv_modality(folder, movie_name, modality, missing, cache, notes)
-                part_names = [modality]
-            elif modality == "visual":
-                files = visual_files.get(movie, {})
-                parts, names = _official_parts(
-                    folder, movie_name, [(d, files.get(d)) for d in descriptors], missing, cache, notes
-                )
-                part_names = [f"visual/{d}" for d in descriptors]
-            else:
-                parts, names = _official_parts(
-                    folder, movie_name, [("audio", audio_files.get(movie))], missing, cache, notes
-                )
-                part_names = ["audio"]
-            n = min(len(p) for p in parts)
-            if len(parts) > 1 and any(len(p) != n for p in parts):
-                truncated.setdefault(movie_name, {}).update({k: len(p) for k, p in zip(part_names, parts)})
-            sources[modality] = np.concatenate([p[:n] for p in parts], axis=1)
-            if feature_names.setdefault(modality, names) != names:
-                raise ValueError(
-                    f"{movie_name}: its {modality} features have {len(names)} columns "
-                    f"({names[:3]}...) but the first movie's have {len(feature_names[modality])} "
-                    f"({feature_names[modality][:3]}...)."
-                )
-        path = annotations.get(movie)
-        if path is not None:
-            targets = read_annotation_table(path, ("Time", "Valence", "Arousal"))
-            check_range(targets, path, ["Valence", "Arousal"], -1.0, 1.0)
-        elif require_annotations:
-            raise FileNotFoundError(
-                f"{movie_name}: no annotation file {movie_name}_Valence-Arousal.txt under {folder} "
-                "(pass require_annotations=False to load its features with NaN targets)."
-            )
-        else:
-            targets = None
-        lengths = {m: len(a) for m, a in sources.items()}
-        if targets is not None:
-            lengths["annotations"] = len(targets)
-        if not lengths:
-            raise FileNotFoundError(f"{movie_name}: neither annotations nor features to load.")
-        n = min(lengths.values())
-        if len(set(lengths.values())) > 1:
-            truncated.setdefault(movie_name, {}).update(lengths)
-        X.append({m: np.ascontiguousarray(a[:n], dtype=np.float32) for m, a in sources.items()})
-        y.append(targets[:n] if targets is not None else np.full((n, 2), np.nan))
-        annotation_files.append(path)
-
-    if notes:
-        filled = {"nan": "left as NaN rows", "ffill": "filled with the previous second's features"}[missing]
-        warnings.warn(
-            f"Missing or empty per-second feature files, {filled}: " + "; ".join(notes) + ".",
-            MissingFeatureWarning, stacklevel=2,
-        )
-    if truncated:
-        detail = "; ".join(
-            f"{name} ({', '.join(f'{k} {v}' for k, v in rows.items())} rows)" for name, rows in truncated.items()
-        )
-        warnings.warn(
-            f"{len(truncated)} MediaEval 2018 movie(s) had sequences of different lengths and were "
-            f"truncated to the shortest: {detail}.",
-            AnnotationLengthWarning, stacklevel=2,
-        )
+        features_of_movie, targets = _load_movie(reading, movie, modalities, require_annotations)
+        X.append(features_of_movie)
+        y.append(targets)
+    _warn_missing(reading.notes, missing)
+    warn_truncated(reading.truncated, "MediaEval 2018", stacklevel=2)
     return Bunch(
         X=X if modalities else None,
         y=y,
-        ids=[f"MEDIAEVAL18_{m:02d}" for m in wanted],
+        ids=[_movie_name(m) for m in wanted],
         lengths=np.asarray([len(t) for t in y], dtype=int),
-        feature_names=feature_names,
-        truncated=truncated,
-        annotation_files=annotation_files,
+        feature_names=reading.feature_names,
+        truncated=reading.truncated,
+        annotation_files=[reading.annotations.get(m) for m in wanted],
         subset=subset,
         target_names=TARGET_NAMES,
         DESCR=_DESCR,

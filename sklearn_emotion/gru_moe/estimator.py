@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from collections.abc import Mapping
 from numbers import Integral, Real
@@ -563,19 +562,14 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             self.network_ = network
 
     def save(self, path: str | os.PathLike) -> None:
-        """Save the fitted estimator with joblib, written atomically (temp file + rename)."""
-        import joblib
+        """Save this estimator alone with joblib, atomically; ``joblib.load(path)`` returns it.
 
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".joblib")
-        os.close(fd)
-        try:
-            joblib.dump(self, tmp)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        The same writer as :func:`sklearn_emotion.persistence.save_model`, which saves a model
+        (often a whole pipeline) together with its modalities for ``sklearn-emotion predict``.
+        """
+        from ..persistence import write_joblib
+
+        write_joblib(path, self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
