@@ -325,7 +325,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------------ evaluate
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .files import atomic_write_bytes, read_annotations, read_curves
+    from .files import atomic_write_bytes, read_annotations, read_curves, truncate_to_shortest
     from .metrics import mediaeval_scores
     from .reporting import PAPER_TABLE_1, mediaeval_table
 
@@ -339,13 +339,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         except (FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         for name, p, t in zip(names, predicted, truth):
-            if len(p) != len(t):
-                if abs(len(p) - len(t)) > args.max_length_difference:
-                    raise CommandError(
-                        f"movie {name}: {len(p)} predicted seconds but {len(t)} annotated ones "
-                        f"(more than --max-length-difference {args.max_length_difference})."
-                    )
-        pairs = [(t[: min(len(p), len(t))], p[: min(len(p), len(t))]) for p, t in zip(predicted, truth)]
+            if abs(len(p) - len(t)) > args.max_length_difference:
+                raise CommandError(
+                    f"movie {name}: {len(p)} predicted seconds but {len(t)} annotated ones "
+                    f"(more than --max-length-difference {args.max_length_difference})."
+                )
+        cut = [truncate_to_shortest({"annotations": t, "predictions": p})[0] for p, t in zip(predicted, truth)]
+        pairs = [(c["annotations"], c["predictions"]) for c in cut]
         label = Path(folder).name or os.fspath(folder)
         rows[label] = mediaeval_scores([t for t, _ in pairs], [p for _, p in pairs], average=args.average)
         _echo(f"{label}: {len(files)} movie(s), {sum(len(t) for t, _ in pairs)} seconds")
