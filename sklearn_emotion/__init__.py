@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 _PUBLIC = {
     "Windower": "windowing",
@@ -21,9 +21,9 @@ _PUBLIC = {
     "GRUMoERegressor": "gru_moe",
     "ButterworthSmoother": "smoothing",
     "MovingAverageSmoother": "smoothing",
-    "SmoothedRegressor": "meta",
-    "RunAveragingRegressor": "meta",
-    "PerSecondRegressor": "meta",
+    "SmoothedRegressor": "smoothing",
+    "RunAveragingRegressor": "ensemble",
+    "PerSecondRegressor": "per_second",
     "MovieStandardScaler": "preprocessing",
     "ImageEmbedder": "media",
     "AudioEmbedder": "media",
@@ -33,6 +33,7 @@ _PUBLIC = {
     "load_mediaeval2018": "datasets",
     "load_emomusic": "datasets",
     "make_lagged_movies": "datasets",
+    "make_movie_files": "datasets",
     "as_movies": "data",
     "as_targets": "data",
 }

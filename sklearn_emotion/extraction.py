@@ -16,7 +16,8 @@ Default specification (:func:`default_feature_spec`): the small real pretrained 
 *weights folder* when one is found -- ``mobilenet_v1_1.0_224_quant_embedding_extractor.tflite``
 (ImageNet MobileNet v1, 1024-d) for images and ``yamnet.tflite`` (AudioSet YAMNet, 1024-d) for audio
 -- and the weight-free modes otherwise.  :func:`resolve_weights_dir` says which folder is used and
-why.
+why.  File names, official download addresses and descriptions of these models come from the one
+registry :data:`sklearn_emotion.media.models.OFFICIAL_MODELS`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .media.models import OFFICIAL_MODELS
 
 __all__ = [
     "WEIGHTS_ENV_VAR",
@@ -46,10 +49,15 @@ __all__ = [
 
 #: Environment variable naming the folder of small pretrained models.
 WEIGHTS_ENV_VAR = "SKLEARN_EMOTION_WEIGHTS"
-IMAGE_WEIGHTS_FILE = "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite"
-AUDIO_WEIGHTS_FILE = "yamnet.tflite"
-FACE_DETECTOR_FILE = "face_detection_short_range.tflite"
-FACE_MODEL_FILE = "fer2013_mini_XCEPTION.102-0.66.hdf5"
+# The models of a weights folder (file names, addresses, descriptions: sklearn_emotion.media.models).
+_IMAGE_MODEL = OFFICIAL_MODELS["mobilenet_v1_embedding"]
+_AUDIO_MODEL = OFFICIAL_MODELS["yamnet"]
+_FACE_DETECTOR = OFFICIAL_MODELS["blaze_face_short_range"]
+_FACE_MODEL = OFFICIAL_MODELS["fer_mini_xception"]
+IMAGE_WEIGHTS_FILE = _IMAGE_MODEL.weights_file
+AUDIO_WEIGHTS_FILE = _AUDIO_MODEL.weights_file
+FACE_DETECTOR_FILE = _FACE_DETECTOR.weights_file
+FACE_MODEL_FILE = _FACE_MODEL.weights_file
 WEIGHT_FREE_IMAGE = "colour-layout"
 WEIGHT_FREE_AUDIO = "descriptors"
 _COLOUR_LAYOUT_SIDE = 32
@@ -94,21 +102,20 @@ def default_feature_spec(weights_dir: str | os.PathLike | None) -> tuple[dict[st
     spec: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
     folder = Path(weights_dir) if weights_dir is not None else None
-    for modality, filename, fallback, what in (
-        ("image", IMAGE_WEIGHTS_FILE, WEIGHT_FREE_IMAGE, "ImageNet MobileNet v1 embedding (1024-d)"),
-        ("audio", AUDIO_WEIGHTS_FILE, WEIGHT_FREE_AUDIO, "AudioSet YAMNet embedding (1024-d)"),
+    for modality, model, fallback in (
+        ("image", _IMAGE_MODEL, WEIGHT_FREE_IMAGE),
+        ("audio", _AUDIO_MODEL, WEIGHT_FREE_AUDIO),
     ):
-        path = folder / filename if folder is not None else None
-        if path is not None and path.is_file():
+        path = model.find_in(folder)
+        if path is not None:
             spec[modality] = {"backbone": os.fspath(path.resolve())}
-            notes.append(f"{modality}: {what} from {path}")
+            notes.append(f"{modality}: {model.description} from {path}")
         else:
             spec[modality] = {"backbone": fallback}
-            reason = f"{filename} not in {folder}" if folder is not None else "no weights folder"
+            reason = f"{model.weights_file} not in {folder}" if folder is not None else "no weights folder"
             notes.append(f"{modality}: WEIGHT-FREE {fallback!r} features ({reason})")
-    detector = folder / FACE_DETECTOR_FILE if folder is not None else None
-    face_model = folder / FACE_MODEL_FILE if folder is not None else None
-    if detector is not None and detector.is_file() and face_model.is_file():
+    detector, face_model = _FACE_DETECTOR.find_in(folder), _FACE_MODEL.find_in(folder)
+    if detector is not None and face_model is not None:
         spec["face"] = {"detector": os.fspath(detector.resolve()), "face_model": os.fspath(face_model.resolve())}
         notes.append(
             f"face: MediaPipe BlazeFace detection + FER2013 mini-Xception expression scores of the two "

@@ -1,40 +1,28 @@
-"""Build small real test movies with PyAV: real photos, frame numbers painted in, real tones.
+"""Small real test movies: real photos, frame numbers painted in, real tones.
 
 Every frame carries its global frame index as a strip of black/white blocks along its top edge
 (:func:`read_index` reads it back), robust to lossy compression, so that tests can check which frame
-the decoder chose for each second.
+the decoder chose for each second.  Encoding is the package's own
+:func:`sklearn_emotion.datasets.movies.write_movie_file`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
+
+from sklearn_emotion.datasets.movies import sample_photo, write_movie_file
 
 #: Blocks in the index strip (enough for 1023 frames) and the strip's height in pixels.
 INDEX_BITS = 10
 STRIP_HEIGHT = 16
 
-CONTAINERS = {
-    # suffix: (video codec, audio codec, pixel format)
-    ".mp4": ("libx264", "aac", "yuv420p"),
-    ".mkv": ("libx264", "flac", "yuv420p"),
-    ".webm": ("libvpx", "libopus", "yuv420p"),
-    ".avi": ("mpeg4", "libmp3lame", "yuv420p"),
-}
-
 
 def photo(name: str, size: tuple[int, int]) -> np.ndarray:
-    """A scikit-image sample photo (``astronaut``, ``chelsea``, ``coffee``) resized to ``(width, height)``."""
-    from skimage import data
-    from skimage.transform import resize
-
-    image = getattr(data, name)()
-    width, height = size
-    return (resize(image, (height, width), anti_aliasing=True) * 255).round().astype(np.uint8)
+    """A scikit-image sample photo (``astronaut``, ``chelsea``, ``coffee``) as uint8 RGB of ``(width, height)``."""
+    return (sample_photo(name, size) * 255).round().astype(np.uint8)
 
 
 def paint_index(image: np.ndarray, index: int) -> np.ndarray:
@@ -90,74 +78,14 @@ def write_video(
     rotation : int, optional
         Display rotation to declare in the stream's metadata (degrees).
     """
-    path = Path(path)
-    video_codec, audio_codec, pix_fmt = CONTAINERS[path.suffix]
     seconds = len(photos)
-    if frame_times is None:
-        n_frames = int(round(seconds * fps))
-        frame_times = [k / fps for k in range(n_frames)]
-    height, width = photos[0].shape[:2]
-    time_base = Fraction(1, 1000)
-    with av.open(str(path), mode="w") as container:
-        stream = container.add_stream(video_codec, rate=Fraction(fps).limit_denominator(1000))
-        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
-        if frame_times is not None or path.suffix != ".avi":  # AVI ticks are frames
-            stream.time_base = time_base
-            stream.codec_context.time_base = time_base
-        if rotation is not None:
-            stream.set_display_rotation(rotation)
-        audio_stream = None
-        if audio is not None:
-            audio_stream = container.add_stream(audio_codec, rate=sample_rate)
-            audio_stream.layout = "mono"
-        for index, time in enumerate(frame_times):
-            image = paint_index(photos[min(int(time), seconds - 1)], index)
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-            frame.pts = int(round(time * 1000))
-            frame.time_base = time_base
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        # Close the last frame's display interval at the movie's end.
-        for packet in stream.encode(None):
-            container.mux(packet)
-        if audio_stream is not None:
-            _encode_audio(container, audio_stream, audio, sample_rate)
-    return path
-
-
-def _encode_audio(container, stream, audio: np.ndarray, sample_rate: int) -> None:
-    frame_size = stream.codec_context.frame_size or 1024
-    samples = np.asarray(audio, dtype=np.float32)
-    for start in range(0, len(samples), frame_size):
-        block = samples[start : start + frame_size]
-        if len(block) < frame_size and stream.codec_context.frame_size:
-            block = np.pad(block, (0, frame_size - len(block)))
-        frame = av.AudioFrame.from_ndarray(block[None, :], format="flt", layout="mono")
-        frame.sample_rate = sample_rate
-        frame.pts = start
-        for packet in stream.encode(frame):
-            container.mux(packet)
-    for packet in stream.encode(None):
-        container.mux(packet)
+    times = frame_times if frame_times is not None else [k / fps for k in range(int(round(seconds * fps)))]
+    frames = (paint_index(photos[min(int(time), seconds - 1)], index) for index, time in enumerate(times))
+    return write_movie_file(
+        path, frames, fps=fps, frame_times=frame_times, audio=audio, sample_rate=sample_rate, rotation=rotation
+    )
 
 
 def write_audio(path: str | Path, samples: np.ndarray, sample_rate: int = 16000) -> Path:
-    """Write a mono audio file (.wav as 16-bit PCM, .mp3 with LAME)."""
-    path = Path(path)
-    codec = {".wav": "pcm_s16le", ".mp3": "libmp3lame", ".flac": "flac"}[path.suffix]
-    with av.open(str(path), mode="w") as container:
-        stream = container.add_stream(codec, rate=sample_rate)
-        stream.layout = "mono"
-        if codec == "pcm_s16le":
-            data = (np.clip(samples, -1, 1) * 32767).astype(np.int16)
-            for start in range(0, len(data), 4096):
-                frame = av.AudioFrame.from_ndarray(data[None, start : start + 4096], format="s16", layout="mono")
-                frame.sample_rate = sample_rate
-                frame.pts = start
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-            for packet in stream.encode(None):
-                container.mux(packet)
-        else:
-            _encode_audio(container, stream, samples, sample_rate)
-    return path
+    """Write a mono audio file (.wav as 16-bit PCM, .mp3 with LAME, .flac)."""
+    return write_movie_file(path, None, audio=np.clip(samples, -1, 1), sample_rate=sample_rate)

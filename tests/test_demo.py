@@ -1,4 +1,5 @@
-"""The offline demo: its generated movies really carry the curves, and `sklearn-emotion demo --quick` runs."""
+"""The offline demo and its movie generator: the generated movies really carry the curves, and
+`sklearn-emotion demo --quick` runs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,18 @@ import numpy as np
 import pytest
 
 from sklearn_emotion.cli import main
-from sklearn_emotion.demo import QUICK, DemoConfig, emotion_curves, make_corpus, render_frame, synthesize_audio
+from sklearn_emotion.datasets import make_movie_files
+from sklearn_emotion.datasets.movies import write_movie_file
+from sklearn_emotion.demo import (
+    QUICK,
+    DemoConfig,
+    DemoMovie,
+    emotion_curves,
+    make_corpus,
+    render_frame,
+    synthesize_audio,
+)
+from sklearn_emotion.files import read_curves
 from sklearn_emotion.media.decoding import iter_audio_windows, iter_frames
 
 TINY = DemoConfig(n_movies=2, min_seconds=20, max_seconds=24)
@@ -40,25 +52,73 @@ def test_frames_and_sound_encode_valence_and_arousal():
     assert np.argmax(spectrum[1]) > np.argmax(spectrum[0])  # higher pitch when positive
 
 
-def test_corpus_files_decode_to_the_curves_and_are_reused(tmp_path):
-    movies = make_corpus(tmp_path, TINY, random_state=3)
-    assert [m.name for m in movies] == ["demo_00", "demo_01"]
-    movie = movies[0]
-    frames = np.stack([frame for _, frame in iter_frames(movie.video)])
-    assert abs(len(frames) - len(movie.curves)) <= 1 and frames.shape[1:] == (TINY.height, TINY.width, 3)
-    n = min(len(frames), len(movie.curves))
+def _lagged(content: np.ndarray, lag: float) -> np.ndarray:
+    out = content.copy()
+    for t in range(1, len(out)):
+        out[t] = out[t - 1] + (1 - np.exp(-1 / lag)) * (content[t] - out[t - 1])
+    return out
+
+
+def test_movie_files_decode_to_their_curves_and_are_reused(tmp_path):
+    data = make_movie_files(tmp_path, 2, min_seconds=20, max_seconds=24, random_state=3)
+    assert data.movies == ["movie_00", "movie_01"] and data.target_names == ("valence", "arousal")
+    assert [v.name for v in data.videos] == ["movie_00.mp4", "movie_01.mp4"]
+    for y, content, annotations in zip(data.y, data.content, data.annotation_files):
+        assert 20 <= len(y) <= 24 and content.shape == y.shape
+        np.testing.assert_array_equal(read_curves(annotations), y)
+        np.testing.assert_allclose(y, _lagged(content, 4.0), atol=5e-5)  # 4 decimals in the file
+    frames = np.stack([frame for _, frame in iter_frames(data.videos[0])])
+    y, content = data.y[0], data.content[0]
+    assert abs(len(frames) - len(y)) <= 1 and frames.shape[1:] == (120, 160, 3)
+    n = min(len(frames), len(y))
     brightness = frames[:n].reshape(n, -1).mean(axis=1)
-    # The annotation lags the content, but brightness still follows valence closely.
-    assert np.corrcoef(brightness, movie.curves[:n, 0])[0, 1] > 0.5
-    loudness = np.array([np.sqrt((w**2).mean()) for _, w in iter_audio_windows(movie.video, sample_rate=16000, window=16000)])
+    # Brightness follows the content's valence, and the lagged annotation still closely.
+    assert np.corrcoef(brightness, content[:n, 0])[0, 1] > np.corrcoef(brightness, y[:n, 0])[0, 1] > 0.5
+    loudness = np.array([np.sqrt((w**2).mean()) for _, w in iter_audio_windows(data.videos[0], sample_rate=16000,
+                                                                                  window=16000)])
     m = min(len(loudness), n)
-    assert np.corrcoef(loudness[:m], movie.curves[:m, 1])[0, 1] > 0.5
-    stamps = {m.video: m.video.stat().st_mtime_ns for m in movies}
-    again = make_corpus(tmp_path, TINY, random_state=3)
-    assert {m.video: m.video.stat().st_mtime_ns for m in again} == stamps  # reused, not rewritten
-    np.testing.assert_allclose(again[1].curves, movies[1].curves)
-    other = make_corpus(tmp_path, TINY, random_state=4)
-    assert not np.allclose(other[0].curves[:5], movies[0].curves[:5])
+    assert np.corrcoef(loudness[:m], y[:m, 1])[0, 1] > 0.5
+    stamps = [video.stat().st_mtime_ns for video in data.videos]
+    again = make_movie_files(tmp_path, 2, min_seconds=20, max_seconds=24, random_state=3)
+    assert [video.stat().st_mtime_ns for video in again.videos] == stamps  # reused, not rewritten
+    np.testing.assert_array_equal(again.content[1], data.content[1])
+    other = make_movie_files(tmp_path, 2, min_seconds=20, max_seconds=24, random_state=4)
+    assert not np.allclose(other.y[0][:5], data.y[0][:5])
+    assert [video.stat().st_mtime_ns for video in other.videos] != stamps
+
+
+def test_demo_corpus_is_the_movie_files_under_demo_names(tmp_path):
+    movies = make_corpus(tmp_path, TINY, random_state=3)
+    assert [m.name for m in movies] == ["demo_00", "demo_01"] and isinstance(movies[0], DemoMovie)
+    data = make_movie_files(tmp_path, 2, min_seconds=20, max_seconds=24, prefix="demo", random_state=3)
+    assert data.videos == [m.video for m in movies] and data.annotation_files == [m.annotations for m in movies]
+    np.testing.assert_array_equal(data.y[1], movies[1].curves)
+
+
+def test_movie_file_parameters_are_checked(tmp_path):
+    with pytest.raises(ValueError, match="even"):
+        make_movie_files(tmp_path, 1, width=161)
+    with pytest.raises(ValueError, match="min_seconds=30 must not exceed max_seconds=20"):
+        make_movie_files(tmp_path, 1, min_seconds=30, max_seconds=20)
+    with pytest.raises(ValueError, match="'n_movies' parameter"):
+        make_movie_files(tmp_path, 0)
+    with pytest.raises(ValueError, match="x.gif.*suffix"):
+        write_movie_file(tmp_path / "x.gif", [np.zeros((16, 16, 3), np.uint8)])
+    with pytest.raises(ValueError, match="x.mp4: no frame"):
+        write_movie_file(tmp_path / "x.mp4", [])
+    with pytest.raises(ValueError, match="audio-only"):
+        write_movie_file(tmp_path / "x.wav", None)
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_interrupted_movie_leaves_no_file(tmp_path):
+    def frames():
+        yield np.zeros((16, 16, 3), np.uint8)
+        raise RuntimeError("the renderer failed")
+
+    with pytest.raises(RuntimeError, match="renderer"):
+        write_movie_file(tmp_path / "broken.mp4", frames(), audio=np.zeros(16000, np.float32))
+    assert not list(tmp_path.iterdir())
 
 
 def test_quick_demo_weight_free_runs_and_reports_honestly(tmp_path, capsys, monkeypatch):

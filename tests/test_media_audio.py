@@ -14,7 +14,7 @@ from media_videos import photo, tone, write_audio, write_video  # noqa: E402
 
 from sklearn_emotion.media import AudioEmbedder, BackboneUnavailableError, MissingStreamError  # noqa: E402
 from sklearn_emotion.media import vggish  # noqa: E402
-from sklearn_emotion.media.audio import DESCRIPTOR_NAMES  # noqa: E402
+from sklearn_emotion.media.audio import DESCRIPTOR_NAMES, audio_backbone, audio_features  # noqa: E402
 from sklearn_emotion.media.decoding import iter_audio_windows, read_audio  # noqa: E402
 
 MUSIC = 132  # AudioSet class "Music"
@@ -163,6 +163,13 @@ def test_descriptors_follow_the_sound():
     centroid = names.index("audio_centroid_mean")
     assert features[1][0, centroid] > 3 * features[0][0, centroid]
     assert all(np.isfinite(f).all() for f in features)
+    # The embedder runs the feature function on each movie.
+    done = []
+    descriptors = audio_backbone("descriptors")
+    np.testing.assert_array_equal(audio_features((high, 16000), descriptors, on_seconds=done.append), features[1])
+    assert done == [2]
+    with pytest.raises(ValueError, match="clip 3: an audio movie must be"):
+        audio_features(high, descriptors, name="clip 3")
 
 
 @pytest.fixture(scope="module")
@@ -192,6 +199,8 @@ def test_missing_audio_track(tmp_path, small_photos):
     (features,) = AudioEmbedder("descriptors", missing_audio="silence").transform([path])
     assert features.shape == (3, 112)
     np.testing.assert_array_equal(features, np.repeat(features[:1], 3, axis=0))
+    silence = audio_features((np.zeros(16000, np.float32), 16000), audio_backbone("descriptors"))
+    np.testing.assert_allclose(features[:1], silence)
     with pytest.raises(ValueError, match="missing_audio"):
         AudioEmbedder("descriptors", missing_audio="zeros").fit([path])
 

@@ -12,7 +12,13 @@ pytest.importorskip("skimage")
 from media_videos import photo, write_video  # noqa: E402
 
 from sklearn_emotion.media import FaceEmbedder  # noqa: E402
-from sklearn_emotion.media.face import GEOMETRY_NAMES, FaceDetector  # noqa: E402
+from sklearn_emotion.media.face import (  # noqa: E402
+    GEOMETRY_NAMES,
+    FaceDetector,
+    face_backbone,
+    face_detector,
+    face_features,
+)
 
 WIDTH, HEIGHT = 320, 240
 ASTRONAUT_FACE = (177, 82, 95, 95)  # x, y, width, height in skimage's 512 x 512 astronaut()
@@ -115,6 +121,15 @@ def test_decoded_frames_and_feature_names(embedder, frames, features):
     assert names[SLOT] == "face1_present"
 
 
+def test_the_feature_function_is_what_the_embedder_computes(embedder, frames, shared_weights):
+    (expected,) = embedder.transform([np.stack(frames)])
+    done = []
+    detector, model = face_detector(embedder.detector), face_backbone(embedder.face_model)
+    features = face_features(np.stack(frames), detector, model, batch_size=3, on_seconds=done.append)
+    np.testing.assert_array_equal(features, expected)
+    assert done == [3, 1]  # progress per batch of seconds
+
+
 def test_one_slot_and_margin(shared_weights, frames):
     embedder = FaceEmbedder(
         str(shared_weights / "face_detection_short_range.tflite"),
@@ -150,4 +165,4 @@ def test_named_models_offline_fail_clearly(tmp_path, monkeypatch, frames, shared
     detector = str(shared_weights / "face_detection_short_range.tflite")
     with pytest.raises(BackboneUnavailableError, match="fer2013_mini_XCEPTION.*face_model="):
         FaceEmbedder(detector).transform([np.stack(frames)])
-    assert not list(tmp_path.rglob("*.part"))  # no partial download left behind
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]  # no partial download left behind

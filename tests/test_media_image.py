@@ -12,6 +12,7 @@ pytest.importorskip("ai_edge_litert")
 from media_videos import photo, write_video  # noqa: E402
 
 from sklearn_emotion.media import ImageEmbedder  # noqa: E402
+from sklearn_emotion.media.image import image_backbone, image_features  # noqa: E402
 from sklearn_emotion.media.backbones import BackboneUnavailableError, preprocess_images  # noqa: E402
 from sklearn_emotion.media.decoding import resize_frame  # noqa: E402
 
@@ -44,6 +45,18 @@ def test_cat_and_coffee_seconds_are_recognised(movie, classifier):
     assert top[0] not in CAT_CLASSES | {ESPRESSO}
     # Dequantised 8-bit softmax: probabilities (tiny ones round to 0, so sums fall a little short).
     assert (scores >= 0).all() and (scores.sum(axis=1) > 0.8).all() and (scores.sum(axis=1) < 1.01).all()
+
+
+def test_the_feature_function_is_what_the_embedder_computes(movie, classifier):
+    (expected,) = ImageEmbedder(classifier, batch_size=2).transform([movie])
+    done = []
+    network = image_backbone(classifier)
+    assert image_backbone(classifier) is network  # loaded once per process
+    features = image_features(movie, network, batch_size=2, on_seconds=done.append)
+    np.testing.assert_array_equal(features, expected)
+    assert done == [2, 1] and features.dtype == np.float32
+    with pytest.raises(ValueError, match="clip 7.*shape"):
+        image_features(np.zeros((3, 10, 10)), network, name="clip 7")
 
 
 def test_decoded_frames_give_the_same_classes(photos, classifier):

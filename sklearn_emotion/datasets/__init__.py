@@ -5,6 +5,7 @@ from ._common import DATA_ENV_VAR, AnnotationLengthWarning, MissingFeatureWarnin
 from .emomusic import EMOMUSIC_URL, load_emomusic
 from .liris_accede import LIRIS_ACCEDE_URL, load_liris_accede
 from .mediaeval2018 import MEDIAEVAL2018_URL, VISUAL_DESCRIPTORS, load_mediaeval2018
+from .movies import make_movie_files
 from .synthetic import make_lagged_movies
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "VISUAL_DESCRIPTORS",
     "load_mediaeval2018",
     "make_lagged_movies",
+    "make_movie_files",
 ]

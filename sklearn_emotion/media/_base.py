@@ -1,19 +1,22 @@
-"""Machinery shared by the media embedders: validation, joblib over movies, progress, cache."""
+"""Machinery shared by the media embedders: parameters, joblib over movies, progress, cache."""
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, Options
 
 from .cache import FeatureCache
 from .decoding import is_path, probe, source_name
 
-__all__ = ["MediaEmbedder", "batched"]
+__all__ = ["MediaEmbedder", "batched", "movie_name", "embed_seconds", "PathWithSuffix"]
 
 # Parameters that change how the work is run, not what it computes (left out of cache keys).
 _EXECUTION_PARAMS = ("batch_size", "n_jobs", "cache_dir", "progress")
@@ -31,14 +34,89 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+def movie_name(movie: Any, name: str | None) -> str:
+    """How the feature functions name ``movie`` in errors: ``name``, else its path, else "movie"."""
+    if name:
+        return name
+    return os.fspath(movie) if is_path(movie) else "movie"
+
+
+def embed_seconds(
+    items: Iterable[Any],
+    embed: Callable[[list[Any]], np.ndarray],
+    batch_size: int,
+    name: str,
+    on_seconds: Callable[[int], Any] | None = None,
+    what: str = "video",
+) -> np.ndarray:
+    """One movie's per-second ``items`` (frames, audio windows) embedded ``batch_size`` at a time.
+
+    ``embed(batch)`` returns one row per item; ``on_seconds`` hears how many seconds each batch did.
+    Returns the ``(T, d)`` float32 rows; a movie without any second is an error naming it.
+    """
+    blocks = []
+    for batch in batched(items, batch_size):
+        blocks.append(embed(batch))
+        if on_seconds is not None:
+            on_seconds(len(batch))
+    if not blocks:
+        raise ValueError(f"{name}: the movie has no whole second of {what}.")
+    return np.concatenate(blocks).astype(np.float32, copy=False)
+
+
+class PathWithSuffix(Options):
+    """Parameter constraint: a file path (str or path-like) ending with one of ``suffixes``.
+
+    An :class:`~sklearn.utils._param_validation.Options` so that scikit-learn's parameter validation
+    accepts it; it checks the suffix, not that the file exists (loading the model does, naming it).
+    """
+
+    def __init__(self, *suffixes: str):
+        super().__init__(type=(str, os.PathLike), options=set())
+        self.suffixes = tuple(suffix.lower() for suffix in suffixes)
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return isinstance(val, (str, os.PathLike)) and os.fspath(val).lower().endswith(self.suffixes)
+
+    def __str__(self) -> str:
+        return f"a path to a {' or '.join(self.suffixes)} file"
+
+
 class MediaEmbedder(TransformerMixin, BaseEstimator):
     """Base class: a stateless transformer from movies to per-second feature arrays ``(T, d)``.
 
-    Subclasses define ``_validate_params_values``, ``_embed_movie(source, name, bar)``,
-    ``_describe_params`` (what goes into the cache key) and ``get_feature_names_out``.
-    Every movie is processed independently, possibly in a joblib worker: subclasses load their
-    models there (through :func:`~sklearn_emotion.media.backbones.cached_model`).
+    A subclass sets ``_features``, the pure function computing one movie's features from the movie,
+    its loaded models and some settings; ``_loaders``, which returns picklable zero-argument
+    functions loading those models from the subclass's parameters; ``_feature_settings``, the
+    parameters passed to ``_features`` as they are; and ``get_feature_names_out``.  Every movie is
+    processed independently, possibly in a joblib worker, which loads its own models (once per
+    process, through :func:`~sklearn_emotion.media.backbones.cached_model`).
     """
+
+    #: ``function(movie, **models, **settings, name=..., on_seconds=...) -> (T, d) array``.
+    _features: Callable[..., np.ndarray]
+    #: Parameters passed to ``_features`` as they are.
+    _feature_settings: tuple[str, ...] = ("batch_size",)
+
+    _parameter_constraints: dict = {
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "cache_dir": [str, os.PathLike, None],
+        "progress": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        batch_size: int = 32,
+        n_jobs: int | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        progress: bool = False,
+    ):
+        self.batch_size = batch_size
+        self.n_jobs = n_jobs
+        self.cache_dir = cache_dir
+        self.progress = progress
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -48,16 +126,10 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = []
         return tags
 
-    # -- parameters -------------------------------------------------------------------------
-    def _check_common_params(self) -> None:
-        if not isinstance(self.batch_size, (int, np.integer)) or self.batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}.")
-        if self.n_jobs is not None and not isinstance(self.n_jobs, (int, np.integer)):
-            raise ValueError(f"n_jobs must be None or an integer, got {self.n_jobs!r}.")
-        self._validate_params_values()
-
-    def _validate_params_values(self) -> None:
-        """Subclass hook: check the embedder's own parameters."""
+    # -- models and parameters ----------------------------------------------------------------
+    def _loaders(self) -> dict[str, Callable[[], Any]]:
+        """Picklable functions loading the models ``_features`` takes, by argument name."""
+        raise NotImplementedError
 
     def _describe_params(self) -> dict[str, Any]:
         """What determines the output, for cache keys (subclasses replace model objects by digests)."""
@@ -77,7 +149,7 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._check_common_params()
+        self._validate_params()
         return self
 
     def transform(self, X: Any) -> list[np.ndarray]:
@@ -93,21 +165,23 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
         list of ndarray of shape (T_i, n_features), float32
             One array per movie, one row per whole second.
         """
-        self._check_common_params()
+        self._validate_params()  # stateless: transform works without fit
         sources = self._check_movies(X)
         cache = FeatureCache(self.cache_dir) if self.cache_dir is not None else None
         description = self._full_description() if cache is not None else None
+        settings = {key: getattr(self, key) for key in self._feature_settings}
+        compute = functools.partial(_compute, type(self)._features, self._loaders(), settings)
+        label = type(self).__name__
         show_seconds = bool(self.progress) and self.n_jobs in (None, 1)
         tasks = (
-            delayed(_embed_one)(self, source, source_name(source, index), cache, description, show_seconds)
+            delayed(_embed_one)(compute, source, source_name(source, index), label, cache, description, show_seconds)
             for index, source in enumerate(sources)
         )
-        parallel = Parallel(n_jobs=self.n_jobs, return_as="generator")
-        results = parallel(tasks)
+        results = Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks)
         if self.progress:
             from tqdm.auto import tqdm
 
-            results = tqdm(results, total=len(sources), desc=f"{type(self).__name__}: movies", unit="movie")
+            results = tqdm(results, total=len(sources), desc=f"{label}: movies", unit="movie")
         return list(results)
 
     def _full_description(self) -> dict[str, Any]:
@@ -129,44 +203,47 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
                 raise FileNotFoundError(f"X[{index}]: movie file not found: {os.fspath(source)}")
         return sources
 
-    def _seconds_bar(self, name: str, total: int | None, enabled: bool) -> Any:
-        """A progress bar over the seconds of one movie (a no-op one when disabled)."""
-        from tqdm.auto import tqdm
 
-        return tqdm(total=total, desc=os.path.basename(name), unit="s", disable=not enabled, leave=False)
-
-    def _embed_movie(self, source: Any, name: str, bar: Any) -> np.ndarray:
-        raise NotImplementedError
+def _compute(features: Callable[..., np.ndarray], loaders: dict[str, Callable[[], Any]], settings: dict[str, Any],
+             movie: Any, name: str, on_seconds: Callable[[int], Any]) -> np.ndarray:
+    """``features`` of ``movie`` with the models of ``loaders``, loaded in this process."""
+    models = {key: load() for key, load in loaders.items()}
+    return features(movie, **models, **settings, name=name, on_seconds=on_seconds)
 
 
 def _embed_one(
-    embedder: MediaEmbedder,
+    compute: Callable[..., np.ndarray],
     source: Any,
     name: str,
+    label: str,
     cache: FeatureCache | None,
     description: dict[str, Any] | None,
     show_seconds: bool,
 ) -> np.ndarray:
-    """Embed one movie (in a worker): from the cache when possible, else compute and store."""
+    """Embed one movie (in a worker): from the cache when possible, else compute and store.
+
+    ``compute(movie, name, on_seconds)`` computes the features; ``label`` names the embedder in
+    error notes.
+    """
     key = None
     if cache is not None:
         key = cache.key(source, description)
         cached = cache.load(key)
         if cached is not None:
             return cached
-    total = None
-    if show_seconds and is_path(source):
-        total = probe(source).n_seconds
-    bar = embedder._seconds_bar(name, total, show_seconds)
+    from tqdm.auto import tqdm
+
+    total = probe(source).n_seconds if show_seconds and is_path(source) else None
+    bar = tqdm(total=total, desc=os.path.basename(name), unit="s", disable=not show_seconds, leave=False)
     try:
-        features = np.ascontiguousarray(embedder._embed_movie(source, name, bar), dtype=np.float32)
+        array = np.ascontiguousarray(compute(source, name, bar.update), dtype=np.float32)
     except Exception as exc:
         # Keep the exception's type; make sure its report names the movie.
         if name not in str(exc) and hasattr(exc, "add_note"):
-            exc.add_note(f"(while {type(embedder).__name__} embedded {name})")
+            exc.add_note(f"(while {label} embedded {name})")
         raise
     finally:
         bar.close()
     if cache is not None:
-        cache.save(key, features)
-    return features
+        cache.save(key, array)
+    return array

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions
 
 from . import vggish
-from ._base import MediaEmbedder, batched
-from .backbones import cached_model, describe_spec, fetch, predict_padded
+from ._base import MediaEmbedder, PathWithSuffix, embed_seconds, movie_name
+from .backbones import cached_model, describe_spec, predict_padded
 from .decoding import MissingStreamError, is_path, iter_audio_windows, probe
+from .models import OFFICIAL_MODELS
 
-__all__ = ["AudioEmbedder", "WaveformTFLite", "audio_descriptors", "DESCRIPTOR_NAMES"]
+__all__ = [
+    "AudioEmbedder",
+    "WaveformTFLite",
+    "audio_features",
+    "audio_backbone",
+    "audio_descriptors",
+    "DESCRIPTOR_NAMES",
+]
 
-YAMNET_URL = "https://storage.googleapis.com/mediapipe-models/audio_classifier/yamnet/float32/latest/yamnet.tflite"
+#: The official YAMNet (registry entry of :mod:`sklearn_emotion.media.models`) and its download address.
+YAMNET = OFFICIAL_MODELS["yamnet"]
+YAMNET_URL = YAMNET.url
 YAMNET_WINDOW = 15600  # 0.975 s at 16 kHz
 YAMNET_EMBEDDING_SIZE = 1024
 YAMNET_CLASSES = 521
@@ -93,6 +106,7 @@ class WaveformTFLite:
                 f"its input has shape {list(self.input['shape'])}."
             )
         self.output = self._find_output(output)
+        self.window = YAMNET_WINDOW
         shape = self.output["shape"]
         self.dim = int(np.prod(shape[1:])) if len(shape) > 1 else int(shape[0])
         self._lock = threading.Lock()
@@ -128,11 +142,12 @@ class _VGGish:
 
     def __init__(self, weights: Any, pca_params: Any):
         weights = _vggish_weights_file(weights)
-        if pca_params == "audioset":
-            pca_params = fetch(vggish.PCA_PARAMS_URL, "vggish_pca_params.npz", how_to=_VGGISH_HOW_TO)
+        if isinstance(pca_params, str) and pca_params == "audioset":
+            pca_params = OFFICIAL_MODELS["vggish_pca"].fetch()
         self.postprocess = vggish.VGGishPostprocessor(pca_params) if pca_params is not None else None
         self.model = cached_model(("vggish", weights), lambda: _load_vggish(weights))
         self.dim = vggish.EMBEDDING_SIZE
+        self.window = vggish.EXAMPLE_SAMPLES
 
     def embed(self, windows: np.ndarray) -> np.ndarray:
         examples = np.stack([vggish.log_mel_example(w) for w in windows])[..., None]
@@ -147,8 +162,8 @@ def _vggish_weights_file(weights: Any) -> str:
             "weights=None would give VGGish random weights. Pass weights='audioset', a "
             "checkpoint prefix (vggish_model.ckpt) or a Keras .weights.h5 file."
         )
-    if weights == "audioset":
-        weights = fetch(vggish.CHECKPOINT_URL, "vggish_model.ckpt", how_to=_VGGISH_HOW_TO)
+    if isinstance(weights, str) and weights == "audioset":
+        weights = OFFICIAL_MODELS["vggish"].fetch()
     return os.fspath(weights)
 
 
@@ -168,35 +183,80 @@ def _load_vggish(weights: str) -> Any:
 
 class _Descriptors:
     dim = len(DESCRIPTOR_NAMES)
+    window = vggish.SAMPLE_RATE  # the statistics summarise the whole second
 
     def embed(self, windows: np.ndarray) -> np.ndarray:
         return np.stack([audio_descriptors(w) for w in windows])
 
 
-_VGGISH_HOW_TO = (
-    "Download vggish_model.ckpt and vggish_pca_params.npz from the AudioSet release "
-    f"({vggish.CHECKPOINT_URL}, {vggish.PCA_PARAMS_URL}) and pass "
-    "AudioEmbedder('vggish', weights='/path/vggish_model.ckpt', pca_params='/path/vggish_pca_params.npz')."
-)
-_YAMNET_HOW_TO = (
-    f"Download yamnet.tflite ({YAMNET_URL}, or convert the official Keras YAMNet) and pass "
-    "AudioEmbedder('/path/yamnet.tflite')."
-)
+def audio_backbone(
+    backbone: Any = "vggish", *, weights: Any = "audioset", pca_params: Any = "audioset", output: str = "embedding"
+) -> Any:
+    """Load (once per process) the audio model :class:`AudioEmbedder` uses for these parameters.
 
-
-def audio_backbone(embedder: Any) -> Any:
-    """Load (once per process) the model an :class:`AudioEmbedder` describes."""
-    spec = embedder.backbone
-    if spec == "descriptors":
+    Returns an object with ``dim``, ``window`` (samples at 16 kHz per second's window: 16000 for the
+    descriptors, 15600 otherwise) and ``embed(windows) -> (n, dim)``.
+    """
+    if backbone == "descriptors":
         return _Descriptors()
-    if spec == "vggish":
-        return _VGGish(embedder.weights, embedder.pca_params)
-    if spec == "yamnet":
-        spec = fetch(YAMNET_URL, "yamnet.tflite", how_to=_YAMNET_HOW_TO)
-    path = os.fspath(spec)
+    if backbone == "vggish":
+        return _VGGish(weights, pca_params)
+    if isinstance(backbone, str) and backbone == "yamnet":
+        backbone = YAMNET.fetch()
+    path = os.fspath(backbone)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Audio model file not found: {path}")
-    return cached_model(("waveform", path, embedder.output), lambda: WaveformTFLite(path, embedder.output))
+    return cached_model(("waveform", path, output), lambda: WaveformTFLite(path, output))
+
+
+def _silence(model: Any, movie: Any, name: str) -> np.ndarray:
+    """The features of silence for every second the container of ``movie`` declares."""
+    n_seconds = probe(movie).n_seconds
+    if not n_seconds:
+        raise MissingStreamError(f"{name} has no audio track and no declared duration to fill with silence.")
+    row = model.embed(np.zeros((1, model.window), dtype=np.float32))
+    return np.repeat(row, n_seconds, axis=0)
+
+
+def audio_features(
+    movie: Any,
+    model: Any,
+    *,
+    missing_audio: str = "error",
+    batch_size: int = 32,
+    name: str | None = None,
+    on_seconds: Callable[[int], Any] | None = None,
+) -> np.ndarray:
+    """Per-second audio features of one movie: what :class:`AudioEmbedder` computes for each movie.
+
+    Parameters
+    ----------
+    movie : path-like or (waveform, sample_rate)
+        A movie or audio file, or its already-decoded mono waveform and sample rate.
+    model : object
+        A loaded audio model, e.g. ``audio_backbone("descriptors")`` (see :func:`audio_backbone`).
+    missing_audio, batch_size
+        As for :class:`AudioEmbedder`.
+    name, on_seconds
+        As for :func:`~sklearn_emotion.media.image.image_features`.
+
+    Returns
+    -------
+    ndarray of shape (T, model.dim), float32
+    """
+    name = movie_name(movie, name)
+    if not is_path(movie) and not isinstance(movie, tuple):
+        raise ValueError(f"{name}: an audio movie must be a file path or a (waveform, sample_rate) tuple.")
+    windows = iter_audio_windows(movie, sample_rate=vggish.SAMPLE_RATE, window=model.window)
+    try:
+        return embed_seconds(
+            (samples for _, samples in windows), lambda batch: model.embed(np.stack(batch)), batch_size, name,
+            on_seconds, "audio",
+        )
+    except MissingStreamError:
+        if missing_audio == "error":
+            raise
+        return _silence(model, movie, name)
 
 
 class AudioEmbedder(MediaEmbedder):
@@ -227,11 +287,27 @@ class AudioEmbedder(MediaEmbedder):
     batch_size, n_jobs, cache_dir, progress
         As for :class:`~sklearn_emotion.media.ImageEmbedder`.
 
+    See Also
+    --------
+    audio_features : the features of one movie, with the models :func:`audio_backbone` loads.
+
     Notes
     -----
     ``X`` is a sequence of movies: file paths (any container with an audio stream: mp4, mkv,
     webm, avi, mp3, wav, ...) or already-decoded ``(waveform, sample_rate)`` tuples.
     """
+
+    _features = staticmethod(audio_features)
+    _feature_settings = ("missing_audio", "batch_size")
+
+    _parameter_constraints: dict = {
+        **MediaEmbedder._parameter_constraints,
+        "backbone": [StrOptions(set(BACKBONE_NAMES)), PathWithSuffix(".tflite")],
+        "weights": [StrOptions({"audioset"}), str, os.PathLike, None],
+        "pca_params": [StrOptions({"audioset"}), str, os.PathLike, None],
+        "output": [StrOptions({"embedding", "scores"})],
+        "missing_audio": [StrOptions(set(MISSING_AUDIO))],
+    }
 
     def __init__(
         self,
@@ -246,26 +322,18 @@ class AudioEmbedder(MediaEmbedder):
         cache_dir: str | os.PathLike | None = None,
         progress: bool = False,
     ):
+        super().__init__(batch_size=batch_size, n_jobs=n_jobs, cache_dir=cache_dir, progress=progress)
         self.backbone = backbone
         self.weights = weights
         self.pca_params = pca_params
         self.output = output
         self.missing_audio = missing_audio
-        self.batch_size = batch_size
-        self.n_jobs = n_jobs
-        self.cache_dir = cache_dir
-        self.progress = progress
 
-    def _validate_params_values(self) -> None:
-        named = isinstance(self.backbone, str) and not self.backbone.endswith(".tflite")
-        if named and self.backbone not in BACKBONE_NAMES:
-            raise ValueError(f"backbone must be one of {BACKBONE_NAMES} or a .tflite file, got {self.backbone!r}.")
-        if not isinstance(self.backbone, (str, os.PathLike)):
-            raise TypeError(f"backbone must be a name or a .tflite path, got {type(self.backbone).__name__}.")
-        if self.output not in ("embedding", "scores"):
-            raise ValueError(f"output must be 'embedding' or 'scores', got {self.output!r}.")
-        if self.missing_audio not in MISSING_AUDIO:
-            raise ValueError(f"missing_audio must be one of {MISSING_AUDIO}, got {self.missing_audio!r}.")
+    def _loaders(self) -> dict[str, Callable[[], Any]]:
+        load = functools.partial(
+            audio_backbone, self.backbone, weights=self.weights, pca_params=self.pca_params, output=self.output
+        )
+        return {"model": load}
 
     def _describe_params(self) -> dict[str, Any]:
         params = super()._describe_params()
@@ -278,34 +346,6 @@ class AudioEmbedder(MediaEmbedder):
             params.pop("pca_params")
         return params
 
-    def _window(self) -> int:
-        return vggish.SAMPLE_RATE if self.backbone == "descriptors" else vggish.EXAMPLE_SAMPLES
-
-    def _embed_movie(self, source: Any, name: str, bar: Any) -> np.ndarray:
-        model = audio_backbone(self)
-        windows = iter_audio_windows(source, sample_rate=vggish.SAMPLE_RATE, window=self._window())
-        if not is_path(source) and not isinstance(source, tuple):
-            raise ValueError(f"{name}: an audio movie must be a file path or a (waveform, sample_rate) tuple.")
-        rows = []
-        try:
-            for batch in batched((samples for _, samples in windows), self.batch_size):
-                rows.append(model.embed(np.stack(batch)))
-                bar.update(len(batch))
-        except MissingStreamError:
-            if self.missing_audio == "error":
-                raise
-            rows = [self._silence(model, source, name)]
-        if not rows:
-            raise ValueError(f"{name}: the audio track is shorter than one second.")
-        return np.concatenate(rows)
-
-    def _silence(self, model: Any, source: Any, name: str) -> np.ndarray:
-        n_seconds = probe(source).n_seconds
-        if not n_seconds:
-            raise MissingStreamError(f"{name} has no audio track and no declared duration to fill with silence.")
-        row = model.embed(np.zeros((1, self._window()), dtype=np.float32))
-        return np.repeat(row, n_seconds, axis=0)
-
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """``audio_0`` ... (VGGish, YAMNet) or the descriptor names (``mfcc_mean_0``, ...).
 
@@ -313,14 +353,11 @@ class AudioEmbedder(MediaEmbedder):
         -------
         ndarray of str
         """
-        self._validate_params_values()
+        self._validate_params()
         if self.backbone == "descriptors":
             return np.asarray([f"audio_{n}" for n in DESCRIPTOR_NAMES], dtype=object)
         if self.backbone == "vggish":
             dim = vggish.EMBEDDING_SIZE
         else:
-            dim = audio_backbone(self).dim
+            dim = self._loaders()["model"]().dim
         return np.asarray([f"audio_{i}" for i in range(dim)], dtype=object)
-
-
-

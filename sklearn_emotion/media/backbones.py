@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -32,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..files import atomic_write_bytes
 
 __all__ = [
     "BackboneUnavailableError",
@@ -83,20 +84,18 @@ def fetch(url: str, filename: str, *, how_to: str) -> Path:
     target = models_dir() / filename
     if target.is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{filename}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+
+    def download(out: Any) -> None:
+        with urllib.request.urlopen(url, timeout=60) as response:
             while block := response.read(1 << 20):
                 out.write(block)
-        os.replace(temporary, target)
+
+    try:
+        atomic_write_bytes(target, download)  # an interrupted download leaves no partial file
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         raise BackboneUnavailableError(
             f"Cannot download {url} ({exc}); this machine may be offline. {how_to}"
         ) from exc
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
     return target
 
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..files import atomic_write_bytes
 
 __all__ = ["FeatureCache", "content_digest"]
 
@@ -92,13 +93,6 @@ class FeatureCache:
             return None
 
     def save(self, key: str, array: np.ndarray) -> None:
-        """Write ``array`` atomically under ``key``."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=f".{key}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                np.save(out, np.asarray(array), allow_pickle=False)
-            os.replace(temporary, self.path(key))
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+        """Write ``array`` atomically under ``key`` (concurrent workers never see a partial entry)."""
+        array = np.asarray(array)
+        atomic_write_bytes(self.path(key), lambda out: np.save(out, array, allow_pickle=False))

@@ -3,34 +3,44 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import threading
+from collections.abc import Callable, Iterable, Iterator
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ._base import MediaEmbedder, batched
+from ._base import MediaEmbedder, PathWithSuffix, embed_seconds, movie_name
 from .backbones import (
+    PREPROCESSING_MODES,
     Backbone,
     KerasBackbone,
     cached_model,
     describe_spec,
-    fetch,
     load_keras_model_file,
 )
 from .decoding import is_path, iter_frames, resize_frame
 from .image import cached_image_backbone, iter_array_frames, to_channels
+from .models import OFFICIAL_MODELS
 
-__all__ = ["FaceEmbedder", "FaceDetector", "GEOMETRY_NAMES", "FER_EMOTIONS"]
+__all__ = [
+    "FaceEmbedder",
+    "FaceDetector",
+    "face_features",
+    "face_detector",
+    "face_backbone",
+    "GEOMETRY_NAMES",
+    "FER_EMOTIONS",
+]
 
-DETECTOR_URL = (
-    "https://storage.googleapis.com/mediapipe-models/face_detector/blaze_face_short_range/float16/latest/"
-    "blaze_face_short_range.tflite"
-)
-FER_URL = (
-    "https://github.com/oarriaga/face_classification/raw/master/trained_models/emotion_models/"
-    "fer2013_mini_XCEPTION.102-0.66.hdf5"
-)
+#: The default detector and face model (registry entries of :mod:`sklearn_emotion.media.models`).
+DETECTOR = OFFICIAL_MODELS["blaze_face_short_range"]
+FER_MODEL = OFFICIAL_MODELS["fer_mini_xception"]
+DETECTOR_URL = DETECTOR.url
+FER_URL = FER_MODEL.url
 #: Output order of the FER2013 mini-Xception expression model.
 FER_EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 #: Per-face values before the embedding: presence flag, detector score, box (fractions of the frame).
@@ -100,41 +110,110 @@ def crop_face(frame: np.ndarray, box: tuple[int, int, int, int], margin: float) 
     return frame[top:bottom, left:right]
 
 
-def face_detector(embedder: Any) -> FaceDetector:
-    spec = embedder.detector
-    if spec == "blaze_face_short_range":
-        spec = fetch(
-            DETECTOR_URL,
-            "blaze_face_short_range.tflite",
-            how_to="Download it (or take face_detection_short_range.tflite from a mediapipe<=0.10.21 wheel) "
-            "and pass FaceEmbedder(detector='/path/face_detection_short_range.tflite').",
-        )
-    path = os.fspath(spec)
+def face_detector(detector: Any = "blaze_face_short_range", *, min_confidence: float = 0.5) -> FaceDetector:
+    """Load (once per process) the face detector of :class:`FaceEmbedder`'s ``detector`` parameter."""
+    if isinstance(detector, str) and detector == "blaze_face_short_range":
+        detector = DETECTOR.fetch()
+    path = os.fspath(detector)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Face detector model file not found: {path}")
-    key = ("face-detector", path, embedder.min_confidence)
-    return cached_model(key, lambda: FaceDetector(path, embedder.min_confidence))
+    return cached_model(("face-detector", path, min_confidence), lambda: FaceDetector(path, min_confidence))
 
 
-def face_backbone(embedder: Any) -> Backbone:
-    """Load (once per process) the network embedding face crops."""
-    spec = embedder.face_model
-    if isinstance(spec, str) and spec == "fer_mini_xception":
-        path = fetch(
-            FER_URL,
-            "fer2013_mini_XCEPTION.102-0.66.hdf5",
-            how_to="Download it from oarriaga/face_classification and pass "
-            "FaceEmbedder(face_model='/path/file.hdf5').",
-        )
-        preprocessing = "tf" if embedder.face_preprocessing == "auto" else embedder.face_preprocessing
-        key = ("face-model", os.fspath(path), embedder.face_output, str(preprocessing))
+def face_backbone(
+    face_model: Any = "fer_mini_xception",
+    *,
+    face_weights: Any = "imagenet",
+    face_output: str | None = None,
+    face_preprocessing: Any = "auto",
+) -> Backbone:
+    """Load (once per process) the network embedding face crops, for :class:`FaceEmbedder`'s parameters."""
+    if isinstance(face_model, str) and face_model == "fer_mini_xception":
+        path = FER_MODEL.fetch()
+        preprocessing = "tf" if face_preprocessing == "auto" else face_preprocessing
+        key = ("face-model", os.fspath(path), face_output, str(preprocessing))
         return cached_model(
             key,
-            lambda: KerasBackbone(load_keras_model_file(path), preprocessing, embedder.face_output, "fer_mini_xception"),
+            lambda: KerasBackbone(load_keras_model_file(path), preprocessing, face_output, "fer_mini_xception"),
         )
     return cached_image_backbone(
-        "face-model", spec, weights=embedder.face_weights, output=embedder.face_output,
-        preprocessing=embedder.face_preprocessing,
+        "face-model", face_model, weights=face_weights, output=face_output, preprocessing=face_preprocessing
+    )
+
+
+def shrink_frames(frames: Iterable[tuple[int, np.ndarray]], max_side: int | None) -> Iterator[tuple[int, np.ndarray]]:
+    """Frames shrunk (aspect kept) so that their longer side is at most ``max_side`` (None: as they are)."""
+    for t, frame in frames:
+        height, width = frame.shape[:2]
+        if max_side is not None and max(height, width) > max_side:
+            scale = max_side / max(height, width)
+            frame = resize_frame(frame, (max(1, round(width * scale)), max(1, round(height * scale))))
+        yield t, frame
+
+
+def embed_faces(
+    frames: list[np.ndarray], detector: FaceDetector, model: Backbone, n_faces: int, margin: float
+) -> np.ndarray:
+    """One row per frame: geometry and embedding of its ``n_faces`` largest faces (zeros: no face)."""
+    slot = len(GEOMETRY_NAMES) + model.dim
+    block = np.zeros((len(frames), n_faces * slot), dtype=np.float32)
+    crops, places = [], []
+    for i, frame in enumerate(frames):
+        height, width = frame.shape[:2]
+        for k, (score, x, y, w, h) in enumerate(detector.detect(frame)[:n_faces]):
+            block[i, k * slot : k * slot + len(GEOMETRY_NAMES)] = (
+                1.0, score, x / width, y / height, w / width, h / height,
+            )
+            crops.append(resize_frame(crop_face(frame, (x, y, w, h), margin), model.input_size))
+            places.append((i, k))
+    if crops:
+        embeddings = model.embed(to_channels(np.stack(crops), model.channels))
+        for (i, k), embedding in zip(places, embeddings):
+            start = k * slot + len(GEOMETRY_NAMES)
+            block[i, start : start + model.dim] = embedding
+    return block
+
+
+def face_features(
+    movie: Any,
+    detector: FaceDetector,
+    face_model: Backbone,
+    *,
+    n_faces: int = 2,
+    margin: float = 0.0,
+    max_side: int | None = 640,
+    batch_size: int = 32,
+    name: str | None = None,
+    on_seconds: Callable[[int], Any] | None = None,
+) -> np.ndarray:
+    """Per-second face features of one movie: what :class:`FaceEmbedder` computes for each movie.
+
+    Parameters
+    ----------
+    movie : path-like or ndarray of shape (T, height, width, 3)
+        As for :func:`~sklearn_emotion.media.image.image_features`.
+    detector : FaceDetector
+        A loaded detector, e.g. ``face_detector("blaze_face_short_range")``.
+    face_model : Backbone
+        A loaded network embedding the crops, e.g. ``face_backbone("fer_mini_xception")``.
+    n_faces, margin, max_side, batch_size
+        As for :class:`FaceEmbedder`.
+    name, on_seconds
+        As for :func:`~sklearn_emotion.media.image.image_features`.
+
+    Returns
+    -------
+    ndarray of shape (T, n_faces * (6 + face_model.dim)), float32
+    """
+    name = movie_name(movie, name)
+    if is_path(movie):
+        frames = iter_frames(movie, max_side=max_side)
+    else:
+        frames = shrink_frames(iter_array_frames(movie, name), max_side)
+    return embed_seconds(
+        (frame for _, frame in frames),
+        lambda batch: embed_faces(batch, detector, face_model, n_faces, margin),
+        batch_size, name, on_seconds,
     )
 
 
@@ -179,11 +258,32 @@ class FaceEmbedder(MediaEmbedder):
     batch_size, n_jobs, cache_dir, progress
         As for :class:`~sklearn_emotion.media.ImageEmbedder`.
 
+    See Also
+    --------
+    face_features : the features of one movie, with the models :func:`face_detector` and
+        :func:`face_backbone` load.
+
     Notes
     -----
     ``X`` is a sequence of movies: file paths or already-decoded ``(T, height, width, 3)`` uint8
     RGB arrays (one frame per second).
     """
+
+    _features = staticmethod(face_features)
+    _feature_settings = ("n_faces", "margin", "max_side", "batch_size")
+
+    _parameter_constraints: dict = {
+        **MediaEmbedder._parameter_constraints,
+        "detector": [StrOptions({"blaze_face_short_range"}), PathWithSuffix(".tflite")],
+        "face_model": [StrOptions({"fer_mini_xception"}), str, os.PathLike, HasMethods(["predict"])],
+        "face_weights": [StrOptions({"imagenet"}), str, os.PathLike, None],
+        "face_output": [str, None],
+        "face_preprocessing": [StrOptions({"auto", *PREPROCESSING_MODES}), callable],
+        "n_faces": [Interval(Integral, 1, None, closed="left")],
+        "min_confidence": [Interval(Real, 0, 1, closed="both")],
+        "margin": [Interval(Real, 0, None, closed="left")],
+        "max_side": [Interval(Integral, 32, None, closed="left"), None],
+    }
 
     def __init__(
         self,
@@ -202,6 +302,7 @@ class FaceEmbedder(MediaEmbedder):
         cache_dir: str | os.PathLike | None = None,
         progress: bool = False,
     ):
+        super().__init__(batch_size=batch_size, n_jobs=n_jobs, cache_dir=cache_dir, progress=progress)
         self.detector = detector
         self.face_model = face_model
         self.face_weights = face_weights
@@ -211,65 +312,21 @@ class FaceEmbedder(MediaEmbedder):
         self.min_confidence = min_confidence
         self.margin = margin
         self.max_side = max_side
-        self.batch_size = batch_size
-        self.n_jobs = n_jobs
-        self.cache_dir = cache_dir
-        self.progress = progress
 
-    def _validate_params_values(self) -> None:
-        if not isinstance(self.n_faces, (int, np.integer)) or self.n_faces < 1:
-            raise ValueError(f"n_faces must be a positive integer, got {self.n_faces!r}.")
-        if not 0.0 <= float(self.min_confidence) <= 1.0:
-            raise ValueError(f"min_confidence must be in [0, 1], got {self.min_confidence!r}.")
-        if float(self.margin) < 0:
-            raise ValueError(f"margin must be >= 0, got {self.margin!r}.")
-        if self.max_side is not None and (not isinstance(self.max_side, (int, np.integer)) or self.max_side < 32):
-            raise ValueError(f"max_side must be None or an integer >= 32, got {self.max_side!r}.")
+    def _loaders(self) -> dict[str, Callable[[], Any]]:
+        return {
+            "detector": functools.partial(face_detector, self.detector, min_confidence=self.min_confidence),
+            "face_model": functools.partial(
+                face_backbone, self.face_model, face_weights=self.face_weights, face_output=self.face_output,
+                face_preprocessing=self.face_preprocessing,
+            ),
+        }
 
     def _describe_params(self) -> dict[str, Any]:
         params = super()._describe_params()
         for name in ("detector", "face_model", "face_weights", "face_preprocessing"):
             params[name] = describe_spec(getattr(self, name))
         return params
-
-    def _embed_movie(self, source: Any, name: str, bar: Any) -> np.ndarray:
-        detector = face_detector(self)
-        model = face_backbone(self)
-        if is_path(source):
-            frames = iter_frames(source, max_side=self.max_side)
-        else:
-            frames = self._shrunk(iter_array_frames(source, name))
-        slot = len(GEOMETRY_NAMES) + model.dim
-        rows = []
-        for batch in batched((frame for _, frame in frames), self.batch_size):
-            block = np.zeros((len(batch), self.n_faces * slot), dtype=np.float32)
-            crops, places = [], []
-            for i, frame in enumerate(batch):
-                height, width = frame.shape[:2]
-                for k, (score, x, y, w, h) in enumerate(detector.detect(frame)[: self.n_faces]):
-                    block[i, k * slot : k * slot + len(GEOMETRY_NAMES)] = (
-                        1.0, score, x / width, y / height, w / width, h / height,
-                    )
-                    crops.append(resize_frame(crop_face(frame, (x, y, w, h), self.margin), model.input_size))
-                    places.append((i, k))
-            if crops:
-                embeddings = model.embed(to_channels(np.stack(crops), model.channels))
-                for (i, k), embedding in zip(places, embeddings):
-                    start = k * slot + len(GEOMETRY_NAMES)
-                    block[i, start : start + model.dim] = embedding
-            rows.append(block)
-            bar.update(len(batch))
-        if not rows:
-            raise ValueError(f"{name}: the movie has no whole second of video.")
-        return np.concatenate(rows)
-
-    def _shrunk(self, frames: Any) -> Any:
-        for t, frame in frames:
-            height, width = frame.shape[:2]
-            if self.max_side is not None and max(height, width) > self.max_side:
-                scale = self.max_side / max(height, width)
-                frame = resize_frame(frame, (max(1, round(width * scale)), max(1, round(height * scale))))
-            yield t, frame
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """``face0_present, face0_score, face0_x, ..., face0_<output> ..., face1_...``.
@@ -281,8 +338,8 @@ class FaceEmbedder(MediaEmbedder):
         -------
         ndarray of str
         """
-        self._validate_params_values()
-        model = face_backbone(self)
+        self._validate_params()
+        model = self._loaders()["face_model"]()
         if isinstance(self.face_model, str) and self.face_model == "fer_mini_xception" and self.face_output is None:
             outputs = list(FER_EMOTIONS)
         else:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from sklearn.utils._param_validation import HasMethods, StrOptions
 
-from ._base import MediaEmbedder, batched
-from .backbones import Backbone, cached_model, describe_spec, resolve_image_backbone
+from ._base import MediaEmbedder, embed_seconds, movie_name
+from .backbones import PREPROCESSING_MODES, Backbone, cached_model, describe_spec, resolve_image_backbone
 from .decoding import is_path, iter_frames, resize_frame
 
-__all__ = ["ImageEmbedder", "to_channels", "iter_array_frames"]
+__all__ = ["ImageEmbedder", "image_features", "image_backbone", "to_channels", "iter_array_frames"]
 
 
 def to_channels(images: np.ndarray, channels: int) -> np.ndarray:
@@ -49,11 +52,57 @@ def cached_image_backbone(kind: str, spec: Any, *, weights: Any, output: Any, pr
     )
 
 
-def image_backbone(embedder: Any) -> Backbone:
-    """Load (once per process) the backbone an :class:`ImageEmbedder` describes."""
-    return cached_image_backbone(
-        "image", embedder.backbone, weights=embedder.weights, output=embedder.output,
-        preprocessing=embedder.preprocessing,
+def image_backbone(
+    backbone: Any = "InceptionV3",
+    *,
+    weights: str | os.PathLike | None = "imagenet",
+    output: str | None = None,
+    preprocessing: Any = "auto",
+) -> Backbone:
+    """Load (once per process) the image network :class:`ImageEmbedder` uses for these parameters.
+
+    The parameters are those of :class:`ImageEmbedder`; see
+    :func:`~sklearn_emotion.media.backbones.resolve_image_backbone`.
+    """
+    return cached_image_backbone("image", backbone, weights=weights, output=output, preprocessing=preprocessing)
+
+
+def image_features(
+    movie: Any,
+    backbone: Backbone,
+    *,
+    batch_size: int = 32,
+    name: str | None = None,
+    on_seconds: Callable[[int], Any] | None = None,
+) -> np.ndarray:
+    """Per-second image features of one movie: what :class:`ImageEmbedder` computes for each movie.
+
+    Parameters
+    ----------
+    movie : path-like or ndarray of shape (T, height, width, 3)
+        A movie file, or its already-decoded frames (uint8 RGB, one per second).
+    backbone : Backbone
+        A loaded image network, e.g. ``image_backbone("InceptionV3")`` (see :func:`image_backbone`).
+    batch_size : int, default=32
+        Seconds embedded per network call.
+    name : str, optional
+        How errors name the movie (default: its path, or ``"movie"``).
+    on_seconds : callable, optional
+        Called with the number of seconds embedded after each batch (progress).
+
+    Returns
+    -------
+    ndarray of shape (T, backbone.dim), float32
+    """
+    name = movie_name(movie, name)
+    if is_path(movie):
+        frames = iter_frames(movie, size=backbone.input_size)
+    else:
+        frames = iter_array_frames(movie, name, backbone.input_size)
+    return embed_seconds(
+        (frame for _, frame in frames),
+        lambda batch: backbone.embed(to_channels(np.stack(batch), backbone.channels)),
+        batch_size, name, on_seconds,
     )
 
 
@@ -88,6 +137,10 @@ class ImageEmbedder(MediaEmbedder):
     progress : bool, default=False
         Show progress bars (movies, and seconds of each movie when ``n_jobs`` is 1).
 
+    See Also
+    --------
+    image_features : the features of one movie, with the models :func:`image_backbone` loads.
+
     Notes
     -----
     ``X`` is a sequence of movies, each a file path or an already-decoded array
@@ -95,6 +148,16 @@ class ImageEmbedder(MediaEmbedder):
     ``(T, n_features)`` float32 array per movie.  Nothing is learnt: ``fit`` only checks the
     parameters.
     """
+
+    _features = staticmethod(image_features)
+
+    _parameter_constraints: dict = {
+        **MediaEmbedder._parameter_constraints,
+        "backbone": [str, os.PathLike, HasMethods(["predict"])],
+        "weights": [StrOptions({"imagenet"}), str, os.PathLike, None],
+        "output": [str, None],
+        "preprocessing": [StrOptions({"auto", *PREPROCESSING_MODES}), callable],
+    }
 
     def __init__(
         self,
@@ -108,14 +171,17 @@ class ImageEmbedder(MediaEmbedder):
         cache_dir: str | os.PathLike | None = None,
         progress: bool = False,
     ):
+        super().__init__(batch_size=batch_size, n_jobs=n_jobs, cache_dir=cache_dir, progress=progress)
         self.backbone = backbone
         self.weights = weights
         self.output = output
         self.preprocessing = preprocessing
-        self.batch_size = batch_size
-        self.n_jobs = n_jobs
-        self.cache_dir = cache_dir
-        self.progress = progress
+
+    def _loaders(self) -> dict[str, Callable[[], Any]]:
+        load = functools.partial(
+            image_backbone, self.backbone, weights=self.weights, output=self.output, preprocessing=self.preprocessing
+        )
+        return {"backbone": load}
 
     def _describe_params(self) -> dict[str, Any]:
         params = super()._describe_params()
@@ -126,21 +192,6 @@ class ImageEmbedder(MediaEmbedder):
             params["preprocessing"] = describe_spec(self.preprocessing)
         return params
 
-    def _embed_movie(self, source: Any, name: str, bar: Any) -> np.ndarray:
-        backbone = image_backbone(self)
-        if is_path(source):
-            frames = iter_frames(source, size=backbone.input_size)
-        else:
-            frames = iter_array_frames(source, name, backbone.input_size)
-        rows = []
-        for batch in batched((frame for _, frame in frames), self.batch_size):
-            images = to_channels(np.stack(batch), backbone.channels)
-            rows.append(backbone.embed(images))
-            bar.update(len(batch))
-        if not rows:
-            raise ValueError(f"{name}: the movie has no whole second of video.")
-        return np.concatenate(rows)
-
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names ``image_0`` ... ``image_{d-1}`` (loads the backbone to know ``d``).
 
@@ -148,5 +199,6 @@ class ImageEmbedder(MediaEmbedder):
         -------
         ndarray of str
         """
-        dim = image_backbone(self).dim
+        self._validate_params()
+        dim = self._loaders()["backbone"]().dim
         return np.asarray([f"image_{i}" for i in range(dim)], dtype=object)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import TransformerMixin, clone
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
@@ -56,6 +58,12 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
         Modalities in output order.
     """
 
+    _parameter_constraints: dict = {
+        "transformer_list": [list, tuple],
+        "n_jobs": [Integral, None],
+        "max_length_difference": [Interval(Integral, 0, None, closed="left")],
+    }
+
     def __init__(
         self,
         transformer_list: list[tuple[str, Any]],
@@ -91,7 +99,10 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
         return tags
 
     def _validate(self) -> list[tuple[str, Any]]:
-        if not isinstance(self.transformer_list, (list, tuple)) or not self.transformer_list:
+        """Check the parameters; the (name, transformer) pairs that are not ``"drop"``."""
+        self._validate_params()
+        # What the constraints cannot say: the pairs' structure and names.
+        if not self.transformer_list:
             raise ValueError("transformer_list must be a non-empty list of (name, transformer) pairs.")
         names = []
         active = []
@@ -111,8 +122,6 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
             raise ValueError(f"Modality names must be unique, got {names}.")
         if not active:
             raise ValueError("Every transformer of the ModalityUnion is 'drop'.")
-        if not isinstance(self.max_length_difference, (int, np.integer)) or self.max_length_difference < 0:
-            raise ValueError(f"max_length_difference must be an integer >= 0, got {self.max_length_difference!r}.")
         return active
 
     def fit(self, X: Any, y: Any = None) -> ModalityUnion:

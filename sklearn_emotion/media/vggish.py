@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .models import OFFICIAL_MODELS
+
 __all__ = [
     "SAMPLE_RATE",
     "EXAMPLE_SAMPLES",
@@ -45,8 +47,9 @@ EXAMPLE_FRAMES = 96  # 0.96 s
 EXAMPLE_SAMPLES = WINDOW_SAMPLES + (EXAMPLE_FRAMES - 1) * HOP_SAMPLES  # 15600 samples = 0.975 s
 EMBEDDING_SIZE = 128
 
-CHECKPOINT_URL = "https://storage.googleapis.com/audioset/vggish_model.ckpt"
-PCA_PARAMS_URL = "https://storage.googleapis.com/audioset/vggish_pca_params.npz"
+# Official addresses of the release's files (registry: sklearn_emotion.media.models).
+CHECKPOINT_URL = OFFICIAL_MODELS["vggish"].url
+PCA_PARAMS_URL = OFFICIAL_MODELS["vggish_pca"].url
 
 # Keras layer name -> variable scope in the official checkpoint.
 CHECKPOINT_SCOPES = {
