@@ -73,28 +73,20 @@ def _feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[st
     folder, origin = resolve_weights_dir(args.weights_dir)
     spec, notes = default_feature_spec(folder)
     notes = [f"Features: {origin}."] + notes
-    if args.image is not None:
-        if args.image == "none":
-            spec.pop("image")
+    # --image/--audio name a backbone, --face a detector; "none" switches the modality off
+    for modality, key in (("image", "backbone"), ("audio", "backbone"), ("face", "detector")):
+        chosen = getattr(args, modality)
+        if chosen is None:
+            continue
+        if chosen == "none":
+            spec.pop(modality, None)
         else:
-            spec["image"] = {"backbone": args.image}
-        notes.append(f"image: --image {args.image}")
+            spec[modality] = {key: chosen}
+        notes.append(f"{modality}: --{modality} {chosen}")
     if args.image_output and "image" in spec:
         spec["image"]["output"] = args.image_output
-    if args.audio is not None:
-        if args.audio == "none":
-            spec.pop("audio")
-        else:
-            spec["audio"] = {"backbone": args.audio}
-        notes.append(f"audio: --audio {args.audio}")
-    if args.face is not None:
-        if args.face == "none":
-            spec.pop("face", None)
-        else:
-            spec["face"] = {"detector": args.face}
-            if args.face_model:
-                spec["face"]["face_model"] = args.face_model
-        notes.append(f"face: --face {args.face}")
+    if args.face_model and "face" in spec and args.face not in (None, "none"):
+        spec["face"]["face_model"] = args.face_model
     for modality, options in spec.items():
         for key in ("backbone", "detector", "face_model"):
             value = options.get(key)
@@ -375,68 +367,58 @@ def _add_feature_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--face-model", metavar="MODEL", help="network embedding the face crops (see docs/media.md)")
 
 
-def _progress_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--no-progress", action="store_true", help="do not show progress bars")
+def _command(sub: Any, formatter: Any, name: str, func: Any, *, help: str, description: str,
+             epilog: str | None = None, progress: bool = True) -> argparse.ArgumentParser:
+    """A sub-command's parser, run by ``func``; long-running commands get ``--no-progress``."""
+    parser = sub.add_parser(name, formatter_class=formatter, help=help, description=description, epilog=epilog)
+    parser.set_defaults(func=func)
+    if progress:
+        parser.add_argument("--no-progress", action="store_true", help="do not show progress bars")
+    return parser
 
 
-def _add_demo_command(sub: Any, formatter: Any) -> None:
-    """``sklearn-emotion demo``: the whole method offline on generated videos."""
-    demo = sub.add_parser(
-        "demo", formatter_class=formatter, help="run the whole method offline on generated test videos",
-        description=_wrap("Generate a small corpus of real video files whose pictures and sounds follow known valence "
-                    "and arousal curves, extract features (real pretrained models from the weights folder, "
-                    "else weight-free ones -- it says which), cross-validate the paper's model against a "
-                    "per-second baseline split by movie, print the MediaEval table and plot one held-out movie."),
-    )
-    demo.add_argument("--output-dir", default="sklearn-emotion-demo", metavar="DIR",
+def _demo_arguments(parser: argparse.ArgumentParser) -> None:
+    """Generate a small corpus of real video files whose pictures and sounds follow known valence and
+    arousal curves, extract features (real pretrained models from the weights folder, else weight-free
+    ones -- it says which), cross-validate the paper's model against a per-second baseline split by
+    movie, print the MediaEval table and plot one held-out movie.
+    """
+    parser.add_argument("--output-dir", default="sklearn-emotion-demo", metavar="DIR",
                       help="where the videos, features, predictions, table and plot go (default: %(default)s); "
                            "a second run reuses the videos and features found there")
-    demo.add_argument("--weights-dir", metavar="DIR", help="folder of small pretrained models (see `extract --help`)")
-    demo.add_argument("--quick", action="store_true", help="fewer, shorter movies (about 2 minutes; its scores mean little)")
-    demo.add_argument("--n-jobs", type=int, default=None, metavar="N", help="movies embedded in parallel")
-    demo.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed of everything (default 0)")
-    _progress_option(demo)
-    demo.set_defaults(func=_cmd_demo)
+    parser.add_argument("--weights-dir", metavar="DIR", help="folder of small pretrained models (see `extract --help`)")
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter movies (about 2 minutes; its scores mean little)")
+    parser.add_argument("--n-jobs", type=int, default=None, metavar="N", help="movies embedded in parallel")
+    parser.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed of everything (default 0)")
 
 
-def _add_extract_command(sub: Any, formatter: Any) -> None:
-    """``sklearn-emotion extract``: videos to per-second feature files."""
-    extract = sub.add_parser(
-        "extract", formatter_class=formatter, help="videos -> per-second features (one .npz per movie)",
-        description=_wrap("Decode each video at one frame (and one second of sound) per second and embed it. Writes "
-                    "DIR/<movie>.npz (one array per modality, one row per second) and DIR/features.json "
-                    "(the settings, used by `fit` so that `predict` can take videos). Movies already extracted "
-                    "with the same settings are skipped, so an interrupted run resumes."),
-        epilog="example:\n  sklearn-emotion extract movies/ -o features/ --weights-dir ../shared/weights --n-jobs 2",
-    )
-    extract.add_argument("videos", nargs="+", metavar="VIDEO", help="video files or folders of videos")
-    extract.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the feature files")
-    _add_feature_options(extract)
-    extract.add_argument("--n-jobs", type=int, default=None, metavar="N", help="movies processed in parallel")
-    extract.add_argument("--cache-dir", metavar="DIR", help="embedder cache (reused across folders and runs)")
-    extract.add_argument("--overwrite", action="store_true", help="re-extract movies that already have features")
-    _progress_option(extract)
-    extract.set_defaults(func=_cmd_extract)
+def _extract_arguments(parser: argparse.ArgumentParser) -> None:
+    """Decode each video at one frame (and one second of sound) per second and embed it. Writes
+    DIR/<movie>.npz (one array per modality, one row per second) and DIR/features.json (the settings,
+    used by `fit` so that `predict` can take videos). Movies already extracted with the same settings
+    are skipped, so an interrupted run resumes.
+    """
+    parser.add_argument("videos", nargs="+", metavar="VIDEO", help="video files or folders of videos")
+    parser.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the feature files")
+    _add_feature_options(parser)
+    parser.add_argument("--n-jobs", type=int, default=None, metavar="N", help="movies processed in parallel")
+    parser.add_argument("--cache-dir", metavar="DIR", help="embedder cache (reused across folders and runs)")
+    parser.add_argument("--overwrite", action="store_true", help="re-extract movies that already have features")
 
 
-def _add_fit_command(sub: Any, formatter: Any) -> None:
-    """``sklearn-emotion fit``: features and annotations to a saved model."""
-    fit = sub.add_parser(
-        "fit", formatter_class=formatter, help="features + annotations -> a saved model",
-        description=_wrap("Train a model on feature files and their per-second annotations and save it. Annotations of "
-                    "movie <name> (from <name>.npz) are read from ANNOTATIONS/<name>_Valence-Arousal.txt (MediaEval), "
-                    "<name>.csv/.tsv/.txt (header Time Valence Arousal) or <name>_Valence.txt + "
-                    "<name>_Arousal.txt (LIRIS-ACCEDE). Features and annotations of different lengths are "
-                    "truncated to the shorter, with a warning."),
-        epilog="examples:\n  sklearn-emotion fit features/ annotations/ -o model.joblib\n"
-               "  sklearn-emotion fit features/ annotations/ -o baseline.joblib --model baseline",
-    )
-    fit.add_argument("features", nargs="+", metavar="FEATURES", help="feature files (.npz) or folders of them")
-    fit.add_argument("annotations", metavar="ANNOTATIONS", help="folder of annotation files")
-    fit.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write (e.g. model.joblib)")
-    fit.add_argument("--model", choices=("paper", "baseline"), default="paper",
+def _fit_arguments(parser: argparse.ArgumentParser) -> None:
+    """Train a model on feature files and their per-second annotations and save it. Annotations of movie
+    <name> (from <name>.npz) are read from ANNOTATIONS/<name>_Valence-Arousal.txt (MediaEval),
+    <name>.csv/.tsv/.txt (header Time Valence Arousal) or <name>_Valence.txt + <name>_Arousal.txt
+    (LIRIS-ACCEDE). Features and annotations of different lengths are truncated to the shorter, with a
+    warning.
+    """
+    parser.add_argument("features", nargs="+", metavar="FEATURES", help="feature files (.npz) or folders of them")
+    parser.add_argument("annotations", metavar="ANNOTATIONS", help="folder of annotation files")
+    parser.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write (e.g. model.joblib)")
+    parser.add_argument("--model", choices=("paper", "baseline"), default="paper",
                      help="paper: windows -> GRU + mixture of experts; baseline: per-second Ridge (default %(default)s)")
-    net = fit.add_argument_group("paper model")
+    net = parser.add_argument_group("paper model")
     net.add_argument("--window", type=int, default=60, metavar="S", help="window length in seconds (paper: 10, 30, 60; default %(default)s)")
     net.add_argument("--rnn", choices=("gru", "lstm"), default=None, help="recurrent cell (default gru)")
     net.add_argument("--units", type=int, default=None, help="recurrent units per modality (default 128)")
@@ -452,69 +434,75 @@ def _add_fit_command(sub: Any, formatter: Any) -> None:
                      help="epochs without improvement before stopping (default 5); the loss watched is that of "
                           "held-out movies when 3 or more can be held out, else the training loss")
     net.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed (default %(default)s)")
-    base = fit.add_argument_group("baseline model")
+    base = parser.add_argument_group("baseline model")
     base.add_argument("--alpha", type=float, default=None,
                       help="Ridge penalty (default: chosen in 1e-2 ... 1e4 by leave-one-out on the training seconds)")
-    smooth = fit.add_argument_group("smoothing of the predicted curves")
+    smooth = parser.add_argument_group("smoothing of the predicted curves")
     smooth.add_argument("--smoother", choices=("butterworth", "moving-average", "none"), default="butterworth",
                         help="default %(default)s (the paper's)")
     smooth.add_argument("--cutoff", type=float, default=0.02, help="Butterworth cutoff in Hz (default %(default)s)")
     smooth.add_argument("--smoothing-window", type=int, default=31, metavar="S",
                         help="moving-average window in seconds (default %(default)s)")
-    _progress_option(fit)
-    fit.set_defaults(func=_cmd_fit)
 
 
-def _add_predict_command(sub: Any, formatter: Any) -> None:
-    """``sklearn-emotion predict``: a model and videos or features to CSV and PNG files."""
-    predict = sub.add_parser(
-        "predict", formatter_class=formatter, help="a model + videos or features -> per-second CSV and PNG plot",
-        description=_wrap("Predict valence and arousal every second. Writes DIR/<movie>.csv (Time,Valence,Arousal) "
-                    "and DIR/<movie>.png (both curves over time). Videos need a model trained on features from "
-                    "`extract` (it re-extracts them with the same settings)."),
-        epilog="example:\n  sklearn-emotion predict model.joblib film.mp4 -o predictions/",
-    )
-    predict.add_argument("model", metavar="MODEL", help="model file written by `fit`")
-    predict.add_argument("inputs", nargs="+", metavar="INPUT", help="videos, .npz feature files, or folders of them")
-    predict.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the CSV and PNG files")
-    predict.add_argument("--no-plot", action="store_true", help="write only the CSV files")
-    predict.add_argument("--n-jobs", type=int, default=None, metavar="N", help="videos processed in parallel")
-    _progress_option(predict)
-    predict.set_defaults(func=_cmd_predict)
+def _predict_arguments(parser: argparse.ArgumentParser) -> None:
+    """Predict valence and arousal every second. Writes DIR/<movie>.csv (Time,Valence,Arousal) and
+    DIR/<movie>.png (both curves over time). Videos need a model trained on features from `extract` (it
+    re-extracts them with the same settings).
+    """
+    parser.add_argument("model", metavar="MODEL", help="model file written by `fit`")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="videos, .npz feature files, or folders of them")
+    parser.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the CSV and PNG files")
+    parser.add_argument("--no-plot", action="store_true", help="write only the CSV files")
+    parser.add_argument("--n-jobs", type=int, default=None, metavar="N", help="videos processed in parallel")
 
 
-def _add_evaluate_command(sub: Any, formatter: Any) -> None:
-    """``sklearn-emotion evaluate``: predictions against annotations, the MediaEval table."""
-    evaluate = sub.add_parser(
-        "evaluate", formatter_class=formatter, help="predictions vs annotations -> the MediaEval table",
-        description=_wrap("Score per-second predictions (CSV files from `predict`, one per movie) against annotations "
-                    "with the MediaEval 2018 metrics: MSE and Pearson correlation of valence and arousal, "
-                    "computed per movie and averaged over movies. Each PREDICTIONS folder is one row."),
-        epilog="example:\n  sklearn-emotion evaluate predictions/ baseline-predictions/ annotations/ --paper",
-    )
-    evaluate.add_argument("predictions", nargs="+", metavar="PREDICTIONS", help="folder(s) of prediction files")
-    evaluate.add_argument("annotations", metavar="ANNOTATIONS", help="folder of annotation files")
-    evaluate.add_argument("--average", choices=("movie", "pooled"), default="movie",
+def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    """Score per-second predictions (CSV files from `predict`, one per movie) against annotations with the
+    MediaEval 2018 metrics: MSE and Pearson correlation of valence and arousal, computed per movie and
+    averaged over movies. Each PREDICTIONS folder is one row.
+    """
+    parser.add_argument("predictions", nargs="+", metavar="PREDICTIONS", help="folder(s) of prediction files")
+    parser.add_argument("annotations", metavar="ANNOTATIONS", help="folder of annotation files")
+    parser.add_argument("--average", choices=("movie", "pooled"), default="movie",
                           help="movie: per movie then averaged (MediaEval, default); pooled: over all seconds")
-    evaluate.add_argument("--paper", action="store_true",
+    parser.add_argument("--paper", action="store_true",
                           help="show the paper's Table 1 numbers beside rows named 'Run 1' ... 'Run 5'")
-    evaluate.add_argument("--max-length-difference", type=int, default=2, metavar="S",
+    parser.add_argument("--max-length-difference", type=int, default=2, metavar="S",
                           help="accepted difference in seconds between predictions and annotations (default %(default)s)")
-    evaluate.add_argument("-o", "--output", metavar="FILE", help="also write the table (Markdown) to FILE")
-    evaluate.set_defaults(func=_cmd_evaluate)
+    parser.add_argument("-o", "--output", metavar="FILE", help="also write the table (Markdown) to FILE")
+
+
+#: Sub-commands: name, what runs it, its options (whose docstring is the description), help texts.
+_COMMANDS = [
+    ("demo", _cmd_demo, _demo_arguments, dict(help="run the whole method offline on generated test videos")),
+    ("extract", _cmd_extract, _extract_arguments, dict(
+        help="videos -> per-second features (one .npz per movie)",
+        epilog="example:\n  sklearn-emotion extract movies/ -o features/ --weights-dir ../shared/weights --n-jobs 2")),
+    ("fit", _cmd_fit, _fit_arguments, dict(
+        help="features + annotations -> a saved model",
+        epilog="examples:\n  sklearn-emotion fit features/ annotations/ -o model.joblib\n"
+               "  sklearn-emotion fit features/ annotations/ -o baseline.joblib --model baseline")),
+    ("predict", _cmd_predict, _predict_arguments, dict(
+        help="a model + videos or features -> per-second CSV and PNG plot",
+        epilog="example:\n  sklearn-emotion predict model.joblib film.mp4 -o predictions/")),
+    ("evaluate", _cmd_evaluate, _evaluate_arguments, dict(
+        help="predictions vs annotations -> the MediaEval table", progress=False,
+        epilog="example:\n  sklearn-emotion evaluate predictions/ baseline-predictions/ annotations/ --paper")),
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``sklearn-emotion``: one sub-command per ``_add_<name>_command``."""
+    """The argument parser of ``sklearn-emotion``: one sub-command per entry of ``_COMMANDS``."""
     from . import __version__
 
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="sklearn-emotion", description=_DESCRIPTION, formatter_class=formatter)
     parser.add_argument("--version", action="version", version=f"sklearn-emotion {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add_command in (_add_demo_command, _add_extract_command, _add_fit_command, _add_predict_command,
-                        _add_evaluate_command):
-        add_command(sub, formatter)
+    for name, func, add_arguments, texts in _COMMANDS:
+        description = _wrap(" ".join(add_arguments.__doc__.split()))
+        add_arguments(_command(sub, formatter, name, func, description=description, **texts))
     return parser
 
 
