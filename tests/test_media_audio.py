@@ -210,7 +210,7 @@ def test_emomusic_clips_end_to_end(shared_data, yamnet):
     from sklearn.linear_model import Ridge
 
     from sklearn_emotion.datasets import load_emomusic
-    from sklearn_emotion.meta import PerSecondRegressor
+    from sklearn_emotion import PerSecondRegressor
 
     data = load_emomusic(shared_data / "emomusic", time_origin="clip", songs=[2, 3, 4], require_audio=True)
     features = AudioEmbedder(yamnet).transform([str(p) for p in data.audio_paths])

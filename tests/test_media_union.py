@@ -76,7 +76,7 @@ def test_large_length_difference_is_an_error(union, movies):
 
 
 def test_pipeline_from_video_files(union, movies):
-    from sklearn_emotion.meta import PerSecondRegressor
+    from sklearn_emotion import PerSecondRegressor
 
     files = [movies["same"], movies["longer_audio"]]
     y = [np.linspace(-0.5, 0.5, 8).reshape(4, 2), np.linspace(0.5, -0.5, 8).reshape(4, 2)]
