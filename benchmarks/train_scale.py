@@ -10,7 +10,9 @@ that peak RSS is measured per part:
   same machine load; their ratio;
 * for each window length, in a fresh process: one epoch of ``GRUMoERegressor.fit`` on the whole
   corpus, end to end, and its peak RSS; after the 60-s fit, a 2-hour movie (7,200 s) to its smoothed
-  per-second curve, timed.
+  per-second curve, timed;
+* one more 60-s epoch with every parameter of ``GRUMoERegressor`` at its default (batch sized to the
+  corpus, early stopping holding out and scoring movies), so the defaults' cost is in the same table.
 
 Usage::
 
