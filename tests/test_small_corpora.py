@@ -85,10 +85,11 @@ def test_forced_early_stopping_on_one_movie_warns():
     assert fitted.validation_size_ == 1 and fitted.stopping_ == "val_loss"
 
 
-def test_no_early_stopping_runs_every_epoch_and_keeps_the_last():
+@pytest.mark.parametrize("off", [False, np.False_])
+def test_no_early_stopping_runs_every_epoch_and_keeps_the_last(off):
     X, y = user_guide_movies(lengths=(40,) * 3)
     windows = Windower(length=10).fit_transform(X)
-    fitted = GRUMoERegressor(units=4, epochs=3, early_stopping=False, random_state=0).fit(windows, y)
+    fitted = GRUMoERegressor(units=4, epochs=3, early_stopping=off, random_state=0).fit(windows, y)
     assert fitted.n_epochs_ == 3 and fitted.best_epoch_ == 3 and fitted.stopping_ == "epochs"
 
 

@@ -341,7 +341,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         )
         self.network_ = self._compiled_network(self._training_level(scaled, train_idx))
         record = train_epochs(self.network_, train, validation, epochs=self.epochs, patience=self.patience,
-                              early_stopping=self.early_stopping is not False, verbose=self.verbose)
+                              early_stopping=self._early_stopping() is not False, verbose=self.verbose)
         self.history_, self.n_epochs_, self.best_epoch_ = record.history, record.n_epochs, record.best_epoch
         self.stopping_ = record.stopping
         unit = "movie(s)" if self._input_mode == "movies" else "windows"
@@ -448,6 +448,10 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             level = np.nanmean(values, axis=0)
         return np.where(np.isnan(level), 0.5, level)
 
+    def _early_stopping(self) -> bool | str:
+        """``early_stopping`` as ``"auto"``, True or False (NumPy booleans included)."""
+        return "auto" if isinstance(self.early_stopping, str) else bool(self.early_stopping)
+
     def _validation_split(self, n: int, rng: np.random.RandomState, what: str) -> tuple[np.ndarray, Any]:
         """Training and held-out indices (movies, or windows for plain arrays); ``None`` held out when
         training stops on the training loss instead.
@@ -460,7 +464,8 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         n_val = min(n - 1, max(1, int(round(self.validation_fraction * n))))
         enough = 3 if what == "movies" else 10
         self.validation_size_ = 0
-        if self.early_stopping is False or n < 2 or (self.early_stopping == "auto" and n_val < enough):
+        mode = self._early_stopping()
+        if mode is False or n < 2 or (mode == "auto" and n_val < enough):
             return np.arange(n), None
         if what == "movies" and n_val < enough:
             warnings.warn(
