@@ -105,7 +105,7 @@ def train_epochs(
         else:
             waited += 1
             if waited >= patience:
-                record.stopped_early = True
+                record.stopped_early = epoch < epochs
                 break
     if not early_stopping or record.best_epoch == 0:
         record.best_epoch = record.n_epochs
