@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils import get_tags
+from sklearn.utils import check_random_state, get_tags
 
 from .data import is_movie_sequence
 
-__all__ = ["MovieRegressorMixin", "pooled_r2", "inner_tags", "copy_inner_tags"]
+__all__ = ["MovieRegressorMixin", "pooled_r2", "inner_tags", "copy_inner_tags", "private_random_state"]
 
 
 def pooled_r2(y_true: Any, y_pred: Any) -> float:
@@ -87,3 +87,12 @@ def copy_inner_tags(tags, estimator: Any):
     tags.target_tags.required = True
     tags.target_tags.multi_output = True
     return tags
+
+
+def private_random_state(random_state: Any) -> np.random.RandomState:
+    """``check_random_state``, except that ``None`` gives a fresh unseeded generator.
+
+    scikit-learn's ``None`` means NumPy's global generator, whose draws would change the global
+    state; the package's rule is that fitting and generating never do.
+    """
+    return np.random.RandomState() if random_state is None else check_random_state(random_state)

@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
-from .base import MovieRegressorMixin, copy_inner_tags
+from .base import MovieRegressorMixin, copy_inner_tags, private_random_state
 from .data import is_movie_sequence
 
 __all__ = ["RunAveragingRegressor"]
@@ -34,11 +34,9 @@ def _fit_clone(estimator: Any, X: Any, y: Any, fit_params: dict) -> Any:
 
 def _draw_seeds(random_state: Any, size: tuple[int, ...]) -> np.ndarray:
     """Integer seeds from ``random_state`` without touching NumPy's global generator."""
-    if random_state is None:
-        return np.random.default_rng().integers(0, _MAX_SEED, size=size)
     if isinstance(random_state, np.random.Generator):
         return random_state.integers(0, _MAX_SEED, size=size)
-    return check_random_state(random_state).randint(0, _MAX_SEED, size=size)
+    return private_random_state(random_state).randint(0, _MAX_SEED, size=size)
 
 
 class RunAveragingRegressor(MovieRegressorMixin, _BaseComposition):

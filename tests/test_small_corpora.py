@@ -139,3 +139,22 @@ def test_user_guide_model_fits_its_example_data():
         predictions = model.fit(X, y).predict(X)
     variance = float(np.concatenate(y).var(axis=0).mean())
     assert pooled_mse(y, predictions) < 0.5 * variance
+
+
+def test_random_state_none_leaves_numpy_global_state_alone():
+    X, y = user_guide_movies(lengths=(30, 30))
+    windows = Windower(length=5).fit_transform(X)
+    before = np.random.get_state()[1].copy(), np.random.get_state()[2]
+    GRUMoERegressor(units=2, epochs=1, random_state=None).fit(windows, y)
+    after = np.random.get_state()
+    assert np.array_equal(before[0], after[1]) and before[1] == after[2]
+
+
+def test_refit_on_movies_forgets_the_plain_array_width():
+    rng = np.random.default_rng(0)
+    model = GRUMoERegressor(units=2, epochs=1, target_range="auto", random_state=0)
+    model.fit(rng.normal(size=(40, 3, 5)), rng.normal(size=40))
+    assert model.n_features_in_ == 5
+    X, y = user_guide_movies(lengths=(30, 30))
+    model.fit(Windower(length=3).fit_transform(X), y)
+    assert not hasattr(model, "n_features_in_")

@@ -72,3 +72,9 @@ def test_errors(liris_root):
         make_lagged_movies(2, max_seconds=50, min_seconds=60, root=liris_root)
     with pytest.raises(ValueError, match="n_movies"):
         make_lagged_movies(0, root=liris_root)
+
+
+def test_random_state_none_leaves_numpy_global_state_alone(liris_root):
+    before = np.random.get_state()[1].copy()
+    make_lagged_movies(2, root=liris_root, random_state=None)
+    assert np.array_equal(before, np.random.get_state()[1])

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
+from ..base import private_random_state
 from ._common import AnnotationLengthWarning
 from .liris_accede import load_liris_accede
 
@@ -89,8 +89,8 @@ def make_lagged_movies(
     valence and arousal).  For every modality a fixed random non-linear mixing (``tanh`` layer of
     16 units, then a linear map) turns the emotion at ``t + lag`` into that modality's features at
     ``t``; each clean feature is standardised over the whole collection (zero mean, unit variance)
-    and Gaussian noise of standard deviation ``noise`` is added.  A model that reads the last
-    ``lag`` seconds or more can recover the emotion; a per-second model sees only the future one.
+    and Gaussian noise of standard deviation ``noise`` is added.  A model whose window
+    spans more than ``lag`` seconds (``Windower(length=lag + 1)`` or longer) can recover the emotion; a per-second model sees only the future one.
 
     Crops are taken round-robin over the source movies in random order (a first crop of every
     movie, then a second, ...), so up to 30 crops come from 30 different movies.  ``groups`` names
@@ -144,7 +144,7 @@ def make_lagged_movies(
     widths = {"image": 32, "audio": 8} if modalities is None else {str(k): int(v) for k, v in modalities.items()}
     if not widths or min(widths.values()) < 1:
         raise ValueError(f"modalities must name at least one modality of width >= 1, got {modalities!r}.")
-    rng = check_random_state(random_state)
+    rng = private_random_state(random_state)
     with warnings.catch_warnings():
         # Truncating the 9 uneven valence/arousal files to the shorter is right here; the loader says so.
         warnings.simplefilter("ignore", AnnotationLengthWarning)

@@ -10,11 +10,10 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ..base import MovieRegressorMixin
+from ..base import MovieRegressorMixin, private_random_state
 from ..data import DEFAULT_MODALITY, as_targets, is_movie_sequence, movie_length
 from ..windowing import WindowedMovies
 
@@ -68,8 +67,9 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         Adam learning rate.
     batch_size : int or "auto", default="auto"
         Windows per gradient step.  ``"auto"``: a 32nd of the training windows, at least 32 and at most
-        the paper's 512, so that every epoch makes 32 or more updates: a LIRIS-ACCEDE-sized corpus
-        trains with 512, two short movies still get enough updates to learn.  ``512``: the paper.
+        the paper's 512, so that an epoch makes about 32 updates from 1,024 training windows up to
+        16,384 (more above, fewer below: 300 s of movie give 9): a LIRIS-ACCEDE-sized corpus trains
+        with 512, two short movies with 32 instead of one update per epoch.  ``512``: the paper.
     block_size : int or "auto", default="auto"
         Consecutive windows per block; a batch holds ``batch_size // block_size`` blocks from different
         movies.  Larger blocks share more computation, smaller ones mix more movies per batch.
@@ -325,7 +325,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         self._validate_params()
         from .training import describe, train_epochs
 
-        rng = check_random_state(self.random_state)
+        rng = private_random_state(self.random_state)
         seed = int(rng.randint(0, 2**31 - 1))
         data, targets = self._validate_training_data(X, y)
         units, n_layers = self._validate_hyper([name for name, _ in self.modalities_])
@@ -360,6 +360,8 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
     def _validate_training_data(self, X: Any, y: Any) -> tuple[Any, list[np.ndarray]]:
         """Movies (or window arrays per modality) and their ``(T, k)`` targets; sets the input attributes."""
         if isinstance(X, WindowedMovies):
+            for attribute in ("n_features_in_", "feature_names_in_"):  # plain-array state of an earlier fit
+                self.__dict__.pop(attribute, None)
             targets = as_targets(y, X.lengths, n_targets=None)
             self.modalities_ = [(name, array.shape[1]) for name, array in X.movies[0].items()]
             if self.modalities is not None and [n for n, _ in self.modalities_] != list(self.modalities):
@@ -418,9 +420,9 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
     def _resolve_layout(self, n_train_windows: int) -> None:
         """``batch_size_`` and ``block_size_``: the given values, or sized to the training windows.
 
-        ``"auto"`` aims at 32 or more gradient updates per epoch (a batch of ``n / 32`` windows, at
+        ``"auto"`` aims at about 32 gradient updates per epoch (a batch of ``n / 32`` windows, at
         least 32 and at most the paper's 512: a LIRIS-ACCEDE-sized corpus keeps 512, a corpus of two
-        short movies gets enough updates to learn), and blocks of an eighth of the batch (8 to 64
+        short movies gets tens of updates instead of one), and blocks of an eighth of the batch (8 to 64
         windows) so that every batch mixes at least 4 stretches of the corpus.
         """
         if self.batch_size == "auto":
