@@ -10,12 +10,19 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["alias_module", "deprecated_names"]
+__all__ = ["MovedNameWarning", "alias_module", "deprecated_names"]
+
+
+class MovedNameWarning(FutureWarning):
+    """A module or name moved in 0.2; ``old_name`` is what was used (e.g. ``sklearn_emotion.meta``)."""
+
+    def __init__(self, old_name: str, new_name: str) -> None:
+        super().__init__(f"{old_name} moved to {new_name} in sklearn-emotion 0.2; the old name will be removed in 0.4.")
+        self.old_name = old_name
 
 
 def _warn_moved(old: str, new: str, stacklevel: int) -> None:
-    warnings.warn(f"{old} moved to {new} in sklearn-emotion 0.2; the old name will be removed in 0.4.",
-                  FutureWarning, stacklevel=stacklevel + 1)
+    warnings.warn(MovedNameWarning(old, new), stacklevel=stacklevel + 1)
 
 
 def alias_module(old: str, new: str, namespace: dict[str, Any]) -> None:

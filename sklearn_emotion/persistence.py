@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._compat import MovedNameWarning
 from .files import atomic_write_bytes
 
 __all__ = ["MODEL_FORMAT", "SavedModel", "save_model", "load_model", "write_joblib"]
@@ -152,9 +153,8 @@ def _unpickle(path: Path) -> tuple[Any, list[str]]:
             raise ValueError(_unloadable(path, exc)) from exc
     moved = []
     for warning in caught:
-        message = str(warning.message)
-        if issubclass(warning.category, FutureWarning) and " moved to " in message:
-            moved.append(message.split(" moved to ")[0])
+        if isinstance(warning.message, MovedNameWarning):
+            moved.append(warning.message.old_name)
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return payload, sorted(set(moved))
