@@ -59,7 +59,7 @@ BAD_VALUES = {
         "face_preprocessing": "nope", "n_faces": 0, "min_confidence": 1.5, "margin": -0.1,
         "max_side": 16, "batch_size": 0, "n_jobs": "2", "cache_dir": 1, "progress": 1.0,
     },
-    ModalityUnion: {"transformer_list": "image", "n_jobs": "2", "max_length_difference": -1},
+    ModalityUnion: {"transformer_list": "image", "n_jobs": "2", "max_length_difference": -1, "progress": "yes"},
 }
 
 

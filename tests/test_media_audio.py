@@ -14,7 +14,7 @@ from media_videos import photo, tone, write_audio, write_video  # noqa: E402
 
 from sklearn_emotion.media import AudioEmbedder, BackboneUnavailableError, MissingStreamError  # noqa: E402
 from sklearn_emotion.media import vggish  # noqa: E402
-from sklearn_emotion.media.audio import DESCRIPTOR_NAMES, audio_backbone, audio_features  # noqa: E402
+from sklearn_emotion.media.audio import DESCRIPTOR_NAMES, SilenceWarning, audio_backbone, audio_features  # noqa: E402
 from sklearn_emotion.media.decoding import iter_audio_windows, read_audio  # noqa: E402
 
 MUSIC = 132  # AudioSet class "Music"
@@ -194,9 +194,10 @@ def test_file_and_decoded_waveform_agree(tmp_path, music):
 
 def test_missing_audio_track(tmp_path, small_photos):
     path = write_video(tmp_path / "silent.mp4", small_photos)
-    with pytest.raises(MissingStreamError, match="silent.mp4"):
+    with pytest.raises(MissingStreamError, match="silent.mp4.*--missing-audio silence"):
         AudioEmbedder("descriptors").transform([path])
-    (features,) = AudioEmbedder("descriptors", missing_audio="silence").transform([path])
+    with pytest.warns(SilenceWarning, match=r"silent.mp4 has no audio track.*3 s"):
+        (features,) = AudioEmbedder("descriptors", missing_audio="silence").transform([path])
     assert features.shape == (3, 112)
     np.testing.assert_array_equal(features, np.repeat(features[:1], 3, axis=0))
     silence = audio_features((np.zeros(16000, np.float32), 16000), audio_backbone("descriptors"))

@@ -68,7 +68,7 @@ def test_modalities_of_equal_length(union, movies):
 
 
 def test_large_length_difference_is_an_error(union, movies):
-    with pytest.raises(ValueError, match=r"movie 1: modalities differ by 3 s.*'audio': 7"):
+    with pytest.raises(ValueError, match=r"much_longer.mkv: modalities differ by 3 s.*'audio': 7"):
         clone(union).fit_transform([movies["same"], movies["much_longer_audio"]])
     tolerant = clone(union).set_params(max_length_difference=3)
     (movie,) = tolerant.fit_transform([movies["much_longer_audio"]])

@@ -85,17 +85,20 @@ class PathWithSuffix(Options):
 class MediaEmbedder(TransformerMixin, BaseEstimator):
     """Base class: a stateless transformer from movies to per-second feature arrays ``(T, d)``.
 
-    A subclass sets ``_features``, the pure function computing one movie's features from the movie,
-    its loaded models and some settings; ``_loaders``, which returns picklable zero-argument
-    functions loading those models from the subclass's parameters; ``_feature_settings``, the
-    parameters passed to ``_features`` as they are; and ``get_feature_names_out``.  Every movie is
-    processed independently, possibly in a joblib worker, which loads its own models (once per
-    process, through :func:`~sklearn_emotion.media.backbones.cached_model`).
+    A subclass sets ``_stage``, the pure function building, from the loaded models and some
+    settings, the :mod:`~sklearn_emotion.media.stages` stage that embeds one movie; ``_loaders``,
+    which returns picklable zero-argument functions loading those models from the subclass's
+    parameters; ``_feature_settings``, the parameters passed to ``_stage`` as they are; and
+    ``get_feature_names_out``.  Every movie is processed independently, possibly in a joblib
+    worker, which loads its own models (once per process, through
+    :func:`~sklearn_emotion.media.backbones.cached_model`).
+    :class:`~sklearn_emotion.media.ModalityUnion` runs the stages of several embedders on one
+    decoding pass of each movie.
     """
 
-    #: ``function(movie, **models, **settings, name=..., on_seconds=...) -> (T, d) array``.
-    _features: Callable[..., np.ndarray]
-    #: Parameters passed to ``_features`` as they are.
+    #: ``function(**models, **settings) -> VideoStage or AudioStage``.
+    _stage: Callable[..., Any]
+    #: Parameters passed to ``_stage`` as they are.
     _feature_settings: tuple[str, ...] = ("batch_size",)
 
     _parameter_constraints: dict = {
@@ -128,8 +131,21 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
 
     # -- models and parameters ----------------------------------------------------------------
     def _loaders(self) -> dict[str, Callable[[], Any]]:
-        """Picklable functions loading the models ``_features`` takes, by argument name."""
+        """Picklable functions loading the models ``_stage`` takes, by argument name."""
         raise NotImplementedError
+
+    def _open_stage(self) -> Any:
+        """This embedder's stage for one movie, with its models loaded in this process."""
+        return _open_stage(type(self)._stage, self._loaders(), self._settings())
+
+    def _settings(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in self._feature_settings}
+
+    def _cache(self) -> tuple[FeatureCache | None, dict[str, Any] | None]:
+        """The feature cache of ``cache_dir`` and this embedder's description for its keys."""
+        if self.cache_dir is None:
+            return None, None
+        return FeatureCache(self.cache_dir), self._full_description()
 
     def _describe_params(self) -> dict[str, Any]:
         """What determines the output, for cache keys (subclasses replace model objects by digests)."""
@@ -167,10 +183,8 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
         """
         self._validate_params()  # stateless: transform works without fit
         sources = self._check_movies(X)
-        cache = FeatureCache(self.cache_dir) if self.cache_dir is not None else None
-        description = self._full_description() if cache is not None else None
-        settings = {key: getattr(self, key) for key in self._feature_settings}
-        compute = functools.partial(_compute, type(self)._features, self._loaders(), settings)
+        cache, description = self._cache()
+        compute = functools.partial(_compute, type(self)._stage, self._loaders(), self._settings())
         label = type(self).__name__
         show_seconds = bool(self.progress) and self.n_jobs in (None, 1)
         tasks = (
@@ -204,11 +218,15 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
         return sources
 
 
-def _compute(features: Callable[..., np.ndarray], loaders: dict[str, Callable[[], Any]], settings: dict[str, Any],
+def _open_stage(stage: Callable[..., Any], loaders: dict[str, Callable[[], Any]], settings: dict[str, Any]) -> Any:
+    """``stage`` built with the models of ``loaders``, loaded in this process."""
+    return stage(**{key: load() for key, load in loaders.items()}, **settings)
+
+
+def _compute(stage: Callable[..., Any], loaders: dict[str, Callable[[], Any]], settings: dict[str, Any],
              movie: Any, name: str, on_seconds: Callable[[int], Any]) -> np.ndarray:
-    """``features`` of ``movie`` with the models of ``loaders``, loaded in this process."""
-    models = {key: load() for key, load in loaders.items()}
-    return features(movie, **models, **settings, name=name, on_seconds=on_seconds)
+    """The features of ``movie`` by the stage of ``stage``, ``loaders`` and ``settings``."""
+    return _open_stage(stage, loaders, settings).features(movie, name=name, on_seconds=on_seconds)
 
 
 def _embed_one(

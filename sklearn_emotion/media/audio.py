@@ -17,11 +17,14 @@ from ._base import MediaEmbedder, PathWithSuffix, embed_seconds, movie_name
 from .backbones import cached_model, describe_spec, predict_padded
 from .decoding import MissingStreamError, is_path, iter_audio_windows, probe
 from .models import OFFICIAL_MODELS
+from .stages import AudioStage
 
 __all__ = [
     "AudioEmbedder",
     "WaveformTFLite",
     "audio_features",
+    "audio_stage",
+    "SilenceWarning",
     "audio_backbone",
     "audio_descriptors",
     "DESCRIPTOR_NAMES",
@@ -209,13 +212,29 @@ def audio_backbone(
     return cached_model(("waveform", path, output), lambda: WaveformTFLite(path, output))
 
 
+class SilenceWarning(UserWarning):
+    """A movie without audio track got the features of silence (``missing_audio="silence"``)."""
+
+
 def _silence(model: Any, movie: Any, name: str) -> np.ndarray:
-    """The features of silence for every second the container of ``movie`` declares."""
+    """The features of silence for every second the container of ``movie`` declares (said in a warning)."""
     n_seconds = probe(movie).n_seconds
     if not n_seconds:
         raise MissingStreamError(f"{name} has no audio track and no declared duration to fill with silence.")
+    warnings.warn(
+        f"{name} has no audio track: its audio features are those of silence for its {n_seconds} s "
+        "(missing_audio='silence').",
+        SilenceWarning,
+        stacklevel=2,
+    )
     row = model.embed(np.zeros((1, model.window), dtype=np.float32))
     return np.repeat(row, n_seconds, axis=0)
+
+
+def audio_stage(model: Any, *, missing_audio: str = "error", batch_size: int = 32) -> AudioStage:
+    """How :class:`AudioEmbedder` embeds a movie: its own audio decoding, then ``model`` in batches."""
+    compute = functools.partial(audio_features, model=model, missing_audio=missing_audio, batch_size=batch_size)
+    return AudioStage(lambda movie, name, on_seconds: compute(movie, name=name, on_seconds=on_seconds))
 
 
 def audio_features(
@@ -253,9 +272,12 @@ def audio_features(
             (samples for _, samples in windows), lambda batch: model.embed(np.stack(batch)), batch_size, name,
             on_seconds, "audio",
         )
-    except MissingStreamError:
+    except MissingStreamError as error:
         if missing_audio == "error":
-            raise
+            raise MissingStreamError(
+                f"{error} Pass missing_audio='silence' (command line: --missing-audio silence) to give "
+                "it the features of silence."
+            ) from error
         return _silence(model, movie, name)
 
 
@@ -283,7 +305,8 @@ class AudioEmbedder(MediaEmbedder):
         What a YAMNet-like model returns.
     missing_audio : {"error", "silence"}, default="error"
         For a movie without audio track: raise :class:`~sklearn_emotion.media.decoding.MissingStreamError`,
-        or embed silence (zeros) for each second the container declares.
+        or embed silence (zeros) for each second the container declares, with a
+        :class:`SilenceWarning` naming the movie.
     batch_size, n_jobs, cache_dir, progress
         As for :class:`~sklearn_emotion.media.ImageEmbedder`.
 
@@ -297,7 +320,7 @@ class AudioEmbedder(MediaEmbedder):
     webm, avi, mp3, wav, ...) or already-decoded ``(waveform, sample_rate)`` tuples.
     """
 
-    _features = staticmethod(audio_features)
+    _stage = staticmethod(audio_stage)
     _feature_settings = ("missing_audio", "batch_size")
 
     _parameter_constraints: dict = {

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,9 @@ __all__ = [
     "MissingStreamError",
     "MediaInfo",
     "probe",
+    "FrameRequest",
     "iter_frames",
+    "iter_frame_sets",
     "iter_audio_windows",
     "read_audio",
     "resize_frame",
@@ -177,23 +179,54 @@ def resize_frame(
     return frame.reformat(width=width, height=height, format="rgb24", interpolation=interpolation).to_ndarray()
 
 
-def _frame_to_rgb(
-    frame: Any, size: tuple[int, int] | None, interpolation: str, max_side: int | None = None
-) -> np.ndarray:
-    """Convert a decoded frame to an upright RGB array of ``size = (width, height)``."""
+@dataclass(frozen=True)
+class FrameRequest:
+    """The size at which one consumer (an embedder) wants each second's frame.
+
+    Several requests can be served from one decoded frame (:func:`iter_frame_sets`), so that a
+    movie is decoded once for every visual modality.
+
+    Attributes
+    ----------
+    size : (width, height), optional
+        Output size after rotation (squashed, no crop); ``None`` keeps the upright native size.
+    max_side : int, optional
+        When ``size`` is None, shrink frames (aspect kept) whose longer side exceeds this.
+    interpolation : str, default="BILINEAR"
+        FFmpeg scaler used for resizing.
+    """
+
+    size: tuple[int, int] | None = None
+    max_side: int | None = None
+    interpolation: str = "BILINEAR"
+
+    def output_size(self, width: int, height: int) -> tuple[int, int] | None:
+        """The ``(width, height)`` an upright ``width x height`` frame becomes; ``None``: unchanged."""
+        if self.size is not None:
+            return tuple(self.size)
+        if self.max_side is not None and max(width, height) > self.max_side:
+            scale = self.max_side / max(width, height)
+            return max(1, round(width * scale)), max(1, round(height * scale))
+        return None
+
+    def apply(self, image: np.ndarray) -> np.ndarray:
+        """An already-decoded upright RGB uint8 frame resized as requested (the decoder's scaler)."""
+        size = self.output_size(image.shape[1], image.shape[0])
+        return resize_frame(image, size, interpolation=self.interpolation)
+
+
+def _frame_to_rgb(frame: Any, request: FrameRequest) -> np.ndarray:
+    """Convert a decoded frame to an upright RGB array of the requested size."""
     rotation = int(round(getattr(frame, "rotation", 0) or 0)) % 360
     quarter_turns = rotation // 90 if rotation % 90 == 0 else 0
+    upright = (frame.height, frame.width) if quarter_turns % 2 == 1 else (frame.width, frame.height)
+    size = request.output_size(*upright)
     kwargs: dict[str, Any] = {"format": "rgb24"}
-    if size is None and max_side is not None and max(frame.width, frame.height) > max_side:
-        scale = max_side / max(frame.width, frame.height)
-        size = (max(1, round(frame.width * scale)), max(1, round(frame.height * scale)))
-        if quarter_turns % 2 == 1:
-            size = (size[1], size[0])
     if size is not None:
         width, height = size
         if quarter_turns % 2 == 1:  # resize before rotating: swap the target size
             width, height = height, width
-        kwargs.update(width=width, height=height, interpolation=interpolation)
+        kwargs.update(width=width, height=height, interpolation=request.interpolation)
     image = frame.reformat(**kwargs).to_ndarray()
     if quarter_turns:
         # The display matrix rotates counter-clockwise by ``rotation`` degrees.
@@ -240,9 +273,41 @@ def iter_frames(
     MediaDecodeError
         When the file is corrupt or truncated, naming the file.
     """
+    request = FrameRequest(size=size, max_side=max_side, interpolation=interpolation)
+    for t, frames in iter_frame_sets(path, {"frame": request}, check_truncation=check_truncation):
+        yield t, frames["frame"]
+
+
+def iter_frame_sets(
+    path: str | os.PathLike,
+    requests: Mapping[str, FrameRequest],
+    *,
+    check_truncation: bool = True,
+) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
+    """Decode a movie once and give each second's frame at every requested size.
+
+    Like :func:`iter_frames`, but each chosen frame is converted once per entry of ``requests``
+    (from the same decoded picture), so that image and face embedders share one decoding pass.
+    Each converted frame equals what :func:`iter_frames` gives for that request.
+
+    Yields
+    ------
+    t : int
+    frames : dict of str to ndarray of shape (height, width, 3), uint8
+        One upright RGB frame per request name.
+    """
+
+    def convert(frame: Any) -> dict[str, np.ndarray]:
+        return {key: _frame_to_rgb(frame, request) for key, request in requests.items()}
+
+    for t, frame in _iter_chosen_frames(os.fspath(path), check_truncation):
+        yield t, convert(frame)
+
+
+def _iter_chosen_frames(path: str, check_truncation: bool) -> Iterator[tuple[int, Any]]:
+    """The decoded (PyAV) frame of each whole second, by the 1 Hz rule of this module."""
     import av
 
-    path = os.fspath(path)
     container = _open(path)
     try:
         if not container.streams.video:
@@ -258,7 +323,7 @@ def iter_frames(
             fallback_step = 0.04
         start: float | None = None
         pending = None  # latest frame with time <= next_t + FRAME_OFFSET
-        ready: list[tuple[int, np.ndarray]] = []  # chosen frames waiting for their second to be whole
+        ready: list[tuple[int, Any]] = []  # chosen frames waiting for their second to be whole
         next_t = 0
         end_time = 0.0  # latest presentation time seen, then end of the last frame
         last_time: float | None = None
@@ -278,8 +343,7 @@ def iter_frames(
                 end_time = max(end_time, time)
                 while time > next_t + FRAME_OFFSET:
                     # ``frame`` is past the middle of second ``next_t``: the pending one was on screen.
-                    chosen = pending if pending is not None else frame
-                    ready.append((next_t, _frame_to_rgb(chosen, size, interpolation, max_side)))
+                    ready.append((next_t, pending if pending is not None else frame))
                     next_t += 1
                     # Yield as soon as a second is known to be whole (a long still frame must not pile up).
                     while ready and ready[0][0] + 1 <= end_time + 1e-6:
@@ -291,13 +355,13 @@ def iter_frames(
             raise MediaDecodeError(f"Movie file {path} has a video stream without any decodable frame.")
         end_time += step
         while next_t + 1 <= end_time + 1e-6:
-            ready.append((next_t, _frame_to_rgb(pending, size, interpolation, max_side)))
+            ready.append((next_t, pending))
             next_t += 1
         n_seconds = 0
-        for t, image in ready:
+        for t, chosen in ready:
             if t + 1 <= end_time + 1e-6:
                 n_seconds = t + 1
-                yield t, image
+                yield t, chosen
         n_seconds = max(n_seconds, int(math.floor(end_time + 1e-6)))
         if check_truncation and declared is not None and end_time < declared - TRUNCATION_TOLERANCE_S:
             raise MediaDecodeError(

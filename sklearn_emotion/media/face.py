@@ -6,14 +6,14 @@ import atexit
 import functools
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ._base import MediaEmbedder, PathWithSuffix, embed_seconds, movie_name
+from ._base import MediaEmbedder, PathWithSuffix
 from .backbones import (
     PREPROCESSING_MODES,
     Backbone,
@@ -22,14 +22,16 @@ from .backbones import (
     describe_spec,
     load_keras_model_file,
 )
-from .decoding import is_path, iter_frames, resize_frame
-from .image import cached_image_backbone, iter_array_frames, to_channels
+from .decoding import FrameRequest, resize_frame
+from .image import cached_image_backbone, to_channels
 from .models import OFFICIAL_MODELS
+from .stages import VideoStage
 
 __all__ = [
     "FaceEmbedder",
     "FaceDetector",
     "face_features",
+    "face_stage",
     "face_detector",
     "face_backbone",
     "GEOMETRY_NAMES",
@@ -141,16 +143,6 @@ def face_backbone(
     )
 
 
-def shrink_frames(frames: Iterable[tuple[int, np.ndarray]], max_side: int | None) -> Iterator[tuple[int, np.ndarray]]:
-    """Frames shrunk (aspect kept) so that their longer side is at most ``max_side`` (None: as they are)."""
-    for t, frame in frames:
-        height, width = frame.shape[:2]
-        if max_side is not None and max(height, width) > max_side:
-            scale = max_side / max(height, width)
-            frame = resize_frame(frame, (max(1, round(width * scale)), max(1, round(height * scale))))
-        yield t, frame
-
-
 def embed_faces(
     frames: list[np.ndarray], detector: FaceDetector, model: Backbone, n_faces: int, margin: float
 ) -> np.ndarray:
@@ -172,6 +164,23 @@ def embed_faces(
             start = k * slot + len(GEOMETRY_NAMES)
             block[i, start : start + model.dim] = embedding
     return block
+
+
+def face_stage(
+    detector: FaceDetector,
+    face_model: Backbone,
+    *,
+    n_faces: int = 2,
+    margin: float = 0.0,
+    max_side: int | None = 640,
+    batch_size: int = 32,
+) -> VideoStage:
+    """How :class:`FaceEmbedder` embeds a movie's frames: shrunk to ``max_side``, faces found and embedded."""
+    return VideoStage(
+        FrameRequest(max_side=max_side),
+        lambda batch: embed_faces(batch, detector, face_model, n_faces, margin),
+        batch_size,
+    )
 
 
 def face_features(
@@ -205,16 +214,8 @@ def face_features(
     -------
     ndarray of shape (T, n_faces * (6 + face_model.dim)), float32
     """
-    name = movie_name(movie, name)
-    if is_path(movie):
-        frames = iter_frames(movie, max_side=max_side)
-    else:
-        frames = shrink_frames(iter_array_frames(movie, name), max_side)
-    return embed_seconds(
-        (frame for _, frame in frames),
-        lambda batch: embed_faces(batch, detector, face_model, n_faces, margin),
-        batch_size, name, on_seconds,
-    )
+    stage = face_stage(detector, face_model, n_faces=n_faces, margin=margin, max_side=max_side, batch_size=batch_size)
+    return stage.features(movie, name=name, on_seconds=on_seconds)
 
 
 class FaceEmbedder(MediaEmbedder):
@@ -269,7 +270,7 @@ class FaceEmbedder(MediaEmbedder):
     RGB arrays (one frame per second).
     """
 
-    _features = staticmethod(face_features)
+    _stage = staticmethod(face_stage)
     _feature_settings = ("n_faces", "margin", "max_side", "batch_size")
 
     _parameter_constraints: dict = {

@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, StrOptions
 
-from ._base import MediaEmbedder, embed_seconds, movie_name
+from ._base import MediaEmbedder
 from .backbones import PREPROCESSING_MODES, Backbone, cached_model, describe_spec, resolve_image_backbone
-from .decoding import is_path, iter_frames, resize_frame
+from .decoding import FrameRequest, resize_frame
+from .stages import VideoStage, decoded_frames
 
-__all__ = ["ImageEmbedder", "image_features", "image_backbone", "to_channels", "iter_array_frames"]
+__all__ = ["ImageEmbedder", "image_features", "image_stage", "image_backbone", "to_channels", "iter_array_frames"]
 
 
 def to_channels(images: np.ndarray, channels: int) -> np.ndarray:
@@ -29,15 +30,7 @@ def to_channels(images: np.ndarray, channels: int) -> np.ndarray:
 
 def iter_array_frames(frames: Any, name: str, size: tuple[int, int] | None = None):
     """Yield ``(t, frame)`` for an already-decoded movie: an array ``(T, H, W, 3)`` of uint8 RGB."""
-    array = np.asarray(frames)
-    if array.ndim != 4 or array.shape[-1] != 3:
-        raise ValueError(
-            f"{name}: a decoded movie must be an array (seconds, height, width, 3) of RGB frames, "
-            f"got shape {array.shape}."
-        )
-    if array.dtype != np.uint8:
-        raise ValueError(f"{name}: decoded frames must be uint8 RGB, got dtype {array.dtype}.")
-    for t, frame in enumerate(array):
+    for t, frame in enumerate(decoded_frames(frames, name)):
         yield t, resize_frame(frame, size)
 
 
@@ -67,6 +60,15 @@ def image_backbone(
     return cached_image_backbone("image", backbone, weights=weights, output=output, preprocessing=preprocessing)
 
 
+def image_stage(backbone: Backbone, *, batch_size: int = 32) -> VideoStage:
+    """How :class:`ImageEmbedder` embeds a movie's frames: at the network's input size, in batches."""
+    return VideoStage(
+        FrameRequest(size=backbone.input_size),
+        lambda batch: backbone.embed(to_channels(np.stack(batch), backbone.channels)),
+        batch_size,
+    )
+
+
 def image_features(
     movie: Any,
     backbone: Backbone,
@@ -94,16 +96,7 @@ def image_features(
     -------
     ndarray of shape (T, backbone.dim), float32
     """
-    name = movie_name(movie, name)
-    if is_path(movie):
-        frames = iter_frames(movie, size=backbone.input_size)
-    else:
-        frames = iter_array_frames(movie, name, backbone.input_size)
-    return embed_seconds(
-        (frame for _, frame in frames),
-        lambda batch: backbone.embed(to_channels(np.stack(batch), backbone.channels)),
-        batch_size, name, on_seconds,
-    )
+    return image_stage(backbone, batch_size=batch_size).features(movie, name=name, on_seconds=on_seconds)
 
 
 class ImageEmbedder(MediaEmbedder):
@@ -149,7 +142,7 @@ class ImageEmbedder(MediaEmbedder):
     parameters.
     """
 
-    _features = staticmethod(image_features)
+    _stage = staticmethod(image_stage)
 
     _parameter_constraints: dict = {
         **MediaEmbedder._parameter_constraints,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from numbers import Integral
 from typing import Any
 
@@ -9,9 +11,13 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import TransformerMixin, clone
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
+
+from ._base import MediaEmbedder
+from .decoding import is_path, probe, source_name
+from .stages import extract_movie
 
 __all__ = ["ModalityUnion"]
 
@@ -26,6 +32,46 @@ def _transform_one(transformer: Any, X: Any) -> list[np.ndarray]:
     return transformer.transform(X)
 
 
+def _extract_one(
+    index: int, source: Any, embedders: dict[str, MediaEmbedder], show_seconds: bool,
+) -> tuple[int, dict[str, np.ndarray] | Exception]:
+    """One movie through several media embedders (in a worker): cached modalities, then one decoding pass.
+
+    Returns the movie's index and its ``{modality: array}``, or the exception that stopped it (so that
+    one bad movie does not lose the others); interruptions propagate.
+    """
+    name = source_name(source, index)
+    try:
+        arrays: dict[str, np.ndarray] = {}
+        keys = {}
+        for modality, embedder in embedders.items():
+            cache, description = embedder._cache()
+            if cache is not None:
+                keys[modality] = cache, cache.key(source, description)
+                cached = cache.load(keys[modality][1])
+                if cached is not None:
+                    arrays[modality] = cached
+        stages = {modality: embedder._open_stage() for modality, embedder in embedders.items() if modality not in arrays}
+        if stages:
+            with _seconds_bar(source, name, show_seconds) as bar:
+                computed = extract_movie(source, stages, name=name, on_seconds=bar.update)
+            for modality, array in computed.items():
+                arrays[modality] = array = np.ascontiguousarray(array, dtype=np.float32)
+                if modality in keys:
+                    cache, key = keys[modality]
+                    cache.save(key, array)
+        return index, {modality: arrays[modality] for modality in embedders}
+    except Exception as error:
+        return index, error
+
+
+def _seconds_bar(source: Any, name: str, show: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    total = probe(source).n_seconds if show else None
+    return tqdm(total=total, desc=os.path.basename(name), unit="s", disable=not show, leave=False)
+
+
 class ModalityUnion(TransformerMixin, _BaseComposition):
     """Run one transformer per modality and return, per movie, the mapping modality -> features.
 
@@ -34,6 +80,15 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
     :class:`~sklearn.pipeline.Pipeline` can start from video files::
 
         ModalityUnion([("image", ImageEmbedder()), ("audio", AudioEmbedder()), ("face", FaceEmbedder())])
+
+    **One decoding pass per movie.**  When the movies are files, the media embedders of the union
+    (:class:`ImageEmbedder`, :class:`FaceEmbedder`, :class:`AudioEmbedder`) work movie by movie:
+    each movie's video is decoded **once**, each second's frame is converted to every embedder's
+    size, decoding runs ahead of inference in its own thread, and every modality embeds in a
+    thread of its own (see :mod:`sklearn_emotion.media.stages`); ``n_jobs`` movies are processed
+    in parallel.  Each embedder's ``cache_dir`` is honoured; its own ``n_jobs`` and ``progress``
+    are not used there (the union's are).  Other transformers, and already-decoded movies, are
+    run transformer by transformer as in a ``FeatureUnion``.
 
     **Length rule.**  Modalities of one movie can differ by a fraction of a second (an audio
     track slightly shorter or longer than the video gives one whole second more or less): every
@@ -46,9 +101,12 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
         Modality name and a transformer mapping a sequence of movies to a list of ``(T, d)``
         arrays (one per movie).  A transformer may be ``"drop"``.
     n_jobs : int, optional
-        Modalities computed in parallel by joblib.
+        Movies processed in parallel by joblib (one decoding pass each); for transformers run one
+        by one, the modalities computed in parallel.
     max_length_difference : int, default=1
         Largest accepted difference, in seconds, between the modalities of one movie.
+    progress : bool, default=False
+        Show a progress bar over movies (and over the seconds of each movie when ``n_jobs`` is 1).
 
     Attributes
     ----------
@@ -56,12 +114,18 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
         The fitted transformers by modality name (clones of those given).
     modalities_ : list of str
         Modalities in output order.
+
+    See Also
+    --------
+    iter_transform : each movie's features as soon as they are ready; failing movies reported
+        one by one.
     """
 
     _parameter_constraints: dict = {
         "transformer_list": [list, tuple],
         "n_jobs": [Integral, None],
         "max_length_difference": [Interval(Integral, 0, None, closed="left")],
+        "progress": ["boolean"],
     }
 
     def __init__(
@@ -70,10 +134,12 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
         *,
         n_jobs: int | None = None,
         max_length_difference: int = 1,
+        progress: bool = False,
     ):
         self.transformer_list = transformer_list
         self.n_jobs = n_jobs
         self.max_length_difference = max_length_difference
+        self.progress = progress
 
     # Nested parameters (``image__backbone``) as in FeatureUnion.
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -142,17 +208,32 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> list[dict[str, np.ndarray]]:
         """Fit every transformer and return the per-movie modality mappings.
 
+        Parameters
+        ----------
+        X : sequence of movies
+        y : ignored by the embedders; passed on to the transformers
+        **fit_params : ignored
+
         Returns
         -------
         list of dict of str to ndarray of shape (T, d_modality)
         """
         active = self._validate()
+        sources = _as_movies(X)
+        if self._joint_modalities(sources, active):
+            fitted = [(name, clone(transformer).fit(sources, y)) for name, transformer in active]
+            self._set_fitted(fitted)
+            return self.transform(sources)
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_transform_one)(clone(transformer), X, y) for _, transformer in active
+            delayed(_fit_transform_one)(clone(transformer), sources, y) for _, transformer in active
         )
-        self.named_transformers_ = Bunch(**{name: fitted for (name, _), (fitted, _) in zip(active, results)})
-        self.modalities_ = [name for name, _ in active]
-        return self._assemble([outputs for _, outputs in results])
+        self._set_fitted([(name, fitted) for (name, _), (fitted, _) in zip(active, results)])
+        outputs = dict(zip(self.modalities_, (_checked_count(name, output, sources) for (name, _), (_, output)
+                                              in zip(active, results))))
+        return [
+            self._assemble(source_name(source, index), {name: output[index] for name, output in outputs.items()})
+            for index, source in enumerate(sources)
+        ]
 
     def transform(self, X: Any) -> list[dict[str, np.ndarray]]:
         """Per movie, ``{modality: (T, d_modality)}`` with the same ``T`` for every modality.
@@ -164,29 +245,105 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
         Returns
         -------
         list of dict of str to ndarray of shape (T, d_modality)
+
+        Raises
+        ------
+        Exception
+            The first movie that fails, named in the message or a note.
+        """
+        sources = _as_movies(X)
+        movies = dict(self.iter_transform(sources))
+        return [movies[index] for index in range(len(sources))]
+
+    def iter_transform(
+        self, X: Any, *, on_error: str = "raise"
+    ) -> Iterator[tuple[int, dict[str, np.ndarray] | Exception]]:
+        """Each movie's modality mapping as soon as it is ready (completion order).
+
+        For long corpora: a caller can save every movie the moment it is done, so that an
+        interruption or a failing movie loses nothing else.
+
+        Parameters
+        ----------
+        X : sequence of movies
+        on_error : {"raise", "return"}, default="raise"
+            ``"raise"``: the first failing movie's exception is raised.  ``"return"``: a failing
+            movie yields its exception instead of its features (its message names the movie) and
+            the others go on.  Errors in loading the models are always raised, before any movie.
+
+        Yields
+        ------
+        index : int
+            The movie's position in ``X``.
+        features : dict of str to ndarray of shape (T, d_modality), or Exception
         """
         check_is_fitted(self, "named_transformers_")
+        StrOptions({"raise", "return"}).is_satisfied_by(on_error) or _bad_on_error(on_error)
+        sources = _as_movies(X)
+        active = list(zip(self.modalities_, (self.named_transformers_[name] for name in self.modalities_)))
+        joint = self._joint_modalities(sources, active)
+        others = [name for name in self.modalities_ if name not in joint]
         outputs = Parallel(n_jobs=self.n_jobs)(
-            delayed(_transform_one)(self.named_transformers_[name], X) for name in self.modalities_
+            delayed(_transform_one)(self.named_transformers_[name], sources) for name in others
         )
-        return self._assemble(outputs)
+        separate = {name: _checked_count(name, output, sources) for name, output in zip(others, outputs)}
+        for index, result in self._iter_joint(sources, joint):
+            if not isinstance(result, Exception):
+                arrays = {**{name: output[index] for name, output in separate.items()}, **result}
+                try:
+                    result = self._assemble(source_name(sources[index], index), arrays)
+                except ValueError as error:
+                    result = error
+            if isinstance(result, Exception) and on_error == "raise":
+                raise result
+            yield index, result
 
-    def _assemble(self, outputs: list[list[np.ndarray]]) -> list[dict[str, np.ndarray]]:
-        counts = {name: len(output) for name, output in zip(self.modalities_, outputs)}
-        if len(set(counts.values())) != 1:
-            raise ValueError(f"The modalities returned different numbers of movies: {counts}.")
-        movies = []
-        for index in range(next(iter(counts.values()))):
-            arrays = {name: np.asarray(output[index]) for name, output in zip(self.modalities_, outputs)}
-            lengths = {name: array.shape[0] for name, array in arrays.items()}
-            shortest, longest = min(lengths.values()), max(lengths.values())
-            if longest - shortest > self.max_length_difference:
-                raise ValueError(
-                    f"movie {index}: modalities differ by {longest - shortest} s ({lengths}), more than "
-                    f"max_length_difference={self.max_length_difference}; is one stream cut short?"
-                )
-            movies.append({name: array[:shortest] for name, array in arrays.items()})
-        return movies
+    # -- helpers ------------------------------------------------------------------------------
+    def _set_fitted(self, fitted: list[tuple[str, Any]]) -> None:
+        self.named_transformers_ = Bunch(**dict(fitted))
+        self.modalities_ = [name for name, _ in fitted]
+
+    @staticmethod
+    def _joint_modalities(sources: list[Any], active: list[tuple[str, Any]]) -> list[str]:
+        """The modalities extracted movie by movie, sharing one decoding pass (files only)."""
+        if not all(is_path(source) for source in sources):
+            return []
+        return [name for name, transformer in active if isinstance(transformer, MediaEmbedder)]
+
+    def _iter_joint(self, sources: list[Any], joint: list[str]) -> Iterator[tuple[int, Any]]:
+        """``(index, arrays or exception)`` of every movie, from the media embedders of ``joint``."""
+        if not joint:
+            yield from ((index, {}) for index in range(len(sources)))
+            return
+        for index, source in enumerate(sources):
+            if not os.path.isfile(source):
+                raise FileNotFoundError(f"X[{index}]: movie file not found: {os.fspath(source)}")
+        embedders = {name: self.named_transformers_[name] for name in joint}
+        for embedder in embedders.values():
+            embedder._open_stage()  # load every model now: a missing one is one error, not one per movie
+        sequential = self.n_jobs in (None, 1)
+        tasks = (
+            delayed(_extract_one)(index, source, embedders, bool(self.progress) and sequential)
+            for index, source in enumerate(sources)
+        )
+        results = Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")(tasks)
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            results = tqdm(results, total=len(sources), desc="movies", unit="movie")
+        yield from results
+
+    def _assemble(self, name: str, arrays: dict[str, Any]) -> dict[str, np.ndarray]:
+        """One movie's modalities, in order, cut to the shortest (the length rule)."""
+        arrays = {modality: np.asarray(arrays[modality]) for modality in self.modalities_}
+        lengths = {modality: array.shape[0] for modality, array in arrays.items()}
+        shortest, longest = min(lengths.values()), max(lengths.values())
+        if longest - shortest > self.max_length_difference:
+            raise ValueError(
+                f"{name}: modalities differ by {longest - shortest} s ({lengths}), more than "
+                f"max_length_difference={self.max_length_difference}; is one stream cut short?"
+            )
+        return {modality: array[:shortest] for modality, array in arrays.items()}
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """``<modality>__<feature>`` for every modality, in order.
@@ -202,3 +359,21 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
             for feature in self.named_transformers_[name].get_feature_names_out()
         ]
         return np.asarray(names, dtype=object)
+
+
+def _as_movies(X: Any) -> list[Any]:
+    if isinstance(X, (str, bytes, os.PathLike)):
+        raise TypeError(f"ModalityUnion takes a sequence of movies; wrap a single file in a list: [{X!r}].")
+    return list(X)
+
+
+def _bad_on_error(value: Any) -> None:
+    raise ValueError(f"on_error must be 'raise' or 'return', got {value!r}.")
+
+
+def _checked_count(modality: str, output: Any, sources: list[Any]) -> list[Any]:
+    """A transformer's per-movie outputs, one per movie (else an error naming the modality)."""
+    output = list(output)
+    if len(output) != len(sources):
+        raise ValueError(f"The {modality!r} transformer returned {len(output)} movies for {len(sources)}.")
+    return output

@@ -1,0 +1,250 @@
+"""One movie through several embedders: decode once, decode ahead of inference, fail as one movie.
+
+A *stage* is what one embedder does to one movie once its models are loaded:
+
+* a :class:`VideoStage` wants each second's frame at some size (a
+  :class:`~sklearn_emotion.media.decoding.FrameRequest`) and embeds batches of frames;
+* an :class:`AudioStage` reads the movie's audio track itself (its decoding is separate and cheap).
+
+:func:`extract_movie` runs several stages on one movie file: **one** video decoding pass (in a
+thread) converts each chosen frame to every requested size and feeds each video stage through a
+bounded queue, each stage embeds in its own thread, and every audio stage runs in a thread of its
+own.  Decoding and inference overlap (PyAV, TFLite, TensorFlow and MediaPipe release the GIL while
+they work), so a movie costs about its slowest stage, and memory stays bounded by the queues
+whatever the movie's length.  The first failure stops the other threads and is raised, naming the
+movie and the modality.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._base import embed_seconds, movie_name
+from .decoding import FrameRequest, is_path, iter_frame_sets
+
+__all__ = ["VideoStage", "AudioStage", "extract_movie", "ExtractionCancelled"]
+
+#: Batches of frames a video stage may have waiting (bounds memory; enough to keep it busy).
+QUEUED_BATCHES = 2
+_POLL_S = 0.1
+
+
+class ExtractionCancelled(Exception):
+    """Raised inside a stage's thread when another stage of the same movie failed."""
+
+
+@dataclass(frozen=True)
+class VideoStage:
+    """An embedder of frames: the frame size it wants and how it embeds a batch of them.
+
+    Attributes
+    ----------
+    request : FrameRequest
+        Size of the frames ``embed`` takes.
+    embed : callable
+        ``embed(list of (h, w, 3) uint8 frames) -> (n, d)`` array.
+    batch_size : int
+        Frames per ``embed`` call.
+    """
+
+    request: FrameRequest
+    embed: Callable[[list[np.ndarray]], np.ndarray]
+    batch_size: int
+
+    def features(self, movie: Any, *, name: str | None = None, on_seconds: Callable[[int], Any] | None = None,
+                 ) -> np.ndarray:
+        """Per-second features of one movie alone: a file, or decoded frames ``(T, H, W, 3)``."""
+        name = movie_name(movie, name)
+        if is_path(movie):
+            frames = (sets["frame"] for _, sets in iter_frame_sets(movie, {"frame": self.request}))
+        else:
+            frames = (self.request.apply(frame) for frame in decoded_frames(movie, name))
+        return embed_seconds(frames, self.embed, self.batch_size, name, on_seconds)
+
+
+@dataclass(frozen=True)
+class AudioStage:
+    """An embedder of a movie's audio track: ``compute(movie, name, on_seconds) -> (T, d)``."""
+
+    compute: Callable[..., np.ndarray]
+
+    def features(self, movie: Any, *, name: str | None = None, on_seconds: Callable[[int], Any] | None = None,
+                 ) -> np.ndarray:
+        """Per-second features of one movie: a file or a ``(waveform, sample_rate)`` tuple."""
+        return self.compute(movie, movie_name(movie, name), on_seconds)
+
+
+def decoded_frames(frames: Any, name: str) -> Iterator[np.ndarray]:
+    """The frames of an already-decoded movie: an array ``(T, H, W, 3)`` of uint8 RGB, checked."""
+    array = np.asarray(frames)
+    if array.ndim != 4 or array.shape[-1] != 3:
+        raise ValueError(
+            f"{name}: a decoded movie must be an array (seconds, height, width, 3) of RGB frames, "
+            f"got shape {array.shape}."
+        )
+    if array.dtype != np.uint8:
+        raise ValueError(f"{name}: decoded frames must be uint8 RGB, got dtype {array.dtype}.")
+    yield from array
+
+
+class _Run:
+    """Shared state of one movie's threads: the first error, and the signal to stop."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.errors: list[tuple[str, BaseException]] = []
+        self._lock = threading.Lock()
+
+    def fail(self, modality: str, error: BaseException) -> None:
+        with self._lock:
+            if not isinstance(error, ExtractionCancelled):
+                self.errors.append((modality, error))
+        self.stop.set()
+
+    def check(self) -> None:
+        if self.stop.is_set():
+            raise ExtractionCancelled()
+
+    def put(self, channel: queue.Queue, item: Any) -> bool:
+        """Put ``item`` unless the run stops first (then return False)."""
+        while not self.stop.is_set():
+            try:
+                channel.put(item, timeout=_POLL_S)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def drain(self, channel: queue.Queue) -> Iterator[np.ndarray]:
+        """Frames from ``channel`` until its end marker; stops when the run stops."""
+        while True:
+            try:
+                item = channel.get(timeout=_POLL_S)
+            except queue.Empty:
+                self.check()
+                continue
+            if item is _END:
+                return
+            self.check()
+            yield item
+
+
+_END = object()
+
+
+def _thread(run: _Run, modality: str, work: Callable[[], Any], results: dict[str, Any]) -> threading.Thread:
+    def target() -> None:
+        try:
+            results[modality] = work()
+        except BaseException as error:  # reported by extract_movie, in the caller's thread
+            run.fail(modality, error)
+
+    # Daemon: a Ctrl-C in the caller must not wait for a decoder stuck in a long movie.
+    return threading.Thread(target=target, name=f"sklearn-emotion {modality}", daemon=True)
+
+
+def _decode_into(run: _Run, path: str, channels: Mapping[str, queue.Queue], requests: Mapping[str, FrameRequest],
+                 ) -> None:
+    """The one decoding pass: each second's frame, at each stage's size, into each stage's queue."""
+    try:
+        for _, frames in iter_frame_sets(path, requests):
+            for modality, frame in frames.items():
+                if not run.put(channels[modality], frame):
+                    return
+    except BaseException as error:  # recorded before the stages could report an empty movie
+        run.fail("video decoding", error)
+        return
+    for channel in channels.values():
+        run.put(channel, _END)
+
+
+def extract_movie(
+    path: str | os.PathLike,
+    stages: Mapping[str, VideoStage | AudioStage],
+    *,
+    name: str | None = None,
+    on_seconds: Callable[[int], Any] | None = None,
+) -> dict[str, np.ndarray]:
+    """Run several stages on one movie file, decoding its video once, all stages at once.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The movie file.
+    stages : dict of str to VideoStage or AudioStage
+        By modality name.
+    name : str, optional
+        How errors name the movie (default: its path).
+    on_seconds : callable, optional
+        Hears the seconds done by the first stage (progress).
+
+    Returns
+    -------
+    dict of str to ndarray of shape (T_m, d_m)
+        Each modality's features, in the order of ``stages`` (lengths may differ by a second or
+        so; :class:`~sklearn_emotion.media.ModalityUnion` applies its length rule).
+
+    Raises
+    ------
+    Exception
+        The first stage's error (decoding or embedding), with a note naming the movie and the
+        modality; the other stages are stopped.
+    """
+    path = os.fspath(path)
+    name = name or path
+    run = _Run()
+    results: dict[str, Any] = {}
+    video = {modality: stage for modality, stage in stages.items() if isinstance(stage, VideoStage)}
+    progress = {next(iter(stages)): on_seconds} if on_seconds is not None else {}
+
+    def counted(modality: str) -> Callable[[int], Any]:
+        report = progress.get(modality)
+
+        def hear(seconds: int) -> None:  # also where a stage notices that another one failed
+            run.check()
+            if report is not None:
+                report(seconds)
+
+        return hear
+
+    channels = {modality: queue.Queue(maxsize=QUEUED_BATCHES * stage.batch_size) for modality, stage in video.items()}
+    threads = []
+    if video:
+        requests = {modality: stage.request for modality, stage in video.items()}
+        threads.append(_thread(run, "video decoding", lambda: _decode_into(run, path, channels, requests), {}))
+    for modality, stage in stages.items():
+        if isinstance(stage, VideoStage):
+            work = _embedding_work(run, stage, channels[modality], name, counted(modality))
+        else:
+            work = _audio_work(stage, path, name, counted(modality))
+        threads.append(_thread(run, modality, work, results))
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():  # a timed join lets Ctrl-C through
+                thread.join(_POLL_S)
+    finally:
+        run.stop.set()
+    if run.errors:
+        modality, error = run.errors[0]
+        if name not in str(error) and hasattr(error, "add_note"):
+            error.add_note(f"(while extracting the {modality} features of {name})")
+        raise error
+    return {modality: results[modality] for modality in stages}
+
+
+def _embedding_work(run: _Run, stage: VideoStage, channel: queue.Queue, name: str,
+                    on_seconds: Callable[[int], Any]) -> Callable[[], np.ndarray]:
+    return lambda: embed_seconds(run.drain(channel), stage.embed, stage.batch_size, name, on_seconds)
+
+
+def _audio_work(stage: AudioStage, path: str, name: str, on_seconds: Callable[[int], Any]) -> Callable[[], np.ndarray]:
+    return lambda: stage.compute(path, name, on_seconds)
