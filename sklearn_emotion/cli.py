@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main", "build_parser", "VIDEO_SUFFIXES"]
+__all__ = ["main", "build_parser", "VIDEO_SUFFIXES", "AUDIO_SUFFIXES"]
 
 #: File suffixes taken as videos when a folder is given to ``extract`` or ``predict``.
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".flv")
-_MANIFEST = "features.json"
+#: File suffixes also taken by ``extract`` when only audio features are extracted.
+AUDIO_SUFFIXES = (".mp3", ".wav", ".flac", ".m4a", ".ogg", ".opus", ".aac")
 
 _DESCRIPTION = """\
 Predict the emotional impact of movies -- valence (pleasant/unpleasant) and arousal
@@ -85,6 +86,16 @@ def _feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[st
         notes.append(f"{modality}: --{modality} {chosen}")
     if args.image_output and "image" in spec:
         spec["image"]["output"] = args.image_output
+    for modality, option, key in (("image", "image_weights", "weights"), ("audio", "audio_weights", "weights"),
+                                  ("audio", "pca_params", "pca_params")):
+        value = getattr(args, option, None)
+        if value is None:
+            continue
+        if modality not in spec:
+            raise CommandError(f"--{option.replace('_', '-')} is given but the {modality} modality is off.")
+        if not Path(value).exists() and not Path(f"{value}.index").exists():  # a checkpoint is a prefix
+            raise CommandError(f"--{option.replace('_', '-')}: file not found: {value}")
+        spec[modality][key] = os.fspath(Path(value).resolve())
     if args.face_model and "face" in spec and args.face not in (None, "none"):
         spec["face"]["face_model"] = args.face_model
     for modality, options in spec.items():
@@ -99,12 +110,10 @@ def _feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[st
 
 def _load_feature_folder_spec(paths: Sequence[str]) -> dict[str, Any] | None:
     """The feature specification recorded by ``extract`` beside the given feature files (if any)."""
-    specs = []
-    for entry in map(Path, paths):
-        folder = entry if entry.is_dir() else entry.parent
-        manifest = folder / _MANIFEST
-        if manifest.is_file():
-            specs.append(json.loads(manifest.read_text())["feature_spec"])
+    from .feature_folder import read_folder_spec
+
+    specs = [read_folder_spec(entry if entry.is_dir() else entry.parent) for entry in map(Path, paths)]
+    specs = [spec for spec in specs if spec is not None]
     if specs and all(spec == specs[0] for spec in specs):
         return specs[0]
     return None
@@ -140,46 +149,75 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------ extract
-def _cmd_extract(args: argparse.Namespace) -> int:
-    from .extraction import describe_feature_spec, extract_features
-    from .files import FEATURE_SUFFIX, atomic_write_bytes, save_features
+def _inputs_to_extract(args: argparse.Namespace, spec: dict[str, Any]) -> list[Path]:
+    """The movie files named on the command line; audio files too when only audio is extracted."""
+    audio_only = set(spec) == {"audio"}
+    suffixes = VIDEO_SUFFIXES + AUDIO_SUFFIXES if audio_only else VIDEO_SUFFIXES
+    try:
+        return _collect(args.videos, suffixes, "movie or audio file" if audio_only else "video file")
+    except CommandError as error:
+        folders = [Path(p) for p in args.videos if Path(p).is_dir()]
+        if not audio_only and any(f.suffix.lower() in AUDIO_SUFFIXES for d in folders for f in d.iterdir()):
+            raise CommandError(f"{error} It holds audio files: to extract audio features only, add "
+                               "--image none --face none.") from None
+        raise
 
-    videos = _collect(args.videos, VIDEO_SUFFIXES, "video file")
+
+def _check_folder_settings(folder: Any, spec: dict[str, Any], overwrite: bool) -> None:
+    from .extraction import describe_feature_spec
+
+    previous = folder.spec()
+    if previous is not None and previous != spec and not overwrite:
+        raise CommandError(
+            f"{folder.path} holds features extracted with other settings:\n"
+            f"{textwrap.indent(describe_feature_spec(previous), '  ')}\n"
+            "Use another output folder, or --overwrite to replace them."
+        )
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from .extraction import feature_union
+    from .feature_folder import FeatureFolder
+    from .files import FEATURE_SUFFIX
+    from .media.cache import content_digest
+
     spec, notes = _feature_spec_from_args(args)
+    videos = _inputs_to_extract(args, spec)
     for note in notes:
         _echo(note)
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
-    manifest_path = output / _MANIFEST
-    manifest = {"feature_spec": spec, "movies": {}}
-    if manifest_path.is_file():
-        previous = json.loads(manifest_path.read_text())
-        if previous.get("feature_spec") != spec and not args.overwrite:
-            raise CommandError(
-                f"{output} holds features extracted with other settings:\n"
-                f"{textwrap.indent(describe_feature_spec(previous.get('feature_spec', {})), '  ')}\n"
-                "Use another output folder, or --overwrite to replace them."
-            )
-        if previous.get("feature_spec") == spec:
-            manifest["movies"] = previous.get("movies", {})
-    todo = [v for v in videos if args.overwrite or not (output / f"{v.stem}{FEATURE_SUFFIX}").is_file()]
+    folder = FeatureFolder(args.output)
+    _check_folder_settings(folder, spec, args.overwrite)
+    contents = {video: content_digest(video) for video in videos}  # the skip key: a replaced file is redone
+    todo = [v for v in videos if args.overwrite or not folder.is_done(v.stem, contents[v], spec)]
     if len(todo) < len(videos):
-        _echo(f"{len(videos) - len(todo)} movie(s) already extracted in {output}, skipped (--overwrite to redo).")
-    if todo:
-        _echo(f"Extracting {len(todo)} movie(s)...")
-        movies = extract_features(todo, spec, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
-                                  progress=_progress_enabled(args))
-        for video, movie in zip(todo, movies):
-            save_features(output / f"{video.stem}{FEATURE_SUFFIX}", movie)
-            manifest["movies"][video.stem] = {
-                "source": os.fspath(video.resolve()),
-                "seconds": int(next(iter(movie.values())).shape[0]),
-                "features": {k: int(v.shape[1]) for k, v in movie.items()},
-            }
-            atomic_write_bytes(manifest_path, lambda out: out.write(json.dumps(manifest, indent=1).encode()))
-    atomic_write_bytes(manifest_path, lambda out: out.write(json.dumps(manifest, indent=1).encode()))
-    _echo(f"Features of {len(videos)} movie(s) in {output} (one {FEATURE_SUFFIX} per movie).")
+        _echo(f"{len(videos) - len(todo)} movie(s) already extracted in {folder.path}, skipped (--overwrite to redo).")
+    failures: dict[Path, Exception] = {}
+    try:
+        if todo:
+            union = feature_union(spec, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
+                                  progress=_progress_enabled(args), missing_audio=args.missing_audio)
+            _echo(f"Extracting {len(todo)} movie(s)...")
+            for index, result in union.iter_transform([os.fspath(v) for v in todo], on_error="return"):
+                video = todo[index]
+                if isinstance(result, Exception):
+                    failures[video] = result
+                    _echo(f"FAILED {video}: {_one_line(result)}")
+                else:  # on disk at once: an interruption or a later failure keeps it
+                    folder.save(video.stem, result, source=video, content=contents[video], spec=spec)
+    finally:
+        manifest = folder.write_manifest(spec)
+    done = sum(1 for v in videos if v.stem in manifest["movies"])
+    _echo(f"Features of {done} of {len(videos)} movie(s) in {folder.path} (one {FEATURE_SUFFIX} per movie).")
+    if failures:
+        lines = "\n".join(f"  {video}: {_one_line(error)}" for video, error in failures.items())
+        raise CommandError(f"{len(failures)} movie(s) failed; the others are saved, rerun to retry:\n{lines}")
     return 0
+
+
+def _one_line(error: BaseException) -> str:
+    """An exception as one line: its message, and its type when the message does not say much."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if isinstance(error, (ValueError, OSError)) else f"{type(error).__name__}: {text}"
 
 
 # ------------------------------------------------------------------------------------ fit
@@ -365,6 +403,14 @@ def _add_feature_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--face", metavar="DETECTOR",
                        help="MediaPipe face detector .tflite (or blaze_face_short_range), or 'none'")
     group.add_argument("--face-model", metavar="MODEL", help="network embedding the face crops (see docs/media.md)")
+    group.add_argument("--image-weights", metavar="FILE",
+                       help="local weights file of a named --image network (e.g. the InceptionV3 'notop' .h5), "
+                            "instead of downloading the ImageNet weights")
+    group.add_argument("--audio-weights", metavar="FILE",
+                       help="local VGGish weights (vggish_model.ckpt prefix or a Keras .weights.h5), "
+                            "instead of downloading them")
+    group.add_argument("--pca-params", metavar="FILE",
+                       help="local VGGish PCA parameters (vggish_pca_params.npz), instead of downloading them")
 
 
 def _command(sub: Any, formatter: Any, name: str, func: Any, *, help: str, description: str,
@@ -393,17 +439,25 @@ def _demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _extract_arguments(parser: argparse.ArgumentParser) -> None:
-    """Decode each video at one frame (and one second of sound) per second and embed it. Writes
-    DIR/<movie>.npz (one array per modality, one row per second) and DIR/features.json (the settings,
-    used by `fit` so that `predict` can take videos). Movies already extracted with the same settings
-    are skipped, so an interrupted run resumes.
+    """Decode each video once at one frame (and one second of sound) per second and embed it with
+    every modality at once. Writes DIR/<movie>.npz (one array per modality, one row per second) as
+    soon as each movie is done, and DIR/features.json (the settings, used by `fit` so that `predict`
+    can take videos). A movie already extracted with the same settings from the same file content is
+    skipped, so an interrupted run resumes where it stopped, and a replaced video is extracted again.
+    A movie that fails (corrupt file, no audio track, tracks of different lengths) fails alone: the
+    others are saved, a summary names each failed file, and the exit status is 1. With --image none
+    --face none, audio files (.mp3, .wav, .flac, .m4a, ...) are taken too.
     """
-    parser.add_argument("videos", nargs="+", metavar="VIDEO", help="video files or folders of videos")
+    parser.add_argument("videos", nargs="+", metavar="VIDEO",
+                        help="video files or folders of videos (audio files too when only audio is extracted)")
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the feature files")
     _add_feature_options(parser)
     parser.add_argument("--n-jobs", type=int, default=None, metavar="N", help="movies processed in parallel")
     parser.add_argument("--cache-dir", metavar="DIR", help="embedder cache (reused across folders and runs)")
     parser.add_argument("--overwrite", action="store_true", help="re-extract movies that already have features")
+    parser.add_argument("--missing-audio", choices=("error", "silence"), default="error",
+                        help="a movie without audio track fails (error, the default) or gets the features of "
+                             "silence, with a warning naming it (silence)")
 
 
 def _fit_arguments(parser: argparse.ArgumentParser) -> None:
@@ -518,6 +572,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (FileNotFoundError, ValueError, TypeError, ImportError, OSError) as exc:
         print(f"sklearn-emotion {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except RuntimeError as exc:  # e.g. a pretrained model that cannot be downloaded (BackboneUnavailableError)
+        from .media import BackboneUnavailableError
+
+        hint = ""
+        if isinstance(exc, BackboneUnavailableError) and args.command in ("extract", "demo"):
+            hint = (" On the command line, pass local files with --image-weights, --audio-weights and "
+                    "--pca-params, or a folder of small models with --weights-dir.")
+        print(f"sklearn-emotion {args.command}: error: {exc}{hint}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"sklearn-emotion {args.command}: interrupted.", file=sys.stderr)

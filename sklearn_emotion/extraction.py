@@ -42,6 +42,7 @@ __all__ = [
     "resolve_weights_dir",
     "default_feature_spec",
     "build_embedders",
+    "feature_union",
     "extract_features",
     "describe_feature_spec",
     "colour_layout_model",
@@ -151,8 +152,13 @@ def build_embedders(
     n_jobs: int | None = None,
     cache_dir: str | os.PathLike | None = None,
     progress: bool = False,
+    missing_audio: str = "error",
 ) -> dict[str, Any]:
-    """The :mod:`sklearn_emotion.media` embedders described by ``spec``, by modality."""
+    """The :mod:`sklearn_emotion.media` embedders described by ``spec``, by modality.
+
+    ``missing_audio`` is given to the audio embedder: it says what a movie without audio track
+    gets, not how features are made, so it is not part of the specification.
+    """
     from .media import AudioEmbedder, FaceEmbedder, ImageEmbedder
 
     embedders: dict[str, Any] = {}
@@ -170,8 +176,9 @@ def build_embedders(
             else:
                 embedders[modality] = ImageEmbedder(backbone, cache_dir=cache, **common, **options)
         elif kind == "audio":
-            options.setdefault("missing_audio", "silence")
-            embedders[modality] = AudioEmbedder(backbone, cache_dir=cache, **common, **options)
+            embedders[modality] = AudioEmbedder(
+                backbone, missing_audio=missing_audio, cache_dir=cache, **common, **options
+            )
         elif kind == "face":
             if backbone is not None:
                 options.setdefault("detector", backbone)
@@ -186,6 +193,27 @@ def build_embedders(
     return embedders
 
 
+def feature_union(
+    spec: Mapping[str, Mapping[str, Any]],
+    *,
+    n_jobs: int | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    progress: bool = False,
+    missing_audio: str = "error",
+) -> Any:
+    """A fitted :class:`~sklearn_emotion.media.ModalityUnion` of the embedders of ``spec``.
+
+    It extracts movie by movie, one decoding pass each, ``n_jobs`` movies in parallel; its
+    :meth:`~sklearn_emotion.media.ModalityUnion.iter_transform` gives each movie as soon as it is
+    done.  A movie's video and audio tracks may differ by a fraction of a second, so its modalities
+    are cut to the shortest (a difference of more than 1 s is an error naming the movie).
+    """
+    from .media import ModalityUnion
+
+    embedders = build_embedders(spec, cache_dir=cache_dir, missing_audio=missing_audio)
+    return ModalityUnion(list(embedders.items()), n_jobs=n_jobs, progress=progress).fit([])
+
+
 def extract_features(
     sources: Sequence[Any],
     spec: Mapping[str, Mapping[str, Any]],
@@ -193,19 +221,15 @@ def extract_features(
     n_jobs: int | None = None,
     cache_dir: str | os.PathLike | None = None,
     progress: bool = False,
+    missing_audio: str = "error",
 ) -> list[dict[str, np.ndarray]]:
     """Per-second features ``{modality: (T, d_m)}`` of each movie file in ``sources``.
 
-    Each modality is extracted by its embedder over all movies (``n_jobs`` movies in parallel), and
-    :class:`~sklearn_emotion.media.ModalityUnion` assembles them: a movie's video and audio tracks
-    may differ by a fraction of a second, so its modalities are cut to the shortest (a difference of
-    more than 1 s is an error naming the movie).
+    The :func:`feature_union` of ``spec`` applied to every movie; the first failing movie raises
+    an error naming it (use the union's ``iter_transform`` to go on past failures).
     """
-    from .media import ModalityUnion
-
-    embedders = build_embedders(spec, n_jobs=n_jobs, cache_dir=cache_dir, progress=progress)
-    union = ModalityUnion(list(embedders.items()))
-    return union.fit_transform([os.fspath(source) for source in sources])
+    union = feature_union(spec, n_jobs=n_jobs, cache_dir=cache_dir, progress=progress, missing_audio=missing_audio)
+    return union.transform([os.fspath(source) for source in sources])
 
 
 def describe_feature_spec(spec: Mapping[str, Mapping[str, Any]]) -> str:

@@ -25,11 +25,12 @@ then :func:`os.replace`), with the permissions the umask gives a new file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -41,6 +42,7 @@ __all__ = [
     "FEATURE_SUFFIX",
     "CURVE_COLUMNS",
     "atomic_write_bytes",
+    "locked",
     "save_features",
     "load_features",
     "find_feature_files",
@@ -109,6 +111,28 @@ def atomic_write_bytes(path: str | os.PathLike, write: Callable[[IO[bytes]], Any
         temporary.unlink(missing_ok=True)
         raise
     return path
+
+
+@contextlib.contextmanager
+def locked(path: str | os.PathLike) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (created if needed) while the block runs.
+
+    Serialises read-modify-write updates (e.g. a manifest) between processes on one machine.  It
+    uses ``fcntl.flock`` (POSIX); where that does not exist, the block runs without a lock.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; atomic writes still keep every file whole
+        yield
+        return
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def save_features(path: str | os.PathLike, movie: Mapping[str, np.ndarray]) -> Path:

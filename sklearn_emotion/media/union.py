@@ -191,7 +191,7 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
         return active
 
     def fit(self, X: Any, y: Any = None) -> ModalityUnion:
-        """Fit a clone of every transformer.
+        """Fit a clone of every transformer (the media embedders learn nothing: no movie is read).
 
         Parameters
         ----------
@@ -202,7 +202,9 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
         -------
         self
         """
-        self.fit_transform(X, y)
+        active = self._validate()
+        sources = _as_movies(X)
+        self._set_fitted([(name, clone(transformer).fit(sources, y)) for name, transformer in active])
         return self
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> list[dict[str, np.ndarray]]:
@@ -221,9 +223,7 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
         active = self._validate()
         sources = _as_movies(X)
         if self._joint_modalities(sources, active):
-            fitted = [(name, clone(transformer).fit(sources, y)) for name, transformer in active]
-            self._set_fitted(fitted)
-            return self.transform(sources)
+            return self.fit(sources, y).transform(sources)
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_transform_one)(clone(transformer), sources, y) for _, transformer in active
         )
