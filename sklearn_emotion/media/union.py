@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from numbers import Integral
 from typing import Any
@@ -34,13 +35,23 @@ def _transform_one(transformer: Any, X: Any) -> list[np.ndarray]:
 
 def _extract_one(
     index: int, source: Any, embedders: dict[str, MediaEmbedder], show_seconds: bool,
-) -> tuple[int, dict[str, np.ndarray] | Exception]:
+) -> tuple[int, dict[str, np.ndarray] | Exception, list[Warning]]:
     """One movie through several media embedders (in a worker): cached modalities, then one decoding pass.
 
-    Returns the movie's index and its ``{modality: array}``, or the exception that stopped it (so that
-    one bad movie does not lose the others); interruptions propagate.
+    Returns the movie's index, its ``{modality: array}`` or the exception that stopped it (so that
+    one bad movie does not lose the others), and the warnings it raised; interruptions propagate.
     """
     name = source_name(source, index)
+    # Warnings (e.g. a movie given silence) go back with the result: a process worker's would be lost.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outcome = _extract_arrays(index, source, name, embedders, show_seconds)
+    return index, outcome, [record.message for record in caught]
+
+
+def _extract_arrays(
+    index: int, source: Any, name: str, embedders: dict[str, MediaEmbedder], show_seconds: bool,
+) -> dict[str, np.ndarray] | Exception:
     try:
         arrays: dict[str, np.ndarray] = {}
         keys = {}
@@ -60,9 +71,9 @@ def _extract_one(
                 if modality in keys:
                     cache, key = keys[modality]
                     cache.save(key, array)
-        return index, {modality: arrays[modality] for modality in embedders}
+        return {modality: arrays[modality] for modality in embedders}
     except Exception as error:
-        return index, error
+        return error
 
 
 def _seconds_bar(source: Any, name: str, show: bool) -> Any:
@@ -278,8 +289,11 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
         features : dict of str to ndarray of shape (T, d_modality), or Exception
         """
         check_is_fitted(self, "named_transformers_")
-        StrOptions({"raise", "return"}).is_satisfied_by(on_error) or _bad_on_error(on_error)
-        sources = _as_movies(X)
+        if not StrOptions({"raise", "return"}).is_satisfied_by(on_error):
+            raise ValueError(f"on_error must be 'raise' or 'return', got {on_error!r}.")
+        return self._iter_transform(_as_movies(X), on_error)
+
+    def _iter_transform(self, sources: list[Any], on_error: str) -> Iterator[tuple[int, Any]]:
         active = list(zip(self.modalities_, (self.named_transformers_[name] for name in self.modalities_)))
         joint = self._joint_modalities(sources, active)
         others = [name for name in self.modalities_ if name not in joint]
@@ -331,7 +345,10 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
             from tqdm.auto import tqdm
 
             results = tqdm(results, total=len(sources), desc="movies", unit="movie")
-        yield from results
+        for index, outcome, caught in results:
+            for message in caught:  # said here, in the caller's process, whatever the joblib backend
+                warnings.warn(message, stacklevel=2)
+            yield index, outcome
 
     def _assemble(self, name: str, arrays: dict[str, Any]) -> dict[str, np.ndarray]:
         """One movie's modalities, in order, cut to the shortest (the length rule)."""
@@ -365,10 +382,6 @@ def _as_movies(X: Any) -> list[Any]:
     if isinstance(X, (str, bytes, os.PathLike)):
         raise TypeError(f"ModalityUnion takes a sequence of movies; wrap a single file in a list: [{X!r}].")
     return list(X)
-
-
-def _bad_on_error(value: Any) -> None:
-    raise ValueError(f"on_error must be 'raise' or 'return', got {value!r}.")
 
 
 def _checked_count(modality: str, output: Any, sources: list[Any]) -> list[Any]:
