@@ -1,0 +1,112 @@
+"""The ``sklearn-emotion`` command line (also ``python -m sklearn_emotion``).
+
+Subcommands: ``demo``, ``extract``, ``fit``, ``predict``, ``evaluate``; ``sklearn-emotion <command>
+--help`` explains each.  File formats are described in :mod:`sklearn_emotion.files` and docs/cli.md.
+
+Exit codes: 0 success, 1 an error in the inputs or while running (the message says which file or
+movie), 2 wrong command-line usage, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from . import demo, evaluate, extract, fit, predict
+from ._common import AUDIO_SUFFIXES, VIDEO_SUFFIXES, CommandError, wrap
+from .fit import build_estimator
+
+__all__ = ["main", "build_parser", "build_estimator", "VIDEO_SUFFIXES", "AUDIO_SUFFIXES", "CommandError"]
+
+
+_DESCRIPTION = """\
+Predict the emotional impact of movies -- valence (pleasant/unpleasant) and arousal
+(calm/excited), every second -- with the MediaEval 2018 best-MSE method: pretrained image,
+audio and face embeddings, a recurrent network with a mixture of experts, Butterworth smoothing.
+
+Start with `sklearn-emotion demo`: it makes a small set of test videos with known emotion curves,
+trains and evaluates the model on them and writes a plot, offline, in a few minutes.
+
+Typical workflow on your own movies:
+  sklearn-emotion extract movies/ -o features/            # videos -> per-second features (.npz)
+  sklearn-emotion fit features/ annotations/ -o model.joblib
+  sklearn-emotion predict model.joblib new_movie.mp4 -o predictions/   # CSV + PNG per movie
+  sklearn-emotion evaluate predictions/ annotations/       # MediaEval MSE / Pearson table
+"""
+
+
+def _command(sub: Any, formatter: Any, name: str, func: Any, *, help: str, description: str,
+             epilog: str | None = None, progress: bool = True) -> argparse.ArgumentParser:
+    """A sub-command's parser, run by ``func``; long-running commands get ``--no-progress``."""
+    parser = sub.add_parser(name, formatter_class=formatter, help=help, description=description, epilog=epilog)
+    parser.set_defaults(func=func)
+    if progress:
+        parser.add_argument("--no-progress", action="store_true", help="do not show progress bars")
+    return parser
+
+
+#: Sub-commands: name, what runs it, its options (whose docstring is the description), help texts.
+_COMMANDS = [
+    ("demo", demo.run, demo.add_arguments, dict(help="run the whole method offline on generated test videos")),
+    ("extract", extract.run, extract.add_arguments, dict(
+        help="videos -> per-second features (one .npz per movie)",
+        epilog="example:\n  sklearn-emotion extract movies/ -o features/ --weights-dir ../shared/weights --n-jobs 2")),
+    ("fit", fit.run, fit.add_arguments, dict(
+        help="features + annotations -> a saved model",
+        epilog="examples:\n  sklearn-emotion fit features/ annotations/ -o model.joblib\n"
+               "  sklearn-emotion fit features/ annotations/ -o baseline.joblib --model baseline")),
+    ("predict", predict.run, predict.add_arguments, dict(
+        help="a model + videos or features -> per-second CSV and PNG plot",
+        epilog="example:\n  sklearn-emotion predict model.joblib film.mp4 -o predictions/")),
+    ("evaluate", evaluate.run, evaluate.add_arguments, dict(
+        help="predictions vs annotations -> the MediaEval table", progress=False,
+        epilog="example:\n  sklearn-emotion evaluate predictions/ baseline-predictions/ annotations/ --paper")),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``sklearn-emotion``: one sub-command per entry of ``_COMMANDS``."""
+    from .. import __version__
+
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="sklearn-emotion", description=_DESCRIPTION, formatter_class=formatter)
+    parser.add_argument("--version", action="version", version=f"sklearn-emotion {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, func, add_arguments, texts in _COMMANDS:
+        description = wrap(" ".join(add_arguments.__doc__.split()))
+        add_arguments(_command(sub, formatter, name, func, description=description, **texts))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see the module docstring)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as exc:
+        print(f"sklearn-emotion {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except (FileNotFoundError, ValueError, TypeError, ImportError, OSError) as exc:
+        print(f"sklearn-emotion {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except RuntimeError as exc:  # e.g. a pretrained model that cannot be downloaded (BackboneUnavailableError)
+        from ..media import BackboneUnavailableError
+
+        hint = ""
+        if isinstance(exc, BackboneUnavailableError) and args.command in ("extract", "demo"):
+            hint = (" On the command line, pass local files with --image-weights, --audio-weights and "
+                    "--pca-params, or a folder of small models with --weights-dir.")
+        print(f"sklearn-emotion {args.command}: error: {exc}{hint}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"sklearn-emotion {args.command}: interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

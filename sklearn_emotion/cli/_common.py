@@ -1,0 +1,141 @@
+"""What every ``sklearn-emotion`` command shares: errors, output, input files, feature options."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+#: File suffixes taken as videos when a folder is given to ``extract`` or ``predict``.
+VIDEO_SUFFIXES = (".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".flv")
+#: File suffixes also taken by ``extract`` when only audio features are extracted.
+AUDIO_SUFFIXES = (".mp3", ".wav", ".flac", ".m4a", ".ogg", ".opus", ".aac")
+
+
+class CommandError(Exception):
+    """An error the user can fix (bad file, missing input); printed without a traceback."""
+
+
+def wrap(text: str) -> str:
+    return textwrap.fill(text, width=88)
+
+
+def echo(*parts: Any) -> None:
+    print(*parts, flush=True)
+
+
+def progress_enabled(args: argparse.Namespace) -> bool:
+    return not getattr(args, "no_progress", False)
+
+
+def collect(paths: Sequence[str], suffixes: tuple[str, ...], what: str) -> list[Path]:
+    """Files named by ``paths`` (folders expanded to their files with ``suffixes``, sorted)."""
+    from ..files import find_files
+
+    try:
+        return find_files(paths, suffixes, what)
+    except (FileNotFoundError, ValueError) as error:
+        raise CommandError(str(error)) from error
+
+
+def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    from ..extraction import default_feature_spec, resolve_weights_dir
+
+    folder, origin = resolve_weights_dir(args.weights_dir)
+    spec, notes = default_feature_spec(folder)
+    notes = [f"Features: {origin}."] + notes
+    # --image/--audio name a backbone, --face a detector; "none" switches the modality off
+    for modality, key in (("image", "backbone"), ("audio", "backbone"), ("face", "detector")):
+        chosen = getattr(args, modality)
+        if chosen is None:
+            continue
+        if chosen == "none":
+            spec.pop(modality, None)
+        else:
+            spec[modality] = {key: chosen}
+        notes.append(f"{modality}: --{modality} {chosen}")
+    if args.image_output and "image" in spec:
+        spec["image"]["output"] = args.image_output
+    for modality, option, key in (("image", "image_weights", "weights"), ("audio", "audio_weights", "weights"),
+                                  ("audio", "pca_params", "pca_params")):
+        value = getattr(args, option, None)
+        if value is None:
+            continue
+        if modality not in spec:
+            raise CommandError(f"--{option.replace('_', '-')} is given but the {modality} modality is off.")
+        if not Path(value).exists() and not Path(f"{value}.index").exists():  # a checkpoint is a prefix
+            raise CommandError(f"--{option.replace('_', '-')}: file not found: {value}")
+        spec[modality][key] = os.fspath(Path(value).resolve())
+    if args.face_model and "face" in spec and args.face not in (None, "none"):
+        spec["face"]["face_model"] = args.face_model
+    for modality, options in spec.items():
+        for key in ("backbone", "detector", "face_model"):
+            value = options.get(key)
+            if isinstance(value, str) and Path(value).suffix and Path(value).exists():
+                options[key] = os.fspath(Path(value).resolve())
+    if not spec:
+        raise CommandError("every modality is switched off (--image none --audio none --face none).")
+    return spec, notes
+
+
+def load_feature_folder_spec(paths: Sequence[str]) -> dict[str, Any] | None:
+    """The feature specification recorded by ``extract`` beside the given feature files (if any)."""
+    from ..feature_folder import read_folder_spec
+
+    specs = [read_folder_spec(entry if entry.is_dir() else entry.parent) for entry in map(Path, paths)]
+    specs = [spec for spec in specs if spec is not None]
+    if specs and all(spec == specs[0] for spec in specs):
+        return specs[0]
+    return None
+
+
+def load_feature_corpus(paths: Sequence[str]) -> tuple[list[str], list[dict]]:
+    from ..files import FEATURE_SUFFIX, find_feature_files, load_features
+
+    try:
+        files = find_feature_files(paths)
+    except (FileNotFoundError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    files = [f for f in files if f.suffix == FEATURE_SUFFIX] or files
+    movies = [load_features(path) for path in files]
+    names = [path.stem for path in files]
+    first = {k: v.shape[1] for k, v in movies[0].items()}
+    for name, movie in zip(names, movies):
+        widths = {k: v.shape[1] for k, v in movie.items()}
+        if widths != first:
+            raise CommandError(f"movie {name} has features {widths} but {names[0]} has {first}.")
+    return names, movies
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as one line: its message, and its type when the message does not say much."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if isinstance(error, (ValueError, OSError)) else f"{type(error).__name__}: {text}"
+
+
+def add_feature_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("features (default: the models of the weights folder, else weight-free)")
+    group.add_argument("--weights-dir", metavar="DIR",
+                       help="folder of small pretrained models (default: $SKLEARN_EMOTION_WEIGHTS, "
+                            "or ../shared/weights if it exists); without one, weight-free features are used")
+    group.add_argument("--image", metavar="BACKBONE",
+                       help="image network: a keras.applications name (e.g. InceptionV3, needs its weights), a "
+                            ".tflite or Keras model file, 'colour-layout' (weight-free) or 'none'")
+    group.add_argument("--image-output", metavar="TENSOR", help="intermediate tensor/layer of the image network to read")
+    group.add_argument("--audio", metavar="BACKBONE",
+                       help="audio network: vggish, yamnet, a YAMNet-like .tflite file, "
+                            "'descriptors' (weight-free) or 'none'")
+    group.add_argument("--face", metavar="DETECTOR",
+                       help="MediaPipe face detector .tflite (or blaze_face_short_range), or 'none'")
+    group.add_argument("--face-model", metavar="MODEL", help="network embedding the face crops (see docs/media.md)")
+    group.add_argument("--image-weights", metavar="FILE",
+                       help="local weights file of a named --image network (e.g. the InceptionV3 'notop' .h5), "
+                            "instead of downloading the ImageNet weights")
+    group.add_argument("--audio-weights", metavar="FILE",
+                       help="local VGGish weights (vggish_model.ckpt prefix or a Keras .weights.h5), "
+                            "instead of downloading them")
+    group.add_argument("--pca-params", metavar="FILE",
+                       help="local VGGish PCA parameters (vggish_pca_params.npz), instead of downloading them")

@@ -1,0 +1,145 @@
+"""``sklearn-emotion fit``: features + annotations -> a saved model."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ._common import (
+    CommandError,
+    echo,
+    load_feature_corpus,
+    load_feature_folder_spec,
+    progress_enabled,
+)
+
+
+def _smoother(args: argparse.Namespace) -> Any:
+    from ..smoothing import ButterworthSmoother, MovingAverageSmoother
+
+    if args.smoother == "butterworth":
+        return ButterworthSmoother(cutoff=args.cutoff)
+    if args.smoother == "moving-average":
+        return MovingAverageSmoother(window=args.smoothing_window)
+    return None
+
+
+def build_estimator(args: argparse.Namespace) -> Any:
+    """The estimator ``fit`` trains, from the command-line options."""
+    import numpy as np
+    from sklearn.linear_model import Ridge, RidgeCV
+    from sklearn.pipeline import make_pipeline
+
+    from ..gru_moe import GRUMoERegressor
+    from ..per_second import PerSecondRegressor
+    from ..preprocessing import MovieStandardScaler
+    from ..smoothing import SmoothedRegressor
+    from ..windowing import Windower
+
+    smoother = _smoother(args)
+    if args.model == "baseline":
+        ridge = RidgeCV(alphas=np.logspace(-2, 4, 13)) if args.alpha is None else Ridge(alpha=args.alpha)
+        regressor = PerSecondRegressor(ridge)
+        return regressor if smoother is None else SmoothedRegressor(regressor, smoother)
+    verbose = 1 if progress_enabled(args) else 0  # one line per epoch
+    # Options left out take the estimator's own defaults, so the CLI trains what Python users get.
+    given = {name: getattr(args, option) for option, name in _NETWORK_OPTIONS.items()
+             if getattr(args, option) is not None}
+    network = GRUMoERegressor(**given, batch_norm=args.batch_norm, random_state=args.random_state, verbose=verbose)
+    head = network if smoother is None else SmoothedRegressor(network, smoother)
+    # Standardised inputs: embeddings and descriptors come at very different scales.
+    return make_pipeline(MovieStandardScaler(), Windower(length=args.window), head)
+
+
+#: ``fit`` options of the paper model -> ``GRUMoERegressor`` parameters (None: the estimator's default).
+_NETWORK_OPTIONS = {
+    "rnn": "rnn", "units": "units", "layers": "n_layers", "experts": "n_experts", "dropout": "dropout",
+    "learning_rate": "learning_rate", "batch_size": "batch_size", "epochs": "epochs", "patience": "patience",
+}
+
+
+def _networks(estimator: Any) -> list:
+    """The ``GRUMoERegressor`` instances inside a (fitted) estimator."""
+    from ..gru_moe import GRUMoERegressor
+
+    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
+    found = [value for value in params.values() if isinstance(value, GRUMoERegressor)]
+    # a SmoothedRegressor trains a clone: the fitted network is its regressor_
+    for value in [estimator, *params.values()]:
+        fitted = getattr(value, "regressor_", None)
+        if isinstance(fitted, GRUMoERegressor):
+            found.append(fitted)
+    return found
+
+
+def _quiet_network(estimator: Any) -> None:
+    """Switch Keras output off in a fitted estimator so that ``predict`` prints nothing."""
+    for network in _networks(estimator):
+        network.verbose = 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..files import align_lengths, read_annotations
+    from ..persistence import SavedModel, save_model
+
+    names, movies = load_feature_corpus(args.features)
+    try:
+        targets = [read_annotations(args.annotations, name) for name in names]
+    except (FileNotFoundError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    movies, targets = align_lengths(names, movies, targets)
+    modalities = {k: int(v.shape[1]) for k, v in movies[0].items()}
+    estimator = build_estimator(args)
+    echo(f"Training the {args.model} model on {len(movies)} movie(s), {sum(len(t) for t in targets)} s, "
+          f"features {modalities}...")
+    estimator.fit(movies, targets)
+    for network in _networks(estimator):
+        if hasattr(network, "stopping_summary_"):
+            echo(f"Training {network.stopping_summary_}.")
+    _quiet_network(estimator)
+    spec = load_feature_folder_spec(args.features)
+    info = {"model": args.model, "options": {k: v for k, v in vars(args).items() if k != "func"},
+            "movies": names, "seconds": int(sum(len(t) for t in targets))}
+    save_model(args.output, SavedModel(estimator, modalities, spec, info))
+    echo(f"Saved the model to {args.output}" + ("" if spec else " (no features.json beside the features: "
+                                                 "it can predict feature files, not videos)") + ".")
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Train a model on feature files and their per-second annotations and save it. Annotations of movie
+    <name> (from <name>.npz) are read from ANNOTATIONS/<name>_Valence-Arousal.txt (MediaEval),
+    <name>.csv/.tsv/.txt (header Time Valence Arousal) or <name>_Valence.txt + <name>_Arousal.txt
+    (LIRIS-ACCEDE). Features and annotations of different lengths are truncated to the shorter, with a
+    warning.
+    """
+    parser.add_argument("features", nargs="+", metavar="FEATURES", help="feature files (.npz) or folders of them")
+    parser.add_argument("annotations", metavar="ANNOTATIONS", help="folder of annotation files")
+    parser.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write (e.g. model.joblib)")
+    parser.add_argument("--model", choices=("paper", "baseline"), default="paper",
+                     help="paper: windows -> GRU + mixture of experts; baseline: per-second Ridge (default %(default)s)")
+    net = parser.add_argument_group("paper model")
+    net.add_argument("--window", type=int, default=60, metavar="S", help="window length in seconds (paper: 10, 30, 60; default %(default)s)")
+    net.add_argument("--rnn", choices=("gru", "lstm"), default=None, help="recurrent cell (default gru)")
+    net.add_argument("--units", type=int, default=None, help="recurrent units per modality (default 128)")
+    net.add_argument("--layers", type=int, default=None, help="stacked recurrent layers (default 1)")
+    net.add_argument("--experts", type=int, default=None, help="experts of the mixture (default 4)")
+    net.add_argument("--dropout", type=float, default=None, help="dropout rate (paper runs 2-4: > 0; default 0)")
+    net.add_argument("--batch-norm", action="store_true", help="batch-normalise the fused states (paper runs 2-4)")
+    net.add_argument("--learning-rate", type=float, default=None, help="Adam learning rate (default 0.001)")
+    net.add_argument("--batch-size", type=int, default=None,
+                     help="windows per step (default: sized to the corpus, 32 to the paper's 512)")
+    net.add_argument("--epochs", type=int, default=None, help="maximum epochs (default 30)")
+    net.add_argument("--patience", type=int, default=None,
+                     help="epochs without improvement before stopping (default 5); the loss watched is that of "
+                          "held-out movies when 3 or more can be held out, else the training loss")
+    net.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed (default %(default)s)")
+    base = parser.add_argument_group("baseline model")
+    base.add_argument("--alpha", type=float, default=None,
+                      help="Ridge penalty (default: chosen in 1e-2 ... 1e4 by leave-one-out on the training seconds)")
+    smooth = parser.add_argument_group("smoothing of the predicted curves")
+    smooth.add_argument("--smoother", choices=("butterworth", "moving-average", "none"), default="butterworth",
+                        help="default %(default)s (the paper's)")
+    smooth.add_argument("--cutoff", type=float, default=0.02, help="Butterworth cutoff in Hz (default %(default)s)")
+    smooth.add_argument("--smoothing-window", type=int, default=31, metavar="S",
+                        help="moving-average window in seconds (default %(default)s)")
