@@ -200,6 +200,7 @@ def test_fit_with_no_options_learns_two_movies(tmp_path, capsys):
     model = tmp_path / "model.joblib"
     code, out, _ = _run(capsys, "fit", features, annotations, "-o", model, "--no-progress")
     assert code == 0 and "watching the training loss" in out and "best epoch" in out
+    assert "Keras networks run on CPU" in out or "Keras networks run on GPU" in out
     code, _, _ = _run(capsys, "predict", model, features, "-o", tmp_path / "pred", "--no-plot", "--no-progress")
     assert code == 0
     predicted = [read_curves(tmp_path / "pred" / f"movie_{i}.csv") for i in range(2)]

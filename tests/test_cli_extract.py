@@ -72,6 +72,7 @@ def test_a_corrupt_movie_fails_alone_and_is_named(weight_free, corpus, capsys):
     assert code == 1
     assert "1 movie(s) failed" in err and "broken.mp4" in err and "rerun to retry" in err
     assert "FAILED" in out and "Features of 3 of 4 movie(s)" in out
+    assert "Keras networks run on" in out  # the device line
     for movie in corpus:
         assert (weight_free / "features" / f"{movie.stem}.npz").is_file()
     assert sorted(_manifest(weight_free / "features")["movies"]) == [m.stem for m in corpus]

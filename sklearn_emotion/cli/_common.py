@@ -139,3 +139,13 @@ def add_feature_options(parser: argparse.ArgumentParser) -> None:
                             "instead of downloading them")
     group.add_argument("--pca-params", metavar="FILE",
                        help="local VGGish PCA parameters (vggish_pca_params.npz), instead of downloading them")
+
+
+def device_line() -> str:
+    """Where the Keras networks run (imports TensorFlow), or that TensorFlow is missing and what to install."""
+    from .._backend import INSTALL_HINT, tensorflow_device
+
+    try:
+        return tensorflow_device() + "."
+    except ImportError:
+        return f"Keras networks: TensorFlow is not installed ({INSTALL_HINT})."

@@ -14,6 +14,7 @@ from ._common import (
     CommandError,
     add_feature_options,
     collect,
+    device_line,
     echo,
     feature_spec_from_args,
     one_line,
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     videos = _inputs_to_extract(args, spec)
     for note in notes:
         echo(note)
+    echo(device_line())
     folder = FeatureFolder(args.output)
     _check_folder_settings(folder, spec, args.overwrite)
     contents = {video: content_digest(video) for video in videos}  # the skip key: a replaced file is redone

@@ -7,6 +7,7 @@ from typing import Any
 
 from ._common import (
     CommandError,
+    device_line,
     echo,
     load_feature_corpus,
     load_feature_folder_spec,
@@ -90,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
     movies, targets = align_lengths(names, movies, targets)
     modalities = {k: int(v.shape[1]) for k, v in movies[0].items()}
     estimator = build_estimator(args)
+    if args.model == "paper":
+        echo(device_line())
     echo(f"Training the {args.model} model on {len(movies)} movie(s), {sum(len(t) for t in targets)} s, "
           f"features {modalities}...")
     estimator.fit(movies, targets)

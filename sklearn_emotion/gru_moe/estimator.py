@@ -404,6 +404,9 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
 
     def _compiled_network(self, level: np.ndarray) -> Any:
         """The network of ``_network_config``, built, starting at ``level`` and compiled with Adam."""
+        from .._backend import require_tensorflow
+
+        require_tensorflow()
         import keras  # deferred: importing TensorFlow is slow and not needed to build the estimator
 
         from .network import GRUMoENetwork, masked_loss

@@ -112,6 +112,9 @@ def build_vggish() -> Any:
 
     Built without weights; load them with :func:`load_vggish_checkpoint` or ``load_weights``.
     """
+    from .._backend import require_tensorflow
+
+    require_tensorflow()
     import keras
     from keras import layers
 
