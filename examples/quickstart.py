@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> None:
     predictions = {"per-second Ridge": baseline.predict(X_test), "GRU+MoE+Butterworth": paper.predict(X_test)}
     print(mediaeval_table({name: mediaeval_scores(y_test, p) for name, p in predictions.items()}))
     curves = {"annotation": y_test[0], **{name: p[0] for name, p in predictions.items()}}
-    print("plot:", plot_curves(output / "quickstart.png", curves, title=f"{movies[0].name} (held out)"))
+    roles = {"annotation": "annotation", "GRU+MoE+Butterworth": "model", "per-second Ridge": "baseline"}
+    print("plot:", plot_curves(output / "quickstart.png", curves, roles=roles, title=f"{movies[0].name} (held out)"))
 
 
 if __name__ == "__main__":

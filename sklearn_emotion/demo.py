@@ -281,6 +281,7 @@ def _write_predictions(output: Path, movies: list[DemoMovie], y: list, predictio
         output / f"curves_{movies[shown].name}.png",
         {"annotation (truth)": y[shown], "GRU+MoE+Butterworth": predictions[MODEL_NAMES[3]][shown],
          "per-second Ridge": predictions[MODEL_NAMES[0]][shown]},
+        roles={"annotation (truth)": "annotation", "GRU+MoE+Butterworth": "model", "per-second Ridge": "baseline"},
         title=f"{movies[shown].name}, held out in fold {fold_of_movie[shown] + 1}",
     )
     return Path(plot), movies[shown].name

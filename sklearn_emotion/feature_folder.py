@@ -48,9 +48,25 @@ def _write_json(path: Path, value: Any) -> None:
 
 
 def read_folder_spec(folder: str | os.PathLike) -> dict[str, Any] | None:
-    """The feature settings recorded in ``folder``'s manifest, or None when it has none."""
-    manifest = _read_json(Path(folder) / MANIFEST)
-    return None if manifest is None else manifest.get("feature_spec")
+    """The feature settings recorded in ``folder``'s manifest, or None when it has no manifest.
+
+    Raises
+    ------
+    ValueError
+        When the manifest exists but is not a manifest with its settings (unreadable, edited, cut).
+    """
+    path = Path(folder) / MANIFEST
+    if not path.exists():
+        return None
+    manifest = _read_json(path)
+    spec = None if manifest is None else manifest.get("feature_spec")
+    if not isinstance(spec, dict) or not spec:
+        raise ValueError(
+            f"{path} is incomplete: it does not record the feature settings (feature_spec). Extract the "
+            "features again with `sklearn-emotion extract`, or delete it to train a model that predicts "
+            "feature files only."
+        )
+    return spec
 
 
 class FeatureFolder:

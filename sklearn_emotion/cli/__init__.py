@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ from . import demo, evaluate, extract, fit, predict
 from ._common import AUDIO_SUFFIXES, VIDEO_SUFFIXES, CommandError, wrap
 from .fit import build_estimator
 
-__all__ = ["main", "build_parser", "build_estimator", "VIDEO_SUFFIXES", "AUDIO_SUFFIXES", "CommandError"]
+__all__ = ["main", "console_main", "build_parser", "build_estimator", "VIDEO_SUFFIXES", "AUDIO_SUFFIXES", "CommandError"]
 
 
 _DESCRIPTION = """\
@@ -38,30 +39,34 @@ Typical workflow on your own movies:
 """
 
 
-def _command(sub: Any, formatter: Any, name: str, func: Any, *, help: str, description: str,
+def _command(sub: Any, formatter: Any, name: str, module: Any, *, help: str, description: str,
              epilog: str | None = None, progress: bool = True) -> argparse.ArgumentParser:
-    """A sub-command's parser, run by ``func``; long-running commands get ``--no-progress``."""
+    """A sub-command's parser, run by ``module.run``; long-running commands get ``--no-progress``."""
     parser = sub.add_parser(name, formatter_class=formatter, help=help, description=description, epilog=epilog)
-    parser.set_defaults(func=func)
+    parser.set_defaults(command_module=module)
     if progress:
         parser.add_argument("--no-progress", action="store_true", help="do not show progress bars")
+    parser.add_argument("--verbose", action="store_true",
+                        help="show the native libraries' logs (TensorFlow, LiteRT, MediaPipe), hidden by default")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     return parser
 
 
-#: Sub-commands: name, what runs it, its options (whose docstring is the description), help texts.
+#: Sub-commands: name, module (its ``run(args)`` and ``add_arguments(parser)``, whose docstring is the
+#: description), help texts.
 _COMMANDS = [
-    ("demo", demo.run, demo.add_arguments, dict(help="run the whole method offline on generated test videos")),
-    ("extract", extract.run, extract.add_arguments, dict(
+    ("demo", demo, dict(help="run the whole method offline on generated test videos")),
+    ("extract", extract, dict(
         help="videos -> per-second features (one .npz per movie)",
         epilog="example:\n  sklearn-emotion extract movies/ -o features/ --weights-dir ../shared/weights --n-jobs 2")),
-    ("fit", fit.run, fit.add_arguments, dict(
+    ("fit", fit, dict(
         help="features + annotations -> a saved model",
         epilog="examples:\n  sklearn-emotion fit features/ annotations/ -o model.joblib\n"
                "  sklearn-emotion fit features/ annotations/ -o baseline.joblib --model baseline")),
-    ("predict", predict.run, predict.add_arguments, dict(
+    ("predict", predict, dict(
         help="a model + videos or features -> per-second CSV and PNG plot",
         epilog="example:\n  sklearn-emotion predict model.joblib film.mp4 -o predictions/")),
-    ("evaluate", evaluate.run, evaluate.add_arguments, dict(
+    ("evaluate", evaluate, dict(
         help="predictions vs annotations -> the MediaEval table", progress=False,
         epilog="example:\n  sklearn-emotion evaluate predictions/ baseline-predictions/ annotations/ --paper")),
 ]
@@ -75,38 +80,58 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sklearn-emotion", description=_DESCRIPTION, formatter_class=formatter)
     parser.add_argument("--version", action="version", version=f"sklearn-emotion {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, func, add_arguments, texts in _COMMANDS:
-        description = wrap(" ".join(add_arguments.__doc__.split()))
-        add_arguments(_command(sub, formatter, name, func, description=description, **texts))
+    for name, module, texts in _COMMANDS:
+        description = wrap(" ".join(module.add_arguments.__doc__.split()))
+        module.add_arguments(_command(sub, formatter, name, module, description=description, **texts))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (see the module docstring)."""
+    """Run the command line; returns the exit code (see the module docstring).
+
+    Every failure is one line, ``sklearn-emotion <command>: error: <message>`` (``--debug`` adds the
+    traceback); ``console_main`` is the installed program, which also quiets native logs.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
-    except CommandError as exc:
-        print(f"sklearn-emotion {args.command}: error: {exc}", file=sys.stderr)
-        return 1
-    except (FileNotFoundError, ValueError, TypeError, ImportError, OSError) as exc:
-        print(f"sklearn-emotion {args.command}: error: {exc}", file=sys.stderr)
-        return 1
-    except RuntimeError as exc:  # e.g. a pretrained model that cannot be downloaded (BackboneUnavailableError)
-        from ..media import BackboneUnavailableError
-
-        hint = ""
-        if isinstance(exc, BackboneUnavailableError) and args.command in ("extract", "demo"):
-            hint = (" On the command line, pass local files with --image-weights, --audio-weights and "
-                    "--pca-params, or a folder of small models with --weights-dir.")
-        print(f"sklearn-emotion {args.command}: error: {exc}{hint}", file=sys.stderr)
-        return 1
+        return int(args.command_module.run(args) or 0)
     except KeyboardInterrupt:
         print(f"sklearn-emotion {args.command}: interrupted.", file=sys.stderr)
         return 130
+    except Exception as exc:  # the one error path: a line naming what failed
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        print(f"sklearn-emotion {args.command}: error: {_error_text(exc, args.command)}", file=sys.stderr)
+        return 1
+
+
+def _error_text(exc: Exception, command: str) -> str:
+    """An exception as the one line of the error path, with a hint where one helps."""
+    from ..media import BackboneUnavailableError
+
+    text = " ".join(str(exc).split())
+    expected = (CommandError, OSError, ValueError, TypeError, ImportError, BackboneUnavailableError)
+    if not isinstance(exc, expected) or not text:  # not raised on purpose: say what it is, how to see more
+        text = f"unexpected {type(exc).__name__}: {text or '(no message)'} (--debug shows the traceback)"
+    if isinstance(exc, BackboneUnavailableError) and command in ("extract", "demo"):
+        text += (" On the command line, pass local files with --image-weights, --audio-weights and "
+                 "--pca-params, or a folder of small models with --weights-dir.")
+    return text
+
+
+def console_main() -> None:
+    """The installed ``sklearn-emotion`` program: :func:`main` with quiet native logs and one-line warnings."""
+    from ._quiet import one_line_warnings, quiet_native_logs
+
+    argv = sys.argv[1:]
+    if "--verbose" not in argv:
+        quiet_native_logs()
+    if "--debug" not in argv:
+        one_line_warnings()
+    sys.exit(main(argv))
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console_main()

@@ -1,56 +1,244 @@
-"""``sklearn-emotion evaluate``: predictions vs annotations -> the MediaEval table."""
+"""``sklearn-emotion evaluate``: predictions vs annotations -> the MediaEval table, per-movie rows, plots."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from ._common import CommandError, collect, echo
 
+#: Largest |annotation| still taken as the [-1, 1] scale (rounding in annotation files).
+_SCALE_TOLERANCE = 1e-3
+#: Predictions reaching beyond this |value| are not on the [-1, 1] scale (regressors may overshoot a bit).
+_PREDICTION_SCALE_LIMIT = 2.0
 
-def run(args: argparse.Namespace) -> int:
-    from ..files import (
-        atomic_write_bytes,
-        read_annotations,
-        read_curves,
-        truncate_to_shortest,
-    )
-    from ..metrics import mediaeval_scores
-    from ..reporting import PAPER_TABLE_1, mediaeval_table
 
-    rows = {}
-    for folder in args.predictions:
-        files = collect([folder], (".csv", ".tsv", ".txt"), "prediction file")
-        names = [p.stem for p in files]
+@dataclass
+class MovieResult:
+    """One movie of a predictions folder: its curves (as read and as scored) and its MediaEval scores."""
+
+    name: str
+    predicted: np.ndarray  # (T_p, 2) as read
+    annotated: np.ndarray  # (T_a, 2) as read; NaN = unannotated second
+    scores: dict[str, float] = field(default_factory=dict)  # mediaeval_scores of the scored seconds
+    scored: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False)  # (annotations, predictions), cut
+
+    def __post_init__(self) -> None:
+        n = min(len(self.predicted), len(self.annotated))
+        self.scored = (self.annotated[:n], self.predicted[:n])
+
+    @property
+    def seconds(self) -> int:
+        return len(self.scored[0])
+
+    @property
+    def annotated_seconds(self) -> int:
+        return int((~np.isnan(self.scored[0])).any(axis=1).sum())
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr, like the error line of the command."""
+    print(f"sklearn-emotion evaluate: warning: {' '.join(message.split())}", file=sys.stderr, flush=True)
+
+
+def _row_label(folder: str) -> str:
+    path = Path(folder)
+    return path.name or path.resolve().name or os.fspath(folder)
+
+
+def _names(items: Sequence[str], limit: int = 10) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def load_folder(folder: str, annotations: str, max_length_difference: int) -> list[MovieResult]:
+    """The movies of one predictions folder with their annotations; unannotated ones skipped with a warning.
+
+    Raises :class:`CommandError` when a file is malformed, a movie's lengths differ by more than
+    ``max_length_difference`` seconds, or no movie is left.
+    """
+    from ..files import read_annotations, read_curves
+
+    files = collect([folder], (".csv", ".tsv", ".txt"), "prediction file")
+    label, kept, missing, empty = _row_label(folder), [], [], []
+    for path in files:
         try:
-            predicted = [read_curves(p) for p in files]
-            truth = [read_annotations(args.annotations, name) for name in names]
+            predicted = read_curves(path)
+            try:
+                annotated = read_annotations(annotations, path.stem)
+            except FileNotFoundError:  # the folder exists (checked by run): no file for this movie
+                missing.append(path.stem)
+                continue
         except (FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from None
-        for name, p, t in zip(names, predicted, truth):
-            if abs(len(p) - len(t)) > args.max_length_difference:
-                raise CommandError(
-                    f"movie {name}: {len(p)} predicted seconds but {len(t)} annotated ones "
-                    f"(more than --max-length-difference {args.max_length_difference})."
-                )
-        cut = [truncate_to_shortest({"annotations": t, "predictions": p})[0] for p, t in zip(predicted, truth)]
-        pairs = [(c["annotations"], c["predictions"]) for c in cut]
-        label = Path(folder).name or os.fspath(folder)
-        rows[label] = mediaeval_scores([t for t, _ in pairs], [p for _, p in pairs], average=args.average)
-        echo(f"{label}: {len(files)} movie(s), {sum(len(t) for t, _ in pairs)} seconds")
-    table = mediaeval_table(rows, PAPER_TABLE_1 if args.paper else None)
-    echo(table)
+        if not np.isfinite(predicted).all():
+            second = int(np.flatnonzero(~np.isfinite(predicted).all(axis=1))[0])
+            raise CommandError(f"{path}: the predictions contain NaN or infinity (second {second}).")
+        movie = MovieResult(path.stem, predicted, annotated)
+        if np.isnan(movie.scored[0]).all():
+            empty.append(path.stem)
+            continue
+        if abs(len(predicted) - len(annotated)) > max_length_difference:
+            raise CommandError(
+                f"movie {movie.name}: {len(predicted)} predicted seconds but {len(annotated)} annotated ones "
+                f"(more than --max-length-difference {max_length_difference})."
+            )
+        kept.append(movie)
+    if not kept:
+        reasons = ([f"no annotation file in {annotations} for {_names(missing)}"] if missing else []) + (
+            [f"annotations all NaN for {_names(empty)}"] if empty else [])
+        raise CommandError(f"no movie of {folder} can be scored: {'; '.join(reasons)}.")
+    if missing:
+        warn(f"{label}: skipped {len(missing)} movie(s) without an annotation file in {annotations}: "
+             f"{_names(missing)}.")
+    if empty:
+        warn(f"{label}: skipped {len(empty)} movie(s) whose annotations are all NaN (no annotated second): "
+             f"{_names(empty)}.")
+    return kept
+
+
+def check_scale(label: str, movies: Sequence[MovieResult]) -> None:
+    """Raise :class:`CommandError` when annotations and predictions are visibly on different scales.
+
+    Curves of the package are in [-1, 1].  Annotations beyond [-1, 1] (e.g. a 1-9 scale) against
+    predictions less than half as large, or predictions beyond +-2 against annotations in [-1, 1],
+    would give meaningless MSE values.
+    """
+    annotated = np.concatenate([m.scored[0].ravel() for m in movies])
+    annotated = annotated[~np.isnan(annotated)]
+    predicted = np.concatenate([m.scored[1].ravel() for m in movies])
+    a_max, p_max = float(np.abs(annotated).max()), float(np.abs(predicted).max())
+    a_range = f"[{annotated.min():.3g}, {annotated.max():.3g}]"
+    p_range = f"[{predicted.min():.3g}, {predicted.max():.3g}]"
+    if a_max > 1 + _SCALE_TOLERANCE and p_max < a_max / 2:
+        worst = max(movies, key=lambda m: np.nanmax(np.abs(m.scored[0])))
+        raise CommandError(
+            f"{label}: the annotations are not on the scale of the predictions: predictions are on the [-1, 1] "
+            f"scale (here {p_range}) but the annotations range over {a_range} (e.g. movie {worst.name}); rescale "
+            "the annotations to [-1, 1] first, e.g. (x - 5) / 4 for a 1-9 scale."
+        )
+    if p_max > _PREDICTION_SCALE_LIMIT and a_max <= 1 + _SCALE_TOLERANCE:
+        raise CommandError(
+            f"{label}: the predictions range over {p_range} but the annotations lie in [-1, 1] ({a_range}); "
+            "were they made by a model trained on annotations of another scale?"
+        )
+
+
+def score_movies(label: str, movies: Sequence[MovieResult], average: str) -> dict[str, float]:
+    """Set every movie's scores and return the row's; undefined Pearson r gives one warning line."""
+    from sklearn.exceptions import UndefinedMetricWarning
+
+    from ..metrics import mediaeval_scores
+
+    undefined = []
+    for movie in movies:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UndefinedMetricWarning)
+            movie.scores = mediaeval_scores([movie.scored[0]], [movie.scored[1]])
+        if any(issubclass(w.category, UndefinedMetricWarning) for w in caught):
+            undefined.append(movie.name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UndefinedMetricWarning)
+        row = mediaeval_scores([m.scored[0] for m in movies], [m.scored[1] for m in movies], average=average)
+    if undefined:
+        warn(f"{label}: Pearson's r is undefined for {len(undefined)} movie(s) (constant prediction or "
+             f"annotation, or fewer than 2 annotated seconds), shown as nan"
+             + (" and left out of the average" if average == "movie" else "") + f": {_names(undefined)}.")
+    if average == "pooled":
+        for message in dict.fromkeys(str(w.message) for w in caught):
+            warn(f"{label}: {message}")
+    return row
+
+
+def per_movie_table(movies: Sequence[MovieResult], *, digits: int = 4) -> str:
+    """A Markdown table with a row per movie: MSE and Pearson r of valence and arousal, and seconds."""
+    from ..reporting import TABLE_COLUMNS, _format, _markdown
+
+    header = ["Movie", *TABLE_COLUMNS, "Seconds", "Annotated"]
+    body = [[m.name, *(_format(m.scores[c], digits) for c in TABLE_COLUMNS), str(m.seconds), str(m.annotated_seconds)]
+            for m in movies]
+    return _markdown(header, body)
+
+
+def plot_title(movie: str, model: str, scores: Mapping[str, float]) -> str:
+    """Title of an ``evaluate --plots`` figure: the movie, the model, its MSE and Pearson r."""
+
+    def number(key: str, digits: int) -> str:
+        value = scores[key]
+        return "undefined" if np.isnan(value) else f"{value:.{digits}f}"
+
+    return (f"{movie} - {model}\nMSE: valence {number('Valence MSE', 4)}, arousal {number('Arousal MSE', 4)}"
+            f"   Pearson r: valence {number('Valence PCC', 3)}, arousal {number('Arousal PCC', 3)}")
+
+
+def model_name(folder: str) -> str:
+    """The model named by ``predictions.json`` in ``folder`` (written by `predict`), else the folder's name."""
+    from ..prediction_info import prediction_model_name
+
+    try:
+        return prediction_model_name(folder)
+    except ValueError as exc:
+        warn(f"{exc} The plots are named after the folder.")
+        return _row_label(folder)
+
+
+def write_plots(folder: Path, movies: Sequence[MovieResult], model: str) -> None:
+    """``folder/<movie>.png`` per movie: annotated and predicted valence and arousal, the scores in the title."""
+    from ..plotting import plot_curves
+
+    legend = model if model != "annotation" else f"{model} (prediction)"
+    for movie in movies:
+        plot_curves(folder / f"{movie.name}.png", {"annotation": movie.annotated, legend: movie.predicted},
+                    roles={"annotation": "annotation", legend: "model"},
+                    title=plot_title(movie.name, model, movie.scores))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..files import atomic_write_bytes
+    from ..reporting import PAPER_TABLE_1, mediaeval_table
+
+    if not Path(args.annotations).is_dir():
+        raise CommandError(f"Annotation folder not found: {args.annotations}")
+    labels = [_row_label(folder) for folder in args.predictions]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise CommandError(f"several PREDICTIONS folders are named {', '.join(repeated)}; each folder names a "
+                           "row (and a folder of --plots), so give them different names.")
+    rows, movies_of = {}, {}
+    for folder, label in zip(args.predictions, labels):
+        movies = load_folder(folder, args.annotations, args.max_length_difference)
+        check_scale(label, movies)
+        rows[label] = score_movies(label, movies, args.average)
+        movies_of[label] = movies
+        echo(f"{label}: {len(movies)} movie(s), {sum(m.seconds for m in movies)} seconds")
+    text = mediaeval_table(rows, PAPER_TABLE_1 if args.paper else None)
+    if args.per_movie:
+        text += "".join(f"\n\nPer movie, {label}:\n\n{per_movie_table(movies)}" for label, movies in movies_of.items())
+    echo(text)
     if args.output:
-        atomic_write_bytes(args.output, lambda out: out.write((table + "\n").encode()))
+        atomic_write_bytes(args.output, lambda out: out.write((text + "\n").encode()))
         echo(f"Table written to {args.output}.")
+    if args.plots:
+        for folder, label in zip(args.predictions, labels):
+            write_plots(Path(args.plots) / label, movies_of[label], model_name(folder))
+        echo(f"Plots (annotation vs prediction, one PNG per movie) written to "
+             f"{', '.join(os.fspath(Path(args.plots) / label) for label in labels)}.")
     return 0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Score per-second predictions (CSV files from `predict`, one per movie) against annotations with the
     MediaEval 2018 metrics: MSE and Pearson correlation of valence and arousal, computed per movie and
-    averaged over movies. Each PREDICTIONS folder is one row.
+    averaged over movies. Each PREDICTIONS folder is one row. Movies without annotations, or whose
+    annotations are all NaN, are skipped with a warning; annotations and predictions must both be on
+    the [-1, 1] scale.
     """
     parser.add_argument("predictions", nargs="+", metavar="PREDICTIONS", help="folder(s) of prediction files")
     parser.add_argument("annotations", metavar="ANNOTATIONS", help="folder of annotation files")
@@ -60,4 +248,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           help="show the paper's Table 1 numbers beside rows named 'Run 1' ... 'Run 5'")
     parser.add_argument("--max-length-difference", type=int, default=2, metavar="S",
                           help="accepted difference in seconds between predictions and annotations (default %(default)s)")
-    parser.add_argument("-o", "--output", metavar="FILE", help="also write the table (Markdown) to FILE")
+    parser.add_argument("--per-movie", action="store_true",
+                          help="also print a table per PREDICTIONS folder with a row per movie")
+    parser.add_argument("--plots", metavar="DIR",
+                          help="write DIR/<row>/<movie>.png: predicted and annotated valence and arousal of each "
+                               "movie, with the model's name and the movie's MSE and Pearson r in the title")
+    parser.add_argument("-o", "--output", metavar="FILE", help="also write the table(s) (Markdown) to FILE")

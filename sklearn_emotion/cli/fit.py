@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ._common import (
     CommandError,
@@ -25,9 +30,8 @@ def _smoother(args: argparse.Namespace) -> Any:
     return None
 
 
-def build_estimator(args: argparse.Namespace) -> Any:
-    """The estimator ``fit`` trains, from the command-line options."""
-    import numpy as np
+def build_estimator(args: argparse.Namespace, *, target_range: tuple[float, float] | str = (-1.0, 1.0)) -> Any:
+    """The estimator ``fit`` trains, from the command-line options (``target_range``: the paper model's)."""
     from sklearn.linear_model import Ridge, RidgeCV
     from sklearn.pipeline import make_pipeline
 
@@ -46,7 +50,8 @@ def build_estimator(args: argparse.Namespace) -> Any:
     # Options left out take the estimator's own defaults, so the CLI trains what Python users get.
     given = {name: getattr(args, option) for option, name in _NETWORK_OPTIONS.items()
              if getattr(args, option) is not None}
-    network = GRUMoERegressor(**given, batch_norm=args.batch_norm, random_state=args.random_state, verbose=verbose)
+    network = GRUMoERegressor(**given, batch_norm=args.batch_norm, target_range=target_range,
+                              random_state=args.random_state, verbose=verbose)
     head = network if smoother is None else SmoothedRegressor(network, smoother)
     # Standardised inputs: embeddings and descriptors come at very different scales.
     return make_pipeline(MovieStandardScaler(), Windower(length=args.window), head)
@@ -79,33 +84,107 @@ def _quiet_network(estimator: Any) -> None:
         network.verbose = 0
 
 
+def check_output_file(path: str | os.PathLike, overwrite: bool) -> Path:
+    """The model file to write, checked before training: not a folder, writable, not overwritten unasked."""
+    path = Path(path)
+    if path.is_dir():
+        raise CommandError(f"-o {path} is a folder; give the model file to write, e.g. {path / 'model.skops'}.")
+    if path.exists() and not overwrite:
+        raise CommandError(f"{path} exists; pass --overwrite to replace it, or choose another file.")
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):  # can a file really be created there?
+            pass
+    except OSError as error:
+        raise CommandError(f"cannot write the model file {path}: {error.strerror or error}.") from None
+    return path
+
+
+def read_targets(folder: str, names: list[str]) -> list[np.ndarray]:
+    """Every movie's annotations, or one error listing every movie without them."""
+    from ..files import read_annotations
+
+    targets, missing = [], []
+    for name in names:
+        try:
+            targets.append(read_annotations(folder, name))
+        except FileNotFoundError as error:
+            if not Path(folder).is_dir():
+                raise CommandError(str(error)) from None
+            missing.append(name)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+    if missing:
+        raise CommandError(
+            f"no annotations in {folder} for {len(missing)} of {len(names)} movie(s): {', '.join(missing)} "
+            "(looked for <movie>_Valence-Arousal.txt, <movie>.csv/.tsv/.txt, <movie>_Valence.txt + _Arousal.txt)."
+        )
+    return targets
+
+
+def check_lengths(names: list[str], movies: list[dict], targets: list[np.ndarray], tolerance: int) -> None:
+    """Features and annotations of each movie differ by at most ``tolerance`` seconds (else: not the same movie?)."""
+    for name, movie, target in zip(names, movies, targets):
+        seconds = len(next(iter(movie.values())))
+        if abs(seconds - len(target)) > tolerance:
+            raise CommandError(
+                f"movie {name}: {seconds} s of features but {len(target)} annotated seconds, more than "
+                f"--max-length-difference {tolerance}; are they of the same movie (or cut differently)?"
+            )
+
+
+def target_range(args: argparse.Namespace, targets: list[np.ndarray]) -> tuple[float, float] | str:
+    """``--target-range`` as the estimator takes it, checked against the annotations before training."""
+    given = args.target_range
+    if given == ["auto"]:
+        return "auto"
+    try:
+        low, high = (float(value) for value in given)
+    except ValueError:
+        raise CommandError(f"--target-range takes LOW HIGH or auto, got {' '.join(given)}.") from None
+    if not low < high:
+        raise CommandError(f"--target-range {low:g} {high:g}: LOW must be below HIGH.")
+    values = np.concatenate([t[np.isfinite(t)] for t in targets])
+    if values.size == 0:
+        raise CommandError("every annotation value is NaN: nothing to train on.")
+    if values.min() < low or values.max() > high:
+        raise CommandError(
+            f"the annotations range from {values.min():g} to {values.max():g}, outside the target range "
+            f"[{low:g}, {high:g}]; pass --target-range {values.min():g} {values.max():g} (the scale of your "
+            "annotations, e.g. 1 9) or --target-range auto."
+        )
+    return low, high
+
+
 def run(args: argparse.Namespace) -> int:
-    from ..files import align_lengths, read_annotations
+    from ..files import align_lengths
     from ..persistence import SavedModel, save_model
 
+    # Everything that can be checked is checked before training, so that no run is lost at the end.
+    output = check_output_file(args.output, args.overwrite)
     names, movies = load_feature_corpus(args.features)
-    try:
-        targets = [read_annotations(args.annotations, name) for name in names]
-    except (FileNotFoundError, ValueError) as exc:
-        raise CommandError(str(exc)) from None
+    spec = load_feature_folder_spec(args.features)
+    targets = read_targets(args.annotations, names)
+    check_lengths(names, movies, targets, args.max_length_difference)
+    scale = target_range(args, targets)
     movies, targets = align_lengths(names, movies, targets)
     modalities = {k: int(v.shape[1]) for k, v in movies[0].items()}
-    estimator = build_estimator(args)
+    estimator = build_estimator(args, target_range=scale)
     if args.model == "paper":
         echo(device_line())
     echo(f"Training the {args.model} model on {len(movies)} movie(s), {sum(len(t) for t in targets)} s, "
-          f"features {modalities}...")
+         f"features {modalities}...")
     estimator.fit(movies, targets)
     for network in _networks(estimator):
         if hasattr(network, "stopping_summary_"):
             echo(f"Training {network.stopping_summary_}.")
     _quiet_network(estimator)
-    spec = load_feature_folder_spec(args.features)
-    info = {"model": args.model, "options": {k: v for k, v in vars(args).items() if k != "func"},
+    info = {"model": args.model, "options": {k: v for k, v in vars(args).items() if k != "command_module"},
             "movies": names, "seconds": int(sum(len(t) for t in targets))}
-    save_model(args.output, SavedModel(estimator, modalities, spec, info))
-    echo(f"Saved the model to {args.output}" + ("" if spec else " (no features.json beside the features: "
-                                                 "it can predict feature files, not videos)") + ".")
+    save_model(output, SavedModel(estimator, modalities, spec, info))
+    echo(f"Saved the model to {output}" + ("" if spec else " (no features.json beside the features: "
+                                            "it can predict feature files, not videos)") + ".")
     return 0
 
 
@@ -114,11 +193,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     <name> (from <name>.npz) are read from ANNOTATIONS/<name>_Valence-Arousal.txt (MediaEval),
     <name>.csv/.tsv/.txt (header Time Valence Arousal) or <name>_Valence.txt + <name>_Arousal.txt
     (LIRIS-ACCEDE). Features and annotations of different lengths are truncated to the shorter, with a
-    warning.
+    warning (more than --max-length-difference seconds apart is an error). Everything is checked before
+    training starts: the model file can be written (and is not overwritten without --overwrite), every
+    movie has annotations within --target-range, and features.json, when present, is complete.
     """
     parser.add_argument("features", nargs="+", metavar="FEATURES", help="feature files (.npz) or folders of them")
     parser.add_argument("annotations", metavar="ANNOTATIONS", help="folder of annotation files")
     parser.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write (e.g. model.joblib)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing model file")
+    parser.add_argument("--max-length-difference", type=int, default=2, metavar="S",
+                        help="accepted difference in seconds between a movie's features and annotations (default "
+                             "%(default)s; they are cut to the shorter); more is an error")
+    parser.add_argument("--target-range", nargs="+", default=["-1", "1"], metavar="LOW HIGH",
+                        help="scale of the annotations, e.g. 1 9 (default -1 1, MediaEval's), or 'auto' (their "
+                             "minimum and maximum); the paper model predicts within it")
     parser.add_argument("--model", choices=("paper", "baseline"), default="paper",
                      help="paper: windows -> GRU + mixture of experts; baseline: per-second Ridge (default %(default)s)")
     net = parser.add_argument_group("paper model")
