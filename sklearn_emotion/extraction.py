@@ -12,12 +12,15 @@ new video.  Image backbones are anything :class:`~sklearn_emotion.media.ImageEmb
 colour, 51 values in [0, 1]).  Audio backbones are anything
 :class:`~sklearn_emotion.media.AudioEmbedder` accepts (``"descriptors"`` is weight-free).
 
-Default specification (:func:`default_feature_spec`): the small real pretrained models of a
-*weights folder* when one is found -- ``mobilenet_v1_1.0_224_quant_embedding_extractor.tflite``
-(ImageNet MobileNet v1, 1024-d) for images and ``yamnet.tflite`` (AudioSet YAMNet, 1024-d) for audio
--- and the weight-free modes otherwise.  :func:`resolve_weights_dir` says which folder is used and
-why.  File names, official download addresses and descriptions of these models come from the one
-registry :data:`sklearn_emotion.media.models.OFFICIAL_MODELS`.
+Default specification (:func:`default_feature_spec`): for each modality, the small real pretrained
+model -- ImageNet MobileNet v1 (1024-d) for images, AudioSet YAMNet (1024-d) for audio, BlazeFace +
+FER2013 mini-Xception for faces -- taken from the model cache when it was downloaded there
+(``sklearn-emotion models download``, checked against its digest), else from a *weights folder*
+(``mobilenet_v1_1.0_224_quant_embedding_extractor.tflite``, ``yamnet.tflite``, ...), else the
+weight-free modes (no face features); the notes say which source each modality uses.
+:func:`resolve_weights_dir` says which folder is used and why.  File names, official download
+addresses and descriptions of these models come from the one registry
+:data:`sklearn_emotion.media.models.OFFICIAL_MODELS`.
 """
 
 from __future__ import annotations
@@ -90,15 +93,55 @@ def resolve_weights_dir(explicit: str | os.PathLike | None = None) -> tuple[Path
     )
 
 
-def default_feature_spec(weights_dir: str | os.PathLike | None) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """The default embedders for ``weights_dir``, and notes saying which are weight-free and why.
+def _locate(model: Any, folder: Path | None, prefer_folder: bool) -> tuple[Path | None, str]:
+    """The file of ``model`` and where it comes from: the model cache (checked) or the weights folder."""
+    def from_cache() -> tuple[Path | None, str]:
+        return model.cached_file(), "model cache"  # raises ModelIntegrityError for a corrupted file
+
+    def from_folder() -> tuple[Path | None, str]:
+        return model.find_in(folder), "weights folder"
+
+    for locate in (from_folder, from_cache) if prefer_folder else (from_cache, from_folder):
+        path, source = locate()
+        if path is not None:
+            return path.resolve(), source
+    return None, ""
+
+
+def _nowhere(folder: Path | None) -> str:
+    if folder is None:
+        return "not in the model cache, no weights folder"
+    return f"in neither the model cache nor {folder}"
+
+
+def default_feature_spec(
+    weights_dir: str | os.PathLike | None, *, prefer_folder: bool = False
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The default embedders, and notes saying where each model comes from (or that it is weight-free).
+
+    Each model is taken from the model cache (:func:`~sklearn_emotion.media.backbones.models_dir`,
+    filled by ``sklearn-emotion models download``; the file is checked against its digest), then from
+    ``weights_dir``; a modality whose model is in neither place is weight-free (image, audio) or not
+    used (face).  Nothing is downloaded.
+
+    Parameters
+    ----------
+    weights_dir : path-like or None
+        A folder of small pretrained models (see :func:`resolve_weights_dir`).
+    prefer_folder : bool, default=False
+        Look in ``weights_dir`` before the model cache (e.g. for a folder given explicitly).
 
     Returns
     -------
     spec : dict
-        ``{"image": {...}, "audio": {...}}``.
+        ``{"image": {...}, "audio": {...}}`` (and ``"face"`` when its two models are found).
     notes : list of str
-        One line per modality, saying what is used (meant to be printed).
+        One line per modality, saying what is used and from where (meant to be printed).
+
+    Raises
+    ------
+    ModelIntegrityError
+        When a cached model file fails its check (the message says how to download it again).
     """
     spec: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
@@ -107,24 +150,33 @@ def default_feature_spec(weights_dir: str | os.PathLike | None) -> tuple[dict[st
         ("image", _IMAGE_MODEL, WEIGHT_FREE_IMAGE),
         ("audio", _AUDIO_MODEL, WEIGHT_FREE_AUDIO),
     ):
-        path = model.find_in(folder)
+        path, source = _locate(model, folder, prefer_folder)
         if path is not None:
-            spec[modality] = {"backbone": os.fspath(path.resolve())}
-            notes.append(f"{modality}: {model.description} from {path}")
+            spec[modality] = {"backbone": os.fspath(path)}
+            notes.append(f"{modality}: {model.description} from the {source}: {path}")
         else:
             spec[modality] = {"backbone": fallback}
-            reason = f"{model.weights_file} not in {folder}" if folder is not None else "no weights folder"
-            notes.append(f"{modality}: WEIGHT-FREE {fallback!r} features ({reason})")
-    detector, face_model = _FACE_DETECTOR.find_in(folder), _FACE_MODEL.find_in(folder)
+            notes.append(f"{modality}: WEIGHT-FREE {fallback!r} features ({model.filename} {_nowhere(folder)}; "
+                         f"`sklearn-emotion models download` fetches it)")
+    (detector, detector_source), (face_model, face_source) = (
+        _locate(_FACE_DETECTOR, folder, prefer_folder), _locate(_FACE_MODEL, folder, prefer_folder)
+    )
     if detector is not None and face_model is not None:
-        spec["face"] = {"detector": os.fspath(detector.resolve()), "face_model": os.fspath(face_model.resolve())}
+        spec["face"] = {"detector": os.fspath(detector), "face_model": os.fspath(face_model)}
+        if (detector_source, detector.parent) == (face_source, face_model.parent):
+            where = f"from the {detector_source}: {detector.parent}"
+        else:
+            where = (f"detector from the {detector_source}: {detector}, "
+                     f"expression model from the {face_source}: {face_model}")
         notes.append(
             f"face: MediaPipe BlazeFace detection + FER2013 mini-Xception expression scores of the two "
-            f"largest faces, from {folder}"
+            f"largest faces, {where}"
         )
     else:
-        missing = "no weights folder" if folder is None else f"{FACE_DETECTOR_FILE} or {FACE_MODEL_FILE} not in {folder}"
-        notes.append(f"face: NOT USED (the face detector needs pretrained weights; {missing})")
+        missing = " and ".join(model.filename for model, path in ((_FACE_DETECTOR, detector), (_FACE_MODEL, face_model))
+                               if path is None)
+        notes.append(f"face: NOT USED (the face features need pretrained weights: {missing} {_nowhere(folder)}; "
+                     "`sklearn-emotion models download` fetches them)")
     return spec, notes
 
 
@@ -134,6 +186,9 @@ def colour_layout_model() -> Any:
     Takes ``32 x 32`` RGB images scaled to [0, 1] (``preprocessing="unit"``) and returns 51 values.
     It has no trainable weight: every output is an average of pixels.
     """
+    from ._backend import require_tensorflow
+
+    require_tensorflow()
     import keras
 
     side, grid = _COLOUR_LAYOUT_SIDE, _COLOUR_LAYOUT_GRID

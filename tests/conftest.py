@@ -1,4 +1,4 @@
-"""Shared test configuration: a private KERAS_HOME, quiet TensorFlow, and the shared real data."""
+"""Shared test configuration: private KERAS_HOME and model cache, quiet TensorFlow, and the shared real data."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ import pytest
 # Set before TensorFlow or Keras is imported by any test module.
 os.environ.setdefault("KERAS_HOME", tempfile.mkdtemp(prefix="keras-home-"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# An empty model cache and no mirror: a developer's downloaded models must not change what tests see.
+os.environ["SKLEARN_EMOTION_HOME"] = tempfile.mkdtemp(prefix="sklearn-emotion-home-")
+os.environ.pop("SKLEARN_EMOTION_MODEL_MIRROR", None)
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 #: ``../shared`` beside the repository: real annotations, audio and small pretrained models.

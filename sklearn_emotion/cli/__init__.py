@@ -1,7 +1,7 @@
 """The ``sklearn-emotion`` command line (also ``python -m sklearn_emotion``).
 
-Subcommands: ``demo``, ``extract``, ``fit``, ``predict``, ``evaluate``; ``sklearn-emotion <command>
---help`` explains each.  File formats are described in :mod:`sklearn_emotion.files` and docs/cli.md.
+Subcommands: ``demo``, ``extract``, ``fit``, ``predict``, ``evaluate``, ``models``; ``sklearn-emotion
+<command> --help`` explains each.  File formats are described in :mod:`sklearn_emotion.files` and docs/cli.md.
 
 Exit codes: 0 success, 1 an error in the inputs or while running (the message says which file or
 movie), 2 wrong command-line usage, 130 interrupted.
@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from . import demo, evaluate, extract, fit, predict
+from . import demo, evaluate, extract, fit, models, predict
 from ._common import AUDIO_SUFFIXES, VIDEO_SUFFIXES, CommandError, wrap
 from .fit import build_estimator
 
@@ -69,6 +69,7 @@ _COMMANDS = [
     ("evaluate", evaluate, dict(
         help="predictions vs annotations -> the MediaEval table", progress=False,
         epilog="example:\n  sklearn-emotion evaluate predictions/ baseline-predictions/ annotations/ --paper")),
+    ("models", models, dict(help="the official pretrained models: list them, download them", progress=False)),
 ]
 
 
@@ -115,7 +116,7 @@ def _error_text(exc: Exception, command: str) -> str:
     expected = (CommandError, OSError, ValueError, TypeError, ImportError, BackboneUnavailableError)
     if not isinstance(exc, expected) or not text:  # not raised on purpose: say what it is, how to see more
         text = f"unexpected {type(exc).__name__}: {text or '(no message)'} (--debug shows the traceback)"
-    if isinstance(exc, BackboneUnavailableError) and command in ("extract", "demo"):
+    if type(exc) is BackboneUnavailableError and command in ("extract", "demo"):  # not ModelIntegrityError
         text += (" On the command line, pass local files with --image-weights, --audio-weights and "
                  "--pca-params, or a folder of small models with --weights-dir.")
     return text

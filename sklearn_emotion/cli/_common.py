@@ -45,7 +45,8 @@ def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str
     from ..extraction import default_feature_spec, resolve_weights_dir
 
     folder, origin = resolve_weights_dir(args.weights_dir)
-    spec, notes = default_feature_spec(folder)
+    # A folder given on the command line wins over the model cache; otherwise the cache comes first.
+    spec, notes = default_feature_spec(folder, prefer_folder=args.weights_dir is not None)
     notes = [f"Features: {origin}."] + notes
     # --image/--audio name a backbone, --face a detector; "none" switches the modality off
     for modality, key in (("image", "backbone"), ("audio", "backbone"), ("face", "detector")):

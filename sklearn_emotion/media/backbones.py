@@ -22,17 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import threading
-import urllib.error
-import urllib.request
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from ..files import atomic_write_bytes
 
 __all__ = [
     "BackboneUnavailableError",
@@ -55,17 +52,35 @@ class BackboneUnavailableError(RuntimeError):
     """A named pretrained model cannot be obtained (e.g. offline): supply its file instead."""
 
 
+def _platform_cache_dir() -> Path:
+    """The platform's folder for cached files of this user (``~/.cache``, ``~/Library/Caches``, ...)."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local"
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:  # XDG: $XDG_CACHE_HOME when it is an absolute path, else ~/.cache
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        base = xdg if os.path.isabs(xdg) else Path.home() / ".cache"
+    return Path(base)
+
+
 def models_dir() -> Path:
     """Where downloaded model files are cached: ``$SKLEARN_EMOTION_HOME/models``.
 
-    ``SKLEARN_EMOTION_HOME`` defaults to ``~/.cache/sklearn-emotion``.
+    ``SKLEARN_EMOTION_HOME`` defaults to ``sklearn-emotion`` in the platform's cache folder:
+    ``$XDG_CACHE_HOME`` or ``~/.cache`` on Linux, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%``
+    on Windows.  ``sklearn-emotion models list`` shows it.
     """
-    home = os.environ.get("SKLEARN_EMOTION_HOME") or Path.home() / ".cache" / "sklearn-emotion"
-    return Path(home) / "models"
+    home = os.environ.get("SKLEARN_EMOTION_HOME") or _platform_cache_dir() / "sklearn-emotion"
+    return Path(home).expanduser() / "models"
 
 
-def fetch(url: str, filename: str, *, how_to: str) -> Path:
+def fetch(url: str, filename: str, *, how_to: str, digest: str | None = None) -> Path:
     """Return the cached copy of ``url``, downloading it atomically the first time.
+
+    The download is checked against ``digest`` when given, otherwise its SHA-256 is recorded and
+    later uses are checked against it; see :mod:`sklearn_emotion.media.models`, which also names the
+    official models (:meth:`~sklearn_emotion.media.models.OfficialModel.fetch`).
 
     Parameters
     ----------
@@ -75,28 +90,17 @@ def fetch(url: str, filename: str, *, how_to: str) -> Path:
         Name of the cached file under :func:`models_dir`.
     how_to : str
         Sentence telling the user how to pass a local copy instead (used in the offline error).
+    digest : str, optional
+        ``"algorithm:hex"`` (``md5``, ``sha1`` or ``sha256``) the file must have.
 
     Raises
     ------
     BackboneUnavailableError
-        When the file is not cached and cannot be downloaded.
+        When the file is not cached and cannot be downloaded, or fails its check.
     """
-    target = models_dir() / filename
-    if target.is_file():
-        return target
+    from .models import download
 
-    def download(out: Any) -> None:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            while block := response.read(1 << 20):
-                out.write(block)
-
-    try:
-        atomic_write_bytes(target, download)  # an interrupted download leaves no partial file
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        raise BackboneUnavailableError(
-            f"Cannot download {url} ({exc}); this machine may be offline. {how_to}"
-        ) from exc
-    return target
+    return download(url, filename, how_to=how_to, digest=digest)
 
 
 _MODELS: dict[Any, Any] = {}
@@ -175,6 +179,9 @@ class KerasBackbone(Backbone):
     """
 
     def __init__(self, model: Any, preprocessing: Any = "tf", output: str | None = None, name: str | None = None):
+        from .._backend import require_tensorflow
+
+        require_tensorflow()
         import keras
 
         # Kept alive: per-process model caches key Keras objects by id().
@@ -305,6 +312,9 @@ def _keras_application(name: str) -> tuple[Callable[..., Any], Callable[..., Any
     """The constructor and preprocess_input of a ``keras.applications`` model, by (loose) name."""
     import importlib
 
+    from .._backend import require_tensorflow
+
+    require_tensorflow()
     import keras
 
     wanted = name.replace("_", "").lower()
@@ -346,6 +356,9 @@ def is_model_file(spec: Any, suffixes: tuple[str, ...]) -> bool:
 
 def load_keras_model_file(path: str | os.PathLike) -> Any:
     """Load a whole Keras model from a file, with a clear error naming it."""
+    from .._backend import require_tensorflow
+
+    require_tensorflow()
     import keras
 
     path = os.fspath(path)
@@ -358,6 +371,19 @@ def load_keras_model_file(path: str | os.PathLike) -> Any:
             f"Cannot load a whole Keras model from {path} ({exc}). For a weights-only file of a "
             "keras.applications model, pass the model's name as backbone and this file as weights."
         ) from exc
+
+
+#: keras.applications models whose ImageNet weights ``sklearn-emotion models download`` can cache.
+_CACHED_IMAGENET = {"InceptionV3": "inception_v3_notop"}
+
+
+def _cached_imagenet_weights(canonical: str) -> str | None:
+    """The checked copy of ``canonical``'s ImageNet weights in the package's model cache, if there is one."""
+    from .models import OFFICIAL_MODELS
+
+    name = _CACHED_IMAGENET.get(canonical)
+    cached = OFFICIAL_MODELS[name].cached_file() if name is not None else None
+    return None if cached is None else os.fspath(cached)
 
 
 def resolve_image_backbone(
@@ -403,6 +429,8 @@ def resolve_image_backbone(
             f"weights=None would give {canonical} random weights. Pass weights='imagenet' or a weights "
             "file; to use an untrained network on purpose, build it yourself and pass the keras.Model."
         )
+    if weights == "imagenet":
+        weights = _cached_imagenet_weights(canonical) or weights
     if weights != "imagenet":
         weights = os.fspath(weights)
         if not os.path.isfile(weights):

@@ -1,30 +1,92 @@
-"""The official small pretrained models the package knows by name: file names, download addresses, what they are.
+"""The official pretrained models the package knows by name, and the cache they are downloaded into.
 
-One registry, :data:`OFFICIAL_MODELS`, serves both places that need it: the embedders, which download
-a named model on first use (:meth:`OfficialModel.fetch`), and :mod:`sklearn_emotion.extraction`,
-which looks for the files in a *weights folder* (:meth:`OfficialModel.find_in`).
+One registry, :data:`OFFICIAL_MODELS`, serves every place that needs a model by name: the embedders,
+which download a model on first use (:meth:`OfficialModel.fetch`); ``sklearn-emotion models
+download`` / ``models list``; and :func:`sklearn_emotion.extraction.default_feature_spec`, which
+prefers the cached downloads (:meth:`OfficialModel.cached_file`) and then a *weights folder*
+(:meth:`OfficialModel.find_in`).
 
-================================  ============================================================
-name                              what it is
-================================  ============================================================
-``mobilenet_v1_embedding``        ImageNet MobileNet v1 cut at the average pool, 1024-d (TFLite)
-``yamnet``                        AudioSet YAMNet, 1024-d embedding or 521 scores (TFLite)
-``vggish``                        AudioSet VGGish checkpoint (TensorFlow)
-``vggish_pca``                    VGGish PCA whitening parameters of the AudioSet release
-``blaze_face_short_range``        MediaPipe BlazeFace short-range face detector (TFLite)
-``fer_mini_xception``             FER2013 mini-Xception expression classifier, 7 scores (Keras)
-================================  ============================================================
+==========================  =====================================================================
+name                        what it is
+==========================  =====================================================================
+``mobilenet_v1_embedding``  ImageNet MobileNet v1 cut at the average pool, 1024-d (TFLite)
+``yamnet``                  AudioSet YAMNet, 1024-d embedding or 521 scores (TFLite)
+``blaze_face_short_range``  MediaPipe BlazeFace short-range face detector (TFLite)
+``fer_mini_xception``       FER2013 mini-Xception expression classifier, 7 scores (Keras)
+``inception_v3_notop``      ImageNet InceptionV3 without its classifier (Keras weights, the paper's)
+``vggish``                  AudioSet VGGish checkpoint (TensorFlow, the paper's)
+``vggish_pca``              VGGish PCA whitening parameters of the AudioSet release
+==========================  =====================================================================
+
+The cache
+---------
+Downloads go to :func:`~sklearn_emotion.media.backbones.models_dir`
+(``$SKLEARN_EMOTION_HOME/models``; by default the platform's cache folder, e.g.
+``~/.cache/sklearn-emotion/models``).  Every download is written to a temporary file beside its
+destination and renamed only once complete and checked, so the cache never holds a partial or
+unverified file, and concurrent downloads of one file by several processes are safe.
+
+Verification
+------------
+* A model whose publisher gives a digest is checked against it, at download and at every later use
+  (InceptionV3: the MD5 that Keras publishes; the two files served from GitHub: the SHA-256 of the
+  file whose git blob id the publisher's repository lists).
+* Any other model has the SHA-256 of its first download recorded in ``<cache>/SHA256SUMS`` (the
+  format of ``sha256sum``); later uses, and later downloads of the same file, are checked against it.
+  ``sklearn-emotion models download --force NAME`` downloads again and records the new file.
+
+A failed check raises :class:`ModelIntegrityError` naming the file, the expected and the actual
+digest, and what to do; a failed download leaves no file in the cache.
+
+Mirror
+------
+``$SKLEARN_EMOTION_MODEL_MIRROR`` (:data:`MIRROR_ENV_VAR`): a base address (``http://``,
+``https://``, ``file://`` or a local folder) under which every file is fetched by its cache file
+name (then by its other known names) instead of from its official address; checks apply as usual.
 """
 
 from __future__ import annotations
 
+import hashlib
+import http.client
 import os
+import ssl
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
-from .backbones import fetch as _fetch
+from ..files import atomic_write_bytes, locked
+from .backbones import BackboneUnavailableError, models_dir
 
-__all__ = ["OfficialModel", "OFFICIAL_MODELS", "official_model"]
+__all__ = [
+    "OfficialModel",
+    "OFFICIAL_MODELS",
+    "DEFAULT_MODELS",
+    "ModelIntegrityError",
+    "ModelStatus",
+    "MIRROR_ENV_VAR",
+    "RECORDS_FILE",
+    "official_model",
+    "download",
+    "file_digest",
+    "read_records",
+]
+
+#: Environment variable naming a mirror of the model files (see the module docstring).
+MIRROR_ENV_VAR = "SKLEARN_EMOTION_MODEL_MIRROR"
+#: File of the model cache recording the SHA-256 of each first download (``sha256sum`` format).
+RECORDS_FILE = "SHA256SUMS"
+_HASH_NAMES = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256"}
+
+
+class ModelIntegrityError(BackboneUnavailableError):
+    """A downloaded or cached model file is not the expected one (digest mismatch)."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +96,7 @@ class OfficialModel:
     Attributes
     ----------
     name : str
-        Short name, as the embedders' parameters take it (e.g. ``AudioEmbedder("yamnet")``).
+        Short name, as the embedders' parameters and ``sklearn-emotion models`` take it.
     filename : str
         Name of the downloaded file in the model cache
         (:func:`~sklearn_emotion.media.backbones.models_dir`).
@@ -47,6 +109,15 @@ class OfficialModel:
     local_names : tuple of str
         File names under which a weights folder may hold it, preferred first (an equivalent
         file of another release may have another name).
+    digest : str, optional
+        ``"algorithm:hex"`` (``md5``, ``sha1`` or ``sha256``) that the file must have, when its
+        publisher gives one; otherwise the SHA-256 of the first download is recorded.
+    digest_origin : str
+        Who gives :attr:`digest`, said after the algorithm's name ("given by Keras (...)").
+    licence : str
+        Licence of the model file, as its publisher states it.
+    default : bool
+        Whether the default features use it (``sklearn-emotion models download`` without names).
     """
 
     name: str
@@ -55,11 +126,27 @@ class OfficialModel:
     description: str
     how_to: str
     local_names: tuple[str, ...] = ()
+    digest: str | None = None
+    digest_origin: str = ""
+    licence: str = ""
+    default: bool = False
 
     @property
     def weights_file(self) -> str:
         """The preferred file name in a weights folder."""
         return (self.local_names or (self.filename,))[0]
+
+    @property
+    def cache_path(self) -> Path:
+        """Where the download is (or would be) cached."""
+        return models_dir() / self.filename
+
+    @property
+    def verification(self) -> str:
+        """How the file is checked, in words."""
+        if self.digest is None:
+            return "SHA-256 recorded at its first download"
+        return f"{_HASH_NAMES[_split_digest(self.digest)[0]]} {_publisher(self)}"
 
     def find_in(self, folder: str | os.PathLike | None) -> Path | None:
         """The model's file in ``folder`` (the first of its names present), or None."""
@@ -71,23 +158,367 @@ class OfficialModel:
                 return path
         return None
 
-    def fetch(self) -> Path:
-        """The cached download of the model, downloading it (atomically) the first time.
+    def cached_file(self) -> Path | None:
+        """The cached download, checked (see :meth:`fetch`), or None when it is not cached.
+
+        Raises
+        ------
+        ModelIntegrityError
+            When the cached file fails its check.
+        """
+        path = self.cache_path
+        if not path.is_file():
+            return None
+        _check_cached(path, self)
+        return path
+
+    def fetch(
+        self,
+        *,
+        force: bool = False,
+        announce: bool = True,
+        progress: Callable[[int, int | None], None] | None = None,
+    ) -> Path:
+        """The cached download of the model, downloading it (atomically, checked) the first time.
+
+        Parameters
+        ----------
+        force : bool, default=False
+            Download again even when cached, and record the new file's SHA-256 (a publisher's
+            digest is still checked).
+        announce : bool, default=True
+            Say on standard error, in one line, what is downloaded, from where and how big.
+        progress : callable, optional
+            Called as ``progress(bytes_so_far, total_bytes_or_None)`` while downloading.
 
         Raises
         ------
         BackboneUnavailableError
             When the file is not cached and cannot be downloaded; the message says :attr:`how_to`.
+        ModelIntegrityError
+            When the download or the cached file fails its check.
         """
-        return _fetch(self.url, self.filename, how_to=self.how_to)
+        return download(
+            self.url, self.filename, how_to=self.how_to, model=self, force=force, announce=announce,
+            progress=progress,
+        )
+
+    def status(self) -> ModelStatus:
+        """Whether the model is cached and whether the cached file passes its check."""
+        path = self.cache_path
+        if not path.is_file():
+            return ModelStatus(self, path, None, None, "not cached")
+        size = path.stat().st_size
+        try:
+            how = _check_cached(path, self, record=False)
+        except ModelIntegrityError as error:
+            return ModelStatus(self, path, size, False, f"FAILS ITS CHECK: {error}")
+        if how is None:
+            return ModelStatus(
+                self, path, size, None, f"no {RECORDS_FILE} record (put there by hand?); recorded at next use"
+            )
+        return ModelStatus(self, path, size, True, how)
 
 
+@dataclass(frozen=True)
+class ModelStatus:
+    """What :meth:`OfficialModel.status` found: ``ok`` is None when there is nothing to check."""
+
+    model: OfficialModel
+    path: Path
+    size: int | None
+    ok: bool | None
+    check: str
+
+    @property
+    def cached(self) -> bool:
+        return self.size is not None
+
+
+# ------------------------------------------------------------------------------------ digests
+def _split_digest(digest: str) -> tuple[str, str]:
+    algorithm, _, value = digest.partition(":")
+    if algorithm not in _HASH_NAMES or not value:
+        raise ValueError(f"digest {digest!r} must be 'md5:<hex>', 'sha1:<hex>' or 'sha256:<hex>'.")
+    return algorithm, value.lower()
+
+
+def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
+    """The hex digest of a file's content."""
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_records(folder: str | os.PathLike | None = None) -> dict[str, str]:
+    """The SHA-256 recorded for each first download, ``{file name: hex}``, of the cache ``folder``."""
+    path = Path(folder if folder is not None else models_dir()) / RECORDS_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    records = {}
+    for line in text.splitlines():
+        value, _, name = line.strip().partition(" ")
+        name = name.strip().lstrip("*")  # sha256sum marks binary mode with '*'
+        if value and name:
+            records[name] = value.lower()
+    return records
+
+
+def _record(folder: Path, filename: str, sha256: str) -> None:
+    """Record ``filename``'s SHA-256 in the cache's records file (atomic, serialised between processes)."""
+    with locked(folder / f".{RECORDS_FILE}.lock"):
+        records = read_records(folder)
+        if records.get(filename) == sha256:
+            return
+        records[filename] = sha256
+        text = "".join(f"{value}  {name}\n" for name, value in sorted(records.items()))
+        atomic_write_bytes(folder / RECORDS_FILE, lambda out: out.write(text.encode("utf-8")))
+
+
+def _publisher(model: OfficialModel | None) -> str:
+    """Who gives a digest, after its algorithm's name: "given by Keras", "of the file ..."."""
+    if model is None:
+        return "given by the caller"
+    return model.digest_origin or "given by its publisher"
+
+
+def _force_hint(name: str) -> str:
+    return f"`sklearn-emotion models download --force {name}`"
+
+
+_CHECKED: dict[str, tuple[int, int, str]] = {}
+_CHECKED_LOCK = threading.Lock()
+
+
+def _check_cached(path: Path, model: OfficialModel | None, *, digest: str | None = None,
+                  record: bool = True) -> str | None:
+    """Check a cached file against its publisher's digest or its recorded SHA-256.
+
+    Returns a short sentence saying what it was checked against, or None when there was nothing to
+    check it against (then, when ``record``, its SHA-256 is recorded now).  A file is hashed once
+    per process while its size and modification time stay the same.
+    """
+    digest = model.digest if model is not None else digest
+    name = model.name if model is not None else path.name
+    stat = path.stat()
+    if digest is not None:
+        algorithm, expected = _split_digest(digest)
+        against = f"{_HASH_NAMES[algorithm]} {_publisher(model)}"
+    else:
+        algorithm, expected = "sha256", read_records(path.parent).get(path.name)
+        against = f"SHA-256 recorded at its first download ({path.parent / RECORDS_FILE})"
+    key = (stat.st_size, stat.st_mtime_ns, f"{algorithm}:{expected}")
+    with _CHECKED_LOCK:
+        if expected is not None and _CHECKED.get(os.fspath(path)) == key:
+            return f"matches the {against}"
+    actual = file_digest(path, algorithm)
+    if expected is None:
+        if record:
+            try:
+                _record(path.parent, path.name, actual)
+            except OSError:  # a read-only cache (e.g. shared, or carried on a read-only medium): not recorded
+                pass
+        return None
+    if actual != expected:
+        raise ModelIntegrityError(
+            f"The cached file {path} ({name}) fails its check: its {_HASH_NAMES[algorithm]} is {actual} but the "
+            f"{against} is {expected}; it was modified or corrupted. Delete it, or download it again with "
+            f"{_force_hint(name)}."
+        )
+    with _CHECKED_LOCK:
+        _CHECKED[os.fspath(path)] = key
+    return f"matches the {against}"
+
+
+# ------------------------------------------------------------------------------------ downloads
+def _sources(url: str, filename: str, alternatives: tuple[str, ...]) -> list[str]:
+    """The addresses to try: the official one, or the mirror's file names."""
+    mirror = os.environ.get(MIRROR_ENV_VAR, "").strip()
+    if not mirror:
+        return [url]
+    if "://" not in mirror:  # a local folder
+        mirror = Path(mirror).expanduser().resolve().as_uri()
+    base = mirror.rstrip("/") + "/"
+    return [base + urllib.parse.quote(name) for name in dict.fromkeys((filename, *alternatives))]
+
+
+#: Errors of the connection (as opposed to errors writing the cache, e.g. a full disk).
+_NETWORK_ERRORS = (urllib.error.URLError, TimeoutError, ConnectionError, ssl.SSLError)
+
+
+def _is_missing(error: Exception) -> bool:
+    """Whether a mirror simply does not have the file (then its next name is tried)."""
+    if isinstance(error, urllib.error.HTTPError):
+        return error.code == 404
+    return isinstance(error, urllib.error.URLError) and isinstance(error.reason, FileNotFoundError)
+
+
+def _size_text(size: int | None) -> str:
+    if size is None:
+        return "size unknown"
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
+
+
+def _announce(text: str) -> None:
+    print(f"sklearn-emotion: {text}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class _Expected:
+    """What a download must match: ``algorithm`` digest ``value``, given by ``against``; ``advice`` if not."""
+
+    algorithm: str
+    value: str
+    against: str
+    advice: str
+
+
+def _receive(source: str, out: IO[bytes], target: Path, name: str, what: str, expected: _Expected | None,
+             announce: bool, progress: Callable[[int, int | None], None] | None) -> str:
+    """Stream ``source`` into ``out``, check it, and return its SHA-256 (raises before anything is kept)."""
+    with urllib.request.urlopen(source, timeout=60) as response:
+        length = response.headers.get("Content-Length")
+        total = int(length) if length and length.isdigit() else None
+        if announce:
+            _announce(f"downloading {what} ({_size_text(total)}) from {source} to {target}")
+        hashes = {"sha256": hashlib.sha256()}
+        if expected is not None:
+            hashes.setdefault(expected.algorithm, hashlib.new(expected.algorithm))
+        count = 0
+        while block := response.read(1 << 20):
+            out.write(block)
+            for value in hashes.values():
+                value.update(block)
+            count += len(block)
+            if progress is not None:
+                progress(count, total)
+    if total is not None and count != total:
+        raise http.client.IncompleteRead(b"", total - count)
+    if expected is not None and hashes[expected.algorithm].hexdigest() != expected.value:
+        raise ModelIntegrityError(
+            f"The download of {name} from {source} failed its check: its {_HASH_NAMES[expected.algorithm]} is "
+            f"{hashes[expected.algorithm].hexdigest()} but the {expected.against} is {expected.value}. The file "
+            f"was not kept; {expected.advice}"
+        )
+    out.flush()
+    os.fsync(out.fileno())
+    return hashes["sha256"].hexdigest()
+
+
+def _expected(model: OfficialModel | None, digest: str | None, folder: Path, filename: str,
+              force: bool) -> _Expected | None:
+    """What the download of ``filename`` must match: its publisher's digest, else its record (unless forced)."""
+    if digest is not None:
+        algorithm, value = _split_digest(digest)
+        return _Expected(algorithm, value, f"{_HASH_NAMES[algorithm]} {_publisher(model)}",
+                         f"try again, or check ${MIRROR_ENV_VAR} if it is set.")
+    recorded = None if force else read_records(folder).get(filename)
+    if recorded is None:
+        return None
+    name = model.name if model is not None else filename
+    return _Expected("sha256", recorded, f"SHA-256 recorded at its first download in {folder / RECORDS_FILE}",
+                     f"if the publisher changed the file on purpose (features made with the two files differ), "
+                     f"accept the new one with {_force_hint(name)}.")
+
+
+def download(
+    url: str,
+    filename: str,
+    *,
+    how_to: str,
+    model: OfficialModel | None = None,
+    digest: str | None = None,
+    force: bool = False,
+    announce: bool = True,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Path:
+    """Return the cached copy of ``url`` (checked), downloading it atomically when absent.
+
+    Parameters
+    ----------
+    url : str
+        Official download address (replaced by the mirror's when :data:`MIRROR_ENV_VAR` is set).
+    filename : str
+        Name of the cached file under :func:`~sklearn_emotion.media.backbones.models_dir`.
+    how_to : str
+        Sentence telling the user how to pass a local copy instead (used in the offline error).
+    model : OfficialModel, optional
+        The registry entry (its digest, name, description and other file names are used).
+    digest : str, optional
+        ``"algorithm:hex"`` the file must have, when no ``model`` is given.
+    force, announce, progress
+        See :meth:`OfficialModel.fetch`.
+
+    Raises
+    ------
+    BackboneUnavailableError
+        When the file is not cached and cannot be downloaded.
+    ModelIntegrityError
+        When the download, or the cached file, fails its check.
+    """
+    folder = models_dir()
+    target = folder / filename
+    if target.is_file() and not force:
+        _check_cached(target, model, digest=digest)
+        return target
+    if model is not None:
+        digest = model.digest
+    name = model.name if model is not None else filename
+    what = model.description if model is not None else filename
+    expected = _expected(model, digest, folder, filename, force)
+    sources = _sources(url, filename, model.local_names if model is not None else ())
+    errors: list[str] = []
+    sha256 = ""
+    for source in sources:
+        def write(out: IO[bytes], source: str = source) -> None:
+            nonlocal sha256
+            sha256 = _receive(source, out, target, name, what, expected, announce, progress)
+
+        try:
+            atomic_write_bytes(target, write)  # a failed or unchecked download leaves no file
+        except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException, ValueError) as exc:
+            if isinstance(exc, OSError) and not isinstance(exc, _NETWORK_ERRORS):  # e.g. no space, no permission
+                raise BackboneUnavailableError(
+                    f"Cannot write the download of {what} to {target} ({exc}); set $SKLEARN_EMOTION_HOME to a "
+                    f"writable folder with enough space. {how_to}"
+                ) from exc
+            if _is_missing(exc) and source != sources[-1]:
+                errors.append(f"{source} (not found)")
+                continue
+            reason = (f"incomplete download, {exc.expected} bytes missing"
+                      if isinstance(exc, http.client.IncompleteRead) else str(exc))
+            tried = "; ".join([*errors, f"{source} ({reason})"])
+            if os.environ.get(MIRROR_ENV_VAR, "").strip():
+                where = f"the mirror: {tried} (${MIRROR_ENV_VAR}; unset it to download from {url})"
+            else:
+                where = (f"{tried}; this machine may be offline (a proxy is taken from $https_proxy; "
+                         f"${MIRROR_ENV_VAR} can name a copy of the files)")
+            raise BackboneUnavailableError(f"Cannot download {what} from {where}. {how_to}") from None
+        break
+    _record(folder, filename, sha256)
+    stat = target.stat()
+    checked = f"{expected.algorithm}:{expected.value}" if digest is not None and expected else f"sha256:{sha256}"
+    with _CHECKED_LOCK:
+        _CHECKED[os.fspath(target)] = (stat.st_size, stat.st_mtime_ns, checked)
+    return target
+
+
+# ------------------------------------------------------------------------------------ the registry
 _VGGISH_HOW_TO = (
     "Download vggish_model.ckpt and vggish_pca_params.npz from the AudioSet release "
     "(https://storage.googleapis.com/audioset/vggish_model.ckpt, "
-    "https://storage.googleapis.com/audioset/vggish_pca_params.npz) and pass "
+    "https://storage.googleapis.com/audioset/vggish_pca_params.npz), or run `sklearn-emotion models download "
+    "vggish vggish_pca` on a machine with network, and pass "
     "AudioEmbedder('vggish', weights='/path/vggish_model.ckpt', pca_params='/path/vggish_pca_params.npz')."
 )
+_KERAS_WEIGHTS = "https://storage.googleapis.com/tensorflow/keras-applications/"
 
 OFFICIAL_MODELS: dict[str, OfficialModel] = {
     model.name: model
@@ -100,6 +531,11 @@ OFFICIAL_MODELS: dict[str, OfficialModel] = {
             "ImageNet MobileNet v1 embedding (1024-d)",
             "Download it from google-coral/test_data and pass ImageEmbedder('/path/"
             "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite').",
+            # git blob 8886421f40a40b431334610460fc04c924d57f20 at google-coral/test_data@104342d2d3480b3e
+            digest="sha256:f409ef4f73fcbb9667841965623c5c8524aac33d41b9bf5f3667161fb4a76319",
+            digest_origin="of the file google-coral/test_data publishes as git blob 8886421f (commit 104342d)",
+            licence="Apache-2.0 (google-coral/test_data)",
+            default=True,
         ),
         OfficialModel(
             "yamnet",
@@ -109,20 +545,8 @@ OFFICIAL_MODELS: dict[str, OfficialModel] = {
             "Download yamnet.tflite (https://storage.googleapis.com/mediapipe-models/audio_classifier/yamnet/"
             "float32/latest/yamnet.tflite, or convert the official Keras YAMNet) and pass "
             "AudioEmbedder('/path/yamnet.tflite').",
-        ),
-        OfficialModel(
-            "vggish",
-            "vggish_model.ckpt",
-            "https://storage.googleapis.com/audioset/vggish_model.ckpt",
-            "AudioSet VGGish checkpoint (128-d embedding)",
-            _VGGISH_HOW_TO,
-        ),
-        OfficialModel(
-            "vggish_pca",
-            "vggish_pca_params.npz",
-            "https://storage.googleapis.com/audioset/vggish_pca_params.npz",
-            "PCA whitening and quantisation parameters of the AudioSet VGGish release",
-            _VGGISH_HOW_TO,
+            licence="Apache-2.0 (YAMNet, TensorFlow Models; MediaPipe models)",
+            default=True,
         ),
         OfficialModel(
             "blaze_face_short_range",
@@ -134,6 +558,8 @@ OFFICIAL_MODELS: dict[str, OfficialModel] = {
             "FaceEmbedder(detector='/path/face_detection_short_range.tflite').",
             # The same detector as shipped inside mediapipe<=0.10.21 wheels, then the official download.
             local_names=("face_detection_short_range.tflite", "blaze_face_short_range.tflite"),
+            licence="Apache-2.0 (MediaPipe)",
+            default=True,
         ),
         OfficialModel(
             "fer_mini_xception",
@@ -142,9 +568,45 @@ OFFICIAL_MODELS: dict[str, OfficialModel] = {
             "fer2013_mini_XCEPTION.102-0.66.hdf5",
             "FER2013 mini-Xception expression scores (7 emotions)",
             "Download it from oarriaga/face_classification and pass FaceEmbedder(face_model='/path/file.hdf5').",
+            # git blob 4d6900b8fd0dd69328a641d36c1d8821c01b80d8 at oarriaga/face_classification@b861d21b0e76ca55
+            digest="sha256:59534287fdfb125e30a94400296c25ea9f5d706fca93dd8adbbbed916799ea0e",
+            digest_origin="of the file oarriaga/face_classification publishes as git blob 4d6900b8 (commit b861d21)",
+            licence="MIT (oarriaga/face_classification)",
+            default=True,
+        ),
+        OfficialModel(
+            "inception_v3_notop",
+            "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            _KERAS_WEIGHTS + "inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            "ImageNet InceptionV3 weights without the classifier (Keras; the paper's image features)",
+            "Download inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5 (keras-applications release), or "
+            "run `sklearn-emotion models download inception_v3_notop` on a machine with network, and pass "
+            "ImageEmbedder('InceptionV3', weights='/path/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5').",
+            digest="md5:bcbd6486424b2319ff4ef7d526e38f63",
+            digest_origin="given by Keras (the file_hash of keras.applications.InceptionV3)",
+            licence="Keras Applications weights (Keras is Apache-2.0; no separate licence is stated for the file)",
+        ),
+        OfficialModel(
+            "vggish",
+            "vggish_model.ckpt",
+            "https://storage.googleapis.com/audioset/vggish_model.ckpt",
+            "AudioSet VGGish checkpoint (128-d embedding; the paper's audio features)",
+            _VGGISH_HOW_TO,
+            licence="Apache-2.0 (TensorFlow Models, research/audioset/vggish)",
+        ),
+        OfficialModel(
+            "vggish_pca",
+            "vggish_pca_params.npz",
+            "https://storage.googleapis.com/audioset/vggish_pca_params.npz",
+            "PCA whitening and quantisation parameters of the AudioSet VGGish release",
+            _VGGISH_HOW_TO,
+            licence="Apache-2.0 (TensorFlow Models, research/audioset/vggish)",
         ),
     )
 }
+
+#: The models the default features use: what ``sklearn-emotion models download`` fetches without names.
+DEFAULT_MODELS: tuple[str, ...] = tuple(name for name, model in OFFICIAL_MODELS.items() if model.default)
 
 
 def official_model(name: str) -> OfficialModel:
