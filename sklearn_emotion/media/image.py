@@ -36,7 +36,10 @@ def iter_array_frames(frames: Any, name: str, size: tuple[int, int] | None = Non
 
 def cached_image_backbone(kind: str, spec: Any, *, weights: Any, output: Any, preprocessing: Any) -> Backbone:
     """Load (once per process) an image network; ``kind`` keeps the image and face models apart."""
-    spec_key = spec if isinstance(spec, (str, os.PathLike)) else id(spec)
+    # A Keras model arrives as a new copy in every joblib task: key it by architecture and weights, so
+    # that a worker loads it once (an id() would add one entry, and keep one copy alive, per task).
+    spec_key = spec if isinstance(spec, (str, os.PathLike)) else describe_spec(spec) if hasattr(
+        spec, "get_weights") else id(spec)
     preprocessing_key = preprocessing if isinstance(preprocessing, str) else id(preprocessing)
     key = (kind, spec_key, weights, output, preprocessing_key)
     return cached_model(
