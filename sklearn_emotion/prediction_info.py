@@ -44,7 +44,7 @@ def write_prediction_info(
     folder : str or path-like
         The folder of the ``<movie>.csv`` predictions (created if needed).
     model_name : str
-        Name to show for these predictions, e.g. ``"model.joblib (paper)"``; not empty.
+        Name to show for these predictions, e.g. ``"model.skops (paper)"``; not empty.
     model_file : str or path-like, optional
         The model file; stored as an absolute path.
 

@@ -237,7 +237,7 @@ def test_saved_model_predicts_identically_in_a_new_process(tmp_path):
     movies = [load_features(f) for f in files]
     model = paper_pipeline(DemoConfig(window=5, units=4), random_state=3).fit(movies, curves)
     expected = model.predict(movies)
-    path = save_model(tmp_path / "model.joblib", SavedModel(model, {"image": 5, "audio": 2}))
+    path = save_model(tmp_path / "model.skops", SavedModel(model, {"image": 5, "audio": 2}))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_DIR), os.environ.get("PYTHONPATH")])))
     result = subprocess.run(
         [sys.executable, "-m", "sklearn_emotion", "predict", str(path), str(features), "-o", str(tmp_path / "out"),

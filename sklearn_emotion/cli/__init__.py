@@ -33,8 +33,8 @@ trains and evaluates the model on them and writes a plot, offline, in a few minu
 
 Typical workflow on your own movies:
   sklearn-emotion extract movies/ -o features/            # videos -> per-second features (.npz)
-  sklearn-emotion fit features/ annotations/ -o model.joblib
-  sklearn-emotion predict model.joblib new_movie.mp4 -o predictions/   # CSV + PNG per movie
+  sklearn-emotion fit features/ annotations/ -o model.skops
+  sklearn-emotion predict model.skops new_movie.mp4 -o predictions/   # CSV + PNG per movie
   sklearn-emotion evaluate predictions/ annotations/       # MediaEval MSE / Pearson table
 """
 
@@ -61,15 +61,16 @@ _COMMANDS = [
         epilog="example:\n  sklearn-emotion extract movies/ -o features/ --weights-dir ../shared/weights --n-jobs 2")),
     ("fit", fit, dict(
         help="features + annotations -> a saved model",
-        epilog="examples:\n  sklearn-emotion fit features/ annotations/ -o model.joblib\n"
-               "  sklearn-emotion fit features/ annotations/ -o baseline.joblib --model baseline")),
+        epilog="examples:\n  sklearn-emotion fit features/ annotations/ -o model.skops\n"
+               "  sklearn-emotion fit features/ annotations/ -o baseline.skops --model baseline")),
     ("predict", predict, dict(
         help="a model + videos or features -> per-second CSV and PNG plot",
-        epilog="example:\n  sklearn-emotion predict model.joblib film.mp4 -o predictions/")),
+        epilog="examples:\n  sklearn-emotion predict model.skops film.mp4 -o predictions/\n"
+               "  sklearn-emotion predict old-0.1-model.joblib film.mp4 -o predictions/ --trust-model"
+               "   # a pickle: only if you trust it")),
     ("evaluate", evaluate, dict(
         help="predictions vs annotations -> the MediaEval table", progress=False,
         epilog="example:\n  sklearn-emotion evaluate predictions/ baseline-predictions/ annotations/ --paper")),
-    ("models", models, dict(help="the official pretrained models: list them, download them", progress=False)),
 ]
 
 

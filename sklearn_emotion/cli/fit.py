@@ -159,7 +159,7 @@ def target_range(args: argparse.Namespace, targets: list[np.ndarray]) -> tuple[f
 
 def run(args: argparse.Namespace) -> int:
     from ..files import align_lengths
-    from ..persistence import SavedModel, save_model
+    from ..persistence import PICKLE_SUFFIXES, SavedModel, save_model
 
     # Everything that can be checked is checked before training, so that no run is lost at the end.
     output = check_output_file(args.output, args.overwrite)
@@ -185,6 +185,9 @@ def run(args: argparse.Namespace) -> int:
     save_model(output, SavedModel(estimator, modalities, spec, info))
     echo(f"Saved the model to {output}" + ("" if spec else " (no features.json beside the features: "
                                             "it can predict feature files, not videos)") + ".")
+    if output.suffix.lower() in PICKLE_SUFFIXES:
+        echo(f"Note: {output.name} is a skops file (data only, safe to share), not a pickle, despite its "
+             f"{output.suffix} name; name it {output.with_suffix('.skops').name} next time.")
     return 0
 
 
@@ -195,11 +198,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     (LIRIS-ACCEDE). Features and annotations of different lengths are truncated to the shorter, with a
     warning (more than --max-length-difference seconds apart is an error). Everything is checked before
     training starts: the model file can be written (and is not overwritten without --overwrite), every
-    movie has annotations within --target-range, and features.json, when present, is complete.
+    movie has annotations within --target-range, and features.json, when present, is complete. The model
+    file is written in the skops format whatever its name: it holds data only, is safe to share, and
+    `predict` loads it without running code from it; pickle-based model files of sklearn-emotion 0.1 load
+    only with `predict --trust-model`.
     """
     parser.add_argument("features", nargs="+", metavar="FEATURES", help="feature files (.npz) or folders of them")
     parser.add_argument("annotations", metavar="ANNOTATIONS", help="folder of annotation files")
-    parser.add_argument("-o", "--output", required=True, metavar="MODEL", help="model file to write (e.g. model.joblib)")
+    parser.add_argument("-o", "--output", required=True, metavar="MODEL",
+                        help="model file to write, e.g. model.skops (data only, safe to share)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing model file")
     parser.add_argument("--max-length-difference", type=int, default=2, metavar="S",
                         help="accepted difference in seconds between a movie's features and annotations (default "
