@@ -1,7 +1,7 @@
 """The ``sklearn-emotion`` command line (also ``python -m sklearn_emotion``).
 
-Subcommands: ``demo``, ``extract``, ``fit``, ``predict``, ``evaluate``, ``models``; ``sklearn-emotion
-<command> --help`` explains each.  File formats are described in :mod:`sklearn_emotion.files` and docs/cli.md.
+Subcommands: ``demo``, ``extract``, ``fit``, ``predict``, ``evaluate``, ``report``, ``models``;
+``sklearn-emotion <command> --help`` explains each.  File formats are described in :mod:`sklearn_emotion.files` and docs/cli.md.
 
 Exit codes: 0 success, 1 an error in the inputs or while running (the message says which file or
 movie), 2 wrong command-line usage, 130 interrupted.
@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from . import demo, evaluate, extract, fit, models, predict
+from . import demo, evaluate, extract, fit, models, predict, report
 from ._common import AUDIO_SUFFIXES, VIDEO_SUFFIXES, CommandError, wrap
 from .fit import build_estimator
 
@@ -36,6 +36,7 @@ Typical workflow on your own movies:
   sklearn-emotion fit features/ annotations/ -o model.skops
   sklearn-emotion predict model.skops new_movie.mp4 -o predictions/   # CSV + PNG per movie
   sklearn-emotion evaluate predictions/ annotations/       # MediaEval MSE / Pearson table
+  sklearn-emotion report model.skops new_movie.mp4 -o report/   # watch the movie over its curves
 """
 
 
@@ -71,6 +72,11 @@ _COMMANDS = [
     ("evaluate", evaluate, dict(
         help="predictions vs annotations -> the MediaEval table", progress=False,
         epilog="example:\n  sklearn-emotion evaluate predictions/ baseline-predictions/ annotations/ --paper")),
+    ("report", report, dict(
+        help="a model + videos -> HTML pages playing each movie over its emotion curves",
+        epilog="examples:\n  sklearn-emotion report model.skops film.mp4 -o report/\n"
+               "  sklearn-emotion report model.skops movies/ -o report/ --annotations annotations/ --proxy")),
+    ("models", models, dict(help="the official pretrained models: list them, download them", progress=False)),
 ]
 
 

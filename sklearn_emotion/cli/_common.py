@@ -150,3 +150,41 @@ def device_line() -> str:
         return tensorflow_device() + "."
     except ImportError:
         return f"Keras networks: TensorFlow is not installed ({INSTALL_HINT})."
+
+
+def load_model_arg(args: argparse.Namespace) -> Any:
+    """The model of ``args.model`` (``--trust-model`` for pickle files), or a one-line error."""
+    from ..persistence import load_model
+
+    try:
+        return load_model(args.model, trust_pickle=args.trust_model)
+    except (FileNotFoundError, ValueError) as exc:
+        raise CommandError(" ".join(str(exc).split())) from None
+
+
+def check_widths(model: Any, name: str, movie: dict) -> None:
+    """A movie's features have the modalities and widths the model was trained on."""
+    widths = {k: int(v.shape[1]) for k, v in movie.items()}
+    if widths != model.modalities:
+        raise CommandError(f"movie {name} has features {widths} but the model was trained on {model.modalities}.")
+
+
+def video_features(model: Any, videos: Sequence[Path], args: argparse.Namespace) -> list[dict]:
+    """The features of ``videos`` extracted as the model's were (its model files found again by hash)."""
+    from ..extraction import extract_features
+    from ..model_files import resolve_feature_spec
+
+    if model.feature_spec is None:
+        raise CommandError(
+            f"{args.model} does not record how its features were extracted, so it cannot read videos; "
+            "extract them with `sklearn-emotion extract` using the same options and pass the .npz files."
+        )
+    try:
+        spec = resolve_feature_spec(model.feature_spec, args.weights_dir, source=args.model)
+    except (FileNotFoundError, ValueError) as exc:
+        raise CommandError(" ".join(str(exc).split())) from None
+    echo(f"Extracting features of {len(videos)} video(s)...")
+    movies = extract_features(videos, spec, n_jobs=args.n_jobs, progress=progress_enabled(args))
+    for video, movie in zip(videos, movies):
+        check_widths(model, Path(video).stem, movie)
+    return movies

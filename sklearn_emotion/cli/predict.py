@@ -5,44 +5,31 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import VIDEO_SUFFIXES, CommandError, collect, echo, progress_enabled
+from ._common import (
+    VIDEO_SUFFIXES,
+    check_widths,
+    collect,
+    echo,
+    load_model_arg,
+    progress_enabled,
+    video_features,
+)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..extraction import extract_features
     from ..files import FEATURE_SUFFIX, load_features, write_curves
-    from ..model_files import resolve_feature_spec
-    from ..persistence import load_model
     from ..plotting import plot_curves
     from ..prediction_info import write_prediction_info
 
-    try:
-        model = load_model(args.model, trust_pickle=args.trust_model)
-    except (FileNotFoundError, ValueError) as exc:
-        raise CommandError(" ".join(str(exc).split())) from None
+    model = load_model_arg(args)
     inputs = collect(args.inputs, (FEATURE_SUFFIX,) + VIDEO_SUFFIXES, "feature or video file")
     videos = [p for p in inputs if p.suffix != FEATURE_SUFFIX]
     movies: dict[str, dict] = {p.stem: load_features(p) for p in inputs if p.suffix == FEATURE_SUFFIX}
+    for name, movie in movies.items():
+        check_widths(model, name, movie)
     if videos:
-        if model.feature_spec is None:
-            raise CommandError(
-                f"{args.model} does not record how its features were extracted, so it cannot read videos; "
-                "extract them with `sklearn-emotion extract` using the same options and pass the .npz files."
-            )
-        try:
-            spec = resolve_feature_spec(model.feature_spec, args.weights_dir, source=args.model)
-        except (FileNotFoundError, ValueError) as exc:
-            raise CommandError(" ".join(str(exc).split())) from None
-        echo(f"Extracting features of {len(videos)} video(s)...")
-        extracted = extract_features(videos, spec, n_jobs=args.n_jobs, progress=progress_enabled(args))
-        movies.update({p.stem: m for p, m in zip(videos, extracted)})
+        movies.update({p.stem: m for p, m in zip(videos, video_features(model, videos, args))})
     names = [p.stem for p in inputs]
-    for name in names:
-        widths = {k: int(v.shape[1]) for k, v in movies[name].items()}
-        if widths != model.modalities:
-            raise CommandError(
-                f"movie {name} has features {widths} but the model was trained on {model.modalities}."
-            )
     output = Path(args.output)
     from tqdm.auto import tqdm
 

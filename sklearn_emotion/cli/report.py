@@ -1,0 +1,150 @@
+"""``sklearn-emotion report``: a model + videos -> HTML pages playing each movie over its emotion curves."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._common import (
+    VIDEO_SUFFIXES,
+    CommandError,
+    collect,
+    echo,
+    load_model_arg,
+    one_line,
+    progress_enabled,
+    video_features,
+)
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr, like the error line of the command."""
+    print(f"sklearn-emotion report: warning: {' '.join(message.split())}", file=sys.stderr, flush=True)
+
+
+def _check_inputs(args: argparse.Namespace) -> list[Path]:
+    """The videos, once each name is known to be unique and the folders usable (before any long work)."""
+    videos = collect(args.videos, VIDEO_SUFFIXES, "video file")
+    seen: dict[str, Path] = {}
+    for video in videos:
+        if video.stem in seen:
+            raise CommandError(f"two videos are named {video.stem} ({seen[video.stem]} and {video}): "
+                               "each movie's page is <name>.html, so names must differ.")
+        seen[video.stem] = video
+    if args.annotations is not None and not Path(args.annotations).is_dir():
+        raise CommandError(f"annotation folder not found: {args.annotations}")
+    if Path(args.output).exists() and not Path(args.output).is_dir():
+        raise CommandError(f"-o {args.output} is a file; the report needs a folder.")
+    if args.peaks < 0 or args.peak_distance < 0:
+        raise CommandError("--peaks and --peak-distance must not be negative.")
+    return videos
+
+
+def _features(args: argparse.Namespace, videos: list[Path]) -> tuple[Any, list[dict]]:
+    """The model and the features of every video, extracted as the model's were."""
+    model = load_model_arg(args)
+    return model, video_features(model, videos, args)
+
+
+def _may_predict_std(estimator: Any) -> bool:
+    try:
+        from ..scoring import predicts_std
+    except ImportError:  # no such helper in this version: try return_std=True and see
+        return True
+    return bool(predicts_std(estimator))
+
+
+def predict_with_std(estimator: Any, movie: dict) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(mean, std)`` of one movie's curves; ``std`` is None unless the model predicts a standard deviation.
+
+    The standard deviation is asked for (``predict(X, return_std=True)``) when the estimator was fitted to
+    predict it (:func:`sklearn_emotion.scoring.predicts_std`) and accepts the argument (no ``TypeError``).
+    """
+    if _may_predict_std(estimator):
+        try:
+            mean, std = estimator.predict([movie], return_std=True)
+        except TypeError:  # the estimator has no return_std
+            pass
+        else:
+            return np.asarray(mean[0]), np.asarray(std[0])
+    return np.asarray(estimator.predict([movie])[0]), None
+
+
+def _annotations(folder: str | None, name: str) -> np.ndarray | None:
+    from ..files import read_annotations
+
+    if folder is None:
+        return None
+    try:
+        return read_annotations(folder, name)
+    except FileNotFoundError:
+        warn(f"no annotation file for movie {name} in {folder}: its page has no annotation and no scores.")
+        return None
+    except ValueError as exc:
+        raise CommandError(one_line(exc)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    from ..report import MovieReport, write_report
+
+    videos = _check_inputs(args)
+    model, features = _features(args, videos)
+    kind = model.info.get("model")  # "paper" or "baseline" for models written by `fit`
+    model_name = Path(args.model).name + (f" ({kind})" if isinstance(kind, str) and kind else "")
+    movies = []
+    for video, movie in tqdm(list(zip(videos, features)), desc="predicting", unit="movie",
+                             disable=not progress_enabled(args)):
+        predicted, std = predict_with_std(model.estimator, movie)
+        annotations = _annotations(args.annotations, video.stem)
+        movies.append(MovieReport(video.stem, video, predicted, annotations=annotations, std=std))
+    if args.proxy:
+        echo(f"Writing small WebM copies of {len(videos)} video(s) to {Path(args.output) / 'media'}...")
+    try:
+        pages = write_report(args.output, movies, model_name=model_name, proxy=args.proxy, n_peaks=args.peaks,
+                             min_distance=args.peak_distance)
+    except (FileNotFoundError, ValueError) as exc:
+        raise CommandError(one_line(exc)) from None
+    echo(f"Wrote the report of {len(movies)} movie(s) to {args.output}: open {pages[-1]} in a web browser "
+         "(it works offline).")
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Write an HTML page per movie that plays the movie with its predicted valence and arousal drawn under
+    it: a cursor follows playback, a click on the curves seeks the video, the peaks of arousal are listed as
+    times to jump to, and with --annotations the annotation is drawn too and the page gives the movie's MSE
+    and Pearson r. When the model also predicts the viewers' standard deviation (fitted with
+    predict_std=True), the band prediction +- std and the peaks of disagreement are shown. Writes DIR/<movie>.html, and
+    DIR/index.html linking them when there are several movies. The pages need no network (style, script
+    and data are inside them) and link each video by its path relative to DIR, so keep the videos where
+    they are; --proxy writes a small WebM copy of each (DIR/media/<movie>.webm, VP9 + Opus) for a
+    browser that cannot play the original codec or a folder that travels on its own. The videos'
+    features are extracted as the model's were (see `predict`); a pickle-based model needs
+    --trust-model.
+    """
+    parser.add_argument("model", metavar="MODEL", help="model file written by `fit` (.skops)")
+    parser.add_argument("videos", nargs="+", metavar="VIDEO", help="movie files, or folders of them")
+    parser.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the HTML pages")
+    parser.add_argument("--annotations", metavar="DIR",
+                        help="annotation folder (<movie>_Valence-Arousal.txt, <movie>.csv, ... as for `fit`): "
+                             "draws the annotation and gives each movie's scores")
+    parser.add_argument("--proxy", action="store_true",
+                        help="play a small WebM copy (VP9 + Opus, at most 360 lines) written to DIR/media "
+                             "instead of the original file")
+    parser.add_argument("--peaks", type=int, default=5, metavar="N", help="peaks of arousal listed per movie "
+                        "(default: 5)")
+    parser.add_argument("--peak-distance", type=float, default=10.0, metavar="SECONDS",
+                        help="smallest time between two listed peaks (default: 10)")
+    parser.add_argument("--n-jobs", type=int, default=None, metavar="N", help="videos processed in parallel")
+    parser.add_argument("--weights-dir", metavar="DIR",
+                        help="folder holding the pretrained model files the model's features need (default: "
+                             "$SKLEARN_EMOTION_WEIGHTS, or ../shared/weights if it exists; then the model cache)")
+    parser.add_argument("--trust-model", action="store_true",
+                        help="load a pickle-based model file (.joblib of sklearn-emotion 0.1): it can run any "
+                             "code, so only for files from a source you trust")
