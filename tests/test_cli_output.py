@@ -97,3 +97,30 @@ def test_expected_errors_are_their_message(capsys, monkeypatch, error):
     monkeypatch.setattr(cli.evaluate, "run", broken)
     assert cli.main(["evaluate", "predictions", "annotations"]) == 1
     assert capsys.readouterr().err == f"sklearn-emotion evaluate: error: {error}\n"
+
+
+def test_files_written_by_the_commands_follow_the_umask(tmp_path):
+    """Every file extract, fit and predict write is 0644 under umask 022, like any program's."""
+    photos = [photo(name, (160, 120)) for name in ("astronaut", "chelsea", "coffee")]
+    movies = tmp_path / "movies"
+    movies.mkdir()
+    for index in range(2):
+        write_video(movies / f"movie_{index}.mp4", photos * 3, fps=1, audio=tone(9, 16000, 300.0 + 100 * index))
+        rows = ["Time,Valence,Arousal"] + [f"{t},{0.1 * index:.2f},{-0.1:.2f}" for t in range(9)]
+        (movies / f"movie_{index}.csv").write_text("\n".join(rows) + "\n")
+
+    def run(*argv):
+        env = {**os.environ, "SKLEARN_EMOTION_WEIGHTS": ""}
+        result = subprocess.run([sys.executable, "-m", "sklearn_emotion", *map(os.fspath, argv), "--no-progress"],
+                                cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+                                preexec_fn=lambda: os.umask(0o022))
+        assert result.returncode == 0, result.stderr
+
+    run("extract", movies, "-o", "features")
+    run("fit", "features", movies, "-o", "model.skops", "--model", "baseline")
+    run("predict", "model.skops", "features", "-o", "predictions")
+    written = [tmp_path / "model.skops", *(tmp_path / "features").rglob("*"), *(tmp_path / "predictions").rglob("*")]
+    files = [path for path in written if path.is_file() and path.name != ".features.lock"]
+    assert len(files) >= 2 + 2 + 1 + 2 + 2 + 1  # npz, records, manifest, csv, png, predictions.json
+    modes = {path.relative_to(tmp_path).as_posix(): oct(path.stat().st_mode & 0o777) for path in files}
+    assert set(modes.values()) == {"0o644"}, modes
