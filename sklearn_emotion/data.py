@@ -7,7 +7,10 @@ One *sample* is one movie (or clip).  ``X`` is a sequence of movies; a movie is 
   (e.g. ``{"image": ..., "audio": ..., "face": ...}``).
 
 ``y`` is a sequence of ``(T, 2)`` arrays (columns valence, arousal, in ``[-1, 1]``); NaN marks an
-unannotated second and is ignored by losses and metrics.
+unannotated second and is ignored by losses and metrics.  Where the viewers' disagreement is known,
+``y`` may have four columns: valence, arousal, then the standard deviation of the viewers' valence
+and arousal ratings at that second (:data:`TARGET_STD_NAMES`; :func:`stack_std` and :func:`split_std`
+convert between the two forms).
 
 Internally every movie is normalised to a ``dict[str, np.ndarray]`` of C-contiguous float32 arrays; a
 plain 2-D array becomes the single modality :data:`DEFAULT_MODALITY`.
@@ -24,7 +27,10 @@ __all__ = [
     "DEFAULT_MODALITY",
     "TARGET_NAMES",
     "as_movies",
+    "TARGET_STD_NAMES",
     "as_targets",
+    "stack_std",
+    "split_std",
     "movie_length",
     "stack_modalities",
     "is_movie_sequence",
@@ -34,6 +40,8 @@ __all__ = [
 DEFAULT_MODALITY = "features"
 #: Column names of the targets.
 TARGET_NAMES = ("valence", "arousal")
+#: Column names of the viewers' standard deviations, columns 2 and 3 of four-column targets.
+TARGET_STD_NAMES = ("valence_std", "arousal_std")
 
 
 def _describe(value: Any) -> str:
@@ -157,41 +165,49 @@ def as_targets(
     lengths: Sequence[int] | None = None,
     *,
     n_targets: int | None = 2,
+    with_std: bool = False,
     name: str = "y",
 ) -> list[np.ndarray]:
     """Validate per-movie targets: a sequence of ``(T, n_targets)`` float arrays, NaN allowed.
 
     Parameters
     ----------
-    y : sequence of array-like of shape (T, n_targets)
+    y : sequence of array-like of shape (T, n_targets) or (T, 2 * n_targets)
         Targets of each movie.  A 1-D array per movie is read as one target column.
     lengths : sequence of int, optional
         Number of seconds of each movie of ``X``; checked against ``y``.
     n_targets : int or None, default=2
-        Required number of columns (valence, arousal); ``None`` accepts any number, the same
+        Required number of (mean) columns (valence, arousal); ``None`` accepts any number, the same
         for all movies.
+    with_std : bool, default=False
+        The targets carry, after the ``n_targets`` mean columns, as many columns of the viewers'
+        standard deviation (``(T, 4)``: valence, arousal, valence std, arousal std): the number of
+        columns must be ``2 * n_targets`` (even, when ``n_targets`` is None) and the std columns must
+        not be negative (NaN = unannotated).
     name : str, default="y"
         Name of the argument, used in error messages.
 
     Returns
     -------
-    list of ndarray of shape (T, n_targets), float64
+    list of ndarray of shape (T, n_targets) or (T, 2 * n_targets), float64
     """
     if not is_movie_sequence(y):
         raise TypeError(
-            f"{name} must be a sequence with one (T, 2) array of valence and arousal per movie, "
-            f"got {_describe(y)}."
+            f"{name} must be a sequence with one (T, {4 if with_std else 2}) array of valence and arousal"
+            f"{' and their std' if with_std else ''} per movie, got {_describe(y)}."
         )
     if lengths is not None and len(y) != len(lengths):
         raise ValueError(f"X has {len(lengths)} movies but {name} has {len(y)}.")
+    width = None if n_targets is None else (2 * n_targets if with_std else n_targets)
     targets: list[np.ndarray] = []
     for index, value in enumerate(y):
         array = np.asarray(value, dtype=np.float64)
         if array.ndim == 1:
             array = array[:, None]
-        if array.ndim != 2 or (n_targets is not None and array.shape[1] != n_targets):
-            wanted = f"(T, {n_targets})" if n_targets is not None else "(T, k)"
-            raise ValueError(f"{name}[{index}] must have shape {wanted}, got {array.shape}.")
+        if array.ndim != 2 or (width is not None and array.shape[1] != width):
+            wanted = f"(T, {width})" if width is not None else "(T, k)"
+            detail = " (valence, arousal, valence_std, arousal_std)" if with_std and width == 4 else ""
+            raise ValueError(f"{name}[{index}] must have shape {wanted}{detail}, got {array.shape}.")
         if targets and array.shape[1] != targets[0].shape[1]:
             raise ValueError(
                 f"{name}[{index}] has {array.shape[1]} columns but {name}[0] has {targets[0].shape[1]}."
@@ -203,5 +219,61 @@ def as_targets(
             )
         if np.isinf(array).any():
             raise ValueError(f"{name}[{index}] contains infinite values; use NaN for unannotated seconds.")
+        if with_std:
+            _check_std_columns(array, f"{name}[{index}]")
         targets.append(array)
     return targets
+
+
+def _check_std_columns(array: np.ndarray, where: str) -> None:
+    """Four-column (``2k``) targets: an even number of columns, the std half non-negative."""
+    if array.shape[1] % 2:
+        raise ValueError(
+            f"{where} has {array.shape[1]} columns; targets with std need the mean columns then as many "
+            "std columns (valence, arousal, valence_std, arousal_std)."
+        )
+    k = array.shape[1] // 2
+    negative = array[:, k:] < 0  # NaN compares False
+    if negative.any():
+        row, col = np.argwhere(negative)[0]
+        raise ValueError(
+            f"{where}: the standard deviation in column {k + col} at row {row} is {array[row, k + col]:.4g}; "
+            "a standard deviation cannot be negative."
+        )
+
+
+def stack_std(y: Any, std: Any) -> list[np.ndarray]:
+    """Four-column targets from mean curves and the viewers' standard deviations.
+
+    Parameters
+    ----------
+    y : sequence of array-like of shape (T, 2)
+        Mean valence and arousal per movie (e.g. ``load_liris_accede().y``).
+    std : sequence of array-like of shape (T, 2)
+        The standard deviation of the viewers' ratings, same shapes (``load_liris_accede().std``).
+
+    Returns
+    -------
+    list of ndarray of shape (T, 4), float64
+        Columns valence, arousal, valence_std, arousal_std.
+    """
+    means = as_targets(y, n_targets=None)
+    stds = as_targets(std, [len(m) for m in means], n_targets=means[0].shape[1], name="std")
+    return [np.hstack([m, s]) for m, s in zip(means, stds)]
+
+
+def split_std(y: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Mean and std parts of four-column (``(T, 2k)``) targets: the inverse of :func:`stack_std`.
+
+    Parameters
+    ----------
+    y : sequence of array-like of shape (T, 4)
+        Valence, arousal, valence_std, arousal_std per movie.
+
+    Returns
+    -------
+    means, stds : lists of ndarray of shape (T, 2)
+    """
+    targets = as_targets(y, n_targets=None, with_std=True)
+    k = targets[0].shape[1] // 2
+    return [t[:, :k] for t in targets], [t[:, k:] for t in targets]

@@ -47,6 +47,11 @@ class RunAveragingRegressor(MovieRegressorMixin, _BaseComposition):
     weighted.  The paper's run 5 is such an average; :meth:`from_seeds` builds one estimator
     trained with several seeds, :meth:`predict_runs` gives every run's predictions for a per-run table.
 
+    ``predict(X, return_std=True)`` (runs fitted with ``predict_std=True``) also returns the
+    (weighted) mean of the runs' predicted std curves: the average predicted spread of the *viewers'*
+    ratings.  It does not include the disagreement between the runs, which is uncertainty of the
+    models about the mean curve, not disagreement between viewers.
+
     Parameters
     ----------
     estimators : list of (str, estimator)
@@ -243,19 +248,24 @@ class RunAveragingRegressor(MovieRegressorMixin, _BaseComposition):
             self.n_features_in_ = self.estimators_[0].n_features_in_
         return self
 
-    def predict_runs(self, X: Any) -> list[Any]:
+    def predict_runs(self, X: Any, return_std: bool = False) -> list[Any]:
         """Predictions of every fitted run, e.g. to report each run beside their average.
 
         Parameters
         ----------
         X : sequence of movies, or any input of the runs
+        return_std : bool, default=False
+            Ask every run for its predicted viewers' standard deviation too.
 
         Returns
         -------
         list
-            One entry per run of ``estimators_`` (its ``predict(X)``: a list of ``(T, 2)`` arrays).
+            One entry per run of ``estimators_``: its ``predict(X)`` (a list of ``(T, 2)`` arrays),
+            or with ``return_std`` its ``predict(X, return_std=True)``, a ``(mean, std)`` pair.
         """
         check_is_fitted(self)
+        if return_std:
+            return [member.predict(X, return_std=True) for member in self.estimators_]
         return [member.predict(X) for member in self.estimators_]
 
     def _active_weights(self) -> np.ndarray | None:
@@ -264,19 +274,28 @@ class RunAveragingRegressor(MovieRegressorMixin, _BaseComposition):
             return None
         return weights[[i for i, member in enumerate(members) if not isinstance(member, str)]]
 
-    def predict(self, X: Any) -> list[np.ndarray] | np.ndarray:
+    def predict(self, X: Any, return_std: bool = False) -> Any:
         """(Weighted) average of the runs' predictions, movie by movie.
 
         Parameters
         ----------
         X : sequence of movies, or any input of the runs
+        return_std : bool, default=False
+            Also return the (weighted) mean of the runs' predicted standard deviations of the
+            individual viewers' ratings (runs fitted with ``predict_std=True``).  It is the average
+            predicted viewers' spread; the spread *between the runs* is not added to it.
 
         Returns
         -------
-        list of ndarray of shape (T, 2), or ndarray
+        mean : list of ndarray of shape (T, 2), or ndarray
             A list when the runs return per-movie lists, an array when they return arrays.
+        std : same structure as ``mean``
+            Only with ``return_std=True``.
         """
-        return self.average_runs(self.predict_runs(X))
+        if not return_std:
+            return self.average_runs(self.predict_runs(X))
+        runs = self.predict_runs(X, return_std=True)
+        return self.average_runs([mean for mean, _ in runs]), self.average_runs([std for _, std in runs])
 
     def average_runs(self, runs: Sequence[Any]) -> list[np.ndarray] | np.ndarray:
         """Average per-run predictions (as returned by :meth:`predict_runs`) with the weights.

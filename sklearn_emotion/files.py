@@ -8,11 +8,13 @@ Feature files
 Per-second tables (annotations and predictions)
     A text table whose header names its columns, the first being ``Time``, separated by tabs,
     spaces or commas, one row per second from ``Time = 0`` (:func:`read_table`).  Curve tables have
-    the header ``Time Valence Arousal`` (case-insensitive); MediaEval 2018 annotation files
+    the header ``Time Valence Arousal`` (case-insensitive), or ``Time Valence Arousal Valence_std
+    Arousal_std`` when they also give the standard deviation of the viewers' ratings at every second
+    (:data:`CURVE_STD_COLUMNS`); MediaEval 2018 annotation files
     (``<movie>_Valence-Arousal.txt``) are such tables, and a LIRIS-ACCEDE pair
     ``<movie>_Valence.txt`` / ``<movie>_Arousal.txt`` (``Time Mean Std``) is read with
     :func:`sklearn_emotion.datasets.load_liris_accede`.  ``sklearn-emotion predict`` writes
-    ``<movie>.csv`` (comma separated).
+    ``<movie>.csv`` (comma separated; with the std columns for a model that predicts them).
 
 Alignment
     When the sequences of one movie (features and annotations, valence and arousal files, ...) have
@@ -41,6 +43,7 @@ from .data import TARGET_NAMES
 __all__ = [
     "FEATURE_SUFFIX",
     "CURVE_COLUMNS",
+    "CURVE_STD_COLUMNS",
     "atomic_write_bytes",
     "locked",
     "save_features",
@@ -60,6 +63,8 @@ __all__ = [
 FEATURE_SUFFIX = ".npz"
 #: Header of a curve table (annotations or predictions).
 CURVE_COLUMNS = ("Time", "Valence", "Arousal")
+#: Header of a curve table that also gives the viewers' standard deviation of each rating.
+CURVE_STD_COLUMNS = CURVE_COLUMNS + ("Valence_std", "Arousal_std")
 #: Names tried, in order, for the annotations of movie ``<id>`` in an annotation folder.
 ANNOTATION_PATTERNS = ("{id}_Valence-Arousal.txt", "{id}.csv", "{id}.tsv", "{id}.txt")
 _SEPARATORS = re.compile(r"[,;\s]+")
@@ -205,22 +210,26 @@ def find_annotation_file(folder: str | os.PathLike, movie: str) -> Path | None:
     return None
 
 
-def read_annotations(folder: str | os.PathLike, movie: str) -> np.ndarray:
+def read_annotations(folder: str | os.PathLike, movie: str, *, with_std: bool = False) -> np.ndarray:
     """Valence and arousal ``(T, 2)`` of ``movie`` from an annotation folder.
 
     MediaEval-style tables (:data:`ANNOTATION_PATTERNS`) come first; otherwise a LIRIS-ACCEDE pair
     ``<movie>_Valence.txt`` / ``<movie>_Arousal.txt`` (mean columns) is read.
+
+    With ``with_std=True`` the result is ``(T, 4)``: valence, arousal and the standard deviation of
+    the viewers' ratings of each (the ``Valence_std Arousal_std`` columns of a curve table, the
+    ``Std`` columns of a LIRIS-ACCEDE pair), NaN where the files do not give it.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"Annotation folder not found: {folder}")
     path = find_annotation_file(folder, movie)
     if path is not None:
-        return read_curves(path)
+        return read_curves(path, with_std=with_std)
     if (folder / f"{movie}_Valence.txt").is_file() and (folder / f"{movie}_Arousal.txt").is_file():
         from .datasets import load_liris_accede
 
-        return load_liris_accede(folder, movies=[movie]).y[0]
+        return load_liris_accede(folder, movies=[movie], with_std=with_std).y[0]
     tried = [pattern.format(id=movie) for pattern in ANNOTATION_PATTERNS]
     raise FileNotFoundError(
         f"No annotations for movie {movie!r} in {folder}: looked for {', '.join(tried)} and "
@@ -320,21 +329,87 @@ def read_table(path: str | os.PathLike, columns: Sequence[str] = CURVE_COLUMNS, 
     return np.asarray(rows, dtype=np.float64)
 
 
-def read_curves(path: str | os.PathLike) -> np.ndarray:
+def _has_std_columns(path: Path) -> bool:
+    """Whether the header of the table ``path`` is :data:`CURVE_STD_COLUMNS` (case-insensitive)."""
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            first = handle.readline()
+    except (OSError, UnicodeDecodeError):
+        return False  # read_table reports it, naming the file
+    return [token.lower() for token in _tokens(first)] == [name.lower() for name in CURVE_STD_COLUMNS]
+
+
+def read_curves(path: str | os.PathLike, *, with_std: bool = False) -> np.ndarray:
     """Read a ``Time Valence Arousal`` curve table as a ``(T, 2)`` array; ``nan`` = unannotated second.
 
-    :func:`read_table` with ``nan="allow"``; errors name the file and the line.
+    :func:`read_table` with ``nan="allow"``; errors name the file and the line.  A table may add the
+    columns ``Valence_std Arousal_std`` (:data:`CURVE_STD_COLUMNS`): the standard deviation of the
+    viewers' ratings (or a model's prediction of it) at every second; a negative one is an error.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The table.
+    with_std : bool, default=False
+        Return ``(T, 4)``: valence, arousal, valence_std, arousal_std (the std columns NaN when the
+        table has none).  ``False``: ``(T, 2)``; std columns, if any, are ignored.
+
+    Returns
+    -------
+    ndarray of shape (T, 2) or (T, 4), float64
     """
-    return read_table(path, CURVE_COLUMNS, nan="allow")
+    path = Path(path)
+    if not _has_std_columns(path):
+        curves = read_table(path, CURVE_COLUMNS, nan="allow")
+        return np.hstack([curves, np.full_like(curves, np.nan)]) if with_std else curves
+    table = read_table(path, CURVE_STD_COLUMNS, nan="allow")
+    negative = np.argwhere(table[:, 2:] < 0)  # NaN compares False
+    if len(negative):
+        row, column = negative[0]
+        # the line of data row `row` (read_table skips blank lines)
+        body = [n for n, line in enumerate(_body_lines(path, CURVE_STD_COLUMNS), start=2) if _tokens(line)]
+        raise ValueError(
+            f"{path}, line {body[row]}: {CURVE_STD_COLUMNS[3 + column]} value {float(table[row, 2 + column])!r} "
+            "is negative; a standard deviation cannot be."
+        )
+    return table if with_std else table[:, :2]
 
 
-def write_curves(path: str | os.PathLike, curves: np.ndarray, *, digits: int = 6) -> Path:
-    """Write ``(T, 2)`` valence/arousal curves as a ``Time,Valence,Arousal`` CSV, atomically."""
+def write_curves(path: str | os.PathLike, curves: np.ndarray, *, std: np.ndarray | None = None,
+                 digits: int = 6) -> Path:
+    """Write valence/arousal curves as a ``Time,Valence,Arousal`` CSV, atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file.
+    curves : array-like of shape (T, 2) or (T, 4)
+        Valence and arousal per second, or valence, arousal, valence_std, arousal_std.
+    std : array-like of shape (T, 2), optional
+        The standard deviation of the viewers' ratings of each (e.g. from
+        ``predict(X, return_std=True)``).  With it, or with four-column ``curves``, the header is
+        ``Time,Valence,Arousal,Valence_std,Arousal_std``.
+    digits : int, default=6
+        Decimals written.
+
+    Returns
+    -------
+    Path
+    """
     curves = np.asarray(curves, dtype=np.float64)
-    if curves.ndim != 2 or curves.shape[1] != len(TARGET_NAMES):
-        raise ValueError(f"{path}: curves must have shape (T, 2), got {curves.shape}.")
-    lines = ["Time,Valence,Arousal"]
-    lines += [f"{t},{v:.{digits}f},{a:.{digits}f}" for t, (v, a) in enumerate(curves)]
+    if curves.ndim != 2 or curves.shape[1] not in (len(TARGET_NAMES), 2 * len(TARGET_NAMES)):
+        raise ValueError(f"{path}: curves must have shape (T, 2) or (T, 4), got {curves.shape}.")
+    if std is not None:
+        std = np.asarray(std, dtype=np.float64)
+        if curves.shape[1] != len(TARGET_NAMES) or std.shape != curves.shape:
+            raise ValueError(
+                f"{path}: std must have the shape of (T, 2) curves, got curves {curves.shape} and std {std.shape}."
+            )
+        curves = np.hstack([curves, std])
+    if curves.shape[1] == 2 * len(TARGET_NAMES) and (curves[:, 2:] < 0).any():
+        raise ValueError(f"{path}: a standard deviation is negative.")
+    lines = [",".join(CURVE_STD_COLUMNS if curves.shape[1] == 4 else CURVE_COLUMNS)]
+    lines += [f"{t}," + ",".join(f"{value:.{digits}f}" for value in row) for t, row in enumerate(curves)]
     text = "\n".join(lines) + "\n"
     return atomic_write_bytes(path, lambda out: out.write(text.encode()))
 

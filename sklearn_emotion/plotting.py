@@ -65,6 +65,7 @@ def plot_curves(
     curves: Mapping[str, np.ndarray],
     *,
     roles: Mapping[str, str] | None = None,
+    bands: Mapping[str, np.ndarray] | None = None,
     title: str | None = None,
     dpi: int = 100,
 ) -> Path:
@@ -81,6 +82,9 @@ def plot_curves(
         Label -> role among :data:`ROLES` (``"annotation"``, ``"model"``, ``"baseline"``), which
         sets the colour (:data:`ROLE_COLOURS`); a second curve of the same role is dashed.  Curves
         without a role take colours that are no role's.
+    bands : mapping of str to array of shape (T, 2), optional
+        Label of a curve -> a non-negative spread per second (e.g. the predicted standard deviation
+        of the viewers' ratings): a translucent band ``curve ± spread`` in the curve's colour.
     title : str, optional
         Figure title; may span several lines.
     dpi : int, default=100
@@ -107,6 +111,14 @@ def plot_curves(
         if array.ndim != 2 or array.shape[1] != 2:
             raise ValueError(f"curve {label!r} must have shape (T, 2) (valence, arousal), got {array.shape}.")
         checked[label] = array
+    spreads = {}
+    for label, spread in (bands or {}).items():
+        if label not in checked:
+            raise ValueError(f"bands name curve {label!r}, which is not among the curves {list(checked)}.")
+        array = np.asarray(spread, dtype=np.float64)
+        if array.shape != checked[label].shape:
+            raise ValueError(f"the band of {label!r} has shape {array.shape}, its curve {checked[label].shape}.")
+        spreads[label] = array
     styles = _styles(list(checked), roles or {})
     figure = Figure(figsize=(10, 5.5), dpi=dpi, layout="constrained")
     axes = figure.subplots(2, 1, sharex=True)
@@ -115,6 +127,14 @@ def plot_curves(
         for label, array in checked.items():
             values = array[:, column]
             axis.plot(np.arange(len(array)), values, label=label, **styles[label])
+            if label in spreads:
+                spread = spreads[label][:, column]
+                axis.fill_between(np.arange(len(array)), values - spread, values + spread, alpha=0.2,
+                                  linewidth=0, color=styles[label]["color"], label=f"{label} ± viewers' std")
+                reach = np.abs(values) + spread
+                reach = reach[np.isfinite(reach)]
+                if reach.size:  # keep the whole band in view
+                    extent = max(extent, float(reach.max()))
             alone = _isolated(values)  # seconds between two gaps: no line shows them, a dot does
             if alone.size:
                 axis.plot(alone, values[alone], linestyle="none", marker="o", markersize=3,

@@ -6,6 +6,14 @@ They follow scikit-learn's convention that greater is better, so MSE scorers are
 (``average="pooled"``).  :data:`MEDIAEVAL_SCORING` holds the four MediaEval scorers for multi-metric
 scoring; :func:`get_movie_scorer` returns one by name.
 
+Targets with the viewers' disagreement, ``(T, 4)`` arrays (valence, arousal, valence_std,
+arousal_std, see :func:`sklearn_emotion.data.stack_std`), work with every scorer: the scorers above
+score the mean columns exactly as with ``(T, 2)`` targets, and the *std scorers* score the predicted
+standard deviation of the viewers' ratings (``estimator.predict(X, return_std=True)``, e.g. a
+``GRUMoERegressor(predict_std=True)``) against the std columns: ``neg_valence_std_mse``,
+``neg_arousal_std_mse``, ``neg_std_mse``, ``valence_std_pearson``, ``arousal_std_pearson``,
+``std_pearson`` (also with ``_pooled``); :data:`STD_SCORING` holds four of them.
+
 scikit-learn resolves strings in ``scoring=`` with its own registry, whose metrics cannot handle
 per-movie predictions, so pass these scorer objects instead of names.
 """
@@ -15,8 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from sklearn.metrics import make_scorer
 
+from .data import is_movie_sequence
 from .metrics import (
     AVERAGES,
     arousal_mse,
@@ -27,7 +37,7 @@ from .metrics import (
     valence_pearson,
 )
 
-__all__ = ["MEDIAEVAL_SCORING", "get_movie_scorer", "get_movie_scorer_names"]
+__all__ = ["MEDIAEVAL_SCORING", "STD_SCORING", "get_movie_scorer", "get_movie_scorer_names", "predicts_std"]
 
 _BOTH_COLUMNS = {"multioutput": "uniform_average"}
 _SCORE_FUNCTIONS: dict[str, tuple[Callable[..., float], bool, dict[str, str]]] = {
@@ -41,13 +51,138 @@ _SCORE_FUNCTIONS: dict[str, tuple[Callable[..., float], bool, dict[str, str]]] =
 }
 
 
+def _n_columns(y: Any) -> int:
+    first = y[0] if is_movie_sequence(y) else y
+    shape = np.shape(first)
+    return shape[1] if len(shape) == 2 else 1
+
+
+def _columns(y: Any, columns: slice) -> Any:
+    """The ``columns`` of every movie of ``y`` (or of one plain 2-D array)."""
+    if is_movie_sequence(y):
+        return [np.asarray(movie, dtype=np.float64)[:, columns] for movie in y]
+    return np.asarray(y, dtype=np.float64)[:, columns]
+
+
+class _OnMeanColumns:
+    """A metric of ``(T, 2)`` curves that scores four-column targets on their mean columns.
+
+    With ``(T, 4)`` targets (valence, arousal, valence_std, arousal_std) the first two columns of the
+    targets - and of the predictions when they have four columns too - are scored; two-column targets
+    are passed through unchanged.
+    """
+
+    def __init__(self, metric: Callable[..., Any]) -> None:
+        self.metric = metric
+        self.__name__ = metric.__name__
+
+    def __call__(self, y_true: Any, y_pred: Any, **kwargs: Any) -> Any:
+        if _n_columns(y_true) == 4:
+            y_true = _columns(y_true, slice(0, 2))
+            if _n_columns(y_pred) == 4:
+                y_pred = _columns(y_pred, slice(0, 2))
+        return self.metric(y_true, y_pred, **kwargs)
+
+
+#: Scorers of the predicted viewers' standard deviation: name -> (metric, greater_is_better, column or
+#: None for the mean of both columns).  Named like the mean scorers, with ``_std`` after the target.
+_STD_SCORE_FUNCTIONS: dict[str, tuple[Callable[..., Any], bool, int | None]] = {
+    "neg_valence_std_mse": (movie_mean_squared_error, False, 0),
+    "neg_arousal_std_mse": (movie_mean_squared_error, False, 1),
+    "neg_std_mse": (movie_mean_squared_error, False, None),
+    "valence_std_pearson": (pearson_correlation, True, 0),
+    "arousal_std_pearson": (pearson_correlation, True, 1),
+    "std_pearson": (pearson_correlation, True, None),
+}
+
+
+class _StdScorer:
+    """``scorer(estimator, X, y)``: a metric of ``estimator.predict(X, return_std=True)[1]`` against the
+    std columns (2 and 3) of ``(T, 4)`` targets, negated when lower is better."""
+
+    def __init__(self, name: str, metric: Callable[..., Any], greater_is_better: bool, column: int | None,
+                 average: str) -> None:
+        self.name = name
+        self.metric = metric
+        self.sign = 1.0 if greater_is_better else -1.0
+        self.column = column
+        self.average = average
+
+    def __call__(self, estimator: Any, X: Any, y_true: Any, **kwargs: Any) -> float:
+        if _n_columns(y_true) != 4:
+            raise ValueError(
+                f"the scorer {self.name!r} scores the viewers' standard deviation: y must have four "
+                "columns per movie (valence, arousal, valence_std, arousal_std), got "
+                f"{_n_columns(y_true)}; see sklearn_emotion.data.stack_std."
+            )
+        try:
+            _, std = estimator.predict(X, return_std=True)
+        except TypeError as exc:
+            if "return_std" not in str(exc):
+                raise
+            raise TypeError(
+                f"the scorer {self.name!r} needs an estimator whose predict(X, return_std=True) returns "
+                f"the viewers' standard deviation (e.g. GRUMoERegressor(predict_std=True)); "
+                f"{type(estimator).__name__} does not accept return_std ({exc})."
+            ) from exc
+        values = self.metric(_columns(y_true, slice(2, 4)), std, average=self.average)
+        value = float(np.mean(values)) if self.column is None else float(values[self.column])
+        return self.sign * value
+
+    def __repr__(self) -> str:
+        return f"get_movie_scorer({self.name!r})"
+
+
 def _build_scorers() -> dict[str, Any]:
     scorers = {}
     for name, (function, greater_is_better, keywords) in _SCORE_FUNCTIONS.items():
         for average in AVERAGES:
             key = name if average == "movie" else f"{name}_{average}"
-            scorers[key] = make_scorer(function, greater_is_better=greater_is_better, average=average, **keywords)
+            scorers[key] = make_scorer(
+                _OnMeanColumns(function), greater_is_better=greater_is_better, average=average, **keywords
+            )
+    for name, (function, greater_is_better, column) in _STD_SCORE_FUNCTIONS.items():
+        for average in AVERAGES:
+            key = name if average == "movie" else f"{name}_{average}"
+            scorers[key] = _StdScorer(key, function, greater_is_better, column, average)
     return scorers
+
+
+def predicts_std(estimator: Any) -> bool:
+    """Whether ``estimator.predict(X, return_std=True)`` gives the viewers' standard deviation.
+
+    True for an estimator fitted (or, unfitted, configured) with ``predict_std=True``, and for a
+    ``Pipeline``, ``SmoothedRegressor``, ``RunAveragingRegressor`` (every run) or fitted search
+    (``best_estimator_``) around such estimators.
+
+    Parameters
+    ----------
+    estimator : estimator
+
+    Returns
+    -------
+    bool
+    """
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(estimator, Pipeline):
+        return predicts_std(estimator.steps[-1][1])
+    if hasattr(estimator, "best_estimator_"):
+        return predicts_std(estimator.best_estimator_)
+    inner = getattr(estimator, "regressor_", None)
+    if inner is None and hasattr(estimator, "regressor") and hasattr(estimator, "smoother"):
+        inner = estimator.regressor  # an unfitted SmoothedRegressor
+    if inner is not None:
+        return predicts_std(inner)
+    runs = getattr(estimator, "estimators_", None)
+    if runs is None and isinstance(getattr(estimator, "estimators", None), list):
+        runs = [member for _, member in estimator.estimators if not isinstance(member, str)]
+    if isinstance(runs, list):
+        return bool(runs) and all(predicts_std(run) for run in runs)
+    if hasattr(estimator, "network_") or hasattr(estimator, "std_max_"):  # a fitted network
+        return hasattr(estimator, "std_max_")
+    value = getattr(estimator, "predict_std", False)
+    return isinstance(value, (bool, np.bool_)) and bool(value)
 
 
 _SCORERS = _build_scorers()
@@ -55,6 +190,12 @@ _SCORERS = _build_scorers()
 #: The four MediaEval scorers (per-movie average) for multi-metric ``scoring=``.
 MEDIAEVAL_SCORING: dict[str, Any] = {
     name: _SCORERS[name] for name in ("neg_valence_mse", "valence_pearson", "neg_arousal_mse", "arousal_pearson")
+}
+#: The four scorers of the predicted viewers' standard deviation (per-movie average), for ``(T, 4)``
+#: targets and estimators fitted with ``predict_std=True``; combine with :data:`MEDIAEVAL_SCORING`.
+STD_SCORING: dict[str, Any] = {
+    name: _SCORERS[name]
+    for name in ("neg_valence_std_mse", "valence_std_pearson", "neg_arousal_std_mse", "arousal_std_pearson")
 }
 
 
@@ -76,12 +217,16 @@ def get_movie_scorer(name: str) -> Callable[..., float]:
     ----------
     name : str
         One of :func:`get_movie_scorer_names`: ``neg_valence_mse``, ``neg_arousal_mse``, ``neg_mse``,
-        ``valence_pearson``, ``arousal_pearson``, ``pearson``, or one of these with ``_pooled``.
+        ``valence_pearson``, ``arousal_pearson``, ``pearson``, or one of these with ``_pooled``; or a
+        std scorer: ``neg_valence_std_mse``, ``neg_arousal_std_mse``, ``neg_std_mse``,
+        ``valence_std_pearson``, ``arousal_std_pearson``, ``std_pearson`` (also with ``_pooled``).
 
     Returns
     -------
     scorer : callable ``scorer(estimator, X, y) -> float``
-        Built with :func:`sklearn.metrics.make_scorer`; MSE scorers are negated (greater is better).
+        MSE scorers are negated (greater is better).  The mean scorers are built with
+        :func:`sklearn.metrics.make_scorer` and score the mean columns of ``(T, 4)`` targets; the std
+        scorers call ``estimator.predict(X, return_std=True)`` and need ``(T, 4)`` targets.
 
     Raises
     ------

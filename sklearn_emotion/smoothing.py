@@ -364,6 +364,10 @@ class SmoothedRegressor(MovieRegressorMixin, BaseEstimator):
     Nested parameters (``regressor__...``, ``smoother__cutoff``) can be tuned together in
     ``GridSearchCV``.
 
+    ``predict(X, return_std=True)`` passes ``return_std`` to the regressor (one fitted with
+    ``predict_std=True``) and smooths both the mean curves and the predicted viewers' standard
+    deviation with the same smoother, then clips the std at 0 (a low-pass filter can undershoot).
+
     Parameters
     ----------
     regressor : estimator
@@ -430,28 +434,39 @@ class SmoothedRegressor(MovieRegressorMixin, BaseEstimator):
             self.n_features_in_ = self.regressor_.n_features_in_
         return self
 
-    def predict(self, X: Any) -> list[np.ndarray] | np.ndarray:
+    def predict(self, X: Any, return_std: bool = False) -> Any:
         """Predict with the regressor and smooth each movie's curves.
 
         Parameters
         ----------
         X : sequence of movies, or any input of the regressor
+        return_std : bool, default=False
+            Also return the regressor's predicted standard deviation of the individual viewers'
+            ratings (``regressor.predict(X, return_std=True)``), smoothed like the mean and clipped
+            at 0.
 
         Returns
         -------
-        list of ndarray of shape (T, 2), or ndarray
+        mean : list of ndarray of shape (T, 2), or ndarray
             Smoothed predictions, float64, in the structure the regressor returned.
+        std : same structure as ``mean``, values >= 0
+            Only with ``return_std=True``: the smoothed predicted std.
         """
         check_is_fitted(self)
-        return self.smooth_predictions(self.regressor_.predict(X))
+        if not return_std:
+            return self.smooth_predictions(self.regressor_.predict(X))
+        mean, std = self.regressor_.predict(X, return_std=True)
+        return self.smooth_predictions(mean), self.smooth_predictions(std, nonnegative=True)
 
-    def smooth_predictions(self, predictions: Any) -> list[np.ndarray] | np.ndarray:
+    def smooth_predictions(self, predictions: Any, *, nonnegative: bool = False) -> list[np.ndarray] | np.ndarray:
         """Smooth predictions made by ``regressor_`` (or any per-movie curves).
 
         Parameters
         ----------
         predictions : sequence of array-like of shape (T, k), or array-like of shape (T, k)
             One array per movie, or a single movie.
+        nonnegative : bool, default=False
+            Clip the smoothed curves at 0 (for standard deviations, which filtering can push below).
 
         Returns
         -------
@@ -459,14 +474,15 @@ class SmoothedRegressor(MovieRegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if not is_movie_sequence(predictions):
-            return self.smoother_.smooth(predictions)
+            smoothed = self.smoother_.smooth(predictions)
+            return np.maximum(smoothed, 0.0) if nonnegative else smoothed
         smoothed = []
         for index, curve in enumerate(predictions):
             try:
                 smoothed.append(self.smoother_.smooth(curve))
             except ValueError as exc:
                 raise ValueError(f"predicted movie {index}: {exc}") from exc
-        return smoothed
+        return [np.maximum(curve, 0.0) for curve in smoothed] if nonnegative else smoothed
 
     def __sklearn_tags__(self):
         return copy_inner_tags(super().__sklearn_tags__(), self.regressor)

@@ -11,13 +11,16 @@ import pytest
 
 from sklearn_emotion.datasets import AnnotationLengthWarning
 from sklearn_emotion.files import (
+    CURVE_STD_COLUMNS,
     LengthMismatchWarning,
     align_lengths,
     atomic_write_bytes,
+    read_annotations,
     read_curves,
     read_table,
     truncate_to_shortest,
     warn_truncated,
+    write_curves,
 )
 
 
@@ -103,6 +106,45 @@ def test_infinity_is_refused_even_where_nan_is_allowed(tmp_path):
         read_curves(path)
     with pytest.raises(FileNotFoundError, match=r"absent\.csv"):
         read_curves(tmp_path / "absent.csv")
+
+
+def test_curve_tables_with_the_viewers_std_round_trip(tmp_path):
+    curves = np.array([[0.1, -0.2], [0.3, np.nan], [-0.5, 0.4]])
+    std = np.array([[0.2, 0.3], [0.25, np.nan], [0.0, 0.5]])
+    path = write_curves(tmp_path / "m.csv", curves, std=std)
+    assert path.read_text().splitlines()[:2] == ["Time,Valence,Arousal,Valence_std,Arousal_std",
+                                                 "0,0.100000,-0.200000,0.200000,0.300000"]
+    np.testing.assert_array_equal(read_curves(path, with_std=True), np.hstack([curves, std]))
+    np.testing.assert_array_equal(read_curves(path), curves)             # the std columns are optional
+    np.testing.assert_array_equal(read_annotations(tmp_path, "m", with_std=True), np.hstack([curves, std]))
+    four = write_curves(tmp_path / "four.csv", np.hstack([curves, std]))  # a (T, 4) array: the same table
+    assert four.read_text() == path.read_text()
+    plain = write_curves(tmp_path / "plain.csv", curves)                 # without std: the header of old
+    assert plain.read_text().splitlines()[0] == "Time,Valence,Arousal"
+    both = read_curves(plain, with_std=True)
+    np.testing.assert_array_equal(both[:, :2], curves)
+    assert both.shape == (3, 4) and np.isnan(both[:, 2:]).all()
+    tab = tmp_path / "t.txt"
+    tab.write_text("time\tvalence\tarousal\tvalence_std\tarousal_std\n0\t0.1\t0.2\t0.3\t0.4\n")  # case-insensitive
+    np.testing.assert_array_equal(read_curves(tab, with_std=True), [[0.1, 0.2, 0.3, 0.4]])
+    assert CURVE_STD_COLUMNS == ("Time", "Valence", "Arousal", "Valence_std", "Arousal_std")
+
+
+def test_std_columns_errors(tmp_path):
+    path = tmp_path / "n.csv"
+    path.write_text("Time,Valence,Arousal,Valence_std,Arousal_std\n0,0.1,0.2,0.3,0.4\n\n1,0.1,0.2,0.3,-0.4\n")
+    with pytest.raises(ValueError, match=r"n\.csv, line 4: Arousal_std value -0.4 is negative"):
+        read_curves(path)
+    short = tmp_path / "s.csv"
+    short.write_text("Time,Valence,Arousal,Valence_std,Arousal_std\n0,0.1,0.2,0.3\n")
+    with pytest.raises(ValueError, match=r"s\.csv, line 2: expected 5 values"):
+        read_curves(short)
+    with pytest.raises(ValueError, match="std must have the shape of"):
+        write_curves(tmp_path / "w.csv", np.zeros((3, 2)), std=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="a standard deviation is negative"):
+        write_curves(tmp_path / "w.csv", np.zeros((3, 2)), std=-np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"shape \(T, 2\) or \(T, 4\)"):
+        write_curves(tmp_path / "w.csv", np.zeros((3, 3)))
 
 
 # ------------------------------------------------------------------------------------ alignment

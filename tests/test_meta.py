@@ -371,3 +371,60 @@ def test_single_target_column():
     model = PerSecondRegressor(SGDRegressor(random_state=0)).fit(X, single)
     assert model.n_targets_ == 1 and isinstance(model.estimator_, SGDRegressor)
     assert [p.shape for p in model.predict(X)] == [(len(t), 1) for t in y]
+
+
+# ---------------------------------------------------------------- the viewers' std (return_std)
+class _SpreadRegressor(RegressorMixin, BaseEstimator):
+    """Mean = the first two feature columns + offset; std = a step from 0 to ``level`` in the middle of
+    each movie (a low-pass filter rings below 0 before such a step)."""
+
+    def __init__(self, offset=0.0, level=0.5):
+        self.offset = offset
+        self.level = level
+
+    def fit(self, X, y):
+        self.fitted_ = True
+        return self
+
+    def predict(self, X, return_std=False):
+        mean = [np.asarray(m)[:, :2] + self.offset for m in X]
+        if not return_std:
+            return mean
+        std = []
+        for m in X:
+            step = np.zeros((len(m), 2))
+            step[len(m) // 2:] = self.level
+            std.append(step)
+        return mean, std
+
+
+def test_smoothed_regressor_smooths_the_std_and_keeps_it_non_negative():
+    X, y = _movies(3)
+    smoother = ButterworthSmoother()
+    model = SmoothedRegressor(_SpreadRegressor(offset=0.1), smoother).fit(X, y)
+    mean, std = model.predict(X, return_std=True)
+    raw_mean, raw_std = model.regressor_.predict(X, return_std=True)
+    for m, s, rm, rs in zip(mean, std, raw_mean, raw_std):
+        assert_allclose(m, smoother.smooth(rm))
+        filtered = smoother.smooth(rs)
+        assert filtered.min() < -1e-3                      # the filter alone undershoots ...
+        assert_allclose(s, np.maximum(filtered, 0.0))      # ... the predicted std is clipped at 0
+        assert s.min() == 0.0
+    for a, b in zip(model.predict(X), mean):               # without return_std: only the mean, as before
+        assert_array_equal(a, b)
+    with pytest.raises(TypeError, match="return_std"):
+        SmoothedRegressor(_RecordingRegressor()).fit(X, y).predict(X, return_std=True)
+
+
+def test_run_averaging_averages_the_runs_std_with_the_weights():
+    X, y = _movies(3)
+    runs = RunAveragingRegressor([("low", _SpreadRegressor(level=0.2)), ("off", "drop"),
+                                  ("high", _SpreadRegressor(offset=1.0, level=0.6))], weights=[1, 5, 3]).fit(X, y)
+    mean, std = runs.predict(X, return_std=True)
+    per_run = runs.predict_runs(X, return_std=True)
+    assert len(per_run) == 2 and all(len(pair) == 2 for pair in per_run)
+    for movie in range(len(X)):
+        assert_allclose(std[movie], (1 * per_run[0][1][movie] + 3 * per_run[1][1][movie]) / 4)
+        assert_allclose(mean[movie], (1 * per_run[0][0][movie] + 3 * per_run[1][0][movie]) / 4)
+        assert_allclose(mean[movie], runs.predict(X)[movie])
+    assert np.max(std[0]) == pytest.approx(0.5)            # (0.2 + 3 * 0.6) / 4: the mean of the runs' std

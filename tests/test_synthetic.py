@@ -78,3 +78,31 @@ def test_random_state_none_leaves_numpy_global_state_alone(liris_root):
     before = np.random.get_state()[1].copy()
     make_lagged_movies(2, root=liris_root, random_state=None)
     assert np.array_equal(before, np.random.get_state()[1])
+
+
+def test_with_std_carries_the_real_viewers_std_lag_seconds_later(liris_root):
+    from sklearn.linear_model import LinearRegression
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        real = load_liris_accede(liris_root)
+    X, y, groups = make_lagged_movies(10, lag=20, noise=0.3, with_std=True, root=liris_root, random_state=1)
+    X2, y2, groups2 = make_lagged_movies(10, lag=20, noise=0.3, root=liris_root, random_state=1)
+    assert np.array_equal(groups, groups2)
+    for target, mean_only, source in zip(y, y2, groups):
+        assert target.shape == (len(mean_only), 4)
+        np.testing.assert_array_equal(target[:, :2], mean_only)         # the same crops as without std
+        curve, std = real.y[source], real.std[source]
+        start = [s for s in range(len(curve) - len(target) + 1) if np.array_equal(curve[s:s + len(target)], mean_only)]
+        np.testing.assert_array_equal(target[:, 2:], std[start[0]:start[0] + len(target)])  # the real std
+    assert not np.array_equal(X[0]["image"], X2[0]["image"])            # the features now carry the std too
+
+    def fit_score(shift, columns):
+        features = np.concatenate([m["image"][:len(t) - shift] for m, t in zip(X, y)])
+        targets = np.concatenate([t[shift:, columns] for t in y])
+        return LinearRegression().fit(features, targets).score(features, targets)
+
+    # x[t] tells the std at t + lag (linearly: R² 0.79, the mixing is non-linear), not at t (0.34)
+    assert fit_score(20, slice(2, 4)) > 0.7
+    assert fit_score(0, slice(2, 4)) < 0.5
+    assert fit_score(20, slice(0, 2)) > 0.9                            # and still the mean (0.95)

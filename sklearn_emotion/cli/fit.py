@@ -30,8 +30,10 @@ def _smoother(args: argparse.Namespace) -> Any:
     return None
 
 
-def build_estimator(args: argparse.Namespace, *, target_range: tuple[float, float] | str = (-1.0, 1.0)) -> Any:
-    """The estimator ``fit`` trains, from the command-line options (``target_range``: the paper model's)."""
+def build_estimator(args: argparse.Namespace, *, target_range: tuple[float, float] | str = (-1.0, 1.0),
+                    predict_std: bool = False) -> Any:
+    """The estimator ``fit`` trains, from the command-line options (``target_range``, ``predict_std``: the
+    paper model's)."""
     from sklearn.linear_model import Ridge, RidgeCV
     from sklearn.pipeline import make_pipeline
 
@@ -51,7 +53,7 @@ def build_estimator(args: argparse.Namespace, *, target_range: tuple[float, floa
     given = {name: getattr(args, option) for option, name in _NETWORK_OPTIONS.items()
              if getattr(args, option) is not None}
     network = GRUMoERegressor(**given, batch_norm=args.batch_norm, target_range=target_range,
-                              random_state=args.random_state, verbose=verbose)
+                              predict_std=predict_std, random_state=args.random_state, verbose=verbose)
     head = network if smoother is None else SmoothedRegressor(network, smoother)
     # Standardised inputs: embeddings and descriptors come at very different scales.
     return make_pipeline(MovieStandardScaler(), Windower(length=args.window), head)
@@ -101,14 +103,18 @@ def check_output_file(path: str | os.PathLike, overwrite: bool) -> Path:
     return path
 
 
-def read_targets(folder: str, names: list[str]) -> list[np.ndarray]:
-    """Every movie's annotations, or one error listing every movie without them."""
+def read_targets(folder: str, names: list[str], *, with_std: bool = False) -> list[np.ndarray]:
+    """Every movie's annotations, or one error listing every movie without them.
+
+    ``with_std``: ``(T, 4)`` arrays, the viewers' standard deviations after the means (NaN where the
+    files give none).
+    """
     from ..files import read_annotations
 
     targets, missing = [], []
     for name in names:
         try:
-            targets.append(read_annotations(folder, name))
+            targets.append(read_annotations(folder, name, with_std=with_std))
         except FileNotFoundError as error:
             if not Path(folder).is_dir():
                 raise CommandError(str(error)) from None
@@ -165,23 +171,27 @@ def run(args: argparse.Namespace) -> int:
     output = check_output_file(args.output, args.overwrite)
     names, movies = load_feature_corpus(args.features)
     spec = load_feature_folder_spec(args.features)
-    targets = read_targets(args.annotations, names)
+    targets = read_targets(args.annotations, names, with_std=True)
+    # The viewers' std (Valence_std/Arousal_std columns, LIRIS-ACCEDE's Std): the paper model learns it too.
+    with_std = args.model == "paper" and not args.ignore_std and any(np.isfinite(t[:, 2:]).any() for t in targets)
+    targets = targets if with_std else [t[:, :2] for t in targets]
     check_lengths(names, movies, targets, args.max_length_difference)
-    scale = target_range(args, targets)
+    scale = target_range(args, [t[:, :2] for t in targets])
     movies, targets = align_lengths(names, movies, targets)
     modalities = {k: int(v.shape[1]) for k, v in movies[0].items()}
-    estimator = build_estimator(args, target_range=scale)
+    estimator = build_estimator(args, target_range=scale, predict_std=with_std)
     if args.model == "paper":
         echo(device_line())
     echo(f"Training the {args.model} model on {len(movies)} movie(s), {sum(len(t) for t in targets)} s, "
-         f"features {modalities}...")
+         f"features {modalities}" + (", with the viewers' standard deviation (the model will predict it)"
+                                     if with_std else "") + "...")
     estimator.fit(movies, targets)
     for network in _networks(estimator):
         if hasattr(network, "stopping_summary_"):
             echo(f"Training {network.stopping_summary_}.")
     _quiet_network(estimator)
     info = {"model": args.model, "options": {k: v for k, v in vars(args).items() if k != "command_module"},
-            "movies": names, "seconds": int(sum(len(t) for t in targets))}
+            "movies": names, "seconds": int(sum(len(t) for t in targets)), "predict_std": with_std}
     save_model(output, SavedModel(estimator, modalities, spec, info))
     echo(f"Saved the model to {output}" + ("" if spec else " (no features.json beside the features: "
                                             "it can predict feature files, not videos)") + ".")
@@ -196,7 +206,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     <name> (from <name>.npz) are read from ANNOTATIONS/<name>_Valence-Arousal.txt (MediaEval),
     <name>.csv/.tsv/.txt (header Time Valence Arousal) or <name>_Valence.txt + <name>_Arousal.txt
     (LIRIS-ACCEDE). Features and annotations of different lengths are truncated to the shorter, with a
-    warning (more than --max-length-difference seconds apart is an error). Everything is checked before
+    warning (more than --max-length-difference seconds apart is an error). When the annotations also give
+    the viewers' standard deviation (columns Valence_std Arousal_std, or the Std columns of LIRIS-ACCEDE
+    files), the paper model learns it too and `predict` writes it (unless --ignore-std). Everything is checked before
     training starts: the model file can be written (and is not overwritten without --overwrite), every
     movie has annotations within --target-range, and features.json, when present, is complete. The model
     file is written in the skops format whatever its name: it holds data only, is safe to share, and
@@ -214,6 +226,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target-range", nargs="+", default=["-1", "1"], metavar="LOW HIGH",
                         help="scale of the annotations, e.g. 1 9 (default -1 1, MediaEval's), or 'auto' (their "
                              "minimum and maximum); the paper model predicts within it")
+    parser.add_argument("--ignore-std", action="store_true",
+                        help="do not learn the viewers' standard deviation even when the annotations give it "
+                             "(columns Valence_std Arousal_std, or LIRIS-ACCEDE's Std); the baseline never does")
     parser.add_argument("--model", choices=("paper", "baseline"), default="paper",
                      help="paper: windows -> GRU + mixture of experts; baseline: per-second Ridge (default %(default)s)")
     net = parser.add_argument_group("paper model")

@@ -20,6 +20,7 @@ def run(args: argparse.Namespace) -> int:
     from ..files import FEATURE_SUFFIX, load_features, write_curves
     from ..plotting import plot_curves
     from ..prediction_info import write_prediction_info
+    from ..scoring import predicts_std
 
     model = load_model_arg(args)
     inputs = collect(args.inputs, (FEATURE_SUFFIX,) + VIDEO_SUFFIXES, "feature or video file")
@@ -33,22 +34,32 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     from tqdm.auto import tqdm
 
+    with_std = predicts_std(model.estimator)  # a model trained on annotations with the viewers' std
     for name in tqdm(names, desc="predicting", unit="movie", disable=not progress_enabled(args)):
-        curves = model.estimator.predict([movies[name]])[0]
-        write_curves(output / f"{name}.csv", curves)
+        if with_std:
+            mean, std = model.estimator.predict([movies[name]], return_std=True)
+            curves, spread = mean[0], std[0]
+        else:
+            curves, spread = model.estimator.predict([movies[name]])[0], None
+        write_curves(output / f"{name}.csv", curves, std=spread)
         if not args.no_plot:
-            plot_curves(output / f"{name}.png", {"predicted": curves}, title=f"{name}: predicted emotion")
+            plot_curves(output / f"{name}.png", {"predicted": curves},
+                        bands=None if spread is None else {"predicted": spread},
+                        title=f"{name}: predicted emotion" + ("" if spread is None else " ± viewers' std"))
     kind = model.info.get("model")  # "paper" or "baseline" for models written by `fit`
     name = Path(args.model).name + (f" ({kind})" if isinstance(kind, str) and kind else "")
     write_prediction_info(output, name, args.model)  # read by `evaluate` to name these predictions
-    echo(f"Wrote per-second valence and arousal of {len(names)} movie(s) to {output}"
+    spread_note = " and the viewers' standard deviation" if with_std else ""
+    echo(f"Wrote per-second valence and arousal{spread_note} of {len(names)} movie(s) to {output}"
           + ("" if args.no_plot else " (CSV and PNG per movie)") + ".")
     return 0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Predict valence and arousal every second. Writes DIR/<movie>.csv (Time,Valence,Arousal) and
-    DIR/<movie>.png (both curves over time). Videos need a model trained on features from `extract` (it
+    DIR/<movie>.png (both curves over time). A model trained on annotations with the viewers' standard
+    deviation also predicts it: the CSV gets the columns Valence_std,Arousal_std and the plot a band of
+    ± one std around each curve. Videos need a model trained on features from `extract` (it
     re-extracts them with the same settings, finding the same pretrained model files by name and
     SHA-256 in the weights folder or the model cache). Model files written by `fit` (.skops) hold data
     only and are safe to share: loading one runs no code from it, and only scikit-learn's and

@@ -236,6 +236,7 @@ def load_emomusic(
     songs: Sequence[int] | None = None,
     require_audio: bool = False,
     audio_dir: str | os.PathLike | None = None,
+    with_std: bool = False,
 ) -> Bunch:
     """Load the continuous valence and arousal of the emoMusic songs, at 1 Hz or 2 Hz.
 
@@ -257,11 +258,16 @@ def load_emomusic(
         Keep only the songs whose audio file exists.
     audio_dir : str or path-like, optional
         Folder of the ``<song_id>.mp3`` clips; default ``root/audio`` or ``root/clips_45seconds``.
+    with_std : bool, default=False
+        Make ``y`` four-column targets ``(T, 4)``: valence, arousal, then the annotators' standard
+        deviation of each (the ``std`` curves, resampled the same way); the ``*_cont_std.csv``
+        files are then required.
 
     Returns
     -------
     Bunch
-        ``y`` : list of ``(T, 2)`` float64 arrays (valence, arousal); NaN = unannotated.
+        ``y`` : list of ``(T, 2)`` float64 arrays (valence, arousal); NaN = unannotated
+        (``(T, 4)`` with ``with_std=True``: then their standard deviations).
         ``std`` : list of ``(T, 2)`` arrays of the annotators' standard deviation (the same
         resampling), or None when the ``*_cont_std.csv`` files are absent.
         ``song_ids`` : ndarray of int.
@@ -277,7 +283,8 @@ def load_emomusic(
         For a bad parameter or a malformed file (the message names the file and line), or when
         the valence and arousal files do not list the same songs.
     FileNotFoundError
-        When the folder, the annotation files or a requested song is missing.
+        When the folder, the annotation files or a requested song is missing (or, with
+        ``with_std=True``, the ``*_cont_std.csv`` files).
     """
     if sampling_rate not in (1, 2):
         raise ValueError(f"sampling_rate must be 1 or 2 (Hz), got {sampling_rate!r}.")
@@ -285,7 +292,7 @@ def load_emomusic(
         raise ValueError(f"time_origin must be 'annotation' or 'clip', got {time_origin!r}.")
     folder = resolve_root(root, "emomusic", "emoMusic", _OBTAIN)
     t_ms, valence, arousal = _read_pair(folder, "average", required=True)
-    std_pair = _read_pair(folder, "std", required=False)
+    std_pair = _read_pair(folder, "std", required=with_std)
     ids, audio_paths = _select_songs(folder, valence, songs, audio_dir, require_audio)
     times, y = _resample(t_ms, valence, arousal, ids, sampling_rate)
     std = _resample(t_ms, *std_pair[1:], ids, sampling_rate)[1] if std_pair is not None else None
@@ -294,6 +301,8 @@ def load_emomusic(
         times, y = _from_clip_start(times, y, sampling_rate)
     lengths = _annotated_lengths(folder, ids, y)
     splits_by_id = _read_songs_info(folder)
+    if with_std:
+        y = [np.hstack([mean, spread]) for mean, spread in zip(y, std)]
     return Bunch(
         y=[curve[:n] for curve, n in zip(y, lengths)],
         std=[curve[:n] for curve, n in zip(std, lengths)] if std is not None else None,

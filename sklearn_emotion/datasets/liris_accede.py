@@ -33,6 +33,8 @@ post-processed mean (and standard deviation) over annotators, scale [-1, 1].  Fi
 <Movie>_Valence.txt and <Movie>_Arousal.txt, tab separated, header Time Mean Std, one row per
 second from t = 0.  Row t of y is second [t, t+1): column 0 valence, column 1 arousal.
 
+With with_std=True, y has four columns: valence, arousal, valence std, arousal std.
+
 Alignment rule: when a movie's valence and arousal files have different numbers of rows, both
 curves are truncated to the shorter one (the extra trailing seconds of the longer curve are
 dropped) and one AnnotationLengthWarning names the movies and both lengths.
@@ -71,6 +73,7 @@ def load_liris_accede(
     root: str | os.PathLike | None = None,
     *,
     movies: Sequence[str] | None = None,
+    with_std: bool = False,
 ) -> Bunch:
     """Load the per-second valence and arousal of the continuous LIRIS-ACCEDE movies.
 
@@ -82,12 +85,17 @@ def load_liris_accede(
         ``$SKLEARN_EMOTION_DATA/liris-accede-continuous``.  Nothing is downloaded.
     movies : sequence of str, optional
         Names of the movies to load (e.g. ``["Sintel", "Decay"]``); default all, sorted by name.
+    with_std : bool, default=False
+        Make ``y`` four-column targets ``(T, 4)``: valence, arousal, then the standard deviation of
+        the annotators' valence and arousal (the ``std`` curves), as
+        ``GRUMoERegressor(predict_std=True)`` and the std scorers take them.
 
     Returns
     -------
     Bunch
         ``movies`` : list of str, the movie names.
-        ``y`` : list of ``(T, 2)`` float64 arrays, mean valence and arousal per second.
+        ``y`` : list of ``(T, 2)`` float64 arrays, mean valence and arousal per second
+        (``(T, 4)`` with ``with_std=True``: then their standard deviations).
         ``std`` : list of ``(T, 2)`` float64 arrays, their standard deviation over annotators.
         ``lengths`` : ndarray of int, ``T`` of each movie after alignment.
         ``misaligned`` : dict ``movie -> (valence rows, arousal rows)`` for the truncated movies.
@@ -132,6 +140,8 @@ def load_liris_accede(
         lengths.append(len(y[-1]))
     warn_truncated(truncated, "LIRIS-ACCEDE", stacklevel=2)
     misaligned = {name: (rows["valence"], rows["arousal"]) for name, rows in truncated.items()}
+    if with_std:
+        y = [np.hstack([mean, spread]) for mean, spread in zip(y, std)]
     return Bunch(
         movies=names,
         y=y,

@@ -4,7 +4,9 @@ Real annotated movies are few and their features heavy; a model's ability to *le
 past, to beat the per-second baseline, to beat the constant) is best checked on data whose answer is
 known.  :func:`make_lagged_movies` keeps the real part that matters most - the viewers' curves, with
 their true smoothness, range and length - and makes the content synthetic: the features at second
-``t`` carry the emotion felt at ``t + lag``, the way a scene precedes the feeling it builds.
+``t`` carry the emotion felt at ``t + lag``, the way a scene precedes the feeling it builds.  With
+``with_std=True`` they also carry how much the viewers disagreed at ``t + lag`` (the real standard
+deviation of the LIRIS-ACCEDE ratings), and the targets have four columns.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ _MIXING_UNITS = 16
 _MIXING_GAIN = 2.5
 
 
-def _mixing(n_features: int, rng: np.random.RandomState):
-    """A fixed random two-layer map from ``(n, 2)`` emotion values to ``(n, n_features)`` features."""
-    first = rng.normal(scale=_MIXING_GAIN, size=(2, _MIXING_UNITS))
+def _mixing(n_features: int, rng: np.random.RandomState, n_inputs: int = 2):
+    """A fixed random two-layer map from ``(n, n_inputs)`` emotion values to ``(n, n_features)`` features."""
+    first = rng.normal(scale=_MIXING_GAIN, size=(n_inputs, _MIXING_UNITS))
     bias = rng.uniform(-1.0, 1.0, size=_MIXING_UNITS)
     second = rng.normal(size=(_MIXING_UNITS, n_features))
     return lambda emotion: np.tanh(emotion @ first + bias) @ second
@@ -67,6 +69,7 @@ def _crop_plan(lengths: np.ndarray, n_movies: int, max_seconds: int, min_seconds
         "lag": [Interval(Integral, 0, None, closed="left")],
         "modalities": [Mapping, None],
         "noise": [Interval(Real, 0, None, closed="left")],
+        "with_std": ["boolean"],
         "root": [str, os.PathLike, None],
         "random_state": ["random_state"],
     },
@@ -80,6 +83,7 @@ def make_lagged_movies(
     lag: int = 20,
     modalities: Mapping[str, int] | None = None,
     noise: float = 0.8,
+    with_std: bool = False,
     root: str | os.PathLike | None = None,
     random_state: int | np.random.RandomState | None = None,
 ) -> tuple[list[dict[str, np.ndarray]], list[np.ndarray], np.ndarray]:
@@ -112,6 +116,13 @@ def make_lagged_movies(
         has its own mixing and noise.
     noise : float, default=0.8
         Standard deviation of the Gaussian noise added to the standardised features.
+    with_std : bool, default=False
+        Also carry the viewers' disagreement: the mixing of each modality takes four values at
+        ``t + lag``, the mean valence and arousal and their real standard deviations over the
+        annotators (each std ``s`` enters as ``2 s - 1``, on the scale of the means: a standard
+        deviation of ratings in ``[-1, 1]`` lies in ``[0, 1]``), and ``y`` has four columns.  The
+        crops (and so the mean curves) are those of ``with_std=False`` with the same
+        ``random_state``; the features differ.
     root : str or path-like, optional
         The LIRIS-ACCEDE annotation folder (see :func:`load_liris_accede`); default
         ``$SKLEARN_EMOTION_DATA/liris-accede-continuous``.  Nothing is downloaded.
@@ -123,8 +134,9 @@ def make_lagged_movies(
     -------
     X : list of dict str -> ndarray of shape (T, d_m)
         float32 features per movie and modality.
-    y : list of ndarray of shape (T, 2)
-        The real mean valence and arousal of the crop, in ``[-1, 1]``.
+    y : list of ndarray of shape (T, 2), or (T, 4) with ``with_std``
+        The real mean valence and arousal of the crop, in ``[-1, 1]``; with ``with_std``, then
+        their real standard deviations over the annotators.
     groups : ndarray of int of shape (n_movies,)
         Index of each crop's source movie in ``load_liris_accede(root).movies``.
 
@@ -148,14 +160,21 @@ def make_lagged_movies(
     with warnings.catch_warnings():
         # Truncating the 9 uneven valence/arousal files to the shorter is right here; the loader says so.
         warnings.simplefilter("ignore", AnnotationLengthWarning)
-        curves = load_liris_accede(root).y
+        corpus = load_liris_accede(root, with_std=with_std)
+    curves = corpus.y
     mixings = {name: _mixing(width, rng) for name, width in widths.items()}
-    every_second = np.concatenate(curves)
+    plan = _crop_plan(np.array([len(c) for c in curves]), n_movies, max_seconds, min_seconds, lag, rng)
+    if with_std:
+        # Drawn after the plan, so that the crops are those of with_std=False with the same seed.
+        mixings = {name: _mixing(width, rng, n_inputs=4) for name, width in widths.items()}
+        content = [np.hstack([c[:, :2], 2.0 * c[:, 2:] - 1.0]) for c in curves]
+    else:
+        content = curves
+    every_second = np.concatenate(content)
     scales = {}
     for name, mix in mixings.items():
         clean = mix(every_second)
         scales[name] = (clean.mean(axis=0), clean.std(axis=0) + 1e-12)
-    plan = _crop_plan(np.array([len(c) for c in curves]), n_movies, max_seconds, min_seconds, lag, rng)
 
     X, y = [], []
     for source, start, length in plan:
@@ -163,7 +182,7 @@ def make_lagged_movies(
         movie = {}
         for name, mix in mixings.items():
             mean, std = scales[name]
-            clean = (mix(curve[start + lag:start + lag + length]) - mean) / std
+            clean = (mix(content[source][start + lag:start + lag + length]) - mean) / std
             movie[name] = (clean + rng.normal(scale=noise, size=clean.shape)).astype(np.float32)
         X.append(movie)
         y.append(curve[start:start + length].copy())

@@ -30,6 +30,11 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
     mapped to ``[0, 1]`` (or MSE), with L2, dropout and batch normalisation, and early stopping on
     held-out movies.
 
+    With ``predict_std=True`` it also learns how much the viewers *disagree*: trained on targets with
+    four columns (valence, arousal, and the standard deviation of the viewers' ratings of each), a
+    second output head predicts that standard deviation, and ``predict(X, return_std=True)`` returns
+    it beside the mean curves.
+
     Training never materialises the ``(n, L, d)`` windows: batches are blocks of consecutive windows of
     several movies, and each second's input projection is computed once per block instead of once per
     window (see ``docs/performance.md``).
@@ -52,7 +57,8 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         Multilabel sigmoid cross-entropy on targets mapped to ``[0, 1]`` (the paper), or squared error.
     target_range : (float, float) or "auto", default=(-1.0, 1.0)
         Range of the targets, mapped linearly to ``[0, 1]``; ``"auto"`` uses the training targets'
-        minimum and maximum.  Targets outside the range are an error.
+        minimum and maximum.  Targets outside the range are an error.  With ``predict_std``, only the
+        mean columns.
     l2 : float, default=1e-5
         L2 penalty on every kernel.
     dropout : float, default=0.0
@@ -92,6 +98,16 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         global random state.
     verbose : int, default=0
         1 or more: print one line per epoch and, at the end, which epoch's weights were kept.
+    predict_std : bool, default=False
+        Also learn the spread of the viewers' ratings.  ``y`` then has four columns per movie: the
+        mean valence and arousal, then the standard deviations of the individual viewers' ratings
+        around them (``valence_std``, ``arousal_std``; NaN = unknown, ignored by the loss); for plain
+        arrays, ``2k`` columns: ``k`` means then their ``k`` stds.  Each std output is a sigmoid in
+        ``[0, 1]`` times ``std_max_`` (the largest training std of its column): extra outputs of the
+        mixture of experts, with their own experts, sharing the recurrent branches and the context
+        gates with the mean outputs, trained with the same ``loss`` on ``std / std_max_``.
+        ``predict(X, return_std=True)`` returns them.  ``False``: every column of ``y`` is a mean
+        target, exactly as before this option existed.
 
     Attributes
     ----------
@@ -103,6 +119,11 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         Window length seen in ``fit``.
     target_range_ : tuple of float
     n_outputs_ : int
+        Number of mean targets ``k`` (2: valence, arousal); with ``predict_std`` the network has
+        ``2 * k`` outputs.
+    std_max_ : ndarray of shape (n_outputs_,)
+        With ``predict_std`` only: the largest training standard deviation of each target (1 where
+        none is positive); the predicted std lies in ``[0, std_max_]``.
     n_features_in_ : int
         Total feature width (plain-array input only).
     history_ : dict
@@ -162,6 +183,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         "patience": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "predict_std": ["boolean"],
     }
 
     def __init__(
@@ -186,6 +208,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         patience: int = 5,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        predict_std: bool = False,
     ) -> None:
         self.modalities = modalities
         self.rnn = rnn
@@ -207,6 +230,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         self.patience = patience
         self.random_state = random_state
         self.verbose = verbose
+        self.predict_std = predict_std
 
     # ------------------------------------------------------------------ input handling
     def _split_columns(self, n_columns: int) -> list[tuple[str, int]]:
@@ -316,7 +340,8 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             The output of :class:`~sklearn_emotion.Windower` (movies), or explicit windows (a 2-D array
             is ``n`` windows of one second).
         y : sequence of ndarray of shape (T, k), or ndarray of shape (n,) or (n, k)
-            Targets per movie (NaN for unannotated seconds) or per window.
+            Targets per movie (NaN for unannotated seconds) or per window.  With ``predict_std``,
+            ``(T, 4)`` per movie: valence, arousal, valence_std, arousal_std (``(n, 2k)`` arrays).
 
         Returns
         -------
@@ -329,13 +354,18 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         seed = int(rng.randint(0, 2**31 - 1))
         data, targets = self._validate_training_data(X, y)
         units, n_layers = self._validate_hyper([name for name, _ in self.modalities_])
-        self.target_range_ = self._target_range(targets)
-        low, high = self.target_range_
-        scaled = [((t - low) / (high - low)).astype(np.float32) for t in targets]
+        if self.predict_std:
+            scaled = self._scaled_with_std(targets)
+        else:
+            self.__dict__.pop("std_max_", None)  # from an earlier fit with predict_std=True
+            self.target_range_ = self._target_range(targets)
+            low, high = self.target_range_
+            scaled = [((t - low) / (high - low)).astype(np.float32) for t in targets]
         train_idx, train, validation = self._batches(data, scaled, rng, seed)
+        n_network_outputs = 2 * self.n_outputs_ if self.predict_std else self.n_outputs_
         self._network_config = dict(
             modalities=self.modalities_, window_length=self.window_length_, cell=self.rnn, units=units,
-            n_layers=n_layers, n_experts=self.n_experts, n_outputs=self.n_outputs_, l2=self.l2,
+            n_layers=n_layers, n_experts=self.n_experts, n_outputs=n_network_outputs, l2=self.l2,
             dropout=self.dropout, batch_norm=self.batch_norm,
             batch_norm_inference=self.batch_norm_inference, seed=seed,
         )
@@ -357,12 +387,45 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             )
         return self
 
+    def _scaled_with_std(self, targets: list[np.ndarray]) -> list[np.ndarray]:
+        """Targets ``(T, 2k)`` (means, then stds) on the network's scale; sets ``target_range_``, ``std_max_``.
+
+        Means are mapped from ``target_range_`` to ``[0, 1]``, stds divided by ``std_max_``.
+        """
+        k = self.n_outputs_
+        means = [t[:, :k] for t in targets]
+        stds = [t[:, k:] for t in targets]
+        self.target_range_ = self._target_range(means)
+        low, high = self.target_range_
+        values = np.concatenate(stds)
+        if np.isnan(values).all():
+            raise ValueError(
+                "predict_std=True but every standard deviation in y is NaN: there is no viewers' "
+                "spread to learn (pass y with columns valence, arousal, valence_std, arousal_std)."
+            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
+            largest = np.nanmax(values, axis=0)
+        unknown = np.isnan(largest)
+        if unknown.any():
+            warnings.warn(
+                f"GRUMoERegressor: std column(s) {list(np.flatnonzero(unknown) + k)} of y are NaN "
+                "everywhere; their predicted std is not learned.", UserWarning, stacklevel=3,
+            )
+        self.std_max_ = np.where(unknown | ~(largest > 0), 1.0, largest)
+        return [
+            np.hstack([(m - low) / (high - low), s / self.std_max_]).astype(np.float32)
+            for m, s in zip(means, stds)
+        ]
+
     def _validate_training_data(self, X: Any, y: Any) -> tuple[Any, list[np.ndarray]]:
         """Movies (or window arrays per modality) and their ``(T, k)`` targets; sets the input attributes."""
         if isinstance(X, WindowedMovies):
             for attribute in ("n_features_in_", "feature_names_in_"):  # plain-array state of an earlier fit
                 self.__dict__.pop(attribute, None)
-            targets = as_targets(y, X.lengths, n_targets=None)
+            # with predict_std, movies' targets are (T, 4): valence, arousal, valence_std, arousal_std
+            targets = as_targets(y, X.lengths, n_targets=2 if self.predict_std else None,
+                                 with_std=bool(self.predict_std))
             self.modalities_ = [(name, array.shape[1]) for name, array in X.movies[0].items()]
             if self.modalities is not None and [n for n, _ in self.modalities_] != list(self.modalities):
                 raise ValueError(
@@ -376,9 +439,16 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             data, y_array = self._array_windows(X, y, reset=True)
             self._y_1d = y_array.ndim == 1
             targets = [y_array.reshape(len(y_array), -1)]
+            if self.predict_std:
+                if self._y_1d:
+                    raise ValueError(
+                        "predict_std=True needs y of shape (n, 2k): the k mean targets, then their k "
+                        "standard deviations; got a 1-D y."
+                    )
+                as_targets(targets, n_targets=None, with_std=True)
             self.window_length_ = next(iter(data.values())).shape[1]
             self._input_mode = "arrays"
-        self.n_outputs_ = targets[0].shape[1]
+        self.n_outputs_ = targets[0].shape[1] // 2 if self.predict_std else targets[0].shape[1]
         return data, targets
 
     def _batches(self, data: Any, scaled: list, rng: np.random.RandomState, seed: int) -> tuple:
@@ -482,23 +552,59 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         self.validation_size_ = n_val
         return np.sort(order[n_val:]), np.sort(order[:n_val])
 
-    def predict(self, X: Any) -> Any:
-        """Predict every window's targets.
+    def predict(self, X: Any, return_std: bool = False) -> Any:
+        """Predict every window's targets and, on request, the viewers' spread around them.
 
         Parameters
         ----------
         X : WindowedMovies or ndarray of shape (n, L, d) or (n, d)
             Same kind of input as in ``fit``.
+        return_std : bool, default=False
+            Also return the predicted standard deviation of the *individual viewers'* ratings at every
+            second (the model must be fitted with ``predict_std=True``).  This is how much viewers
+            disagree: the predictive distribution of one viewer's rating is ``mean ± std``.  It is not
+            the model's uncertainty about the mean curve (the same meaning of ``return_std`` as for a
+            scikit-learn regressor whose predictive distribution includes the noise of the targets).
 
         Returns
         -------
-        list of ndarray of shape (T, k), or ndarray of shape (n,) or (n, k)
+        mean : list of ndarray of shape (T, k), or ndarray of shape (n,) or (n, k)
             One ``(T, k)`` array per movie (valence, arousal) for windowed movies; an array for arrays.
+        std : same structure as ``mean``, values >= 0
+            Only with ``return_std=True``: the predicted viewers' standard deviation of each target.
+
+        Raises
+        ------
+        ValueError
+            With ``return_std=True`` when the model was fitted with ``predict_std=False``.
         """
         check_is_fitted(self, "network_")
+        if return_std and not hasattr(self, "std_max_"):
+            raise ValueError(
+                "predict(X, return_std=True): this GRUMoERegressor was fitted with predict_std=False, so "
+                "it predicts the mean curves only. Fit it with predict_std=True on targets with the "
+                "viewers' standard deviations (columns valence, arousal, valence_std, arousal_std) to "
+                "predict their spread."
+            )
+        outputs = self._network_outputs(X)
+        low, high = self.target_range_
+        k = self.n_outputs_
+        if self._input_mode == "movies":
+            if not hasattr(self, "std_max_"):
+                return [low + (high - low) * out for out in outputs]
+            means = [low + (high - low) * out[:, :k] for out in outputs]
+            return (means, [self.std_max_ * out[:, k:] for out in outputs]) if return_std else means
+        if not hasattr(self, "std_max_"):
+            result = low + (high - low) * outputs
+            return result[:, 0] if self._y_1d else result
+        means = low + (high - low) * outputs[:, :k]
+        return (means, self.std_max_ * outputs[:, k:]) if return_std else means
+
+    def _network_outputs(self, X: Any) -> Any:
+        """The network's ``[0, 1]`` outputs: one ``(T, n_network_outputs)`` array per movie, or one array."""
         from .batches import iter_prediction_batches, window_array_inputs
 
-        low, high = self.target_range_
+        n_network_outputs = self._network_config["n_outputs"]
         if self._input_mode == "movies":
             if not isinstance(X, WindowedMovies):
                 raise TypeError(
@@ -509,14 +615,14 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
                 raise ValueError(f"X has {X.length}-s windows but the model was fitted on {self.window_length_}-s windows.")
             self._check_movie_modalities(X)
             block, n_blocks = self._block_layout()
-            outputs = [np.empty((movie_length(m), self.n_outputs_), np.float64) for m in X.movies]
+            outputs = [np.empty((movie_length(m), n_network_outputs), np.float64) for m in X.movies]
             for inputs, placements in iter_prediction_batches(
                 X.movies, self.modalities_, self.window_length_, block, n_blocks
             ):
                 p = np.asarray(self.network_.predict_on_batch(inputs)).reshape(n_blocks, block, -1)
                 for slot, movie_index, start, n_windows in placements:
                     outputs[movie_index][start:start + n_windows] = p[slot, :n_windows]
-            return [low + (high - low) * out for out in outputs]
+            return outputs
 
         windows, _ = self._array_windows(X, reset=False)
         if next(iter(windows.values())).shape[1] != self.window_length_:
@@ -525,13 +631,12 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
                 f"on {self.window_length_}-step windows."
             )
         n = len(next(iter(windows.values())))
-        result = np.empty((n, self.n_outputs_), np.float64)
+        result = np.empty((n, n_network_outputs), np.float64)
         for start in range(0, n, self.batch_size_):
             rows = np.arange(start, min(start + self.batch_size_, n))
             inputs = window_array_inputs(windows, rows, pad_to=self.batch_size_)
             result[rows] = np.asarray(self.network_.predict_on_batch(inputs))[:len(rows)]
-        result = low + (high - low) * result
-        return result[:, 0] if self._y_1d else result
+        return result
 
     def _check_movie_modalities(self, X: WindowedMovies) -> None:
         expected = dict(self.modalities_)
@@ -561,6 +666,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
     def __setstate__(self, state: dict) -> None:
         weights = state.pop("_network_weights", None)
         self.__dict__.update(state)
+        self.__dict__.setdefault("predict_std", False)  # fitted before predict_std existed
         if "batch_size_" not in state and "_network_config" in state:  # fitted by 0.1: sizes were ints
             self.batch_size_, self.block_size_ = int(self.batch_size), int(self.block_size)
         if weights is not None:
