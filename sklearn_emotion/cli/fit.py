@@ -183,8 +183,9 @@ def run(args: argparse.Namespace) -> int:
     if args.model == "paper":
         echo(device_line())
     echo(f"Training the {args.model} model on {len(movies)} movie(s), {sum(len(t) for t in targets)} s, "
-         f"features {modalities}" + (", with the viewers' standard deviation (the model will predict it)"
-                                     if with_std else "") + "...")
+         f"features {modalities}" + (", with the viewers' standard deviation (the model will predict it; "
+                                     "its mean curves can be a little less accurate than a means-only model's, "
+                                     "--ignore-std)" if with_std else "") + "...")
     estimator.fit(movies, targets)
     for network in _networks(estimator):
         if hasattr(network, "stopping_summary_"):
