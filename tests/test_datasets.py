@@ -462,6 +462,39 @@ def test_mediaeval_parameter_errors(mediaeval_tree, tmp_path):
         _load_mediaeval(tmp_path / "empty")
 
 
+def test_mediaeval_audio_offset_reads_file_k_as_another_second(mediaeval_tree, tmp_path):
+    files = [_audio_value(0, k - 1) for k in range(1, 5)]  # MEDIAEVAL18_00_0000k.csv, k = 1 ... 4
+    default = _load_mediaeval(mediaeval_tree, ids=[0], features=("audio",))
+    np.testing.assert_allclose(default.X[0]["audio"], files, rtol=1e-6)  # file k = second [k-1, k)
+    # audio_offset=1: file k = second [k, k+1); second 0 repeats file 1; file 4 (second 4) has no annotation.
+    with pytest.warns(AnnotationLengthWarning, match=r"MEDIAEVAL18_00 \(audio 5, annotations 4 rows\)"):
+        later = _load_mediaeval(mediaeval_tree, ids=[0], features=("audio",), audio_offset=1)
+    np.testing.assert_allclose(later.X[0]["audio"], [files[0]] + files[:3], rtol=1e-6)
+    np.testing.assert_array_equal(later.y[0], default.y[0])
+    # audio_offset=-1: file k = second [k-2, k-1); file 1 is dropped and the movie ends a second earlier.
+    with pytest.warns(AnnotationLengthWarning, match=r"MEDIAEVAL18_00 \(audio 3, annotations 4 rows\)"):
+        earlier = _load_mediaeval(mediaeval_tree, ids=[0], features=("audio",), audio_offset=-1)
+    np.testing.assert_allclose(earlier.X[0]["audio"], files[1:], rtol=1e-6)
+    np.testing.assert_array_equal(earlier.y[0], default.y[0][:3])
+    # The visual files keep file k = second [k-1, k) whatever the audio offset.
+    with pytest.warns(AnnotationLengthWarning):
+        both = _load_mediaeval(mediaeval_tree, ids=[0], audio_offset=1)
+    np.testing.assert_allclose(both.X[0]["visual"][:, :2], [_visual_value(0, "cl", t) for t in range(4)], rtol=1e-6)
+    # The parsed files are cached before the offset: one cache serves every offset.
+    cache = tmp_path / "cache"
+    _load_mediaeval(mediaeval_tree, ids=[0], features=("audio",), cache_dir=cache)
+    with pytest.warns(AnnotationLengthWarning):
+        cached = _load_mediaeval(mediaeval_tree, ids=[0], features=("audio",), cache_dir=cache, audio_offset=-1)
+    np.testing.assert_array_equal(cached.X[0]["audio"], earlier.X[0]["audio"])
+    for bad in (0.5, True, 11, "1"):
+        with pytest.raises(ValueError, match="audio_offset must be a whole number"):
+            _load_mediaeval(mediaeval_tree, audio_offset=bad)
+    with pytest.raises(ValueError, match="audio_offset applies to the official"):
+        _load_mediaeval(mediaeval_tree, layout="csv", features=("audio",), audio_offset=1)
+    with pytest.raises(ValueError, match=r"MEDIAEVAL18_00 audio: 4 audio file\(s\), none left"):
+        _load_mediaeval(mediaeval_tree, ids=[0], features=("audio",), audio_offset=-4)
+
+
 def test_emomusic_songs_info_splits_and_errors(tmp_path):
     _write_emomusic(tmp_path, ["1,0.1,0.2", "2,0.3,0.4"], ["1,0.1,0.2", "2,0.3,0.4"], "song_id,sample_1000ms,sample_1500ms")
     info = tmp_path / "annotations" / "songs_info.csv"
@@ -470,3 +503,48 @@ def test_emomusic_songs_info_splits_and_errors(tmp_path):
     info.write_text('"song_id","Mediaeval 2013 set"\n1,"development"\nx,"evaluation"\n')
     with pytest.raises(ValueError, match=r"songs_info\.csv, line 3: song_id 'x'"):
         load_emomusic(tmp_path)
+
+
+# --------------------------------------------------------------------------------------------
+# Four-column targets: valence, arousal and the viewers' standard deviation of each (with_std)
+# --------------------------------------------------------------------------------------------
+def test_liris_with_std_gives_four_column_targets(tmp_path):
+    _write_liris(tmp_path, "A", _rows([0.1, 0.2, 0.3], std=0.25), _rows([-0.1, -0.2], std=0.4))
+    with pytest.warns(AnnotationLengthWarning):
+        plain = load_liris_accede(tmp_path)
+    with pytest.warns(AnnotationLengthWarning):
+        four = load_liris_accede(tmp_path, with_std=True)
+    np.testing.assert_array_equal(four.y[0], [[0.1, -0.1, 0.25, 0.4], [0.2, -0.2, 0.25, 0.4]])
+    np.testing.assert_array_equal(four.y[0], np.hstack([plain.y[0], plain.std[0]]))
+    assert as_targets(four.y, four.lengths, with_std=True)[0].shape == (2, 4)
+
+
+def test_liris_real_with_std(shared_data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AnnotationLengthWarning)
+        four = load_liris_accede(shared_data / "liris-accede-continuous", movies=["Sintel", "Decay"], with_std=True)
+    assert [y.shape[1] for y in four.y] == [4, 4]
+    for y, std in zip(four.y, four.std):
+        np.testing.assert_array_equal(y[:, 2:], std)
+        assert (std >= 0).all() and std.max() < 1
+
+
+def test_emomusic_with_std_generated_and_missing(tmp_path):
+    _write_emomusic(tmp_path, ["1,0.1,0.3,0.5,0.7,0.9"], ["1,-0.1,-0.3,-0.5,-0.7,-0.9"], HEADER)
+    with pytest.raises(FileNotFoundError, match=r"valence_cont_std\.csv"):
+        load_emomusic(tmp_path, with_std=True)
+    for axis, row in (("valence", "1,0.2,0.4,0.2,0.4,0.2"), ("arousal", "1,0.1,0.1,0.3,0.3,0.5")):
+        (tmp_path / "annotations" / f"{axis}_cont_std.csv").write_text(HEADER + "\n" + row + "\n")
+    four = load_emomusic(tmp_path, with_std=True)
+    np.testing.assert_allclose(four.y[0], [[0.2, -0.2, 0.3, 0.1], [0.6, -0.6, 0.3, 0.3]])
+    clip = load_emomusic(tmp_path, with_std=True, time_origin="clip")
+    assert clip.y[0].shape == (3, 4) and np.isnan(clip.y[0][0]).all()
+    np.testing.assert_allclose(clip.y[0][1:], four.y[0])
+
+
+def test_emomusic_real_with_std(emomusic_root):
+    four = load_emomusic(emomusic_root, require_audio=True, with_std=True)
+    assert len(four.y) == 10 and all(y.shape == (30, 4) for y in four.y)
+    for y, std in zip(four.y, four.std):
+        np.testing.assert_array_equal(y[:, 2:], std)
+        assert (std > 0).all()

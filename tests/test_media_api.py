@@ -51,8 +51,8 @@ BAD_VALUES = {
         "n_jobs": "all", "cache_dir": 1, "progress": "yes",
     },
     AudioEmbedder: {
-        "backbone": "vgish", "weights": 2, "pca_params": 2, "output": "logits", "missing_audio": "zeros",
-        "batch_size": -1, "n_jobs": 1.5, "cache_dir": 1, "progress": "no",
+        "backbone": "vgish", "weights": 2, "pca_params": 2, "output": "logits", "window": 0.5,
+        "missing_audio": "zeros", "batch_size": -1, "n_jobs": 1.5, "cache_dir": 1, "progress": "no",
     },
     FaceEmbedder: {
         "detector": "model.h5", "face_model": 3, "face_weights": 3, "face_output": 3,

@@ -181,3 +181,105 @@ def test_default_inception_v3_shape_with_a_local_weights_file(tmp_path, photos):
     (features,) = embedder.transform([np.stack(photos)])
     assert features.shape == (3, 2048)
     assert len(embedder.get_feature_names_out()) == 2048
+
+
+@pytest.fixture(scope="module")
+def vgg16_with_top(tmp_path_factory, photos):
+    """A VGG16 weights file with the classifier (untrained here) and the fc1 (fc6) values of the photos."""
+    keras = pytest.importorskip("keras")
+    from keras.applications.vgg16 import preprocess_input
+
+    architecture = keras.applications.VGG16(weights=None)  # 138 M parameters: a 553 MB file
+    path = tmp_path_factory.mktemp("vgg16") / "vgg16.weights.h5"
+    architecture.save_weights(path)
+    pixels = preprocess_input(np.stack([resize_frame(p, (224, 224)) for p in photos]).astype(np.float32))
+    fc6 = np.asarray(keras.Model(architecture.inputs, architecture.get_layer("fc1").output)(pixels))
+    del architecture
+    yield path, fc6
+    _forget_loaded_models()
+
+
+def _forget_loaded_models():
+    """Drop the per-process model cache and Keras state: VGG16 with its top holds about 0.6 GB."""
+    import gc
+
+    import keras
+
+    from sklearn_emotion.media import backbones
+
+    with backbones._MODELS_LOCK:
+        backbones._MODELS.clear()
+    keras.backend.clear_session()
+    gc.collect()
+
+
+@pytest.mark.slow  # builds VGG16 with its top (138 M parameters) three times, about 30 s of CPU
+@pytest.mark.filterwarnings("ignore:Skipping nested container:UserWarning")  # the refused notop file
+def test_named_vgg16_fc6_is_built_with_its_top(vgg16_with_top, photos, tmp_path, monkeypatch):
+    """The MediaEval baseline's image half: ImageEmbedder("VGG16", output="fc1") reads fc6 (4096 values)."""
+    keras = pytest.importorskip("keras")
+    path, fc6 = vgg16_with_top
+    embedder = ImageEmbedder("VGG16", weights=path, output="fc1")
+    (features,) = embedder.transform([np.stack(photos)])
+    assert features.shape == (3, 4096) and len(embedder.get_feature_names_out()) == 4096
+    np.testing.assert_allclose(features, fc6, rtol=1e-4, atol=1e-4)  # the file's weights, not a fresh init
+    _forget_loaded_models()
+    # A layer of the body keeps the model without its top, and its 'notop' weights file.
+    from keras.applications.vgg16 import preprocess_input
+
+    notop = tmp_path / "vgg16_notop.weights.h5"
+    body = keras.applications.VGG16(include_top=False, pooling="avg", weights=None)
+    body.save_weights(notop)
+    pixels = preprocess_input(np.stack([resize_frame(p, (224, 224)) for p in photos]).astype(np.float32))
+    expected = np.asarray(keras.Model(body.inputs, body.get_layer("block5_pool").output)(pixels)).reshape(3, -1)
+    (pooled,) = ImageEmbedder("VGG16", weights=notop, output="block5_pool").transform([np.stack(photos)])
+    assert pooled.shape == (3, 7 * 7 * 512)
+    np.testing.assert_allclose(pooled, expected, rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match=r"into VGG16 with its top \('fc1' is not a layer of its body\)"):
+        ImageEmbedder("VGG16", weights=notop, output="fc1").transform([np.stack(photos)])
+    _forget_loaded_models()
+    # Offline, the ImageNet weights with the top cannot be downloaded: the error says what to pass.
+    from keras.src.utils import file_utils
+
+    def offline(*args, **kwargs):
+        raise Exception("URL fetch failure: no network in this test")
+
+    monkeypatch.setattr(file_utils, "get_file", offline)
+    with pytest.raises(BackboneUnavailableError, match=r"weights file with the top.*output='fc1'"):
+        ImageEmbedder("VGG16", output="fc1").transform([np.stack(photos)])
+    _forget_loaded_models()
+
+
+@pytest.mark.slow  # VGG16 with its top again, through the command line
+def test_extract_command_with_the_mediaeval_baseline_features(vgg16_with_top, photos, tmp_path, monkeypatch, capsys):
+    """`extract --image VGG16 --image-output fc1 --audio egemaps`: the previous year's VGG16 fc6 + openSMILE."""
+    from media_videos import tone
+
+    from sklearn_emotion.media.opensmile_features import require_opensmile
+
+    try:  # through the package: it loads openSMILE's library safely beside TensorFlow
+        opensmile = require_opensmile()
+    except ImportError:
+        pytest.skip("the optional opensmile package is not installed")
+
+    from sklearn_emotion.cli import main
+    from sklearn_emotion.files import load_features
+    from sklearn_emotion.media.decoding import read_audio
+
+    path, _ = vgg16_with_top
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SKLEARN_EMOTION_WEIGHTS", raising=False)
+    movie = write_video(tmp_path / "movie.mp4", photos, fps=5, audio=tone(3, 16000, 330.0))
+    code = main(["extract", str(movie), "-o", "features", "--image", "VGG16", "--image-output", "fc1",
+                 "--image-weights", str(path), "--audio", "egemaps", "--face", "none", "--no-progress"])
+    assert code == 0, capsys.readouterr().err
+    arrays = load_features(tmp_path / "features" / "movie.npz")
+    assert arrays["image"].shape == (3, 4096) and arrays["audio"].shape == (3, 88)
+    (expected,) = ImageEmbedder("VGG16", weights=path, output="fc1").transform([movie])
+    np.testing.assert_allclose(arrays["image"], expected, rtol=1e-5, atol=1e-5)
+    waveform = read_audio(movie, sample_rate=16000)
+    smile = opensmile.Smile(opensmile.FeatureSet.eGeMAPSv02, opensmile.FeatureLevel.Functionals)
+    reference = [smile.process_signal(waveform[max(0, (t - 2) * 16000) : (t + 3) * 16000], 16000).to_numpy()[0]
+                 for t in range(3)]
+    np.testing.assert_allclose(arrays["audio"], reference, rtol=1e-6, atol=1e-7)
+    _forget_loaded_models()

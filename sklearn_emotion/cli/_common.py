@@ -124,17 +124,19 @@ def add_feature_options(parser: argparse.ArgumentParser) -> None:
                             "or ../shared/weights if it exists); without one, weight-free features are used")
     group.add_argument("--image", metavar="BACKBONE",
                        help="image network: a keras.applications name (e.g. InceptionV3, needs its weights), a "
-                            ".tflite or Keras model file, 'colour-layout' (weight-free) or 'none'")
+                            ".tflite or Keras model file, 'colour-layout' (weight-free) or 'none'; VGG16 with --image-output fc1 "
+                            "gives fc6 (built with its classifier)")
     group.add_argument("--image-output", metavar="TENSOR", help="intermediate tensor/layer of the image network to read")
     group.add_argument("--audio", metavar="BACKBONE",
-                       help="audio network: vggish, yamnet, a YAMNet-like .tflite file, "
-                            "'descriptors' (weight-free) or 'none'")
+                       help="audio network: vggish, yamnet, a YAMNet-like .tflite file, 'descriptors' (weight-free), "
+                            "openSMILE functionals egemaps, compare, emobase or is10 (the opensmile extra: research "
+                            "and personal use only), or 'none'")
     group.add_argument("--face", metavar="DETECTOR",
                        help="MediaPipe face detector .tflite (or blaze_face_short_range), or 'none'")
     group.add_argument("--face-model", metavar="MODEL", help="network embedding the face crops (see docs/media.md)")
     group.add_argument("--image-weights", metavar="FILE",
-                       help="local weights file of a named --image network (e.g. the InceptionV3 'notop' .h5), "
-                            "instead of downloading the ImageNet weights")
+                       help="local weights file of a named --image network (e.g. the InceptionV3 'notop' .h5, or "
+                            "VGG16's file with the top for --image-output fc1), instead of downloading them")
     group.add_argument("--audio-weights", metavar="FILE",
                        help="local VGGish weights (vggish_model.ckpt prefix or a Keras .weights.h5), "
                             "instead of downloading them")

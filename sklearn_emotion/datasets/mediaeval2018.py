@@ -41,6 +41,7 @@ _AUDIO_FILE = re.compile(r"^MEDIAEVAL18_(\d{2})_(\d{5})\.csv$")
 _FIRST_INDEX = 1  # per-second feature files are numbered from 00001 (= second [0, 1))
 _ARFF_SKIPPED = {"name", "class", "frametime", "frameindex"}  # openSMILE bookkeeping, not features
 _MISSING_MODES = ("error", "nan", "ffill")
+_MAX_AUDIO_OFFSET = 10  # seconds; the release's windows are about 5 s long
 
 _DESCR = """\
 MediaEval 2018 Emotional Impact of Movies (valence/arousal subtask)
@@ -57,7 +58,14 @@ Features (layout="official", as distributed by the organisers, found anywhere be
   audio: openSMILE (emobase2010) functionals, one file per second,
     .../MEDIAEVAL18_XX/MEDIAEVAL18_XX_<sssss>.csv in ARFF text format with one data row; string
     and nominal attributes and the 'name'/'class' attributes are skipped.
-  <sssss> is numbered from 00001; file k is row k - 1 of the movie (second [k-1, k)).
+  <sssss> is numbered from 00001; visual file k is row k - 1 of the movie (second [k-1, k)).
+  Audio file k is row k - 1 + audio_offset (default 0: second [k-1, k)).  Users of the release
+  describe each audio file as the functionals of a window of about 5 s centred near its second,
+  the first two files being copies of the third; which second a window is centred on is not
+  documented, hence audio_offset: 0 reads file k as second [k-1, k) (its window [k-3, k+2) s,
+  so that exactly the first two seconds lack a whole window); 1 reads it as second [k, k+1)
+  (window [k-2, k+3) s), the rows before the first file repeating the first file, as the
+  release repeats its third; -1 as second [k-2, k-1), the first file being dropped.
 Features (layout="csv"): root/<modality>/MEDIAEVAL18_XX.csv, one row per second from 0,
 comma separated, an optional non-numeric header row giving the feature names.
 
@@ -265,6 +273,7 @@ class _Reading:
     annotations: dict[int, Path]
     visual: dict[int, dict[str, dict[int, Path]]]
     audio: dict[int, dict[int, Path]]
+    audio_offset: int = 0  # audio file k is row k - 1 + audio_offset
     notes: list[str] = field(default_factory=list)  # missing seconds, for one MissingFeatureWarning
     truncated: dict[str, dict[str, int]] = field(default_factory=dict)  # for one LengthMismatchWarning
     feature_names: dict[str, list[str]] = field(default_factory=dict)
@@ -310,8 +319,16 @@ def _movie_name(movie: int) -> str:
 
 
 def _check_options(subset: str, features: Sequence[str], visual_descriptors: Sequence[str] | None, layout: str,
-                   missing: str) -> tuple[list[str], list[str]]:
+                   missing: str, audio_offset: int = 0) -> tuple[list[str], list[str]]:
     """The modalities and visual descriptors asked for, once the options are checked."""
+    if isinstance(audio_offset, bool) or not isinstance(audio_offset, (int, np.integer)) \
+            or abs(audio_offset) > _MAX_AUDIO_OFFSET:
+        raise ValueError(
+            f"audio_offset must be a whole number of seconds between -{_MAX_AUDIO_OFFSET} and "
+            f"{_MAX_AUDIO_OFFSET}, got {audio_offset!r}."
+        )
+    if audio_offset and layout != "official":
+        raise ValueError("audio_offset applies to the official per-second audio files (layout='official').")
     if subset not in _SUBSETS:
         raise ValueError(f"subset must be one of {sorted(_SUBSETS)}, got {subset!r}.")
     if layout not in ("official", "csv"):
@@ -372,8 +389,24 @@ def _official_parts(
             return f"file {sample.parent / expected} absent or empty"
 
         parts[part] = _fill_missing(values, reading.missing, describe, what, reading.notes)
+        if part == "audio":
+            parts[part] = _shift_audio_rows(parts[part], reading.audio_offset, what)
         names += part_names or [f"{part}_{j}" for j in range(values.shape[1])]
     return parts, names
+
+
+def _shift_audio_rows(values: np.ndarray, offset: int, what: str) -> np.ndarray:
+    """Rows of the audio files (file k at row k - 1) moved to row k - 1 + ``offset``.
+
+    A positive offset leaves the first ``offset`` seconds without a file: they repeat the first
+    file (as the release repeats its third file in the first two); a negative one drops the first
+    ``-offset`` files.
+    """
+    if offset >= 0:
+        return np.concatenate([np.repeat(values[:1], offset, axis=0), values])
+    if len(values) <= -offset:
+        raise ValueError(f"{what}: {len(values)} audio file(s), none left with audio_offset={offset}.")
+    return values[-offset:]
 
 
 def _csv_modality(reading: _Reading, movie_name: str, modality: str) -> tuple[dict[str, np.ndarray], list[str]]:
@@ -463,6 +496,7 @@ def load_mediaeval2018(
     require_annotations: bool = True,
     ids: Sequence[int | str] | None = None,
     cache_dir: str | os.PathLike | None = None,
+    audio_offset: int = 0,
 ) -> Bunch:
     """Load the MediaEval 2018 valence/arousal movies: per-second features and annotations.
 
@@ -495,6 +529,12 @@ def load_mediaeval2018(
         Folder where each movie's parsed feature arrays are kept (``.npz``, written
         atomically), so that reading the many small files happens once and an interrupted load
         resumes.  Delete it when the data change.
+    audio_offset : int, default=0
+        Official layout: audio file ``k`` (numbered from 1) is read as row ``k - 1 + audio_offset``.
+        0: file ``k`` describes second ``[k-1, k)``, as the visual files; 1: second ``[k, k+1)``
+        (the first row then repeats the first file); -1: second ``[k-2, k-1)`` (the first file
+        is dropped).  The release does not document which second each audio file's window (about
+        5 s) is centred on: see ``DESCR`` and docs/datasets.md for both readings.
 
     Returns
     -------
@@ -515,10 +555,10 @@ def load_mediaeval2018(
     MissingFeatureWarning
         With ``missing="nan"`` or ``"ffill"``, naming the movies and files with missing seconds.
     """
-    modalities, descriptors = _check_options(subset, features, visual_descriptors, layout, missing)
+    modalities, descriptors = _check_options(subset, features, visual_descriptors, layout, missing, audio_offset)
     folder = resolve_root(root, "mediaeval2018", "MediaEval 2018", _OBTAIN)
     cache = Path(cache_dir) if cache_dir is not None else None
-    reading = _Reading(folder, layout, descriptors, missing, cache, *_scan(folder))
+    reading = _Reading(folder, layout, descriptors, missing, cache, *_scan(folder), audio_offset=int(audio_offset))
     wanted = _select_movies(reading, subset, modalities, ids)
     X, y = [], []
     for movie in wanted:

@@ -1,4 +1,4 @@
-"""Audio features at 1 Hz: VGGish (the paper's AudioSet features), YAMNet, or weight-free descriptors."""
+"""Audio features at 1 Hz: VGGish (the paper's AudioSet features), YAMNet, openSMILE, or weight-free descriptors."""
 
 from __future__ import annotations
 
@@ -6,17 +6,19 @@ import functools
 import os
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from numbers import Real
 from typing import Any
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import vggish
 from ._base import MediaEmbedder, PathWithSuffix, embed_seconds, movie_name
 from .backbones import cached_model, describe_spec, predict_padded
 from .decoding import MissingStreamError, is_path, iter_audio_windows, probe
 from .models import OFFICIAL_MODELS
+from .opensmile_features import DEFAULT_WINDOW_S, OPENSMILE_FEATURE_SETS, OpenSmileFunctionals
 from .stages import AudioStage
 
 __all__ = [
@@ -36,7 +38,9 @@ YAMNET_URL = YAMNET.url
 YAMNET_WINDOW = 15600  # 0.975 s at 16 kHz
 YAMNET_EMBEDDING_SIZE = 1024
 YAMNET_CLASSES = 521
-BACKBONE_NAMES = ("vggish", "yamnet", "descriptors")
+#: The openSMILE feature sets (optional ``opensmile`` package): see :mod:`.opensmile_features`.
+OPENSMILE_NAMES = tuple(OPENSMILE_FEATURE_SETS)
+BACKBONE_NAMES = ("vggish", "yamnet", "descriptors", *OPENSMILE_NAMES)
 MISSING_AUDIO = ("error", "silence")
 
 N_MFCC = 20
@@ -49,7 +53,7 @@ DESCRIPTOR_NAMES = tuple(
 
 
 def audio_descriptors(samples: np.ndarray, sample_rate: int = vggish.SAMPLE_RATE) -> np.ndarray:
-    """Hand-crafted statistics of one second of audio (stand-in for the openSMILE baseline).
+    """Hand-crafted statistics of one second of audio (a weight-free, licence-free stand-in for openSMILE).
 
     Over 25 ms frames every 10 ms: mean and standard deviation of 20 MFCCs, mean of 64 log-mel
     bands (125-7500 Hz), mean and standard deviation of RMS energy, zero-crossing rate and spectral
@@ -193,15 +197,25 @@ class _Descriptors:
 
 
 def audio_backbone(
-    backbone: Any = "vggish", *, weights: Any = "audioset", pca_params: Any = "audioset", output: str = "embedding"
+    backbone: Any = "vggish",
+    *,
+    weights: Any = "audioset",
+    pca_params: Any = "audioset",
+    output: str = "embedding",
+    window: float = DEFAULT_WINDOW_S,
 ) -> Any:
     """Load (once per process) the audio model :class:`AudioEmbedder` uses for these parameters.
 
     Returns an object with ``dim``, ``window`` (samples at 16 kHz per second's window: 16000 for the
-    descriptors, 15600 otherwise) and ``embed(windows) -> (n, dim)``.
+    descriptors, 15600 for VGGish and YAMNet, ``window`` seconds for openSMILE) and
+    ``embed(windows) -> (n, dim)``.  The openSMILE sets
+    (:class:`~sklearn_emotion.media.opensmile_features.OpenSmileFunctionals`) also have
+    ``feature_names`` and ``iter_windows(movie)``, their own (centred, clipped) windows.
     """
     if backbone == "descriptors":
         return _Descriptors()
+    if isinstance(backbone, str) and backbone in OPENSMILE_FEATURE_SETS:
+        return cached_model(("opensmile", backbone, float(window)), lambda: OpenSmileFunctionals(backbone, window))
     if backbone == "vggish":
         return _VGGish(weights, pca_params)
     if isinstance(backbone, str) and backbone == "yamnet":
@@ -229,6 +243,15 @@ def _silence(model: Any, movie: Any, name: str) -> np.ndarray:
     )
     row = model.embed(np.zeros((1, model.window), dtype=np.float32))
     return np.repeat(row, n_seconds, axis=0)
+
+
+def _windows(movie: Any, model: Any) -> Iterator[np.ndarray]:
+    """Each whole second's window: the model's own (openSMILE), else ``model.window`` samples from ``t``."""
+    iterate = getattr(model, "iter_windows", None)
+    if iterate is not None:
+        return iterate(movie)
+    windows = iter_audio_windows(movie, sample_rate=vggish.SAMPLE_RATE, window=model.window)
+    return (samples for _, samples in windows)
 
 
 def audio_stage(model: Any, *, missing_audio: str = "error", batch_size: int = 32) -> AudioStage:
@@ -266,11 +289,12 @@ def audio_features(
     name = movie_name(movie, name)
     if not is_path(movie) and not isinstance(movie, tuple):
         raise ValueError(f"{name}: an audio movie must be a file path or a (waveform, sample_rate) tuple.")
-    windows = iter_audio_windows(movie, sample_rate=vggish.SAMPLE_RATE, window=model.window)
+    # Windows of one length are stacked; the openSMILE ones (clipped at the ends) go as a list.
+    stack = getattr(model, "iter_windows", None) is None
     try:
         return embed_seconds(
-            (samples for _, samples in windows), lambda batch: model.embed(np.stack(batch)), batch_size, name,
-            on_seconds, "audio",
+            _windows(movie, model), lambda batch: model.embed(np.stack(batch) if stack else batch), batch_size,
+            name, on_seconds, "audio",
         )
     except MissingStreamError as error:
         if missing_audio == "error":
@@ -282,19 +306,25 @@ def audio_features(
 
 
 class AudioEmbedder(MediaEmbedder):
-    """Per-second audio features: VGGish (the paper's AudioSet features), YAMNet, or descriptors.
+    """Per-second audio features: VGGish (the paper's AudioSet features), YAMNet, openSMILE, or descriptors.
 
     The audio track is decoded to 16 kHz mono.  For each whole second ``t`` of the track, the
     0.975 s window starting at ``t`` s (15600 samples: one VGGish example of 96 frames, or one
-    YAMNet patch) is embedded; the descriptors summarise the full second ``[t, t + 1)``.
+    YAMNet patch) is embedded; the descriptors summarise the full second ``[t, t + 1)``; the
+    openSMILE sets describe the ``window`` seconds centred on ``t + 0.5`` (default 5 s:
+    ``[t - 2, t + 3)``, clipped to the track).
 
     Parameters
     ----------
-    backbone : {"vggish", "yamnet", "descriptors"} or path, default="vggish"
+    backbone : {"vggish", "yamnet", "descriptors", "egemaps", "compare", "emobase", "is10"} or path, default="vggish"
         ``"vggish"``: the AudioSet VGGish network (128 features) on its exact log-mel front end;
         ``"yamnet"`` or a ``.tflite`` file of a YAMNet-like waveform model (1024-d embedding, or
         521 class scores with ``output="scores"``); ``"descriptors"``: 112 weight-free log-mel / MFCC
-        / energy statistics (a stand-in for the paper's openSMILE baseline).
+        / energy statistics (a licence-free stand-in for openSMILE); ``"egemaps"`` (eGeMAPSv02, 88
+        values), ``"compare"`` (ComParE 2016, 6373), ``"emobase"`` (988) or ``"is10"`` (INTERSPEECH
+        2010 Paralinguistic Challenge, 1582): openSMILE functionals, computed by the real openSMILE
+        of the optional ``opensmile`` package (``pip install "sklearn-emotion[opensmile]"``; licensed
+        for research, teaching and personal use only), as the MediaEval baseline's audio features.
     weights : "audioset" or path, default="audioset"
         VGGish weights: the official checkpoint (downloaded and cached when online), a local
         checkpoint prefix ``vggish_model.ckpt``, or a Keras ``.weights.h5`` file.
@@ -303,6 +333,9 @@ class AudioEmbedder(MediaEmbedder):
         the AudioSet release), or ``None`` for the raw 128-d embedding.
     output : {"embedding", "scores"}, default="embedding"
         What a YAMNet-like model returns.
+    window : float >= 1, default=5.0
+        openSMILE sets only: seconds of audio, centred on the middle of each second, whose
+        functionals describe that second (clipped at the ends of the track).
     missing_audio : {"error", "silence"}, default="error"
         For a movie without audio track: raise :class:`~sklearn_emotion.media.decoding.MissingStreamError`,
         or embed silence (zeros) for each second the container declares, with a
@@ -329,6 +362,7 @@ class AudioEmbedder(MediaEmbedder):
         "weights": [StrOptions({"audioset"}), str, os.PathLike, None],
         "pca_params": [StrOptions({"audioset"}), str, os.PathLike, None],
         "output": [StrOptions({"embedding", "scores"})],
+        "window": [Interval(Real, 1, None, closed="left")],
         "missing_audio": [StrOptions(set(MISSING_AUDIO))],
     }
 
@@ -339,6 +373,7 @@ class AudioEmbedder(MediaEmbedder):
         weights: Any = "audioset",
         pca_params: Any = "audioset",
         output: str = "embedding",
+        window: float = DEFAULT_WINDOW_S,
         missing_audio: str = "error",
         batch_size: int = 32,
         n_jobs: int | None = None,
@@ -350,11 +385,13 @@ class AudioEmbedder(MediaEmbedder):
         self.weights = weights
         self.pca_params = pca_params
         self.output = output
+        self.window = window
         self.missing_audio = missing_audio
 
     def _loaders(self) -> dict[str, Callable[[], Any]]:
         load = functools.partial(
-            audio_backbone, self.backbone, weights=self.weights, pca_params=self.pca_params, output=self.output
+            audio_backbone, self.backbone, weights=self.weights, pca_params=self.pca_params, output=self.output,
+            window=self.window,
         )
         return {"model": load}
 
@@ -367,10 +404,21 @@ class AudioEmbedder(MediaEmbedder):
         if self.backbone != "vggish":  # VGGish-only parameters do not change other outputs
             params.pop("weights")
             params.pop("pca_params")
+        if self._is_opensmile():
+            params["window"] = float(self.window)
+            params["opensmile"] = _opensmile_version()  # another release may compute other values
+        else:
+            params.pop("window")
         return params
 
+    def _is_opensmile(self) -> bool:
+        return isinstance(self.backbone, str) and self.backbone in OPENSMILE_FEATURE_SETS
+
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """``audio_0`` ... (VGGish, YAMNet) or the descriptor names (``mfcc_mean_0``, ...).
+        """``audio_0`` ... (VGGish, YAMNet), or ``audio_`` + the descriptor or openSMILE feature names.
+
+        openSMILE's names (e.g. ``audio_F0semitoneFrom27.5Hz_sma3nz_amean``) need the ``opensmile``
+        package.
 
         Returns
         -------
@@ -379,8 +427,21 @@ class AudioEmbedder(MediaEmbedder):
         self._validate_params()
         if self.backbone == "descriptors":
             return np.asarray([f"audio_{n}" for n in DESCRIPTOR_NAMES], dtype=object)
+        if self._is_opensmile():
+            names = self._loaders()["model"]().feature_names
+            return np.asarray([f"audio_{n}" for n in names], dtype=object)
         if self.backbone == "vggish":
             dim = vggish.EMBEDDING_SIZE
         else:
             dim = self._loaders()["model"]().dim
         return np.asarray([f"audio_{i}" for i in range(dim)], dtype=object)
+
+
+def _opensmile_version() -> str | None:
+    """The installed ``opensmile`` package's version (part of the openSMILE features' cache keys)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("opensmile")
+    except PackageNotFoundError:
+        return None

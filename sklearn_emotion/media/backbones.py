@@ -5,7 +5,9 @@ feature vectors ``(n, dim)``.  It can be given as
 
 * a **name**: any ``keras.applications`` model (``"InceptionV3"``, ``"inception_v3"``,
   ``"MobileNetV2"``, ...), built without its classifier and global-average-pooled, with ImageNet
-  weights downloaded by Keras from the official release and cached under ``$KERAS_HOME``;
+  weights downloaded by Keras from the official release and cached under ``$KERAS_HOME``; when
+  ``output`` names a layer of the classifier part ("top"), e.g. VGG16's ``"fc1"`` (fc6), it is
+  built with its top instead (the weights file with the top, not the ``notop`` one);
 * a **TFLite file** (``.tflite``), run with ``ai_edge_litert``; an intermediate tensor (e.g. an
   embedding before the classifier) can be chosen by name;
 * a **Keras model file** (``.keras``, ``.h5``, ``.hdf5``) holding a whole model;
@@ -20,6 +22,7 @@ joblib workers (which load their own copy) and still load each model once per wo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sys
@@ -330,6 +333,22 @@ def _keras_application(name: str) -> tuple[Callable[..., Any], Callable[..., Any
     )
 
 
+def _output_in_top(canonical: str, side: int, output: str | None) -> bool:
+    """Whether layer ``output`` of a keras.applications model is outside its body (so in its top)."""
+    return output is not None and output not in _body_layer_names(canonical, side)
+
+
+@functools.cache
+def _body_layer_names(canonical: str, side: int) -> frozenset[str]:
+    """The layer names of a keras.applications model without its top (architecture built once per process).
+
+    Not through :func:`cached_model`, whose lock is held while a backbone is being resolved.
+    """
+    constructor = _keras_application(canonical)[0]
+    model = constructor(include_top=False, pooling="avg", weights=None, input_shape=(side, side, 3))
+    return frozenset(layer.name for layer in model.layers)
+
+
 def describe_spec(spec: Any) -> str:
     """A stable text identifying a backbone spec (for cache keys): a file's content hash, a name."""
     if isinstance(spec, (str, os.PathLike)) and os.path.isfile(spec):
@@ -373,15 +392,16 @@ def load_keras_model_file(path: str | os.PathLike) -> Any:
         ) from exc
 
 
-#: keras.applications models whose ImageNet weights ``sklearn-emotion models download`` can cache.
-_CACHED_IMAGENET = {"InceptionV3": "inception_v3_notop"}
+#: keras.applications models whose ImageNet weights ``sklearn-emotion models download`` can cache:
+#: (model, with its top?) -> registry name.
+_CACHED_IMAGENET = {("InceptionV3", False): "inception_v3_notop", ("VGG16", True): "vgg16"}
 
 
-def _cached_imagenet_weights(canonical: str) -> str | None:
-    """The checked copy of ``canonical``'s ImageNet weights in the package's model cache, if there is one."""
+def _cached_imagenet_weights(canonical: str, top: bool) -> str | None:
+    """The checked copy of ``canonical``'s ImageNet weights (with or without top) in the model cache, if any."""
     from .models import OFFICIAL_MODELS
 
-    name = _CACHED_IMAGENET.get(canonical)
+    name = _CACHED_IMAGENET.get((canonical, top))
     cached = OFFICIAL_MODELS[name].cached_file() if name is not None else None
     return None if cached is None else os.fspath(cached)
 
@@ -403,7 +423,11 @@ def resolve_image_backbone(
         For a named model: ``"imagenet"`` downloads the official weights (cached by Keras), a path
         loads a local weights file (e.g. ``inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5``).
     output : str, optional
-        Intermediate tensor (TFLite) or layer (Keras) to read instead of the model's output.
+        Intermediate tensor (TFLite) or layer (Keras) to read instead of the model's output.  For a
+        named model, a layer of its top (e.g. ``"fc1"``, ``"fc2"`` or ``"predictions"`` of VGG16)
+        builds the model with its top (``include_top=True``, native input size), whose weights file
+        is the one with the top (``vgg16_weights_tf_dim_ordering_tf_kernels.h5``); any other layer,
+        or none, builds it without (``include_top=False, pooling="avg"``, the ``notop`` file).
     preprocessing : "auto", str or callable
         ``"auto"``: the model's own ``preprocess_input`` for named models, ``"tf"`` otherwise.
 
@@ -429,22 +453,27 @@ def resolve_image_backbone(
             f"weights=None would give {canonical} random weights. Pass weights='imagenet' or a weights "
             "file; to use an untrained network on purpose, build it yourself and pass the keras.Model."
         )
+    side = _DEFAULT_SIZES.get(canonical, 224)
+    top = _output_in_top(canonical, side, output)
     if weights == "imagenet":
-        weights = _cached_imagenet_weights(canonical) or weights
+        weights = _cached_imagenet_weights(canonical, top) or weights
     if weights != "imagenet":
         weights = os.fspath(weights)
         if not os.path.isfile(weights):
             raise FileNotFoundError(f"Weights file not found: {weights}")
-    side = _DEFAULT_SIZES.get(canonical, 224)
+    shape = {"include_top": True} if top else {"include_top": False, "pooling": "avg"}
+    variant = f"with its top ({output!r} is not a layer of its body)" if top else "without its top ('notop')"
+    wanted = "weights file with the top" if top else "'notop' weights file"
+    passed = "weights='/path/to/file.h5'" + ("" if output is None else f", output={output!r}")
     try:
-        model = constructor(include_top=False, pooling="avg", weights=weights, input_shape=(side, side, 3))
+        model = constructor(**shape, weights=weights, input_shape=(side, side, 3))
     except Exception as exc:  # Keras raises a plain Exception on a failed download
         if weights != "imagenet":
-            raise ValueError(f"Cannot load the weights file {weights} into {canonical}: {exc}") from exc
+            raise ValueError(f"Cannot load the weights file {weights} into {canonical} {variant}: {exc}") from exc
         raise BackboneUnavailableError(
-            f"Cannot obtain the ImageNet weights of {canonical} ({exc}); this machine may be offline. "
-            f"Download the 'notop' weights file named in that message (keras-applications release) on a "
-            f"machine with network and pass it: ImageEmbedder(backbone={canonical!r}, weights='/path/to/file.h5')."
+            f"Cannot obtain the ImageNet weights of {canonical} {variant} ({exc}); this machine may be offline. "
+            f"Download the {wanted} named in that message (keras-applications release) on a machine with "
+            f"network and pass it: ImageEmbedder(backbone={canonical!r}, {passed})."
         ) from exc
     auto = (lambda pixels: preprocess_input(pixels.copy())) if preprocessing == "auto" else preprocessing
     backbone = KerasBackbone(model, preprocessing=auto, output=output, name=canonical)

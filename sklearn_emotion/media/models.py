@@ -587,6 +587,18 @@ OFFICIAL_MODELS: dict[str, OfficialModel] = {
             licence="Keras Applications weights (Keras is Apache-2.0; no separate licence is stated for the file)",
         ),
         OfficialModel(
+            "vgg16",
+            "vgg16_weights_tf_dim_ordering_tf_kernels.h5",
+            _KERAS_WEIGHTS + "vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5",
+            "ImageNet VGG16 with its classifier (Keras; layer 'fc1' = fc6, the MediaEval baseline's image features)",
+            "Download vgg16_weights_tf_dim_ordering_tf_kernels.h5 (keras-applications release, 553 MB), or run "
+            "`sklearn-emotion models download vgg16` on a machine with network, and pass "
+            "ImageEmbedder('VGG16', weights='/path/vgg16_weights_tf_dim_ordering_tf_kernels.h5', output='fc1').",
+            digest="md5:64373286793e3c8b2b4e3219cbf3544b",
+            digest_origin="given by Keras (the file_hash of keras.applications.VGG16)",
+            licence="Keras Applications weights (Keras is Apache-2.0; no separate licence is stated for the file)",
+        ),
+        OfficialModel(
             "vggish",
             "vggish_model.ckpt",
             "https://storage.googleapis.com/audioset/vggish_model.ckpt",
