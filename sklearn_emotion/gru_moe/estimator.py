@@ -19,6 +19,12 @@ from ..windowing import WindowedMovies
 
 __all__ = ["GRUMoERegressor"]
 
+#: The settings GRUMoENetwork is rebuilt from when a fitted estimator is loaded.
+_NETWORK_CONFIG_KEYS = (
+    "modalities", "window_length", "cell", "units", "n_layers", "n_experts", "n_outputs", "l2", "dropout",
+    "batch_norm", "batch_norm_inference", "seed",
+)
+
 
 class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
     """Recurrent branches per modality + context gates + mixture of experts (MediaEval 2018, best MSE).
@@ -672,7 +678,9 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         if weights is not None:
             from .network import GRUMoENetwork
 
-            network = GRUMoENetwork(**self._network_config)
+            # Only the network's own settings: a crafted file must not pass other keywords to keras.Model.
+            config = {key: self._network_config[key] for key in _NETWORK_CONFIG_KEYS}
+            network = GRUMoENetwork(**config)
             network.build_for_blocks(1)
             network.set_weights(weights)
             self.network_ = network
