@@ -19,6 +19,7 @@ _PUBLIC = {
     "Windower": "windowing",
     "WindowedMovies": "windowing",
     "GRUMoERegressor": "gru_moe",
+    "TCNRegressor": "tcn",
     "ButterworthSmoother": "smoothing",
     "MovingAverageSmoother": "smoothing",
     "SmoothedRegressor": "smoothing",

@@ -99,3 +99,22 @@ def test_a_length_gap_beyond_the_tolerance_is_an_error(tmp_path, capsys):
     code, _, err = _fit(capsys, features, annotations, "-o", tmp_path / "m.skops", "--max-length-difference", "30",
                         "--model", "baseline")
     assert code == 0, err
+
+
+def test_the_tcn_model_trains_and_predicts_from_the_command_line(tmp_path, capsys):
+    features, annotations = _corpus(tmp_path, seconds=40)
+    model = tmp_path / "tcn.skops"
+    code, out, err = _fit(capsys, features, annotations, "-o", model, "--model", "tcn", "--levels", "2",
+                          "--filters", "4", "--epochs", "2", "--causal", "--no-progress")
+    assert code == 0, err
+    assert "Training the tcn model" in out and "Keras networks run on" in out
+    code = main(["predict", os.fspath(model), os.fspath(features), "-o", os.fspath(tmp_path / "pred"), "--no-plot",
+                 "--no-progress"])
+    assert code == 0
+    from sklearn_emotion.files import read_curves
+    from sklearn_emotion.persistence import load_model
+
+    network = load_model(model).estimator.steps[-1][1].regressor_
+    assert type(network).__name__ == "TCNRegressor" and network.causal and network.levels == 2
+    curves = read_curves(tmp_path / "pred" / "movie_0.csv")
+    assert curves.shape == (40, 2) and np.all(np.abs(curves) <= 1)

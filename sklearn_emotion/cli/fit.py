@@ -50,6 +50,16 @@ def build_estimator(args: argparse.Namespace, *, target_range: tuple[float, floa
         return regressor if smoother is None else SmoothedRegressor(regressor, smoother)
     verbose = 1 if progress_enabled(args) else 0  # one line per epoch
     # Options left out take the estimator's own defaults, so the CLI trains what Python users get.
+    if args.model == "tcn":
+        from ..tcn import TCNRegressor
+
+        given = {name: getattr(args, option) for option, name in _TCN_OPTIONS.items()
+                 if getattr(args, option) is not None}
+        network = TCNRegressor(**given, causal=args.causal, target_range=target_range,
+                               random_state=args.random_state, verbose=verbose)
+        head = network if smoother is None else SmoothedRegressor(network, smoother)
+        # Sequence to sequence over whole movies: no Windower.
+        return make_pipeline(MovieStandardScaler(), head)
     given = {name: getattr(args, option) for option, name in _NETWORK_OPTIONS.items()
              if getattr(args, option) is not None}
     network = GRUMoERegressor(**given, batch_norm=args.batch_norm, target_range=target_range,
@@ -58,6 +68,12 @@ def build_estimator(args: argparse.Namespace, *, target_range: tuple[float, floa
     # Standardised inputs: embeddings and descriptors come at very different scales.
     return make_pipeline(MovieStandardScaler(), Windower(length=args.window), head)
 
+
+#: ``fit`` options of the TCN -> ``TCNRegressor`` parameters (None: the estimator's default).
+_TCN_OPTIONS = {
+    "dropout": "dropout", "learning_rate": "learning_rate", "epochs": "epochs", "patience": "patience",
+    "levels": "levels", "filters": "filters",
+}
 
 #: ``fit`` options of the paper model -> ``GRUMoERegressor`` parameters (None: the estimator's default).
 _NETWORK_OPTIONS = {
@@ -180,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
     movies, targets = align_lengths(names, movies, targets)
     modalities = {k: int(v.shape[1]) for k, v in movies[0].items()}
     estimator = build_estimator(args, target_range=scale, predict_std=with_std)
-    if args.model == "paper":
+    if args.model != "baseline":
         echo(device_line())
     echo(f"Training the {args.model} model on {len(movies)} movie(s), {sum(len(t) for t in targets)} s, "
          f"features {modalities}" + (", with the viewers' standard deviation (the model will predict it; "
@@ -230,8 +246,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ignore-std", action="store_true",
                         help="do not learn the viewers' standard deviation even when the annotations give it "
                              "(columns Valence_std Arousal_std, or LIRIS-ACCEDE's Std); the baseline never does")
-    parser.add_argument("--model", choices=("paper", "baseline"), default="paper",
-                     help="paper: windows -> GRU + mixture of experts; baseline: per-second Ridge (default %(default)s)")
+    parser.add_argument("--model", choices=("paper", "tcn", "baseline"), default="paper",
+                        help="paper: windows -> GRU + mixture of experts; tcn: whole movies -> encoder-decoder "
+                             "temporal convolutional network (section 3 of the paper); baseline: per-second Ridge "
+                             "(default %(default)s)")
     net = parser.add_argument_group("paper model")
     net.add_argument("--window", type=int, default=60, metavar="S", help="window length in seconds (paper: 10, 30, 60; default %(default)s)")
     net.add_argument("--rnn", choices=("gru", "lstm"), default=None, help="recurrent cell (default gru)")
@@ -248,6 +266,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="epochs without improvement before stopping (default 5); the loss watched is that of "
                           "held-out movies when 3 or more can be held out, else the training loss")
     net.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed (default %(default)s)")
+    tcn = parser.add_argument_group("tcn model (also --dropout, --learning-rate, --epochs, --patience, --random-state)")
+    tcn.add_argument("--causal", action="store_true",
+                     help="each second sees only the past (default: acausal, as Lea et al.)")
+    tcn.add_argument("--levels", type=int, default=None, help="pooling levels of the encoder (default 3)")
+    tcn.add_argument("--filters", type=int, default=None, help="convolution filters per level (default 64)")
     base = parser.add_argument_group("baseline model")
     base.add_argument("--alpha", type=float, default=None,
                       help="Ridge penalty (default: chosen in 1e-2 ... 1e4 by leave-one-out on the training seconds)")
