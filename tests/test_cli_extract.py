@@ -24,10 +24,11 @@ SIZE = (160, 120)
 RATE = 16000
 
 
-def _movie(path: Path, seconds: int, frequency: float = 440.0, audio: bool = True) -> Path:
-    photos = [photo(name, SIZE) for name in ("astronaut", "chelsea", "coffee")]
-    frames = [photos[(t // 3) % 3] for t in range(seconds)]
-    return write_video(path, frames, fps=1, audio=tone(seconds, RATE, frequency) if audio else None)
+def _movie(path: Path, seconds: int, frequency: float = 440.0, audio: bool = True, size: tuple = SIZE,
+           fps: int = 1) -> Path:
+    photos = [photo(name, size) for name in ("astronaut", "chelsea", "coffee")]
+    per_second = [photos[(t // 3) % 3] for t in range(seconds)]  # one photo per second, shown fps times
+    return write_video(path, per_second, fps=fps, audio=tone(seconds, RATE, frequency) if audio else None)
 
 
 @pytest.fixture
@@ -84,8 +85,10 @@ def test_a_corrupt_movie_fails_alone_and_is_named(weight_free, corpus, capsys):
 def test_an_interrupted_run_resumes_to_the_same_features(weight_free):
     movies = weight_free / "movies"
     movies.mkdir()
-    for i in range(6):  # long enough that the interruption lands while later movies are to do
-        _movie(movies / f"long_{i}.mp4", 45, 250.0 + 30 * i)
+    # Long enough (several seconds each, even on a busy machine) that the interruption lands while later
+    # movies are still to do, however late this process gets to notice the first feature file.
+    for i in range(6):
+        _movie(movies / f"long_{i}.mp4", 120, 250.0 + 30 * i, size=(480, 360), fps=4)
     reference = _cli(movies, "-o", "reference", cwd=weight_free)
     assert reference.wait(timeout=300) == 0, reference.stderr.read()[-2000:]
     run = _cli(movies, "-o", "features", cwd=weight_free)
