@@ -60,7 +60,10 @@ def _manifest(folder: Path) -> dict:
 def _cli(*argv, cwd: Path) -> subprocess.Popen:
     env = {**os.environ, "SKLEARN_EMOTION_WEIGHTS": "", "TF_CPP_MIN_LOG_LEVEL": "2"}
     command = [sys.executable, "-m", "sklearn_emotion", "extract", *map(os.fspath, argv), "--no-progress"]
-    return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # As a program started from a terminal: Ctrl-C interrupts it, even when this test process was started
+    # in the background by a shell that made it ignore SIGINT (a child inherits that, and Python keeps it).
+    return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def test_a_corrupt_movie_fails_alone_and_is_named(weight_free, corpus, capsys):
