@@ -96,3 +96,30 @@ def private_random_state(random_state: Any) -> np.random.RandomState:
     state; the package's rule is that fitting and generating never do.
     """
     return np.random.RandomState() if random_state is None else check_random_state(random_state)
+
+
+def resolve_target_range(target_range: Any, targets: list[np.ndarray]) -> tuple[float, float]:
+    """The ``(low, high)`` a network's sigmoid outputs map to: ``target_range``, or the targets' own for "auto".
+
+    Shared by the sequence regressors.  NaN targets are ignored; a fixed range must hold every target
+    (the error names the movie, row and column of the first one outside).
+    """
+    values = np.concatenate([t.ravel() for t in targets])
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        raise ValueError("Every target is NaN: there is nothing to learn from.")
+    if isinstance(target_range, str):
+        low, high = float(values.min()), float(values.max())
+        return (low - 1.0, high + 1.0) if high - low < 1e-12 else (low, high)
+    if len(target_range) != 2 or not target_range[0] < target_range[1]:
+        raise ValueError(f"target_range must be (low, high) with low < high, got {target_range!r}.")
+    low, high = float(target_range[0]), float(target_range[1])
+    for index, t in enumerate(targets):
+        outside = (t < low) | (t > high)
+        if outside.any():
+            row, col = np.argwhere(outside)[0]
+            raise ValueError(
+                f"y[{index}] has value {t[row, col]:.4g} at row {row}, column {col}, outside "
+                f"target_range=({low}, {high}); rescale the targets or set target_range='auto'."
+            )
+    return low, high

@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ..base import MovieRegressorMixin, private_random_state
+from ..base import MovieRegressorMixin, private_random_state, resolve_target_range
 from ..data import DEFAULT_MODALITY, as_targets, is_movie_sequence, movie_length
 from ..windowing import WindowedMovies
 
@@ -314,15 +314,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         return per_modality(self.units, "units"), per_modality(self.n_layers, "n_layers")
 
     def _target_range(self, targets: list[np.ndarray]) -> tuple[float, float]:
-        values = np.concatenate([t.ravel() for t in targets])
-        values = values[~np.isnan(values)]
-        if values.size == 0:
-            raise ValueError("Every target is NaN: there is nothing to learn from.")
-        if isinstance(self.target_range, str):
-            low, high = float(values.min()), float(values.max())
-            if high - low < 1e-12:
-                low, high = low - 1.0, high + 1.0
-            return low, high
+        return resolve_target_range(self.target_range, targets)
         if len(self.target_range) != 2 or not self.target_range[0] < self.target_range[1]:
             raise ValueError(f"target_range must be (low, high) with low < high, got {self.target_range!r}.")
         low, high = float(self.target_range[0]), float(self.target_range[1])

@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import MovieRegressorMixin, private_random_state
+from ..base import MovieRegressorMixin, private_random_state, resolve_target_range
 from ..data import DEFAULT_MODALITY, as_movies, as_targets, is_movie_sequence, movie_length, stack_modalities
 from .batches import CropBatches, MovieBatches, movie_inputs, padded_length
 
@@ -284,25 +284,7 @@ class TCNRegressor(MovieRegressorMixin, BaseEstimator):
         return [np.ascontiguousarray(X)], True
 
     def _target_range(self, targets: list[np.ndarray]) -> tuple[float, float]:
-        values = np.concatenate([t.ravel() for t in targets])
-        values = values[~np.isnan(values)]
-        if values.size == 0:
-            raise ValueError("Every target is NaN: there is nothing to learn from.")
-        if isinstance(self.target_range, str):
-            low, high = float(values.min()), float(values.max())
-            return (low - 1.0, high + 1.0) if high - low < 1e-12 else (low, high)
-        if len(self.target_range) != 2 or not self.target_range[0] < self.target_range[1]:
-            raise ValueError(f"target_range must be (low, high) with low < high, got {self.target_range!r}.")
-        low, high = float(self.target_range[0]), float(self.target_range[1])
-        for index, t in enumerate(targets):
-            outside = (t < low) | (t > high)
-            if outside.any():
-                row, col = np.argwhere(outside)[0]
-                raise ValueError(
-                    f"y[{index}] has value {t[row, col]:.4g} at row {row}, column {col}, outside "
-                    f"target_range=({low}, {high}); rescale the targets or set target_range='auto'."
-                )
-        return low, high
+        return resolve_target_range(self.target_range, targets)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any) -> "TCNRegressor":
