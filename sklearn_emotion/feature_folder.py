@@ -26,12 +26,14 @@ import numpy as np
 
 from .files import FEATURE_SUFFIX, atomic_write_bytes, locked, save_features
 
-__all__ = ["FeatureFolder", "MANIFEST", "read_folder_spec"]
+__all__ = ["FeatureFolder", "MANIFEST", "MISSING_AUDIO_POLICIES", "read_folder_settings", "read_folder_spec"]
 
 #: The manifest file of a feature folder.
 MANIFEST = "features.json"
 _RECORDS = ".records"
 _LOCK = ".features.lock"
+#: The values of ``extract --missing-audio``, recorded as ``missing_audio`` in the manifest and each record.
+MISSING_AUDIO_POLICIES = ("error", "silence")
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -47,8 +49,15 @@ def _write_json(path: Path, value: Any) -> None:
     atomic_write_bytes(path, lambda out: out.write(json.dumps(value, indent=1).encode()))
 
 
-def read_folder_spec(folder: str | os.PathLike) -> dict[str, Any] | None:
-    """The feature settings recorded in ``folder``'s manifest, or None when it has no manifest.
+def read_folder_settings(folder: str | os.PathLike) -> dict[str, Any] | None:
+    """The settings recorded in ``folder``'s manifest, or None when it has no manifest.
+
+    Returns
+    -------
+    dict or None
+        ``{"feature_spec": dict, "missing_audio": "error" | "silence"}``: the feature settings and the
+        ``--missing-audio`` policy of the run that last wrote the manifest (``"error"`` for a manifest
+        written before the policy was recorded).
 
     Raises
     ------
@@ -66,7 +75,22 @@ def read_folder_spec(folder: str | os.PathLike) -> dict[str, Any] | None:
             "features again with `sklearn-emotion extract`, or delete it to train a model that predicts "
             "feature files only."
         )
-    return spec
+    missing_audio = manifest.get("missing_audio", "error")
+    if missing_audio not in MISSING_AUDIO_POLICIES:
+        raise ValueError(
+            f"{path} is incomplete: its missing_audio is {missing_audio!r}, expected one of "
+            f"{', '.join(map(repr, MISSING_AUDIO_POLICIES))}. Extract the features again with `sklearn-emotion extract`."
+        )
+    return {"feature_spec": spec, "missing_audio": missing_audio}
+
+
+def read_folder_spec(folder: str | os.PathLike) -> dict[str, Any] | None:
+    """The feature settings recorded in ``folder``'s manifest, or None when it has no manifest.
+
+    The ``feature_spec`` of :func:`read_folder_settings`, which raises ``ValueError`` for an incomplete manifest.
+    """
+    settings = read_folder_settings(folder)
+    return None if settings is None else settings["feature_spec"]
 
 
 class FeatureFolder:
@@ -106,19 +130,20 @@ class FeatureFolder:
         )
 
     def save(self, movie: str, features: Mapping[str, np.ndarray], *, source: str | os.PathLike, content: str,
-             spec: Mapping[str, Any]) -> None:
+             spec: Mapping[str, Any], missing_audio: str = "error") -> None:
         """Write ``movie``'s features, then its record (both atomically)."""
         save_features(self.features_path(movie), features)
         record = {
             "source": os.fspath(Path(source).resolve()),
             "content": content,
             "feature_spec": dict(spec),
+            "missing_audio": missing_audio,
             "seconds": int(next(iter(features.values())).shape[0]),
             "features": {name: int(np.shape(array)[1]) for name, array in features.items()},
         }
         _write_json(self.path / _RECORDS / f"{movie}.json", record)
 
-    def write_manifest(self, spec: Mapping[str, Any]) -> dict[str, Any]:
+    def write_manifest(self, spec: Mapping[str, Any], missing_audio: str = "error") -> dict[str, Any]:
         """Rebuild ``features.json`` from every record made with ``spec`` (under the folder's lock)."""
         with locked(self.path / _LOCK):
             movies = {}
@@ -128,7 +153,7 @@ class FeatureFolder:
                     continue
                 if self.features_path(path.stem).is_file():
                     movies[path.stem] = {key: value for key, value in record.items() if key != "feature_spec"}
-            manifest = {"feature_spec": dict(spec), "movies": movies}
+            manifest = {"feature_spec": dict(spec), "missing_audio": missing_audio, "movies": movies}
             if movies:  # a run that saved nothing leaves the folder (and other settings' manifest) as it was
                 _write_json(self.path / MANIFEST, manifest)
         return manifest

@@ -77,9 +77,10 @@ def run(args: argparse.Namespace) -> int:
                     failures[video] = result
                     echo(f"FAILED {video}: {one_line(result)}")
                 else:  # on disk at once: an interruption or a later failure keeps it
-                    folder.save(video.stem, result, source=video, content=contents[video], spec=spec)
+                    folder.save(video.stem, result, source=video, content=contents[video], spec=spec,
+                                missing_audio=args.missing_audio)
     finally:
-        manifest = folder.write_manifest(spec)
+        manifest = folder.write_manifest(spec, args.missing_audio)
     done = sum(1 for v in videos if v.stem in manifest["movies"])
     echo(f"Features of {done} of {len(videos)} movie(s) in {folder.path} (one {FEATURE_SUFFIX} per movie).")
     if failures:
