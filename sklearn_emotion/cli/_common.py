@@ -82,18 +82,45 @@ def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str
     return spec, notes
 
 
-def load_feature_folder_spec(paths: Sequence[str]) -> dict[str, Any] | None:
-    """The feature specification recorded by ``extract`` beside the given feature files (if any)."""
+def load_feature_folder_spec(paths: Sequence[str]) -> dict[str, Any]:
+    """The feature settings recorded by ``extract`` beside the given feature files.
+
+    Returns ``{"feature_spec": dict or None, "missing_audio": "error" or "silence"}``: the settings
+    of the folders' ``features.json`` when every folder that has one records the same (else
+    ``None``), and the missing-audio policy they were extracted with ("error" when unknown).
+    """
     from ..feature_folder import read_folder_spec
 
-    specs = [read_folder_spec(entry if entry.is_dir() else entry.parent) for entry in map(Path, paths)]
-    specs = [spec for spec in specs if spec is not None]
-    if specs and all(spec == specs[0] for spec in specs):
-        return specs[0]
-    return None
+    folders = {entry if entry.is_dir() else entry.parent for entry in map(Path, paths)}
+    settings = []
+    for folder in sorted(folders):
+        try:
+            spec = read_folder_spec(folder)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        if spec is not None:
+            settings.append({"feature_spec": spec, "missing_audio": _folder_missing_audio(folder)})
+    if settings and all(entry == settings[0] for entry in settings):
+        return settings[0]
+    return {"feature_spec": None, "missing_audio": "error"}
 
 
-def load_feature_corpus(paths: Sequence[str]) -> tuple[list[str], list[dict]]:
+def _folder_missing_audio(folder: Path) -> str:
+    """The missing-audio policy a feature folder's manifest records ("error" when it records none)."""
+    import json
+
+    from ..feature_folder import MANIFEST
+
+    # TODO switch to feature_folder.read_folder_settings once it records the policy
+    try:
+        policy = json.loads((folder / MANIFEST).read_text()).get("missing_audio", "error")
+    except (OSError, ValueError, AttributeError):
+        return "error"
+    return policy if policy in ("error", "silence") else "error"
+
+
+def load_feature_corpus(paths: Sequence[str]) -> tuple[list[str], list[dict], list[Path]]:
+    """The feature files named by ``paths``: movie names, features and files, all of the same widths."""
     from ..files import FEATURE_SUFFIX, find_feature_files, load_features
 
     try:
@@ -108,7 +135,7 @@ def load_feature_corpus(paths: Sequence[str]) -> tuple[list[str], list[dict]]:
         widths = {k: v.shape[1] for k, v in movie.items()}
         if widths != first:
             raise CommandError(f"movie {name} has features {widths} but {names[0]} has {first}.")
-    return names, movies
+    return names, movies, files
 
 
 def one_line(error: BaseException) -> str:

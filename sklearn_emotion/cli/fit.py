@@ -179,14 +179,31 @@ def target_range(args: argparse.Namespace, targets: list[np.ndarray]) -> tuple[f
     return low, high
 
 
+def training_digests(names: list[str], files: list[Path]) -> dict[str, dict[str, str | None]]:
+    """Each training movie's ``{"features": SHA-256 of its .npz, "source": SHA-256 of its video or None}``.
+
+    The video's digest is the one ``extract`` recorded for the movie (None when the folder has no record).
+    """
+    from ..feature_folder import FeatureFolder
+    from ..media.cache import content_digest
+
+    digests = {}
+    for name, path in zip(names, files):
+        record = FeatureFolder(path.parent).record(name) or {}
+        source = record.get("content")
+        digests[name] = {"features": content_digest(path), "source": source if isinstance(source, str) else None}
+    return digests
+
+
 def run(args: argparse.Namespace) -> int:
     from ..files import align_lengths
     from ..persistence import PICKLE_SUFFIXES, SavedModel, save_model
 
     # Everything that can be checked is checked before training, so that no run is lost at the end.
     output = check_output_file(args.output, args.overwrite)
-    names, movies = load_feature_corpus(args.features)
-    spec = load_feature_folder_spec(args.features)
+    names, movies, files = load_feature_corpus(args.features)
+    settings = load_feature_folder_spec(args.features)
+    spec = settings["feature_spec"]
     targets = read_targets(args.annotations, names, with_std=True)
     # The viewers' std (Valence_std/Arousal_std columns, LIRIS-ACCEDE's Std): the paper model learns it too.
     with_std = args.model == "paper" and not args.ignore_std and any(np.isfinite(t[:, 2:]).any() for t in targets)
@@ -208,7 +225,11 @@ def run(args: argparse.Namespace) -> int:
             echo(f"Training {network.stopping_summary_}.")
     _quiet_network(estimator)
     info = {"model": args.model, "options": {k: v for k, v in vars(args).items() if k != "command_module"},
-            "movies": names, "seconds": int(sum(len(t) for t in targets)), "predict_std": with_std}
+            "movies": names, "seconds": int(sum(len(t) for t in targets)), "predict_std": with_std,
+            # how videos without sound were extracted, so that predict extracts them alike
+            "missing_audio": settings["missing_audio"],
+            # what `evaluate` needs to tell the movies the model has seen from held-out ones
+            "training_digests": training_digests(names, files)}
     save_model(output, SavedModel(estimator, modalities, spec, info))
     echo(f"Saved the model to {output}" + ("" if spec else " (no features.json beside the features: "
                                             "it can predict feature files, not videos)") + ".")
