@@ -82,41 +82,121 @@ def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str
     return spec, notes
 
 
-def load_feature_folder_spec(paths: Sequence[str]) -> dict[str, Any]:
-    """The feature settings recorded by ``extract`` beside the given feature files.
+def load_feature_folder_spec(files: Sequence[Path], movies: Sequence[dict]) -> dict[str, Any]:
+    """The settings the feature files were extracted with, each file checked against its folder's records.
 
-    Returns ``{"feature_spec": dict or None, "missing_audio": "error" or "silence"}``: the settings
-    of the folders' ``features.json`` when every folder that has one records the same (else
-    ``None``), and the missing-audio policy they were extracted with ("error" when unknown).
+    ``extract`` records its settings in each folder's ``features.json`` (the manifest, listing every movie
+    made with them with its widths and seconds) and in a record per movie (``.records/<movie>.json``).  A
+    file that contradicts them is an error naming it: the model would store settings that did not make
+    its features, and ``predict`` would extract videos differently from the training movies.
+
+    Parameters
+    ----------
+    files : sequence of Path
+        The feature files, as :func:`load_feature_corpus` returns them.
+    movies : sequence of dict
+        Their features.
+
+    Returns
+    -------
+    dict
+        ``feature_spec``: the settings that made every file, or None when unknown (no folder has a
+        manifest, folders record different settings, or a file is vouched for by no manifest: neither
+        listed in it nor recorded with its settings); ``missing_audio``: the folders' policy for videos
+        without sound ("error" when unknown); ``sources``: each movie's video SHA-256 as recorded (None
+        when unrecorded); ``warnings``: why the settings are unknown though some folder records them.
+
+    Raises
+    ------
+    CommandError
+        When a manifest is incomplete, a file's record names other settings than its folder's manifest,
+        or a file has other modalities, widths or seconds than its record, its manifest entry or the
+        manifest's settings say.
     """
-    from ..feature_folder import read_folder_spec
+    from ..feature_folder import MANIFEST, FeatureFolder, read_folder_settings
 
-    folders = {entry if entry.is_dir() else entry.parent for entry in map(Path, paths)}
-    settings = []
-    for folder in sorted(folders):
+    by_folder: dict[Path, list[tuple[Path, dict]]] = {}
+    for path, movie in zip(files, movies):
+        by_folder.setdefault(Path(path).parent, []).append((Path(path), movie))
+    settings: dict[Path, dict[str, Any]] = {}
+    unvouched: list[str] = []
+    sources: dict[str, str | None] = {}
+    for folder, entries in by_folder.items():
         try:
-            spec = read_folder_spec(folder)
+            folder_settings = read_folder_settings(folder)
         except ValueError as error:
-            raise CommandError(str(error)) from None
-        if spec is not None:
-            settings.append({"feature_spec": spec, "missing_audio": _folder_missing_audio(folder)})
-    if settings and all(entry == settings[0] for entry in settings):
-        return settings[0]
-    return {"feature_spec": None, "missing_audio": "error"}
+            raise CommandError(" ".join(str(error).split())) from None
+        if folder_settings is None:
+            unvouched += [f"{path} (no {MANIFEST} in {folder})" for path, _ in entries]
+            sources.update((path.stem, None) for path, _ in entries)
+            continue
+        settings[folder] = folder_settings
+        manifest_path = folder / MANIFEST
+        listing = _manifest_movies(manifest_path)
+        for path, movie in entries:
+            spec, record, listed = folder_settings["feature_spec"], FeatureFolder(folder).record(path.stem), listing.get(path.stem)
+            found = {"features": {k: int(v.shape[1]) for k, v in movie.items()},
+                     "seconds": int(len(next(iter(movie.values()))))}
+            if set(found["features"]) != set(spec):
+                raise CommandError(
+                    f"{path} has features of {', '.join(sorted(found['features']))} but {manifest_path} records "
+                    f"settings for {', '.join(sorted(spec))}: it was not extracted with them. Extract it again "
+                    "with `sklearn-emotion extract`, or move it out of the folder."
+                )
+            if record is not None and record.get("feature_spec") != spec:
+                raise CommandError(
+                    f"{path} was extracted with other settings ({_settings_text(record.get('feature_spec'))}) than "
+                    f"{manifest_path} records ({_settings_text(spec)}). Extract it again with the folder's settings "
+                    "(`sklearn-emotion extract`), or move it out of the folder."
+                )
+            for what, where in ((record, f"its record {folder / '.records' / (path.stem + '.json')}"),
+                                (listed, manifest_path)):
+                expected = {key: what.get(key) for key in found if what.get(key) is not None} if what else {}
+                if any(expected[key] != found[key] for key in expected):
+                    raise CommandError(
+                        f"{path} has features {found['features']} over {found['seconds']} s but {where} says "
+                        f"{expected.get('features', found['features'])} over {expected.get('seconds', found['seconds'])} s: "
+                        "the file was replaced or edited after extraction. Extract it again with `sklearn-emotion "
+                        "extract`, or move it out of the folder."
+                    )
+            if record is None and listed is None:  # made by another program or run: nothing says how
+                unvouched.append(f"{path} (neither listed in {manifest_path} nor recorded)")
+            content = (record or {}).get("content") or (listed or {}).get("content")
+            sources[path.stem] = content if isinstance(content, str) else None
+    unknown = {"feature_spec": None, "missing_audio": "error", "sources": sources}
+    if not settings:
+        return {**unknown, "warnings": []}
+    warnings = []
+    first = next(iter(settings.values()))
+    if any(entry != first for entry in settings.values()):
+        warnings.append(f"the folders {', '.join(map(str, settings))} record different feature settings")
+    if unvouched:
+        warnings.append(f"{len(unvouched)} feature file(s) are vouched for by no {MANIFEST}: "
+                        + "; ".join(unvouched[:5]) + ("; ..." if len(unvouched) > 5 else ""))
+    if warnings:
+        return {**unknown, "warnings": warnings}
+    return {**first, "sources": sources, "warnings": []}
 
 
-def _folder_missing_audio(folder: Path) -> str:
-    """The missing-audio policy a feature folder's manifest records ("error" when it records none)."""
+def _manifest_movies(path: Path) -> dict[str, dict[str, Any]]:
+    """The movies a manifest lists, each with what it records (widths, seconds, source digest)."""
     import json
 
-    from ..feature_folder import MANIFEST
-
-    # TODO switch to feature_folder.read_folder_settings once it records the policy
     try:
-        policy = json.loads((folder / MANIFEST).read_text()).get("missing_audio", "error")
+        movies = json.loads(path.read_text()).get("movies")
     except (OSError, ValueError, AttributeError):
-        return "error"
-    return policy if policy in ("error", "silence") else "error"
+        return {}
+    if not isinstance(movies, dict):
+        return {}
+    return {name: entry for name, entry in movies.items() if isinstance(entry, dict)}
+
+
+def _settings_text(spec: Any) -> str:
+    from ..extraction import describe_feature_spec
+
+    if not isinstance(spec, dict) or not spec:
+        return "none recorded"
+    return "; ".join(describe_feature_spec(spec).splitlines())
 
 
 def load_feature_corpus(paths: Sequence[str]) -> tuple[list[str], list[dict], list[Path]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -179,20 +180,19 @@ def target_range(args: argparse.Namespace, targets: list[np.ndarray]) -> tuple[f
     return low, high
 
 
-def training_digests(names: list[str], files: list[Path]) -> dict[str, dict[str, str | None]]:
+def training_digests(files: list[Path], sources: dict[str, str | None]) -> dict[str, dict[str, str | None]]:
     """Each training movie's ``{"features": SHA-256 of its .npz, "source": SHA-256 of its video or None}``.
 
-    The video's digest is the one ``extract`` recorded for the movie (None when the folder has no record).
+    ``sources``: the videos' digests ``extract`` recorded, by movie (:func:`load_feature_folder_spec`).
     """
-    from ..feature_folder import FeatureFolder
     from ..media.cache import content_digest
 
-    digests = {}
-    for name, path in zip(names, files):
-        record = FeatureFolder(path.parent).record(name) or {}
-        source = record.get("content")
-        digests[name] = {"features": content_digest(path), "source": source if isinstance(source, str) else None}
-    return digests
+    return {path.stem: {"features": content_digest(path), "source": sources.get(path.stem)} for path in files}
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr, like the error line of the command."""
+    print(f"sklearn-emotion fit: warning: {' '.join(message.split())}", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -202,8 +202,11 @@ def run(args: argparse.Namespace) -> int:
     # Everything that can be checked is checked before training, so that no run is lost at the end.
     output = check_output_file(args.output, args.overwrite)
     names, movies, files = load_feature_corpus(args.features)
-    settings = load_feature_folder_spec(args.features)
+    settings = load_feature_folder_spec(files, movies)
     spec = settings["feature_spec"]
+    for warning in settings["warnings"]:
+        warn(f"{warning}; the model will not record how its features were made, so it can predict feature "
+             "files, not videos.")
     targets = read_targets(args.annotations, names, with_std=True)
     # The viewers' std (Valence_std/Arousal_std columns, LIRIS-ACCEDE's Std): the paper model learns it too.
     with_std = args.model == "paper" and not args.ignore_std and any(np.isfinite(t[:, 2:]).any() for t in targets)
@@ -229,10 +232,10 @@ def run(args: argparse.Namespace) -> int:
             # how videos without sound were extracted, so that predict extracts them alike
             "missing_audio": settings["missing_audio"],
             # what `evaluate` needs to tell the movies the model has seen from held-out ones
-            "training_digests": training_digests(names, files)}
+            "training_digests": training_digests(files, settings["sources"])}
     save_model(output, SavedModel(estimator, modalities, spec, info))
-    echo(f"Saved the model to {output}" + ("" if spec else " (no features.json beside the features: "
-                                            "it can predict feature files, not videos)") + ".")
+    why = "see the warning above" if settings["warnings"] else "no features.json beside the features"
+    echo(f"Saved the model to {output}" + ("" if spec else f" (it can predict feature files, not videos: {why})") + ".")
     if output.suffix.lower() in PICKLE_SUFFIXES:
         echo(f"Note: {output.name} is a skops file (data only, safe to share), not a pickle, despite its "
              f"{output.suffix} name; name it {output.with_suffix('.skops').name} next time.")
