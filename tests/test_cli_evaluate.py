@@ -244,7 +244,7 @@ def test_prediction_info_round_trip_and_errors(tmp_path):
     assert path == folder / "predictions.json"
     info = read_prediction_info(folder)
     assert info["model"] == "my model" and info["model_file"] == os.fspath(Path("model.joblib").resolve())
-    assert info["format"] == "sklearn-emotion predictions" and info["version"] == 1
+    assert info["format"] == "sklearn-emotion predictions" and info["version"] == 2
     write_curves(folder / "film.csv", np.zeros((3, 2)))
     assert prediction_model_name(folder / "film.csv") == prediction_model_name(folder) == "my model"
     with pytest.raises(ValueError, match="must not be empty"):

@@ -217,3 +217,30 @@ def test_the_models_missing_audio_policy_is_the_default(tmp_path, capsys, clips)
     code, _, err = _run(capsys, "predict", model, silent, "-o", tmp_path / "strict", "--missing-audio", "error",
                         "--no-progress")
     assert code == 1 and "silent" in err
+
+
+# ------------------------------------------------------------------------------------ report: the same rules
+def test_report_a_bad_video_fails_alone_and_missing_audio_is_accepted(tmp_path, capsys, clips):
+    good, silent, broken = clips
+    model = _model(tmp_path / "model.skops", widths=WIDTHS, spec=SPEC)
+    out = tmp_path / "report"
+    code, text, err = _run(capsys, "report", model, broken, good, silent, "-o", out, "--no-progress")
+    assert code == 1, err
+    assert "2 movie(s) failed" in err and "broken.mp4" in err and "--missing-audio silence" in err
+    assert (out / "good.html").is_file() and not (out / "silent.html").exists() and "1 of 3 movie(s)" in text
+    code, _, err = _run(capsys, "report", model, good, silent, "-o", out, "--missing-audio", "silence",
+                        "--no-progress")
+    assert code == 0, err
+    assert (out / "silent.html").is_file() and (out / "index.html").is_file()
+
+
+def test_report_refuses_nan_predictions_and_feature_files(tmp_path, capsys, clips):
+    good, _, _ = clips
+    nan_model = _model(tmp_path / "nan.skops", widths=WIDTHS, spec=SPEC, coef=np.full((2, 163), np.nan))
+    code, _, err = _run(capsys, "report", nan_model, good, "-o", tmp_path / "nan", "--no-progress")
+    assert code == 1 and "movie good" in err and "NaN or infinity" in err and "no page written" in err
+    assert not (tmp_path / "nan" / "good.html").exists()
+    features = _features(tmp_path / "features", ["good"], widths=WIDTHS)
+    model = _model(tmp_path / "model.skops", widths=WIDTHS, spec=SPEC)
+    code, _, err = _run(capsys, "report", model, *features, "-o", tmp_path / "r", "--no-progress")
+    assert code == 1 and "good.npz is a feature file" in err and "predict" in err and err.count("\n") == 1

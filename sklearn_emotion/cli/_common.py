@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -278,9 +278,16 @@ def check_widths(model: Any, name: str, movie: dict) -> None:
         raise CommandError(f"movie {name} has features {widths} but the model was trained on {model.modalities}.")
 
 
-def video_features(model: Any, videos: Sequence[Path], args: argparse.Namespace) -> list[dict]:
-    """The features of ``videos`` extracted as the model's were (its model files found again by hash)."""
-    from ..extraction import extract_features
+def video_features(model: Any, videos: Sequence[Path], args: argparse.Namespace) -> Iterator[tuple[int, Any]]:
+    """``(index, features or exception)`` of each of ``videos`` as soon as it is extracted as the model's were.
+
+    The model's files are found again by hash.  A video that fails (unreadable, no sound track under the
+    ``error`` policy, other widths than the model's) yields its exception, naming it, and the others go on;
+    what concerns every video (the model records no settings, a model file is missing) raises
+    :class:`CommandError` before any.  ``args.missing_audio`` (None: the policy the model records, else
+    ``"error"``) says what a video without a sound track gets.
+    """
+    from ..extraction import feature_union
     from ..model_files import resolve_feature_spec
 
     if model.feature_spec is None:
@@ -288,12 +295,22 @@ def video_features(model: Any, videos: Sequence[Path], args: argparse.Namespace)
             f"{args.model} does not record how its features were extracted, so it cannot read videos; "
             "extract them with `sklearn-emotion extract` using the same options and pass the .npz files."
         )
+    recorded = model.info.get("missing_audio", "error")  # set by `fit` from the features' features.json
+    policy = getattr(args, "missing_audio", None) or recorded
+    if policy not in ("error", "silence"):
+        raise CommandError(f"{args.model} records the missing-audio policy {policy!r}; expected 'error' or "
+                           "'silence' (pass --missing-audio).")
     try:
         spec = resolve_feature_spec(model.feature_spec, args.weights_dir, source=args.model)
+        union = feature_union(spec, n_jobs=args.n_jobs, progress=progress_enabled(args), missing_audio=policy)
     except (FileNotFoundError, ValueError) as exc:
         raise CommandError(" ".join(str(exc).split())) from None
-    echo(f"Extracting features of {len(videos)} video(s)...")
-    movies = extract_features(videos, spec, n_jobs=args.n_jobs, progress=progress_enabled(args))
-    for video, movie in zip(videos, movies):
-        check_widths(model, Path(video).stem, movie)
-    return movies
+    echo(f"Extracting features of {len(videos)} video(s)"
+         + (" (a video without sound track gets the features of silence)" if policy == "silence" else "") + "...")
+    for index, result in union.iter_transform([os.fspath(video) for video in videos], on_error="return"):
+        if not isinstance(result, Exception):
+            try:
+                check_widths(model, Path(videos[index]).stem, result)
+            except CommandError as error:
+                result = error
+        yield index, result

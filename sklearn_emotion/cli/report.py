@@ -16,9 +16,9 @@ from ._common import (
     echo,
     load_model_arg,
     one_line,
-    progress_enabled,
     video_features,
 )
+from .predict import add_missing_audio_option
 
 
 def warn(message: str) -> None:
@@ -28,7 +28,14 @@ def warn(message: str) -> None:
 
 def _check_inputs(args: argparse.Namespace) -> list[Path]:
     """The videos, once each name is known to be unique and the folders usable (before any long work)."""
+    from ..files import FEATURE_SUFFIX
+
     videos = collect(args.videos, VIDEO_SUFFIXES, "video file")
+    features = [video for video in videos if video.suffix.lower() == FEATURE_SUFFIX]
+    if features:  # a page plays the movie: features alone cannot make one
+        raise CommandError(f"{features[0]} is a feature file: a report plays each movie, so it needs the video "
+                           "(its features are extracted as the model's were); for the curves of feature files, "
+                           "use `sklearn-emotion predict`.")
     seen: dict[str, Path] = {}
     for video in videos:
         if video.stem in seen:
@@ -42,12 +49,6 @@ def _check_inputs(args: argparse.Namespace) -> list[Path]:
     if args.peaks < 0 or args.peak_distance < 0:
         raise CommandError("--peaks and --peak-distance must not be negative.")
     return videos
-
-
-def _features(args: argparse.Namespace, videos: list[Path]) -> tuple[Any, list[dict]]:
-    """The model and the features of every video, extracted as the model's were."""
-    model = load_model_arg(args)
-    return model, video_features(model, videos, args)
 
 
 def _may_predict_std(estimator: Any) -> bool:
@@ -84,34 +85,52 @@ def _annotations(folder: str | None, name: str) -> np.ndarray | None:
     except FileNotFoundError:
         warn(f"no annotation file for movie {name} in {folder}: its page has no annotation and no scores.")
         return None
-    except ValueError as exc:
+    except ValueError as exc:  # a malformed file: this movie fails, not the others
         raise CommandError(one_line(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
-
     from ..report import MovieReport, write_report
+    from .predict import check_finite, model_label
 
     videos = _check_inputs(args)
-    model, features = _features(args, videos)
-    kind = model.info.get("model")  # "paper" or "baseline" for models written by `fit`
-    model_name = Path(args.model).name + (f" ({kind})" if isinstance(kind, str) and kind else "")
-    movies = []
-    for video, movie in tqdm(list(zip(videos, features)), desc="predicting", unit="movie",
-                             disable=not progress_enabled(args)):
-        predicted, std = predict_with_std(model.estimator, movie)
-        annotations = _annotations(args.annotations, video.stem)
-        movies.append(MovieReport(video.stem, video, predicted, annotations=annotations, std=std))
-    if args.proxy:
-        echo(f"Writing small WebM copies of {len(videos)} video(s) to {Path(args.output) / 'media'}...")
-    try:
-        pages = write_report(args.output, movies, model_name=model_name, proxy=args.proxy, n_peaks=args.peaks,
-                             min_distance=args.peak_distance)
-    except (FileNotFoundError, ValueError) as exc:
-        raise CommandError(one_line(exc)) from None
-    echo(f"Wrote the report of {len(movies)} movie(s) to {args.output}: open {pages[-1]} in a web browser "
-         "(it works offline).")
+    model = load_model_arg(args)
+    model_name = model_label(model, args.model)
+    movies: dict[int, MovieReport] = {}
+    failures: dict[Path, Exception] = {}
+
+    def fail(video: Path, error: Exception) -> None:
+        failures[video] = error
+        echo(f"FAILED {video}: {one_line(error)}")
+
+    for index, result in video_features(model, videos, args):
+        video = videos[index]
+        if isinstance(result, Exception):  # this video's extraction failed (it names the video)
+            fail(video, result)
+            continue
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # non-finite outputs: check_finite's error
+                predicted, std = predict_with_std(model.estimator, result)
+            check_finite(video.stem, predicted, std)
+            annotations = _annotations(args.annotations, video.stem)
+            movies[index] = MovieReport(video.stem, video, predicted, annotations=annotations, std=std)
+        except (CommandError, OSError, ValueError) as error:
+            fail(video, error)
+    kept = [movies[index] for index in sorted(movies)]  # the order of the command line
+    if kept:
+        if args.proxy:
+            echo(f"Writing small WebM copies of {len(kept)} video(s) to {Path(args.output) / 'media'}...")
+        try:
+            pages = write_report(args.output, kept, model_name=model_name, proxy=args.proxy, n_peaks=args.peaks,
+                                 min_distance=args.peak_distance)
+        except (FileNotFoundError, ValueError) as exc:
+            raise CommandError(one_line(exc)) from None
+        echo(f"Wrote the report of {len(kept)} of {len(videos)} movie(s) to {args.output}: open {pages[-1]} in a "
+             "web browser (it works offline).")
+    if failures:
+        lines = "\n".join(f"  {video}: {one_line(error)}" for video, error in failures.items())
+        raise CommandError(f"{len(failures)} movie(s) failed"
+                           + ("; the others' pages are written" if kept else "; no page written") + f":\n{lines}")
     return 0
 
 
@@ -125,8 +144,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     and data are inside them) and link each video by its path relative to DIR, so keep the videos where
     they are; --proxy writes a small WebM copy of each (DIR/media/<movie>.webm, VP9 + Opus) for a
     browser that cannot play the original codec or a folder that travels on its own. The videos'
-    features are extracted as the model's were (see `predict`); a pickle-based model needs
-    --trust-model.
+    features are extracted as the model's were (see `predict`; --missing-audio likewise); a
+    pickle-based model needs --trust-model. A movie that fails (unreadable video, no sound track, a
+    malformed annotation file, NaN or infinite predictions) fails alone: the others' pages are
+    written, a summary names each failed file, and the exit status is 1.
     """
     parser.add_argument("model", metavar="MODEL", help="model file written by `fit` (.skops)")
     parser.add_argument("videos", nargs="+", metavar="VIDEO", help="movie files, or folders of them")
@@ -142,6 +163,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--peak-distance", type=float, default=10.0, metavar="SECONDS",
                         help="smallest time between two listed peaks (default: 10)")
     parser.add_argument("--n-jobs", type=int, default=None, metavar="N", help="videos processed in parallel")
+    add_missing_audio_option(parser)
     parser.add_argument("--weights-dir", metavar="DIR",
                         help="folder holding the pretrained model files the model's features need (default: "
                              "$SKLEARN_EMOTION_WEIGHTS, or ../shared/weights if it exists; then the model cache)")
