@@ -34,6 +34,7 @@ __all__ = [
     "movie_length",
     "stack_modalities",
     "is_movie_sequence",
+    "check_has_movies",
 ]
 
 #: Name given to the features of a movie passed as a plain 2-D array.
@@ -76,6 +77,15 @@ def is_movie_sequence(X: Any) -> bool:
     return isinstance(X, Sequence) and not isinstance(X, (str, bytes))
 
 
+def check_has_movies(X: Any, name: str = "X") -> None:
+    """Raise the package's error for a sequence that holds no movie (every estimator taking movies says it alike).
+
+    Without it, an empty list reaches scikit-learn's array validation and is reported as a 1-D array.
+    """
+    if is_movie_sequence(X) and len(X) == 0:
+        raise ValueError(f"{name} holds no movies: at least one movie is needed.")
+
+
 def as_movies(
     X: Any,
     *,
@@ -113,8 +123,7 @@ def as_movies(
             f"{name} must be a sequence of movies (a list of (T, d) arrays or of mappings "
             f"modality -> (T, d_m) array), got {_describe(X)}."
         )
-    if len(X) == 0:
-        raise ValueError(f"{name} contains no movie.")
+    check_has_movies(X, name)
     expected = list(modalities) if modalities is not None else None
     movies: list[dict[str, np.ndarray]] = []
     for index, movie in enumerate(X):

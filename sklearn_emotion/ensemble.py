@@ -21,7 +21,7 @@ from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
 from .base import MovieRegressorMixin, copy_inner_tags, private_random_state
-from .data import is_movie_sequence
+from .data import check_has_movies, is_movie_sequence
 
 __all__ = ["RunAveragingRegressor"]
 
@@ -235,6 +235,7 @@ class RunAveragingRegressor(MovieRegressorMixin, _BaseComposition):
         """
         self._validate_params()
         names, members, _ = self._validated_runs()
+        check_has_movies(X)  # before a clone per run
         active = [(name, member) for name, member in zip(names, members) if not isinstance(member, str)]
         fitted = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
             delayed(_fit_clone)(member, X, y, fit_params) for _, member in active

@@ -34,7 +34,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .base import MovieRegressorMixin, copy_inner_tags
-from .data import is_movie_sequence
+from .data import check_has_movies, is_movie_sequence
 
 __all__ = ["ButterworthSmoother", "MovingAverageSmoother", "SmoothedRegressor", "butterworth_padlen"]
 
@@ -156,8 +156,7 @@ class _BaseSmoother(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _smooth_sequence(self, X: Any, *, validate_only: bool = False) -> list:
         """Smooth every movie of a sequence (or, with ``validate_only``, only check them)."""
-        if len(X) == 0:
-            raise ValueError("X contains no movie.")
+        check_has_movies(X)
         smoothed: list = []
         for index, movie in enumerate(X):
             if isinstance(movie, Mapping):
@@ -428,6 +427,7 @@ class SmoothedRegressor(MovieRegressorMixin, BaseEstimator):
         smoother = ButterworthSmoother() if self.smoother is None else clone(self.smoother)
         if isinstance(smoother, _BaseSmoother):
             smoother.fit()  # validates its parameters before the (long) regressor fit
+        check_has_movies(X)
         self.regressor_ = clone(self.regressor).fit(X, y, **fit_params)
         self.smoother_ = smoother
         if hasattr(self.regressor_, "n_features_in_"):

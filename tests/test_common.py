@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 
 import pytest
+from sklearn.base import clone
 from sklearn.linear_model import Ridge
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -123,7 +124,7 @@ def test_parameter_constraints_cover_every_parameter(cls):
                          ids=lambda e: type(e).__name__)
 def test_a_wrongly_typed_parameter_is_refused_in_fit(estimator):
     name = next(iter(type(estimator)._parameter_constraints))
-    broken = estimator.set_params(**{name: object()})
+    broken = clone(estimator).set_params(**{name: object()})  # ESTIMATORS are shared by other tests
     with pytest.raises(InvalidParameterError, match=name):
         broken.fit(*_tiny_data(broken))
 
@@ -147,3 +148,14 @@ def test_every_parameter_is_documented(cls):
                   for name in parameter.name.split(",")}
     parameters = set(inspect.signature(cls.__init__).parameters) - {"self"}
     assert parameters <= documented, f"undocumented: {sorted(parameters - documented)}"
+
+
+MOVIE_ESTIMATORS = [e for e in ESTIMATORS if not isinstance(e, (ImageEmbedder, AudioEmbedder, FaceEmbedder,
+                                                                ModalityUnion))]
+
+
+@pytest.mark.parametrize("estimator", MOVIE_ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_an_empty_sequence_of_movies_is_refused_as_no_movies(estimator):
+    # Issue 19: GRUMoERegressor().fit([], []) said "Expected 2D array"; every estimator says it alike.
+    with pytest.raises(ValueError, match=r"^X holds no movies: at least one movie is needed\.$"):
+        clone(estimator).fit([], [])

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..base import MovieRegressorMixin, private_random_state, resolve_target_range
-from ..data import DEFAULT_MODALITY, as_targets, is_movie_sequence, movie_length
+from ..data import DEFAULT_MODALITY, as_targets, check_has_movies, is_movie_sequence, movie_length
 from ..windowing import WindowedMovies
 
 __all__ = ["GRUMoERegressor"]
@@ -252,6 +252,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
 
     def _array_windows(self, X: Any, y: Any = None, *, reset: bool) -> tuple[dict, Any]:
         """Validate plain-array input ``(n, d)`` or ``(n, L, d)`` and split it into modalities."""
+        check_has_movies(X)  # an empty list is no movies, not a 1-D array
         if (
             is_movie_sequence(X) and not isinstance(X, np.ndarray) and len(X) > 0
             and (isinstance(X[0], Mapping) or np.ndim(X[0]) >= 2)
