@@ -114,12 +114,18 @@ def resolve_target_range(target_range: Any, targets: list[np.ndarray]) -> tuple[
     if len(target_range) != 2 or not target_range[0] < target_range[1]:
         raise ValueError(f"target_range must be (low, high) with low < high, got {target_range!r}.")
     low, high = float(target_range[0]), float(target_range[1])
-    for index, t in enumerate(targets):
-        outside = (t < low) | (t > high)
-        if outside.any():
-            row, col = np.argwhere(outside)[0]
-            raise ValueError(
-                f"y[{index}] has value {t[row, col]:.4g} at row {row}, column {col}, outside "
-                f"target_range=({low}, {high}); rescale the targets or set target_range='auto'."
-            )
+    outside = [index for index, t in enumerate(targets) if ((t < low) | (t > high)).any()]
+    if outside:
+        index = outside[0]
+        row, col = np.argwhere((targets[index] < low) | (targets[index] > high))[0]
+        within = len(targets) - len(outside)
+        advice = "rescale the targets or set target_range='auto'"
+        if within:  # some movies within the range and some outside: two scales, which no target_range reconciles
+            named = ", ".join(f"y[{i}]" for i in outside[:10]) + (", ..." if len(outside) > 10 else "")
+            advice = (f"the other {within} movie(s) are within it, so {named} seem to be on another scale: "
+                      "rescale the targets to one scale")
+        raise ValueError(
+            f"y[{index}] has value {targets[index][row, col]:.4g} at row {row}, column {col}, outside "
+            f"target_range=({low}, {high}); {advice}."
+        )
     return low, high

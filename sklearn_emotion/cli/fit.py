@@ -157,8 +157,21 @@ def check_lengths(names: list[str], movies: list[dict], targets: list[np.ndarray
             )
 
 
-def target_range(args: argparse.Namespace, targets: list[np.ndarray]) -> tuple[float, float] | str:
-    """``--target-range`` as the estimator takes it, checked against the annotations before training."""
+def annotation_file(folder: str, name: str) -> str:
+    """The annotation file(s) of movie ``name`` in ``folder``, for messages."""
+    from ..files import find_annotation_file
+
+    found = find_annotation_file(folder, name)
+    return str(found) if found is not None else str(Path(folder) / f"{name}_Valence.txt + _Arousal.txt")
+
+
+def target_range(args: argparse.Namespace, targets: list[np.ndarray],
+                 names: list[str] | None = None) -> tuple[float, float] | str:
+    """``--target-range`` as the estimator takes it, checked against the annotations before training.
+
+    Annotations outside the range are an error naming their files; when only some files are outside,
+    the files are on different scales, which no ``--target-range`` fixes.
+    """
     given = args.target_range
     if given == ["auto"]:
         return "auto"
@@ -168,16 +181,30 @@ def target_range(args: argparse.Namespace, targets: list[np.ndarray]) -> tuple[f
         raise CommandError(f"--target-range takes LOW HIGH or auto, got {' '.join(given)}.") from None
     if not low < high:
         raise CommandError(f"--target-range {low:g} {high:g}: LOW must be below HIGH.")
-    values = np.concatenate([t[np.isfinite(t)] for t in targets])
-    if values.size == 0:
+    names = names if names is not None else [f"movie {index}" for index in range(len(targets))]
+    ranges = {name: (float(t[np.isfinite(t)].min()), float(t[np.isfinite(t)].max()))
+              for name, t in zip(names, targets) if np.isfinite(t).any()}
+    if not ranges:
         raise CommandError("every annotation value is NaN: nothing to train on.")
-    if values.min() < low or values.max() > high:
+    outside = [name for name, (least, most) in ranges.items() if least < low or most > high]
+    if not outside:
+        return low, high
+    shown = "; ".join(f"{annotation_file(args.annotations, name)} ({ranges[name][0]:g} to {ranges[name][1]:g})"
+                      for name in outside[:5]) + ("; ..." if len(outside) > 5 else "")
+    inside = len(ranges) - len(outside)
+    if inside:  # one --target-range spanning both scales would mix them
         raise CommandError(
-            f"the annotations range from {values.min():g} to {values.max():g}, outside the target range "
-            f"[{low:g}, {high:g}]; pass --target-range {values.min():g} {values.max():g} (the scale of your "
-            "annotations, e.g. 1 9) or --target-range auto."
+            f"the annotations of {len(outside)} of {len(ranges)} movie(s) are outside the target range "
+            f"[{low:g}, {high:g}] while the other {inside} are within it: {shown}. The files seem to be on "
+            "different scales; rescale them to one scale (e.g. 1 to 9 -> -1 to 1: (value - 5) / 4) before "
+            "training."
         )
-    return low, high
+    least, most = min(r[0] for r in ranges.values()), max(r[1] for r in ranges.values())
+    raise CommandError(
+        f"the annotations range from {least:g} to {most:g}, outside the target range [{low:g}, {high:g}] "
+        f"({shown}); pass --target-range {least:g} {most:g} (the scale of your annotations, e.g. 1 9) or "
+        "--target-range auto."
+    )
 
 
 def training_digests(files: list[Path], sources: dict[str, str | None]) -> dict[str, dict[str, str | None]]:
@@ -212,7 +239,7 @@ def run(args: argparse.Namespace) -> int:
     with_std = args.model == "paper" and not args.ignore_std and any(np.isfinite(t[:, 2:]).any() for t in targets)
     targets = targets if with_std else [t[:, :2] for t in targets]
     check_lengths(names, movies, targets, args.max_length_difference)
-    scale = target_range(args, [t[:, :2] for t in targets])
+    scale = target_range(args, [t[:, :2] for t in targets], names)
     movies, targets = align_lengths(names, movies, targets)
     modalities = {k: int(v.shape[1]) for k, v in movies[0].items()}
     estimator = build_estimator(args, target_range=scale, predict_std=with_std)
@@ -242,6 +269,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seconds(text: str) -> int:
+    """A whole number of seconds, 0 or more (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of seconds, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more seconds, got {value}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Train a model on feature files and their per-second annotations and save it. Annotations of movie
     <name> (from <name>.npz) are read from ANNOTATIONS/<name>_Valence-Arousal.txt (MediaEval),
@@ -261,7 +299,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="MODEL",
                         help="model file to write, e.g. model.skops (data only, safe to share)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing model file")
-    parser.add_argument("--max-length-difference", type=int, default=2, metavar="S",
+    parser.add_argument("--max-length-difference", type=_seconds, default=2, metavar="S",
                         help="accepted difference in seconds between a movie's features and annotations (default "
                              "%(default)s; they are cut to the shorter); more is an error")
     parser.add_argument("--target-range", nargs="+", default=["-1", "1"], metavar="LOW HIGH",
