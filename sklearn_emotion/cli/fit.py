@@ -108,6 +108,11 @@ def check_output_file(path: str | os.PathLike, overwrite: bool) -> Path:
     path = Path(path)
     if path.is_dir():
         raise CommandError(f"-o {path} is a folder; give the model file to write, e.g. {path / 'model.skops'}.")
+    for parent in path.parents:  # the first existing one must be a folder ([Errno 17]/[Errno 20] otherwise)
+        if parent.exists():
+            if not parent.is_dir():
+                raise CommandError(f"-o {path}: {parent} is a file, not a folder; choose another model file.")
+            break
     if path.exists() and not overwrite:
         raise CommandError(f"{path} exists; pass --overwrite to replace it, or choose another file.")
     folder = path.parent
@@ -222,9 +227,45 @@ def warn(message: str) -> None:
     print(f"sklearn-emotion fit: warning: {' '.join(message.split())}", file=sys.stderr, flush=True)
 
 
+def save_trained_model(output: Path, model: Any) -> Path:
+    """Write the trained ``model`` to ``output``; when it cannot be (full disk, folder gone read-only), to
+    the system's temporary folder, named in the error, so that the training is not lost.
+
+    Raises
+    ------
+    CommandError
+        When ``output`` could not be written: naming where the model was saved instead, or saying that
+        it is lost when that failed too.
+    """
+    from ..persistence import save_model
+
+    try:
+        return save_model(output, model)
+    except OSError as error:
+        reason = error.strerror or str(error)
+    rescue = None
+    try:
+        handle, name = tempfile.mkstemp(prefix=f"{output.stem}-", suffix=output.suffix or ".skops")
+        os.close(handle)
+        rescue = Path(name)
+        save_model(rescue, model)
+    except OSError as error:
+        if rescue is not None:
+            rescue.unlink(missing_ok=True)
+        raise CommandError(
+            f"cannot write the model file {output} ({reason}), nor a copy in {tempfile.gettempdir()} "
+            f"({error.strerror or error}): the trained model is lost. Make room or choose a writable -o, "
+            "and train again."
+        ) from None
+    raise CommandError(
+        f"cannot write the model file {output} ({reason}); the trained model was saved to {rescue} instead: "
+        f"move it where you want it, e.g. mv {rescue} {output}"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from ..files import align_lengths
-    from ..persistence import PICKLE_SUFFIXES, SavedModel, save_model
+    from ..persistence import PICKLE_SUFFIXES, SavedModel
 
     # Everything that can be checked is checked before training, so that no run is lost at the end.
     output = check_output_file(args.output, args.overwrite)
@@ -260,7 +301,7 @@ def run(args: argparse.Namespace) -> int:
             "missing_audio": settings["missing_audio"],
             # what `evaluate` needs to tell the movies the model has seen from held-out ones
             "training_digests": training_digests(files, settings["sources"])}
-    save_model(output, SavedModel(estimator, modalities, spec, info))
+    save_trained_model(output, SavedModel(estimator, modalities, spec, info))
     why = "see the warning above" if settings["warnings"] else "no features.json beside the features"
     echo(f"Saved the model to {output}" + ("" if spec else f" (it can predict feature files, not videos: {why})") + ".")
     if output.suffix.lower() in PICKLE_SUFFIXES:
