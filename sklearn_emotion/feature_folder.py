@@ -9,9 +9,18 @@ Layout of a feature folder (written by ``sklearn-emotion extract``)::
 Every file is written atomically, and a movie's record only after its features, so a record always
 describes a complete feature file.  A movie counts as done when its record names the same feature
 settings and the same **content** (SHA-256 of the video's bytes) as the video given now: a video
-replaced under the same name is extracted again.  The manifest is rebuilt from the records under a
-lock (:func:`sklearn_emotion.files.locked`), so two runs writing into one folder at once both end
-up listed.
+replaced under the same name is extracted again.
+
+The folder has one set of feature settings.  A run records its settings in the manifest before its
+first movie (:meth:`FeatureFolder.claim`), and saves each movie only after checking, under the
+folder's lock (:func:`sklearn_emotion.files.locked`), that they are still the folder's: a run with
+other settings is refused while the folder holds features, so nothing of another run is overwritten
+(``--overwrite`` takes the folder over, and a run whose folder was taken over under it fails each
+movie it has left, saving none).  Without a manifest (deleted, or a run killed before 0.3 wrote it
+at the start) the folder is judged by its records.  The manifest is rebuilt from the records under
+the lock, so two runs with the same settings writing into one folder at once both end up listed.
+Every write into the folder happens under the lock, so the temporary files found while holding it
+were left by a killed run and are removed.
 """
 
 from __future__ import annotations
@@ -24,9 +33,16 @@ from typing import Any
 
 import numpy as np
 
-from .files import FEATURE_SUFFIX, atomic_write_bytes, locked, save_features
+from .files import FEATURE_SUFFIX, atomic_write_bytes, locked, remove_temporaries, save_features
 
-__all__ = ["FeatureFolder", "MANIFEST", "MISSING_AUDIO_POLICIES", "read_folder_settings", "read_folder_spec"]
+__all__ = [
+    "FeatureFolder",
+    "FolderSettingsError",
+    "MANIFEST",
+    "MISSING_AUDIO_POLICIES",
+    "read_folder_settings",
+    "read_folder_spec",
+]
 
 #: The manifest file of a feature folder.
 MANIFEST = "features.json"
@@ -93,6 +109,28 @@ def read_folder_spec(folder: str | os.PathLike) -> dict[str, Any] | None:
     return None if settings is None else settings["feature_spec"]
 
 
+class FolderSettingsError(ValueError):
+    """A feature folder holds (or now records) features made with other settings than a run's.
+
+    Attributes
+    ----------
+    settings : list of dict or None
+        The other feature settings found, None for feature files whose settings are unknown.
+    """
+
+    def __init__(self, message: str, settings: list[dict[str, Any] | None] = ()):
+        super().__init__(message)
+        self.settings = list(settings)
+
+
+def _describe(spec: Mapping[str, Any] | None) -> str:
+    if spec is None:
+        return "unknown settings (no record)"
+    from .extraction import describe_feature_spec
+
+    return describe_feature_spec(spec).replace("\n", "; ")
+
+
 class FeatureFolder:
     """The feature files of one folder, with a record of how each was made.
 
@@ -113,14 +151,71 @@ class FeatureFolder:
         return _read_json(self.path / _RECORDS / f"{movie}.json")
 
     def spec(self) -> dict[str, Any] | None:
-        """The feature settings of the folder's movies so far (from the manifest), or None when it has none."""
-        manifest = _read_json(self.path / MANIFEST)
-        if manifest is None or not manifest.get("movies"):
+        """The feature settings the manifest records, or None when it has none (absent, unreadable, cut)."""
+        try:
+            settings = read_folder_settings(self.path)
+        except ValueError:
             return None
-        return manifest.get("feature_spec")
+        return None if settings is None else settings["feature_spec"]
+
+    def other_settings(self, spec: Mapping[str, Any]) -> list[dict[str, Any] | None]:
+        """The settings, other than ``spec``, of features the folder holds (None: unknown); empty when none.
+
+        A folder whose manifest records ``spec``, or that holds no feature file, has none.  Otherwise the
+        manifest's settings are the folder's; without a readable manifest, each feature file is judged
+        by its record, and one without a record has unknown settings.
+        """
+        features = sorted(self.path.glob(f"*{FEATURE_SUFFIX}")) if self.path.is_dir() else []
+        recorded = self.spec()
+        if recorded is not None:
+            return [] if recorded == spec or not features else [recorded]
+        others: list[dict[str, Any] | None] = []
+        for path in features:
+            record = self.record(path.stem)
+            made = None if record is None else record.get("feature_spec")
+            if made != spec and made not in others:
+                others.append(made if isinstance(made, dict) else None)
+        return others
+
+    def refusal(self, spec: Mapping[str, Any]) -> FolderSettingsError | None:
+        """Why a run with ``spec`` may not write into the folder (see :meth:`other_settings`), or None."""
+        others = self.other_settings(spec)
+        if not others:
+            return None
+        if self.spec() is None:
+            where = f"{self.path} has no features.json and its feature files were made with other settings"
+        else:
+            where = f"{self.path} holds features extracted with other settings"
+        listed = "\n".join(f"  {_describe(other)}" for other in others)
+        return FolderSettingsError(f"{where}:\n{listed}", others)
+
+    def claim(self, spec: Mapping[str, Any], missing_audio: str = "error", *, overwrite: bool = False) -> None:
+        """Record ``spec`` as the folder's settings before the first movie is extracted (under the lock).
+
+        Also removes the temporary files of killed runs (every write into the folder holds the lock, so
+        any found while holding it is stale) and checks, before any movie, that the folder can be written.
+
+        Raises
+        ------
+        FolderSettingsError
+            When the folder holds features made with other settings and ``overwrite`` is False.
+        OSError
+            When the folder cannot be created or written (naming it).
+        """
+        with locked(self.path / _LOCK):
+            remove_temporaries(self.path)
+            remove_temporaries(self.path / _RECORDS)
+            refusal = None if overwrite else self.refusal(spec)
+            if refusal is not None:
+                raise refusal
+            self._write_manifest(spec, missing_audio)
 
     def is_done(self, movie: str, content: str, spec: Mapping[str, Any]) -> bool:
-        """Whether ``movie`` has features made with ``spec`` from a video of SHA-256 ``content``."""
+        """Whether ``movie`` has features made with ``spec`` from a video of SHA-256 ``content``.
+
+        The missing-audio policy does not count: it changes nothing for a movie that has a sound track,
+        and a movie without one has features only if it was extracted with ``silence``.
+        """
         record = self.record(movie)
         return (
             record is not None
@@ -131,29 +226,69 @@ class FeatureFolder:
 
     def save(self, movie: str, features: Mapping[str, np.ndarray], *, source: str | os.PathLike, content: str,
              spec: Mapping[str, Any], missing_audio: str = "error") -> None:
-        """Write ``movie``'s features, then its record (both atomically)."""
-        save_features(self.features_path(movie), features)
-        record = {
-            "source": os.fspath(Path(source).resolve()),
-            "content": content,
-            "feature_spec": dict(spec),
-            "missing_audio": missing_audio,
-            "seconds": int(next(iter(features.values())).shape[0]),
-            "features": {name: int(np.shape(array)[1]) for name, array in features.items()},
-        }
-        _write_json(self.path / _RECORDS / f"{movie}.json", record)
+        """Write ``movie``'s features, then its record (both atomically), if ``spec`` is still the folder's.
+
+        Checked under the folder's lock, held while writing: a run with other settings cannot slip in
+        between the check and the writes.  When the record cannot be written (e.g. the movie's name is too
+        long for the file system), the new feature file is removed again, so no file lacks its record.
+
+        Raises
+        ------
+        FolderSettingsError
+            When the folder's settings are no longer ``spec`` (another run took it over): nothing is written.
+        OSError
+            When a file cannot be written (naming it).
+        """
+        with locked(self.path / _LOCK):
+            recorded = self.spec()
+            if recorded is None:  # the manifest was deleted under the run: judge by the records, claim again
+                refusal = self.refusal(spec)
+                if refusal is not None:
+                    raise refusal
+                self._write_manifest(spec, missing_audio)
+            elif recorded != spec:
+                raise FolderSettingsError(
+                    f"{self.path} now records other feature settings (another extract took the folder over "
+                    f"while {movie} was extracted), so its features were not saved: {_describe(recorded)}.",
+                    [recorded],
+                )
+            target = save_features(self.features_path(movie), features)
+            record = {
+                "source": os.fspath(Path(source).resolve()),
+                "content": content,
+                "feature_spec": dict(spec),
+                "missing_audio": missing_audio,
+                "seconds": int(next(iter(features.values())).shape[0]),
+                "features": {name: int(np.shape(array)[1]) for name, array in features.items()},
+            }
+            try:
+                _write_json(self.path / _RECORDS / f"{movie}.json", record)
+            except BaseException:
+                target.unlink(missing_ok=True)
+                raise
+
+    def _manifest(self, spec: Mapping[str, Any], missing_audio: str) -> dict[str, Any]:
+        """The manifest of ``spec``: every movie whose record names ``spec`` and whose feature file exists."""
+        movies = {}
+        for path in sorted((self.path / _RECORDS).glob("*.json")):
+            record = _read_json(path)
+            if record is not None and record.get("feature_spec") == spec and self.features_path(path.stem).is_file():
+                movies[path.stem] = {key: value for key, value in record.items() if key != "feature_spec"}
+        return {"feature_spec": dict(spec), "missing_audio": missing_audio, "movies": movies}
+
+    def _write_manifest(self, spec: Mapping[str, Any], missing_audio: str) -> dict[str, Any]:
+        """Rebuild ``features.json`` from every record made with ``spec`` (the caller holds the lock)."""
+        manifest = self._manifest(spec, missing_audio)
+        _write_json(self.path / MANIFEST, manifest)
+        return manifest
 
     def write_manifest(self, spec: Mapping[str, Any], missing_audio: str = "error") -> dict[str, Any]:
-        """Rebuild ``features.json`` from every record made with ``spec`` (under the folder's lock)."""
+        """Rebuild ``features.json`` from every record made with ``spec`` (under the folder's lock).
+
+        When the folder has been taken over by a run with other settings, its manifest is left alone:
+        the returned manifest, of ``spec``'s movies, is then not written.
+        """
         with locked(self.path / _LOCK):
-            movies = {}
-            for path in sorted((self.path / _RECORDS).glob("*.json")):
-                record = _read_json(path)
-                if record is None or record.get("feature_spec") != spec:
-                    continue
-                if self.features_path(path.stem).is_file():
-                    movies[path.stem] = {key: value for key, value in record.items() if key != "feature_spec"}
-            manifest = {"feature_spec": dict(spec), "missing_audio": missing_audio, "movies": movies}
-            if movies:  # a run that saved nothing leaves the folder (and other settings' manifest) as it was
-                _write_json(self.path / MANIFEST, manifest)
-        return manifest
+            if self.refusal(spec) is None:
+                return self._write_manifest(spec, missing_audio)
+            return self._manifest(spec, missing_audio)

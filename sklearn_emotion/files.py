@@ -28,6 +28,7 @@ then :func:`os.replace`), with the permissions the umask gives a new file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -45,6 +46,8 @@ __all__ = [
     "CURVE_COLUMNS",
     "CURVE_STD_COLUMNS",
     "atomic_write_bytes",
+    "remove_temporaries",
+    "check_writable",
     "locked",
     "save_features",
     "load_features",
@@ -79,10 +82,15 @@ class LengthMismatchWarning(UserWarning):
 
 
 # ------------------------------------------------------------------------------------ atomic writes
+# A temporary file is ".<start of the destination's name>.<16 hex digits>.tmp": hidden, recognisable by
+# remove_temporaries, and never longer than 222 characters, so it fits wherever the destination's name fits.
+_TEMPORARY = re.compile(r"^\..*\.[0-9a-f]{16}\.tmp$", re.DOTALL)
+
+
 def _create_beside(path: Path) -> tuple[int, Path]:
     """Open a new, uniquely named temporary file in the folder of ``path`` (created if needed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    temporary = path.with_name(f".{path.name[:200]}.{secrets.token_hex(8)}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     # Mode 0o666 lets the umask decide, as open(path, "wb") would; tempfile.mkstemp forces 0o600.
     return os.open(temporary, flags, 0o666), temporary
@@ -105,17 +113,72 @@ def atomic_write_bytes(path: str | os.PathLike, write: Callable[[IO[bytes]], Any
     -------
     Path
         ``path``, whose permissions are those the umask gives a new file (e.g. 644 under umask 022).
+
+    Raises
+    ------
+    OSError
+        When the file cannot be written (full disk, read-only folder, name too long, ...): the error of
+        the system, with its ``errno``, whose message and ``filename`` name ``path``.
     """
     path = Path(path)
-    handle, temporary = _create_beside(path)
+    temporary = None
     try:
+        handle, temporary = _create_beside(path)
         with os.fdopen(handle, "wb") as out:
             write(out)
         os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
+    except BaseException as exc:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno is not None:
+            # The system names the temporary file, or nothing (ENOSPC from write): name the destination.
+            raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), os.fspath(path)) from exc
         raise
     return path
+
+
+def check_writable(folder: str | os.PathLike) -> Path:
+    """Create ``folder`` if needed and check that files can be written in it (a temporary file, removed).
+
+    Raises
+    ------
+    OSError
+        When it cannot be created or written (read-only, a file in the way, ...), naming it.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", os.fspath(folder))
+    try:
+        handle, temporary = _create_beside(folder / "probe")
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write into the folder ({exc.strerror or exc})", os.fspath(folder)) from exc
+    os.close(handle)
+    temporary.unlink()
+    return folder
+
+
+def remove_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files that :func:`atomic_write_bytes` left in ``folder`` (not its subfolders).
+
+    They are left only when the process was killed while writing.  Call it only while holding the lock
+    (:func:`locked`) that every writer into ``folder`` holds, or a write in progress loses its file.
+
+    Returns
+    -------
+    list of Path
+        The files removed (none when ``folder`` does not exist).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    removed = []
+    for entry in folder.iterdir():
+        if _TEMPORARY.match(entry.name) and entry.is_file():
+            with contextlib.suppress(FileNotFoundError):
+                entry.unlink()
+                removed.append(entry)
+    return removed
 
 
 @contextlib.contextmanager
@@ -150,22 +213,49 @@ def save_features(path: str | os.PathLike, movie: Mapping[str, np.ndarray]) -> P
 
 
 def load_features(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Read a feature file written by :func:`save_features`, checking its arrays."""
+    """Read a feature file written by :func:`save_features`, checking its arrays.
+
+    The one reader of feature files: every problem is a ``ValueError`` that names the file and says what
+    is wrong (empty, not an ``.npz`` file, damaged or truncated, no array, no rows, arrays that are not
+    2-D or of different lengths, non-finite values).
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` is not a file.
+    ValueError
+        When it is not a valid feature file.
+    """
+    import zipfile
+    import zlib
+
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Feature file not found: {path}")
+    with path.open("rb") as handle:
+        magic = handle.read(6)
+    if not magic:
+        raise ValueError(f"{path}: the feature file is empty (0 bytes); extract it again.")
+    if magic.startswith(b"\x93NUMPY"):
+        raise ValueError(f"{path}: a single NumPy array (.npy), not an .npz feature file of named arrays.")
+    if not magic.startswith(b"PK"):  # every .npz is a zip archive
+        raise ValueError(f"{path}: not an .npz feature file (a NumPy zip archive of arrays).")
     try:
         with np.load(path, allow_pickle=False) as archive:
             movie = {name: np.asarray(archive[name], dtype=np.float32) for name in archive.files}
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: not a readable .npz feature file ({exc}).") from exc
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise ValueError(f"{path}: damaged or truncated .npz feature file ({type(exc).__name__}: {exc}).") from exc
+    except (ValueError, TypeError) as exc:  # object arrays (pickled data), non-numeric arrays, bad headers
+        raise ValueError(f"{path}: not a feature file of numeric arrays ({exc}).") from exc
     if not movie:
         raise ValueError(f"{path}: the feature file holds no array.")
     shapes = {name: array.shape for name, array in movie.items()}
-    if any(array.ndim != 2 for array in movie.values()) or len({s[0] for s in shapes.values()}) != 1:
-        raise ValueError(
-            f"{path}: every array must be (seconds, features) with the same number of seconds, got {shapes}."
-        )
+    if any(array.ndim != 2 for array in movie.values()):
+        raise ValueError(f"{path}: every array must be 2-D (seconds, features), got {shapes}.")
+    if len({s[0] for s in shapes.values()}) != 1:
+        raise ValueError(f"{path}: the arrays have different numbers of seconds (rows), got {shapes}.")
+    if next(iter(shapes.values()))[0] == 0:
+        raise ValueError(f"{path}: the feature file has no rows (0 seconds), got {shapes}.")
     if any(not np.isfinite(array).all() for array in movie.values()):
         raise ValueError(f"{path}: features contain NaN or infinity.")
     return movie
@@ -174,13 +264,18 @@ def load_features(path: str | os.PathLike) -> dict[str, np.ndarray]:
 def find_files(paths: Iterable[str | os.PathLike], suffixes: tuple[str, ...], what: str) -> list[Path]:
     """Files named by ``paths``: files as given, folders expanded to their sorted files with ``suffixes``.
 
+    Folder expansion skips hidden files (named ``.*``, e.g. macOS's ``._name.mp4``); a hidden file named
+    in ``paths`` is taken.
+
     Raises ``FileNotFoundError`` for a missing path or a folder without such files, and ``ValueError``
     when two inputs have the same movie name (outputs are named after the file's stem).
     """
     found: list[Path] = []
     for entry in map(Path, paths):
         if entry.is_dir():
-            files = sorted(p for p in entry.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+            # Hidden files are not movies: macOS's "._name.mp4" (AppleDouble), a writer's ".name.tmp", ...
+            files = sorted(p for p in entry.iterdir()
+                           if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith("."))
             if not files:
                 raise FileNotFoundError(f"No {what} ({', '.join(suffixes)}) in the folder {entry}.")
             found.extend(files)
@@ -280,8 +375,10 @@ def _parse_row(tokens: list[str], columns: tuple[str, ...], second: int, nan: Na
         )
     for token, column, value in zip(tokens[1:], columns[1:], values[1:]):
         if np.isinf(value) or (np.isnan(value) and nan == "reject"):
-            hint = "use nan for an unannotated second" if nan == "allow" else "every value must be finite"
-            raise ValueError(f"{where}: NaN or infinite {column} value {token!r}; {hint}.")
+            kind = "infinite" if np.isinf(value) else "NaN"
+            rule = ("a finite number, or nan for a second without a value" if nan == "allow"
+                    else "a finite number (this file gives every second a value, so nan is not accepted either)")
+            raise ValueError(f"{where}: {column} value {token!r} is {kind}; each value must be {rule}.")
     return values[1:]
 
 
@@ -339,10 +436,10 @@ def _has_std_columns(path: Path) -> bool:
     return [token.lower() for token in _tokens(first)] == [name.lower() for name in CURVE_STD_COLUMNS]
 
 
-def read_curves(path: str | os.PathLike, *, with_std: bool = False) -> np.ndarray:
+def read_curves(path: str | os.PathLike, *, with_std: bool = False, nan: NanPolicy = "allow") -> np.ndarray:
     """Read a ``Time Valence Arousal`` curve table as a ``(T, 2)`` array; ``nan`` = unannotated second.
 
-    :func:`read_table` with ``nan="allow"``; errors name the file and the line.  A table may add the
+    :func:`read_table` (by default with ``nan="allow"``); errors name the file and the line.  A table may add the
     columns ``Valence_std Arousal_std`` (:data:`CURVE_STD_COLUMNS`): the standard deviation of the
     viewers' ratings (or a model's prediction of it) at every second; a negative one is an error.
 
@@ -353,6 +450,9 @@ def read_curves(path: str | os.PathLike, *, with_std: bool = False) -> np.ndarra
     with_std : bool, default=False
         Return ``(T, 4)``: valence, arousal, valence_std, arousal_std (the std columns NaN when the
         table has none).  ``False``: ``(T, 2)``; std columns, if any, are ignored.
+    nan : {"allow", "reject"}, default="allow"
+        As for :func:`read_table`: ``"allow"`` for annotations (``nan``: an unannotated second),
+        ``"reject"`` for tables that must give every second a value (e.g. predictions to score).
 
     Returns
     -------
@@ -360,9 +460,9 @@ def read_curves(path: str | os.PathLike, *, with_std: bool = False) -> np.ndarra
     """
     path = Path(path)
     if not _has_std_columns(path):
-        curves = read_table(path, CURVE_COLUMNS, nan="allow")
+        curves = read_table(path, CURVE_COLUMNS, nan=nan)
         return np.hstack([curves, np.full_like(curves, np.nan)]) if with_std else curves
-    table = read_table(path, CURVE_STD_COLUMNS, nan="allow")
+    table = read_table(path, CURVE_STD_COLUMNS, nan=nan)
     negative = np.argwhere(table[:, 2:] < 0)  # NaN compares False
     if len(negative):
         row, column = negative[0]

@@ -214,4 +214,7 @@ def test_an_unavailable_named_backbone_is_one_line(weight_free, corpus, capsys, 
     code, out, err = _run(capsys, "extract", corpus[0], "-o", "features", "--audio", "vggish")
     assert code == 1 and "Traceback" not in err
     assert "vggish" in err and "--audio-weights" in err and "--pca-params" in err
-    assert not (weight_free / "features" / "features.json").exists()
+    # No feature file; the settings recorded before the first movie list no movie (and hold the folder for no one:
+    # a folder without feature files takes any settings).
+    assert not list((weight_free / "features").glob("*.npz"))
+    assert _manifest(weight_free / "features")["movies"] == {}

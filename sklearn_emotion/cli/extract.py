@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -36,22 +35,14 @@ def _inputs_to_extract(args: argparse.Namespace, spec: dict[str, Any]) -> list[P
         raise
 
 
-def _check_folder_settings(folder: Any, spec: dict[str, Any], overwrite: bool) -> None:
-    from ..extraction import describe_feature_spec
-
-    previous = folder.spec()
-    if previous is not None and previous != spec and not overwrite:
-        raise CommandError(
-            f"{folder.path} holds features extracted with other settings:\n"
-            f"{textwrap.indent(describe_feature_spec(previous), '  ')}\n"
-            "Use another output folder, or --overwrite to replace them."
-        )
+def _settings_error(error: Exception) -> CommandError:
+    return CommandError(f"{error}\nUse another output folder, or --overwrite to replace them.")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..extraction import feature_union
-    from ..feature_folder import FeatureFolder
-    from ..files import FEATURE_SUFFIX
+    from ..feature_folder import FeatureFolder, FolderSettingsError
+    from ..files import FEATURE_SUFFIX, check_writable
     from ..media.cache import content_digest
 
     spec, notes = feature_spec_from_args(args)
@@ -60,25 +51,39 @@ def run(args: argparse.Namespace) -> int:
         echo(note)
     echo(device_line())
     folder = FeatureFolder(args.output)
-    _check_folder_settings(folder, spec, args.overwrite)
+    if folder.path.exists() and not folder.path.is_dir():
+        raise CommandError(f"-o {folder.path}: a file of that name exists; the output must be a folder.")
+    check_writable(folder.path)  # a read-only folder is found before any movie is extracted
+    refusal = folder.refusal(spec)
+    if refusal is not None and not args.overwrite:  # checked again under the lock before the first and every movie
+        raise _settings_error(refusal)
     contents = {video: content_digest(video) for video in videos}  # the skip key: a replaced file is redone
     todo = [v for v in videos if args.overwrite or not folder.is_done(v.stem, contents[v], spec)]
     if len(todo) < len(videos):
         echo(f"{len(videos) - len(todo)} movie(s) already extracted in {folder.path}, skipped (--overwrite to redo).")
     failures: dict[Path, Exception] = {}
+    union = None
+    if todo:
+        union = feature_union(spec, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
+                              progress=progress_enabled(args), missing_audio=args.missing_audio)
+        try:  # the folder's settings are recorded before the first movie, so that another run sees them
+            folder.claim(spec, args.missing_audio, overwrite=args.overwrite)
+        except FolderSettingsError as error:
+            raise _settings_error(error) from None
     try:
-        if todo:
-            union = feature_union(spec, n_jobs=args.n_jobs, cache_dir=args.cache_dir,
-                                  progress=progress_enabled(args), missing_audio=args.missing_audio)
+        if union is not None:
             echo(f"Extracting {len(todo)} movie(s)...")
             for index, result in union.iter_transform([os.fspath(v) for v in todo], on_error="return"):
                 video = todo[index]
+                if not isinstance(result, Exception):
+                    try:  # on disk at once: an interruption or a later failure keeps it
+                        folder.save(video.stem, result, source=video, content=contents[video], spec=spec,
+                                    missing_audio=args.missing_audio)
+                    except (FolderSettingsError, OSError) as error:  # e.g. a name too long: this movie alone
+                        result = error
                 if isinstance(result, Exception):
                     failures[video] = result
                     echo(f"FAILED {video}: {one_line(result)}")
-                else:  # on disk at once: an interruption or a later failure keeps it
-                    folder.save(video.stem, result, source=video, content=contents[video], spec=spec,
-                                missing_audio=args.missing_audio)
     finally:
         manifest = folder.write_manifest(spec, args.missing_audio)
     done = sum(1 for v in videos if v.stem in manifest["movies"])
