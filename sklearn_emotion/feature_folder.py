@@ -189,6 +189,13 @@ class FeatureFolder:
         listed = "\n".join(f"  {_describe(other)}" for other in others)
         return FolderSettingsError(f"{where}:\n{listed}", others)
 
+    def _remove_temporaries(self) -> None:
+        # Every write of this package into the folder (features, records, manifest) holds the folder's lock,
+        # so a temporary file seen while holding it belongs to no write in progress: a killed run left it.
+        # (An age limit would keep a fresh leftover for a while and still guess; the lock knows.)
+        remove_temporaries(self.path)
+        remove_temporaries(self.path / _RECORDS)
+
     def claim(self, spec: Mapping[str, Any], missing_audio: str = "error", *, overwrite: bool = False) -> None:
         """Record ``spec`` as the folder's settings before the first movie is extracted (under the lock).
 
@@ -203,8 +210,7 @@ class FeatureFolder:
             When the folder cannot be created or written (naming it).
         """
         with locked(self.path / _LOCK):
-            remove_temporaries(self.path)
-            remove_temporaries(self.path / _RECORDS)
+            self._remove_temporaries()
             refusal = None if overwrite else self.refusal(spec)
             if refusal is not None:
                 raise refusal
@@ -286,9 +292,11 @@ class FeatureFolder:
         """Rebuild ``features.json`` from every record made with ``spec`` (under the folder's lock).
 
         When the folder has been taken over by a run with other settings, its manifest is left alone:
-        the returned manifest, of ``spec``'s movies, is then not written.
+        the returned manifest, of ``spec``'s movies, is then not written.  The temporary files of killed
+        runs are removed, as by :meth:`claim`.
         """
         with locked(self.path / _LOCK):
+            self._remove_temporaries()
             if self.refusal(spec) is None:
                 return self._write_manifest(spec, missing_audio)
             return self._manifest(spec, missing_audio)

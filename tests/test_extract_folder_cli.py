@@ -162,17 +162,18 @@ def test_a_movie_whose_name_is_too_long_fails_alone(weight_free, corpus, capsys)
 def test_stale_temporary_files_are_removed_on_the_next_run(weight_free, corpus, capsys):
     folder = weight_free / "features"
     assert _run(capsys, "extract", corpus[0], "-o", "features")[0] == 0
-    stale = [folder / f".{corpus[1].stem}.npz.0123456789abcdef.tmp", folder / ".features.json.fedcba9876543210.tmp",
-             folder / ".records" / f".{corpus[1].stem}.json.00112233aabbccdd.tmp"]
-    for path in stale:
-        path.write_bytes(b"half a file")  # what a SIGKILL during a write leaves
     mine = [folder / "notes.tmp", folder / ".notes.tmp", folder / ".x.0123456789abcdef.txt"]
     for path in mine:
         path.write_text("not the package's")
-    code, _, err = _run(capsys, "extract", corpus[0], corpus[1], "-o", "features")
-    assert code == 0, err
-    assert not any(path.exists() for path in stale)
-    assert all(path.exists() for path in mine)
+    for movies in ([corpus[0], corpus[1]], [corpus[0]]):  # a run with movies to extract, then one with none
+        stale = [folder / f".{corpus[2].stem}.npz.0123456789abcdef.tmp", folder / ".features.json.fedcba9876543210.tmp",
+                 folder / ".records" / f".{corpus[2].stem}.json.00112233aabbccdd.tmp"]
+        for path in stale:
+            path.write_bytes(b"half a file")  # what a SIGKILL during a write leaves
+        code, _, err = _run(capsys, "extract", *movies, "-o", "features")
+        assert code == 0, err
+        assert not any(path.exists() for path in stale)
+        assert all(path.exists() for path in mine)
 
 
 # ------------------------------------------------------------------------------ 15. hidden files
