@@ -341,6 +341,9 @@ def _unloadable(path: Path, exc: Exception, version: str | None) -> str:
     reason = _one_line(exc)
     if version is None:
         return f"{path} is not a readable sklearn-emotion model file ({reason})."
+    if str(version) == __version__:  # nothing to upgrade or downgrade: the file itself is at fault
+        return (f"{path} is damaged: saved by this version of sklearn-emotion ({__version__}), it cannot be "
+                f"loaded ({reason}); train the model again or use an undamaged copy.")
     return (
         f"{path} was saved by sklearn-emotion {version} and cannot be loaded by sklearn-emotion "
         f"{__version__} ({reason}); load it with sklearn-emotion {version} or train the model again."
@@ -388,8 +391,37 @@ def _check_payload(path: Path, payload: Any, version: Any, estimator: Any) -> Sa
             or not isinstance(spec, (Mapping, type(None))) or not isinstance(info, Mapping)):
         raise ValueError(f"{path} (saved by sklearn-emotion {version}) has malformed modalities, feature "
                          "specification or information: the file is damaged; save the model again.")
-    return SavedModel(estimator=estimator, modalities=dict(modalities),
-                      feature_spec=None if spec is None else dict(spec), info=dict(info))
+    model = SavedModel(estimator=estimator, modalities=dict(modalities),
+                       feature_spec=None if spec is None else dict(spec), info=dict(info))
+    _check_predicts(path, model)
+    return model
+
+
+def _check_predicts(path: Path, model: SavedModel) -> None:
+    """A one-line ``ValueError`` naming ``path`` as damaged unless its estimator predicts a tiny movie.
+
+    The movie is 2 s of zeros with the recorded modalities and widths: a file whose parts contradict
+    each other (a coefficient or network weight of another shape, widths that do not match the
+    estimator) fails here, at loading, instead of with a raw shape error in ``predict``.  Values are
+    not judged (``predict`` checks its output).
+    """
+    import numpy as np
+
+    movie = {name: np.zeros((2, width), dtype=np.float32) for name, width in model.modalities.items()}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zeros may well be degenerate input: only a failure matters here
+            predicted = model.estimator.predict([movie])
+        shape = np.shape(predicted[0]) if len(predicted) == 1 else None
+        if shape is None or len(shape) != 2 or shape[0] != 2:
+            raise ValueError(f"it predicts {len(predicted)} array(s) of shape {shape} for one 2-s movie")
+    except (ImportError, MemoryError):  # not the file's fault: predict says what is missing
+        return
+    except Exception as exc:  # whatever the estimator raises on contradictory arrays
+        raise ValueError(
+            f"{path} is damaged: its estimator does not predict a movie of the features it records "
+            f"({model.modalities}): {_one_line(exc)}. Train the model again or use an undamaged copy."
+        ) from exc
 
 
 def _load_pickle(path: Path) -> SavedModel:
