@@ -244,3 +244,27 @@ def test_report_refuses_nan_predictions_and_feature_files(tmp_path, capsys, clip
     model = _model(tmp_path / "model.skops", widths=WIDTHS, spec=SPEC)
     code, _, err = _run(capsys, "report", model, *features, "-o", tmp_path / "r", "--no-progress")
     assert code == 1 and "good.npz is a feature file" in err and "predict" in err and err.count("\n") == 1
+
+
+def test_report_refuses_a_folder_with_another_models_pages(tmp_path, capsys, clips):
+    from sklearn_emotion.report import report_pages
+
+    good, _, _ = clips
+    first = _model(tmp_path / "first.skops", widths=WIDTHS, spec=SPEC, seed=0)
+    second = _model(tmp_path / "second.skops", widths=WIDTHS, spec=SPEC, seed=50)
+    out = tmp_path / "report"
+    (out / "notes.html").parent.mkdir()
+    (out / "notes.html").write_text("<html>mine</html>")  # not a report page: never touched
+    code, _, err = _run(capsys, "report", first, good, "-o", out, "--no-progress")
+    assert code == 0, err
+    assert report_pages(out) == {out / "good.html": content_digest(first)}
+    page = (out / "good.html").read_bytes()
+    code, _, err = _run(capsys, "report", second, good, "-o", out, "--no-progress")
+    assert code == 1 and "another model" in err and "--overwrite" in err and err.count("\n") == 1
+    assert (out / "good.html").read_bytes() == page
+    code, _, err = _run(capsys, "report", first, good, "-o", out, "--no-progress")  # the same model: fine
+    assert code == 0, err
+    code, _, err = _run(capsys, "report", second, good, "-o", out, "--overwrite", "--no-progress")
+    assert code == 0, err
+    assert report_pages(out) == {out / "good.html": content_digest(second)}
+    assert (out / "notes.html").read_text() == "<html>mine</html>"

@@ -89,6 +89,25 @@ def _annotations(folder: str | None, name: str) -> np.ndarray | None:
         raise CommandError(one_line(exc)) from None
 
 
+def _claim_output(args: argparse.Namespace) -> str:
+    """The model file's SHA-256, once -o holds no page of another model (removed with --overwrite)."""
+    from ..media.cache import content_digest
+    from ..report import report_pages
+
+    digest = content_digest(args.model)
+    others = [page for page, made_by in report_pages(args.output).items() if made_by != digest]
+    if others and not args.overwrite:
+        raise CommandError(
+            f"{args.output} holds the report of another model ({len(others)} page(s), e.g. {others[0].name}; "
+            "pages of sklearn-emotion 0.2 do not say which model made them). Use another -o folder, or "
+            "--overwrite to replace it (its pages are removed).")
+    for page in others:
+        page.unlink(missing_ok=True)
+    if others:
+        echo(f"--overwrite: removed the {len(others)} page(s) of another model from {args.output}.")
+    return digest
+
+
 def run(args: argparse.Namespace) -> int:
     from ..report import MovieReport, write_report
     from .predict import check_finite, model_label
@@ -96,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
     videos = _check_inputs(args)
     model = load_model_arg(args)
     model_name = model_label(model, args.model)
+    digest = _claim_output(args)
     movies: dict[int, MovieReport] = {}
     failures: dict[Path, Exception] = {}
 
@@ -122,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
             echo(f"Writing small WebM copies of {len(kept)} video(s) to {Path(args.output) / 'media'}...")
         try:
             pages = write_report(args.output, kept, model_name=model_name, proxy=args.proxy, n_peaks=args.peaks,
-                                 min_distance=args.peak_distance)
+                                 min_distance=args.peak_distance, model_sha256=digest)
         except (FileNotFoundError, ValueError) as exc:
             raise CommandError(one_line(exc)) from None
         echo(f"Wrote the report of {len(kept)} of {len(videos)} movie(s) to {args.output}: open {pages[-1]} in a "
@@ -147,7 +167,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     features are extracted as the model's were (see `predict`; --missing-audio likewise); a
     pickle-based model needs --trust-model. A movie that fails (unreadable video, no sound track, a
     malformed annotation file, NaN or infinite predictions) fails alone: the others' pages are
-    written, a summary names each failed file, and the exit status is 1.
+    written, a summary names each failed file, and the exit status is 1. Each page records the
+    SHA-256 of the model file: DIR holding pages of another model is refused unless --overwrite.
     """
     parser.add_argument("model", metavar="MODEL", help="model file written by `fit` (.skops)")
     parser.add_argument("videos", nargs="+", metavar="VIDEO", help="movie files, or folders of them")
@@ -162,6 +183,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: 5)")
     parser.add_argument("--peak-distance", type=float, default=10.0, metavar="SECONDS",
                         help="smallest time between two listed peaks (default: 10)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the report of another model in DIR (its pages are removed)")
     parser.add_argument("--n-jobs", type=int, default=None, metavar="N", help="videos processed in parallel")
     add_missing_audio_option(parser)
     parser.add_argument("--weights-dir", metavar="DIR",

@@ -37,7 +37,7 @@ import numpy as np
 from ..files import atomic_write_bytes
 from ._proxy import make_proxy
 
-__all__ = ["INDEX_PAGE", "PROXY_FOLDER", "MovieReport", "find_peaks", "make_proxy", "write_report"]
+__all__ = ["INDEX_PAGE", "PROXY_FOLDER", "MovieReport", "find_peaks", "make_proxy", "report_pages", "write_report"]
 
 #: Folder of the report where ``proxy=True`` writes the WebM copies.
 PROXY_FOLDER = "media"
@@ -253,6 +253,7 @@ def write_report(
     n_peaks: int = 5,
     min_distance: float = 10,
     smoothing: int = 5,
+    model_sha256: str | None = None,
 ) -> list[Path]:
     """Write the HTML page of every movie (and ``index.html`` for several), atomically.
 
@@ -277,6 +278,8 @@ def write_report(
         Smallest distance between two listed peaks, in seconds.
     smoothing : int, default=5
         Width, in seconds, of the moving average applied before finding peaks.
+    model_sha256 : str, optional
+        SHA-256 of the model file, recorded in every page (:func:`report_pages` reads it back).
 
     Returns
     -------
@@ -305,12 +308,49 @@ def write_report(
              for m in movies]
     written = []
     for index, page in enumerate(pages):
-        text = movie_page(page, nav=_nav(pages, index), colours=colours, version=__version__)
+        text = movie_page(page, nav=_nav(pages, index), colours=colours, version=__version__,
+                          model_sha256=model_sha256)
         written.append(_write_text(folder / _page_name(page["name"]), text))
     if len(pages) > 1:
-        text = index_page(pages, model_name=model_name, colours=colours, version=__version__)
+        text = index_page(pages, model_name=model_name, colours=colours, version=__version__,
+                          model_sha256=model_sha256)
         written.append(_write_text(folder / INDEX_PAGE, text))
     return written
+
+
+def report_pages(folder: str | os.PathLike) -> dict[Path, str | None]:
+    """The pages of ``folder`` written by :func:`write_report`, each with the SHA-256 of the model it records.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        A report folder (absent: no page).
+
+    Returns
+    -------
+    dict of Path to str or None
+        Every ``*.html`` file whose head names sklearn-emotion as its generator; the value is the model's
+        SHA-256, or None for a page that records none (written by sklearn-emotion 0.2, or without
+        ``model_sha256``).  Other HTML files are not listed.
+    """
+    from ._html import MODEL_META
+
+    folder = Path(folder)
+    pages: dict[Path, str | None] = {}
+    if not folder.is_dir():
+        return pages
+    generator = re.compile(r'<meta name="generator" content="sklearn-emotion[ "]')
+    model = re.compile(rf'<meta name="{MODEL_META}" content="([0-9a-fA-F]+)">')
+    for path in sorted(folder.glob("*.html")):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                head = handle.read(4096)  # the metas are at the top; pages hold their data further down
+        except OSError:
+            continue
+        if generator.search(head):
+            found = model.search(head)
+            pages[path] = found.group(1).lower() if found else None
+    return pages
 
 
 def _colours() -> dict[str, str]:

@@ -199,15 +199,21 @@ def _rows(array: np.ndarray | None) -> list[list[float | None]] | None:
     return [[round(float(v), 4) if np.isfinite(v) else None for v in row] for row in array]
 
 
-def _head(title: str, model_colour: str, annotation_colour: str, version: str) -> str:
+#: ``<meta name=...>`` of a page naming the SHA-256 of the model file that made it (read by ``report_pages``).
+MODEL_META = "sklearn-emotion-model"
+
+
+def _head(title: str, model_colour: str, annotation_colour: str, version: str, model_sha256: str | None) -> str:
     style = STYLE.replace("{model}", model_colour).replace("{annotation}", annotation_colour)
+    model = "" if model_sha256 is None else f'<meta name="{MODEL_META}" content="{escape(model_sha256)}">\n'
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<meta name="generator" content="sklearn-emotion {escape(version)}">\n'
+            f'<meta name="generator" content="sklearn-emotion {escape(version)}">\n{model}'
             f'<title>{escape(title)}</title>\n<style>{style}</style>\n</head>\n')
 
 
-def movie_page(page: Mapping[str, Any], *, nav: str, colours: Mapping[str, str], version: str) -> str:
+def movie_page(page: Mapping[str, Any], *, nav: str, colours: Mapping[str, str], version: str,
+               model_sha256: str | None = None) -> str:
     """The HTML of one movie's page (``page``: the fields :func:`sklearn_emotion.report.write_report` prepares)."""
     name = escape(page["name"])
     data = {"name": page["name"], "video": page["video_url"], "duration": round(page["duration"], 3),
@@ -218,7 +224,7 @@ def movie_page(page: Mapping[str, Any], *, nav: str, colours: Mapping[str, str],
         data["scores"] = {k: (round(v, 6) if np.isfinite(v) else None) for k, v in data["scores"].items()}
     curves = "".join(_panel(page, column) for column in range(2))
     return (
-        _head(f"{page['name']}: emotion report", colours["model"], colours["annotation"], version)
+        _head(f"{page['name']}: emotion report", colours["model"], colours["annotation"], version, model_sha256)
         + f'<body>\n<header>{nav}<h1>{name}</h1><p class="sub">Valence (pleasant &harr; unpleasant) and arousal '
         f'(calm &harr; excited) every second, predicted by {escape(page["model_name"])}.</p></header>\n'
         f'<main class="movie"><div class="watch"><section class="player" aria-label="Movie">'
@@ -244,7 +250,7 @@ def sparkline(values: np.ndarray, limit: float, label: str) -> str:
 
 
 def index_page(entries: Sequence[Mapping[str, Any]], *, model_name: str, colours: Mapping[str, str],
-               version: str) -> str:
+               version: str, model_sha256: str | None = None) -> str:
     """The HTML of ``index.html``: one row per movie (link, length, sparklines, scores when known)."""
     scored = any(entry["scores"] is not None for entry in entries)
     head = ('<th scope="col">Movie</th><th scope="col">Length</th><th scope="col" class="spark">Valence</th>'
@@ -265,7 +271,7 @@ def index_page(entries: Sequence[Mapping[str, Any]], *, model_name: str, colours
                              for name in ("Valence", "Arousal") for kind in ("MSE", "PCC"))
         rows.append(f"<tr>{cells}</tr>")
     return (
-        _head("Emotion report", colours["model"], colours["annotation"], version)
+        _head("Emotion report", colours["model"], colours["annotation"], version, model_sha256)
         + f'<body class="index">\n<header><h1>Emotion report</h1><p class="sub">{len(entries)} movies; valence and '
         f'arousal every second, predicted by {escape(model_name)}. Open a movie to watch it with its curves.</p>'
         f'</header>\n<main><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></main>\n'
