@@ -13,6 +13,12 @@ last two seconds use shorter windows).  Row ``t`` equals
 ``opensmile.Smile(feature_set, FeatureLevel.Functionals).process_signal(samples, 16000)`` on exactly
 those samples.  The track is streamed: memory holds about one window, whatever the movie's length.
 
+openSMILE runs in a worker process of its own (one per feature set and process, started at first use,
+stopped when the model is released or at exit), fed with the windows' samples and returning their
+functionals: its library and TensorFlow's export functions of the same names (the Ooura FFT), and
+loaded into one process after TensorFlow it aborts it (``malloc(): invalid size``), whatever the
+order in which the user imported ``opensmile``, TensorFlow and this package.
+
 =============  ====================  =======  =====================================================
 name           ``opensmile`` set     values   what it is
 =============  ====================  =======  =====================================================
@@ -31,8 +37,12 @@ import importlib
 import importlib.util
 import math
 import os
+import pickle
 import platform
+import subprocess
 import sys
+import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from numbers import Real
 from pathlib import Path
@@ -203,14 +213,11 @@ class OpenSmileFunctionals:
     def __init__(self, name: str, window: float = DEFAULT_WINDOW_S):
         if name not in OPENSMILE_FEATURE_SETS:
             raise ValueError(f"Unknown openSMILE feature set {name!r}; use one of {sorted(OPENSMILE_FEATURE_SETS)}.")
-        opensmile = require_opensmile()
         self.name = name
-        self.feature_set = getattr(opensmile.FeatureSet, OPENSMILE_FEATURE_SETS[name])
-        self.smile = opensmile.Smile(feature_set=self.feature_set, feature_level=opensmile.FeatureLevel.Functionals)
-        self.feature_names = tuple(self.smile.feature_names)
-        self.dim = len(self.feature_names)
         self.start, self.window = window_layout(window, SAMPLE_RATE)
-        self.version = getattr(opensmile, "__version__", "unknown")
+        self._worker = _SmileWorker(OPENSMILE_FEATURE_SETS[name])
+        self.feature_names, self.version = self._worker.start()
+        self.dim = len(self.feature_names)
 
     def iter_windows(self, movie: Any) -> Iterator[np.ndarray]:
         """Each whole second's clipped centred window of ``movie``'s 16 kHz mono audio."""
@@ -223,11 +230,154 @@ class OpenSmileFunctionals:
         Samples are clipped to ``[-1, 32767/32768]`` first: openSMILE reads them as 16-bit integers,
         where a full-scale ``+1.0`` would wrap around to ``-1``.
         """
-        out = np.empty((len(windows), self.dim), dtype=np.float32)
-        for i, samples in enumerate(windows):
-            samples = np.clip(np.asarray(samples, dtype=np.float32).reshape(-1), -1.0, _MAX_SAMPLE)
-            out[i] = self.smile.process_signal(samples, SAMPLE_RATE).to_numpy(dtype=np.float32).reshape(-1)
-        return out
+        clipped = [np.clip(np.asarray(samples, dtype=np.float32).reshape(-1), -1.0, _MAX_SAMPLE) for samples in windows]
+        if not clipped:
+            return np.empty((0, self.dim), dtype=np.float32)
+        rows = self._worker.rows(clipped)
+        if rows.shape != (len(clipped), self.dim):
+            raise RuntimeError(f"openSMILE's worker returned rows of shape {rows.shape} for {len(clipped)} windows of "
+                               f"{self.name} ({self.dim} values each).")
+        return rows
 
     def __repr__(self) -> str:
         return f"OpenSmileFunctionals({self.name!r}, window={self.window / SAMPLE_RATE:g})"
+
+
+# ------------------------------------------------------------------------------------ the worker process
+#: The worker's program (run with ``python -c``, so that it imports neither this package nor
+#: TensorFlow): it answers each pickled list of windows with their functionals, ``("rows", array)``,
+#: or ``("error", type name, message)``; it stops at the end of its input.
+_WORKER_SOURCE = r"""
+import os, pickle, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it closes our input
+replies = os.fdopen(os.dup(1), "wb")
+os.dup2(2, 1)  # anything openSMILE prints goes to standard error, not into the replies
+sys.stdout = sys.stderr
+requests = sys.stdin.buffer
+
+def reply(*message):
+    pickle.dump(message, replies, protocol=pickle.HIGHEST_PROTOCOL)
+    replies.flush()
+
+try:
+    import numpy as np
+    import opensmile
+    smile = opensmile.Smile(feature_set=getattr(opensmile.FeatureSet, sys.argv[1]),
+                            feature_level=opensmile.FeatureLevel.Functionals)
+    names = list(smile.feature_names)
+    reply("ready", names, getattr(opensmile, "__version__", "unknown"))
+except Exception as exc:
+    reply("error", type(exc).__name__, str(exc))
+    sys.exit(1)
+rate = int(sys.argv[2])
+while True:
+    try:
+        windows = pickle.load(requests)
+    except EOFError:
+        break
+    try:
+        out = np.empty((len(windows), len(names)), dtype=np.float32)
+        for i, samples in enumerate(windows):
+            out[i] = smile.process_signal(samples, rate).to_numpy(dtype=np.float32).reshape(-1)
+        reply("rows", out)
+    except Exception as exc:
+        reply("error", type(exc).__name__, str(exc))
+"""
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End a worker: close its input (it exits at the end of it), kill it if it does not."""
+    for stream in (process.stdin, process.stdout):
+        try:
+            stream.close()
+        except OSError:  # already broken (the worker died)
+            pass
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+class _SmileWorker:
+    """openSMILE's ``Smile`` of one feature set in a child process (see the module docstring).
+
+    Started by :meth:`start`, again after a fork or after an exchange was cut short (e.g. by
+    Ctrl-C); one exchange at a time.  The process ends when this object is released or at exit.
+    """
+
+    def __init__(self, feature_set: str):
+        self.feature_set = feature_set
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._owner = 0  # the pid that started the process (a forked child starts its own)
+        self._finalizer: weakref.finalize | None = None
+        self._ready: tuple[tuple[str, ...], str] = ((), "")
+
+    def start(self) -> tuple[tuple[str, ...], str]:
+        """Start the process if needed; returns openSMILE's feature names and release."""
+        with self._lock:
+            return self._ensure()
+
+    def _ensure(self) -> tuple[tuple[str, ...], str]:
+        if self._process is not None and self._owner == os.getpid() and self._process.poll() is None:
+            return self._ready
+        if importlib.util.find_spec("opensmile") is None:
+            raise ImportError(
+                f"The openSMILE audio features (egemaps, compare, emobase, is10) need the optional 'opensmile' "
+                f"package, which is not installed: {OPENSMILE_INSTALL_HINT}."
+            )
+        # Standard error is inherited: the command line's filter of native logs applies to it too.
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _WORKER_SOURCE, self.feature_set, str(SAMPLE_RATE)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True,
+        )
+        self._owner = os.getpid()
+        self._finalizer = weakref.finalize(self, _stop, self._process)
+        try:
+            _, names, version = self._receive()
+        except BaseException:
+            self._discard()
+            raise
+        self._ready = (tuple(names), str(version))
+        return self._ready
+
+    def _discard(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer()  # stops the process (once)
+        self._process = None
+
+    def _receive(self) -> tuple:
+        process = self._process
+        try:
+            message = pickle.load(process.stdout)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            try:
+                code = process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                code = None
+            raise RuntimeError(
+                f"openSMILE's worker process (pid {process.pid}, feature set {self.feature_set}) ended without "
+                f"answering (exit status {code}); its messages, if any, are above."
+            ) from None
+        if message[0] == "error":
+            _, kind, text = message
+            error = ImportError if kind in ("ImportError", "ModuleNotFoundError") else RuntimeError
+            raise error(f"openSMILE ({self.feature_set}) failed in its worker process: {kind}: {text}")
+        return message
+
+    def rows(self, windows: list[np.ndarray]) -> np.ndarray:
+        """The functionals of each window (float32 samples at 16 kHz) as ``(n, dim)`` float32."""
+        with self._lock:
+            self._ensure()
+            try:
+                pickle.dump(windows, self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                self._process.stdin.flush()
+                return self._receive()[1]
+            except BrokenPipeError:
+                self._discard()
+                raise RuntimeError(f"openSMILE's worker process ({self.feature_set}) ended unexpectedly; its "
+                                   "messages, if any, are above.") from None
+            except BaseException:  # e.g. Ctrl-C mid-exchange: the next call starts a fresh worker
+                self._discard()
+                raise
