@@ -269,7 +269,7 @@ class PredictionFolder:
 
     def _refusal(self, info: dict[str, Any] | None, files: list[Path]) -> str:
         if info is None:
-            whose = "predictions of an unknown model (no predictions.json)"
+            whose = "predictions of an unknown model (no readable predictions.json)"
         elif info.get("model_sha256") is None:
             whose = (f"predictions of {info['model']}, whose predictions.json (sklearn-emotion 0.2 or another "
                      "program) records no SHA-256 of the model, so they cannot be told from this one's")
