@@ -101,18 +101,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     traceback); ``console_main`` is the installed program, which also quiets native logs.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = None
     try:
+        args = build_parser().parse_args(argv)
         return int(args.command_module.run(args) or 0)
     except KeyboardInterrupt:
-        print(f"sklearn-emotion {args.command}: interrupted.", file=sys.stderr)
-        return 130
+        return _interrupted(getattr(args, "command", None))
     except Exception as exc:  # the one error path: a line naming what failed
         if getattr(args, "debug", False):
             traceback.print_exc()
         print(f"sklearn-emotion {args.command}: error: {_error_text(exc, args.command)}", file=sys.stderr)
         return 1
+
+
+def _interrupted(command: str | None) -> int:
+    """Ctrl-C: say so, make sure no decoding or embedding thread still runs, and give exit code 130.
+
+    The movie being extracted has already stopped and joined its threads
+    (:func:`~sklearn_emotion.media.stages.extract_movie` does on its way out); this checks it once
+    more, with a bound, because returning lets the interpreter exit, and a thread still inside
+    PyAV, TFLite or MediaPipe while Python tears its modules down kills the process with SIGSEGV
+    or SIGABRT instead of exit code 130.
+    """
+    print(f"sklearn-emotion{' ' + command if command else ''}: interrupted.", file=sys.stderr)
+    stages = sys.modules.get("sklearn_emotion.media.stages")  # not imported: no thread of it can run
+    stuck = []
+    while stages is not None:
+        try:
+            stuck = stages.wait_for_stage_threads()
+            break
+        except KeyboardInterrupt:  # another Ctrl-C while waiting: keep waiting (the wait is bounded)
+            continue
+    if stuck:
+        # Last resort, only after the bounded join: a thread still running native code would crash
+        # the interpreter's shutdown, so end the process now, without it.  Every feature file is
+        # already on disk (written atomically), and the streams are flushed first.
+        print(f"sklearn-emotion{' ' + command if command else ''}: {len(stuck)} thread(s) did not stop; "
+              "exiting without cleanup.", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    return 130
 
 
 def _error_text(exc: Exception, command: str) -> str:

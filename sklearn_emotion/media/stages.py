@@ -13,13 +13,22 @@ own.  Decoding and inference overlap (PyAV, TFLite, TensorFlow and MediaPipe rel
 they work), so a movie costs about its slowest stage, and memory stays bounded by the queues
 whatever the movie's length.  The first failure stops the other threads and is raised, naming the
 movie and the modality.
+
+**Stopping.**  Whatever ends :func:`extract_movie` -- a failure, or a ``KeyboardInterrupt`` (Ctrl-C)
+in the caller's thread -- sets the movie's stop event, which every thread checks between frames and
+batches, and joins the threads (at most :data:`STOP_TIMEOUT_S`) before it returns or raises: no
+decoder or network is still running native code when the caller goes on, or when the interpreter
+exits (a thread left inside PyAV, TFLite or MediaPipe while Python tears its modules down can crash
+the process).  Each thread closes its own PyAV container.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,15 +38,23 @@ import numpy as np
 from ._base import embed_seconds, movie_name
 from .decoding import FrameRequest, is_path, iter_frame_sets
 
-__all__ = ["VideoStage", "AudioStage", "extract_movie", "ExtractionCancelled"]
+__all__ = ["VideoStage", "AudioStage", "extract_movie", "ExtractionCancelled", "LengthMismatchError",
+           "wait_for_stage_threads"]
 
 #: Batches of frames a video stage may have waiting (bounds memory; enough to keep it busy).
 QUEUED_BATCHES = 2
 _POLL_S = 0.1
+#: How long a stopped movie's threads get to finish their current frame or batch (a batch of a large
+#: network on a busy machine takes seconds; a thread stuck longer is left to the caller).
+STOP_TIMEOUT_S = 30.0
 
 
 class ExtractionCancelled(Exception):
     """Raised inside a stage's thread when another stage of the same movie failed."""
+
+
+class LengthMismatchError(ValueError):
+    """The modalities of a movie differ in length by more than allowed (found before all the work is done)."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +156,10 @@ class _Run:
 _END = object()
 
 
+class _StageThread(threading.Thread):
+    """A thread of :func:`extract_movie` (its own class, so that :func:`wait_for_stage_threads` finds it)."""
+
+
 def _thread(run: _Run, modality: str, work: Callable[[], Any], results: dict[str, Any]) -> threading.Thread:
     def target() -> None:
         try:
@@ -146,18 +167,51 @@ def _thread(run: _Run, modality: str, work: Callable[[], Any], results: dict[str
         except BaseException as error:  # reported by extract_movie, in the caller's thread
             run.fail(modality, error)
 
-    # Daemon: a Ctrl-C in the caller must not wait for a decoder stuck in a long movie.
-    return threading.Thread(target=target, name=f"sklearn-emotion {modality}", daemon=True)
+    # Daemon: the interpreter must be able to exit even if a thread is stuck past the bounded join
+    # (extract_movie joins every thread it started before it returns; see wait_for_stage_threads).
+    return _StageThread(target=target, name=f"sklearn-emotion {modality}", daemon=True)
+
+
+def _join(threads: list[threading.Thread], timeout: float) -> list[threading.Thread]:
+    """Join ``threads`` for at most ``timeout`` seconds in all; the ones still alive.
+
+    A Ctrl-C while joining does not cut the join short (the threads are already told to stop and
+    take at most a batch to do so); the first one is re-raised once the join is over.
+    """
+    deadline = time.monotonic() + timeout
+    interrupted: KeyboardInterrupt | None = None
+    for thread in threads:
+        while thread.is_alive() and time.monotonic() < deadline:
+            try:
+                thread.join(min(_POLL_S, max(0.0, deadline - time.monotonic())))
+            except KeyboardInterrupt as error:
+                interrupted = interrupted or error
+    if interrupted is not None:
+        raise interrupted
+    return [thread for thread in threads if thread.is_alive()]
+
+
+def wait_for_stage_threads(timeout: float | None = None) -> list[threading.Thread]:
+    """Join the threads of every :func:`extract_movie` of this process; those still alive after ``timeout`` s.
+
+    :func:`extract_movie` joins its own threads before it returns; this is for a caller that is
+    about to exit the interpreter after an interruption (the command line), to make sure of it.
+    ``timeout=None`` waits :data:`STOP_TIMEOUT_S`.
+    """
+    stages = [thread for thread in threading.enumerate() if isinstance(thread, _StageThread)]
+    return _join(stages, STOP_TIMEOUT_S if timeout is None else timeout)
 
 
 def _decode_into(run: _Run, path: str, channels: Mapping[str, queue.Queue], requests: Mapping[str, FrameRequest],
                  ) -> None:
     """The one decoding pass: each second's frame, at each stage's size, into each stage's queue."""
     try:
-        for _, frames in iter_frame_sets(path, requests):
-            for modality, frame in frames.items():
-                if not run.put(channels[modality], frame):
-                    return
+        # closing(): a stopped run closes the container here, in the thread that uses it.
+        with contextlib.closing(iter_frame_sets(path, requests)) as frame_sets:
+            for _, frames in frame_sets:
+                for modality, frame in frames.items():
+                    if not run.put(channels[modality], frame):
+                        return
     except BaseException as error:  # recorded before the stages could report an empty movie
         run.fail("video decoding", error)
         return
@@ -232,7 +286,9 @@ def extract_movie(
             while thread.is_alive():  # a timed join lets Ctrl-C through
                 thread.join(_POLL_S)
     finally:
+        # Also on Ctrl-C: every thread stops at its next frame or batch and is joined (bounded) here.
         run.stop.set()
+        _join([thread for thread in threads if thread.ident is not None], STOP_TIMEOUT_S)
     if run.errors:
         modality, error = run.errors[0]
         if name not in str(error) and hasattr(error, "add_note"):

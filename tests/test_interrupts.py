@@ -1,0 +1,153 @@
+"""Ctrl-C during extraction: every decoding and embedding thread stopped and joined, exit code 130, never a crash."""
+
+from __future__ import annotations
+
+import _thread
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("av")
+pytest.importorskip("skimage")
+
+sys.path.insert(0, os.path.dirname(__file__))
+from media_videos import photo, tone, write_video  # noqa: E402
+
+from sklearn_emotion.media.decoding import FrameRequest  # noqa: E402
+from sklearn_emotion.media.stages import AudioStage, VideoStage, extract_movie  # noqa: E402
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+
+
+def _stage_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name.startswith("sklearn-emotion ")
+            and thread.name != "sklearn-emotion log filter"]
+
+
+class _SlowNetwork:
+    """Stands for a network whose calls run native code for a while: counts calls and calls in progress."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.calls = 0
+        self.running = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, batch: list) -> np.ndarray:
+        with self._lock:
+            self.calls += 1
+            self.running += 1
+        try:
+            time.sleep(self.seconds)
+            return np.zeros((len(batch), 3), dtype=np.float32)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+def test_ctrl_c_stops_and_joins_every_thread_of_the_movie(tmp_path):
+    # Regression: the KeyboardInterrupt used to leave the decoder and the networks running (daemon
+    # threads inside PyAV/TFLite) while the interpreter exited: SIGSEGV or SIGABRT instead of 130.
+    path = write_video(tmp_path / "movie.mkv", [photo("astronaut", (64, 48))] * 30, fps=2, audio=tone(30, 16000))
+    image = _SlowNetwork(0.2)
+    audio = _SlowNetwork(0.2)
+
+    def audio_compute(movie, name, on_seconds):
+        for _ in range(30):
+            audio([0])
+            on_seconds(1)  # where an audio stage notices the stop
+        return np.zeros((30, 3), dtype=np.float32)
+
+    stages = {"image": VideoStage(FrameRequest(size=(32, 32)), image, 1), "audio": AudioStage(audio_compute)}
+    timer = threading.Timer(1.5, _thread.interrupt_main)  # Ctrl-C in the caller's thread, mid-movie
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            extract_movie(path, stages)
+    finally:
+        timer.cancel()
+    # On its way out, nothing of the movie runs any more, and nothing starts later.
+    assert _stage_threads() == [], extract_movie.__module__
+    assert image.running == 0 and audio.running == 0
+    calls = image.calls, audio.calls
+    assert calls[0] < 30 and calls[1] < 30  # stopped mid-movie
+    time.sleep(0.5)
+    assert (image.calls, audio.calls) == calls
+
+
+def test_a_failing_stage_stops_the_others_before_the_error_is_raised(tmp_path):
+    path = write_video(tmp_path / "movie.mkv", [photo("chelsea", (64, 48))] * 30, fps=2, audio=tone(30, 16000))
+    image = _SlowNetwork(0.2)
+
+    def audio_compute(movie, name, on_seconds):
+        time.sleep(0.5)
+        raise ValueError("broken audio")
+
+    stages = {"image": VideoStage(FrameRequest(size=(32, 32)), image, 1), "audio": AudioStage(audio_compute)}
+    with pytest.raises(ValueError, match="broken audio"):
+        extract_movie(path, stages)
+    assert _stage_threads() == [] and image.running == 0
+
+
+_STUCK = textwrap.dedent("""
+    import time
+    from sklearn_emotion.cli import extract, main
+    from sklearn_emotion.media import stages
+
+    stages.STOP_TIMEOUT_S = 0.5
+
+    def stuck():  # a thread that does not stop (as if inside a native call that never returns)
+        while True:
+            time.sleep(0.05)
+
+    stages._thread(stages._Run(), "stuck", stuck, {}).start()  # as extract_movie starts its threads
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    extract.run = interrupted
+    code = main(["extract", "movie.mp4", "-o", "features"])
+    print("main returned", code)
+""")
+
+
+def test_main_exits_130_even_when_a_thread_does_not_stop(tmp_path):
+    # Last resort after the bounded join: the process ends with 130 without tearing down the
+    # interpreter under a running thread.
+    done = subprocess.run([sys.executable, "-c", _STUCK], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert "extract: interrupted." in done.stderr and "did not stop" in done.stderr
+    assert "main returned" not in done.stdout
+
+
+def test_main_returns_130_when_the_threads_stop(capsys, monkeypatch):
+    from sklearn_emotion.cli import extract, main
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(extract, "run", interrupted)
+    assert main(["extract", "movie.mp4", "-o", "features"]) == 130
+    assert "sklearn-emotion extract: interrupted." in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_random_interrupts_of_extract_exit_130_and_resume_exactly(tmp_path):
+    # The stress script's own code, reduced: 5 Ctrl-C at random moments across 2 movies, weight-free.
+    sys.path.insert(0, str(REPO_DIR / "benchmarks"))
+    try:
+        from stress_extract_interrupts import stress
+    finally:
+        sys.path.remove(str(REPO_DIR / "benchmarks"))
+    figures = stress(tmp_path, n_interrupts=5, n_movies=2, seconds=(3, 5), weights_dir=None, seed=1, budget_s=600)
+    assert figures["interrupts"] == 5
+    assert figures["exit_codes"] == {130: 5}, figures
+    assert figures["completed_runs"] >= 1 and not figures["mismatches"] and not figures["failures"], figures
+    assert figures["ok"]
