@@ -268,3 +268,15 @@ def test_report_refuses_a_folder_with_another_models_pages(tmp_path, capsys, cli
     assert code == 0, err
     assert report_pages(out) == {out / "good.html": content_digest(second)}
     assert (out / "notes.html").read_text() == "<html>mine</html>"
+
+
+def test_report_a_malformed_annotation_file_fails_its_movie_alone(tmp_path, capsys, clips):
+    good, silent, _ = clips
+    model = _model(tmp_path / "model.skops", widths=WIDTHS, spec=SPEC, info={"missing_audio": "silence"})
+    annotations = tmp_path / "ann"
+    annotations.mkdir()
+    (annotations / "good.csv").write_text("Time,Valence,Arousal\n0,zero,0\n")
+    code, _, err = _run(capsys, "report", model, good, silent, "-o", tmp_path / "r", "--annotations", annotations,
+                        "--no-progress")
+    assert code == 1 and "1 movie(s) failed" in err and "good.csv" in err
+    assert (tmp_path / "r" / "silent.html").is_file() and not (tmp_path / "r" / "good.html").exists()
