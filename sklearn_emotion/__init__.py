@@ -6,12 +6,19 @@ with a mixture-of-experts head, and Butterworth smoothing of the predicted curve
 
 Public names are imported lazily so that ``import sklearn_emotion`` stays fast and only the parts you
 use load TensorFlow, mediapipe or PyAV.
+
+The native libraries' informational logs (TensorFlow, LiteRT, XNNPACK, MediaPipe) are hidden by
+default; ``set_native_logs(True)`` or ``SKLEARN_EMOTION_NATIVE_LOGS=1`` shows them (see
+:mod:`sklearn_emotion._backend`, "Native logs", for what is changed: ``TF_CPP_MIN_LOG_LEVEL`` when
+unset, a filter of TensorFlow's retracing warning).
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
+
+from ._backend import quiet_by_default, set_native_logs
 
 __version__ = "0.2.0.dev0"
 
@@ -39,7 +46,9 @@ _PUBLIC = {
     "as_targets": "data",
 }
 
-__all__ = sorted(_PUBLIC) + ["__version__"]
+__all__ = sorted(_PUBLIC) + ["__version__", "set_native_logs"]
+
+quiet_by_default()
 
 
 def __getattr__(name: str) -> Any:

@@ -160,11 +160,14 @@ def _error_text(exc: Exception, command: str) -> str:
 
 def console_main() -> None:
     """The installed ``sklearn-emotion`` program: :func:`main` with quiet native logs and one-line warnings."""
+    from .._backend import set_native_logs
     from ._quiet import one_line_warnings, quiet_native_logs
 
     argv = sys.argv[1:]
     if "--verbose" not in argv:
         quiet_native_logs()
+    else:  # also the library's own hiding, here and in child processes
+        set_native_logs(True)
     if "--debug" not in argv:
         one_line_warnings()
     sys.exit(main(argv))

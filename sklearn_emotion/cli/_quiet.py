@@ -15,25 +15,14 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 import threading
 import warnings
 from typing import Any
 
-__all__ = ["quiet_native_logs", "one_line_warnings", "NATIVE_LOG"]
+from .._backend import NATIVE_LOG  # one list of the lines hidden, for the library and the command line
 
-#: Lines of native libraries' informational logs (absl/glog ``I``/``W`` lines, TFLite's ``INFO:``,
-#: absl's start-up notices, TensorFlow's oneDNN notice).  ``E`` and ``F`` lines are errors: kept.
-NATIVE_LOG = re.compile(
-    r"^(?:[IW]\d{4} [\d:.]+ +\d+ [\w./-]+:\d+\]"
-    r"|INFO: "
-    r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
-    r"|WARNING: Logging before InitGoogle\(\) is written to STDERR"
-    r"|.*oneDNN custom operations are on"
-    r"|.*This TensorFlow binary is optimized to use available CPU instructions"
-    r"|.*To enable the following instructions: .* in other operations, rebuild TensorFlow)"
-)
+__all__ = ["quiet_native_logs", "one_line_warnings", "NATIVE_LOG"]
 
 
 def quiet_native_logs() -> None:

@@ -96,8 +96,10 @@ class WaveformTFLite:
     def __init__(self, path: str | os.PathLike, output: str = "embedding"):
         from ai_edge_litert.interpreter import Interpreter
 
+        from .._backend import native_logs_hidden
+
         self.path = os.fspath(path)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), native_logs_hidden():  # "Created TensorFlow Lite XNNPACK delegate"
             warnings.filterwarnings("ignore", message=".*experimental_preserve_all_tensors.*")
             try:
                 self.interpreter = Interpreter(

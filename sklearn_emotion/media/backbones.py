@@ -252,15 +252,17 @@ class TFLiteBackbone(Backbone):
     def __init__(self, path: str | os.PathLike, output: str | None = None, preprocessing: Any = "tf"):
         from ai_edge_litert.interpreter import Interpreter
 
+        from .._backend import native_logs_hidden
+
         self.path = os.fspath(path)
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), native_logs_hidden():  # "Created TensorFlow Lite XNNPACK delegate"
                 # Reading an intermediate tensor needs it preserved; the runtime warns about memory.
                 warnings.filterwarnings("ignore", message=".*experimental_preserve_all_tensors.*")
                 self.interpreter = Interpreter(
                     model_path=self.path, experimental_preserve_all_tensors=output is not None
                 )
-            self.interpreter.allocate_tensors()
+                self.interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ValueError(f"Cannot load the TFLite model {self.path}: {exc}") from exc
         self.input = self.interpreter.get_input_details()[0]

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from .._backend import native_logs_hidden
 from ._base import MediaEmbedder, PathWithSuffix
 from .backbones import (
     PREPROCESSING_MODES,
@@ -70,10 +71,12 @@ class FaceDetector:
             running_mode=vision.RunningMode.IMAGE,
         )
         try:
-            self._detector = vision.FaceDetector.create_from_options(options)
+            with native_logs_hidden():  # LiteRT's start-up lines; 46 sparsity notices for the full-range model
+                self._detector = vision.FaceDetector.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             raise ValueError(f"Cannot load the MediaPipe face detector {self.path}: {exc}") from exc
         self._lock = threading.Lock()
+        self._first = True  # its first frame logs a notice about memory alignment
         # Close while MediaPipe's dispatcher threads still run (its own __del__ fails noisily at
         # exit); threading's exit hooks run before its executors stop, atexit's run after.
         register = getattr(threading, "_register_atexit", atexit.register)
@@ -81,7 +84,8 @@ class FaceDetector:
 
     def _close(self) -> None:
         try:
-            self._detector.close()
+            with native_logs_hidden():
+                self._detector.close()
         except (RuntimeError, TypeError, ValueError):  # already closed or shutting down
             pass
 
@@ -91,7 +95,12 @@ class FaceDetector:
 
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame, dtype=np.uint8))
         with self._lock:
-            result = self._detector.detect(image)
+            if self._first:
+                with native_logs_hidden():
+                    result = self._detector.detect(image)
+                self._first = False
+            else:
+                result = self._detector.detect(image)
         faces = []
         for detection in result.detections:
             box = detection.bounding_box
