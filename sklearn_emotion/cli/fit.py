@@ -330,7 +330,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     the viewers' standard deviation (columns Valence_std Arousal_std, or the Std columns of LIRIS-ACCEDE
     files), the paper model learns it too and `predict` writes it (unless --ignore-std). Everything is checked before
     training starts: the model file can be written (and is not overwritten without --overwrite), every
-    movie has annotations within --target-range, and features.json, when present, is complete. The model
+    movie has annotations within --target-range, and each feature file agrees with the features.json and
+    records of its folder, when present (a file they do not vouch for gives a warning, and a model that
+    predicts feature files only). A model that cannot be written at the end is saved in the system's
+    temporary folder, named in the error. The model
     file is written in the skops format whatever its name: it holds data only, is safe to share, and
     `predict` loads it without running code from it; pickle-based model files of sklearn-emotion 0.1 load
     only with `predict --trust-model`.
