@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -140,6 +141,46 @@ def test_a_really_read_only_output_folder(weight_free, corpus, capsys):
     (weight_free / "features").mkdir(mode=0o555)
     code, out, err = _run(capsys, "extract", corpus[0], "-o", "features")
     assert code == 1 and "Permission denied" in err and "Extracting" not in out
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A real full file system: a 256 KiB tmpfs filled to the last byte (root only, where mounting is allowed)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root; test_a_full_disk_names_the_file... fakes ENOSPC everywhere")
+    disk = tmp_path / "tiny"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", os.fspath(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("this machine does not allow mounting a tmpfs")
+    try:
+        (disk / "features").mkdir()
+        handle = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+        with pytest.raises(OSError):
+            while True:
+                os.write(handle, b"\0" * 512)
+        os.close(handle)
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", os.fspath(disk)], check=False)
+
+
+def test_a_really_full_disk_fails_each_movie_alone_naming_the_file(weight_free, corpus, capsys, full_disk):
+    output = full_disk / "features"
+    # No room for the settings recorded before the first movie: an error before anything is extracted.
+    code, out, err = _run(capsys, "extract", corpus[0], corpus[1], "-o", output)
+    assert code == 1 and f"No space left on device: '{output / 'features.json'}'" in err and "Extracting" not in out
+    # Room for the settings (one 4 KiB page) but not for a movie: each movie fails alone, naming its file.
+    filler = full_disk / "filler"
+    os.truncate(filler, filler.stat().st_size - 4096)
+    code, out, err = _run(capsys, "extract", corpus[0], corpus[1], "-o", output)
+    assert code == 1 and "Extracting 2 movie(s)" in out and "2 movie(s) failed" in err, err
+    for movie in corpus[:2]:
+        assert f"No space left on device: '{output / movie.stem}.npz'" in err
+    assert not [p for p in output.rglob("*") if p.name.endswith(".tmp")]  # no temporary file left behind
+    filler.unlink()
+    code, out, err = _run(capsys, "extract", corpus[0], corpus[1], "-o", output)
+    assert code == 0 and "Features of 2 of 2 movie(s)" in out, err
 
 
 # ------------------------------------------------------------------------------ 12. a name too long

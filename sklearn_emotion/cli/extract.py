@@ -41,7 +41,7 @@ def _settings_error(error: Exception) -> CommandError:
 
 def run(args: argparse.Namespace) -> int:
     from ..extraction import feature_union
-    from ..feature_folder import FeatureFolder, FolderSettingsError
+    from ..feature_folder import MANIFEST, FeatureFolder, FolderSettingsError
     from ..files import FEATURE_SUFFIX, check_writable
     from ..media.cache import content_digest
 
@@ -85,12 +85,23 @@ def run(args: argparse.Namespace) -> int:
                     failures[video] = result
                     echo(f"FAILED {video}: {one_line(result)}")
     finally:
-        manifest = folder.write_manifest(spec, args.missing_audio)
-    done = sum(1 for v in videos if v.stem in manifest["movies"])
-    echo(f"Features of {done} of {len(videos)} movie(s) in {folder.path} (one {FEATURE_SUFFIX} per movie).")
+        manifest, manifest_error = None, None
+        try:
+            manifest = folder.write_manifest(spec, args.missing_audio)
+        except OSError as error:  # e.g. a full disk: said with the failures, not instead of them
+            manifest_error = error
+    if manifest is not None:
+        done = sum(1 for v in videos if v.stem in manifest["movies"])
+        echo(f"Features of {done} of {len(videos)} movie(s) in {folder.path} (one {FEATURE_SUFFIX} per movie).")
+    problems = []
     if failures:
         lines = "\n".join(f"  {video}: {one_line(error)}" for video, error in failures.items())
-        raise CommandError(f"{len(failures)} movie(s) failed; the others are saved, rerun to retry:\n{lines}")
+        problems.append(f"{len(failures)} movie(s) failed; the others are saved, rerun to retry:\n{lines}")
+    if manifest_error is not None:
+        problems.append(f"{one_line(manifest_error)}: the feature files saved are kept, and the next run into "
+                        f"{folder.path} writes {MANIFEST} again.")
+    if problems:
+        raise CommandError("\n".join(problems))
     return 0
 
 
