@@ -25,6 +25,7 @@ were left by a killed run and are removed.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from collections.abc import Mapping
@@ -192,7 +193,10 @@ class FeatureFolder:
     def _remove_temporaries(self) -> None:
         # Every write of this package into the folder (features, records, manifest) holds the folder's lock,
         # so a temporary file seen while holding it belongs to no write in progress: a killed run left it.
-        # (An age limit would keep a fresh leftover for a while and still guess; the lock knows.)
+        # (An age limit would keep a fresh leftover for a while and still guess; the lock knows.)  Without
+        # advisory locks (Windows) the lock holds nothing, so nothing is removed.
+        if importlib.util.find_spec("fcntl") is None:
+            return
         remove_temporaries(self.path)
         remove_temporaries(self.path / _RECORDS)
 

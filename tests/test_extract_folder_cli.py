@@ -183,6 +183,26 @@ def test_a_really_full_disk_fails_each_movie_alone_naming_the_file(weight_free, 
     assert code == 0 and "Features of 2 of 2 movie(s)" in out, err
 
 
+def test_a_read_only_file_system_even_for_root(weight_free, corpus, capsys, tmp_path):
+    """The real refusal of the system, which root gets too: a tmpfs mounted read-only (root only)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting needs root; test_a_really_read_only_output_folder covers other users")
+    disk = tmp_path / "read_only"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", os.fspath(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("this machine does not allow mounting a tmpfs")
+    try:
+        code, out, err = _run(capsys, "extract", corpus[0], "-o", disk / "features")
+        assert code == 1 and "Read-only file system" in err and os.fspath(disk / "features") in err
+        assert "Extracting" not in out
+        code, out, err = _run(capsys, "extract", corpus[0], "-o", disk)  # the folder exists, its files cannot
+        assert code == 1 and "Read-only file system" in err and "cannot write into the folder" in err
+        assert "Extracting" not in out
+    finally:
+        subprocess.run(["umount", "-l", os.fspath(disk)], check=False)
+
+
 # ------------------------------------------------------------------------------ 12. a name too long
 def test_a_movie_whose_name_is_too_long_fails_alone(weight_free, corpus, capsys):
     movies = weight_free / "movies"
