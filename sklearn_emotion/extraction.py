@@ -15,7 +15,8 @@ colour, 51 values in [0, 1]).  Audio backbones are anything
 Default specification (:func:`default_feature_spec`): for each modality, the small real pretrained
 model -- ImageNet MobileNet v1 (1024-d) for images, AudioSet YAMNet (1024-d) for audio, BlazeFace +
 FER2013 mini-Xception for faces -- taken from the model cache when it was downloaded there
-(``sklearn-emotion models download``, checked against its digest), else from a *weights folder*
+(``sklearn-emotion models download``, checked against its digest or its format; a cached file that
+fails its check is passed over, with a note, when the folder has the model), else from a *weights folder*
 (``mobilenet_v1_1.0_224_quant_embedding_extractor.tflite``, ``yamnet.tflite``, ...), else the
 weight-free modes (no face features); the notes say which source each modality uses.
 :func:`resolve_weights_dir` says which folder is used and why.  File names, official download
@@ -32,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .media.models import OFFICIAL_MODELS
+from .media.models import OFFICIAL_MODELS, ModelIntegrityError
 
 __all__ = [
     "WEIGHTS_ENV_VAR",
@@ -49,6 +50,7 @@ __all__ = [
     "extract_features",
     "describe_feature_spec",
     "colour_layout_model",
+    "locate_official_model",
 ]
 
 #: Environment variable naming the folder of small pretrained models.
@@ -93,18 +95,30 @@ def resolve_weights_dir(explicit: str | os.PathLike | None = None) -> tuple[Path
     )
 
 
-def _locate(model: Any, folder: Path | None, prefer_folder: bool) -> tuple[Path | None, str]:
-    """The file of ``model`` and where it comes from: the model cache (checked) or the weights folder."""
-    def from_cache() -> tuple[Path | None, str]:
-        return model.cached_file(), "model cache"  # raises ModelIntegrityError for a corrupted file
+def locate_official_model(model: Any, folder: Path | None, prefer_folder: bool = False) -> tuple[Path | None, str]:
+    """The file of an official ``model`` and where it comes from: the model cache (checked) or ``folder``.
 
-    def from_folder() -> tuple[Path | None, str]:
-        return model.find_in(folder), "weights folder"
+    The order of :func:`default_feature_spec` (the cache first, unless ``prefer_folder``); nothing is
+    downloaded; ``(None, "")`` when neither has it.
 
-    for locate in (from_folder, from_cache) if prefer_folder else (from_cache, from_folder):
-        path, source = locate()
-        if path is not None:
-            return path.resolve(), source
+    A cached file that fails its check is not used: the weights folder's file is, and the source
+    says why (the error is raised only when the folder does not have the model either).
+    """
+    in_folder = model.find_in(folder)
+    if prefer_folder and in_folder is not None:
+        return in_folder.resolve(), "weights folder"
+    try:
+        cached = model.cached_file()
+    except ModelIntegrityError as error:
+        if in_folder is None:
+            raise
+        return in_folder.resolve(), (
+            f"weights folder (NOT the model cache: {' '.join(str(error).split())})"
+        )
+    if cached is not None:
+        return cached.resolve(), "model cache"
+    if in_folder is not None:
+        return in_folder.resolve(), "weights folder"
     return None, ""
 
 
@@ -141,7 +155,8 @@ def default_feature_spec(
     Raises
     ------
     ModelIntegrityError
-        When a cached model file fails its check (the message says how to download it again).
+        When a cached model file fails its check (the message says how to download it again) and
+        ``weights_dir`` does not hold the model; when it does, its file is used and the note says why.
     """
     spec: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
@@ -150,7 +165,7 @@ def default_feature_spec(
         ("image", _IMAGE_MODEL, WEIGHT_FREE_IMAGE),
         ("audio", _AUDIO_MODEL, WEIGHT_FREE_AUDIO),
     ):
-        path, source = _locate(model, folder, prefer_folder)
+        path, source = locate_official_model(model, folder, prefer_folder)
         if path is not None:
             spec[modality] = {"backbone": os.fspath(path)}
             notes.append(f"{modality}: {model.description} from the {source}: {path}")
@@ -159,7 +174,7 @@ def default_feature_spec(
             notes.append(f"{modality}: WEIGHT-FREE {fallback!r} features ({model.filename} {_nowhere(folder)}; "
                          f"`sklearn-emotion models download` fetches it)")
     (detector, detector_source), (face_model, face_source) = (
-        _locate(_FACE_DETECTOR, folder, prefer_folder), _locate(_FACE_MODEL, folder, prefer_folder)
+        locate_official_model(_FACE_DETECTOR, folder, prefer_folder), locate_official_model(_FACE_MODEL, folder, prefer_folder)
     )
     if detector is not None and face_model is not None:
         spec["face"] = {"detector": os.fspath(detector), "face_model": os.fspath(face_model)}

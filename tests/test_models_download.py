@@ -288,8 +288,12 @@ def test_default_feature_spec_prefers_the_cache_then_the_folder(mirror, cache, s
     assert spec["audio"]["backbone"] == os.fspath(cache / "yamnet.tflite") and "face" not in spec
     assert notes[2].startswith("face: NOT USED") and "models download" in notes[2]
     _corrupt(cache / "yamnet.tflite")
-    with pytest.raises(ModelIntegrityError, match="yamnet"):
-        default_feature_spec(shared_weights)
+    # A cached file that fails its check does not shadow the weights folder: its file is used, with a note.
+    spec, notes = default_feature_spec(shared_weights)
+    assert spec["audio"]["backbone"] == os.fspath(shared_weights / "yamnet.tflite")
+    assert "from the weights folder (NOT the model cache" in notes[1] and "--force yamnet" in notes[1]
+    with pytest.raises(ModelIntegrityError, match="yamnet"):  # nowhere else to take it from: said
+        default_feature_spec(None)
 
 
 def test_a_named_image_network_takes_its_weights_from_the_cache(cache):
@@ -301,3 +305,75 @@ def test_a_named_image_network_takes_its_weights_from_the_cache(cache):
     cached.write_bytes(b"not the published weights")
     with pytest.raises(ModelIntegrityError, match="inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"):
         resolve_image_backbone("InceptionV3", weights="imagenet")
+
+
+# ------------------------------------------------------------------------------------ wrong bytes (issue 19, item 4)
+#: What a misconfigured mirror or a captive portal serves with HTTP 200.
+ERROR_PAGE = b"<html><body><h1>Not found</h1><p>no such model</p></body></html>"
+
+
+def test_an_error_page_served_as_a_model_is_refused_and_not_kept(official, serve, cache, monkeypatch, capsys):
+    """yamnet has no published digest: a download is accepted only if it is a TFLite model that loads."""
+    real = (official / "yamnet.tflite").read_bytes()
+    (official / "yamnet.tflite").write_bytes(ERROR_PAGE)
+    monkeypatch.setenv(MIRROR_ENV_VAR, serve(official))
+    model = OFFICIAL_MODELS["yamnet"]
+    with pytest.raises(ModelIntegrityError, match="is not a TFLite model: no TFLite flatbuffer identifier") as caught:
+        model.fetch(announce=False)
+    assert "not kept" in str(caught.value) and os.environ[MIRROR_ENV_VAR] + "yamnet.tflite" in str(caught.value)
+    assert _files(cache) == []  # neither the page, nor a temporary file, nor a record
+    code, out, err = _run(capsys, "download", "--no-progress", "yamnet")
+    assert code == 1 and "yamnet: FAILED" in out and "is not a TFLite model" in err and _files(cache) == []
+    # A flatbuffer's header on bytes that do not load is refused too; the real file is accepted.
+    (official / "yamnet.tflite").write_bytes(b"\x1c\x00\x00\x00TFL3" + b"\x00" * 64)
+    with pytest.raises(ModelIntegrityError, match="does not load"):
+        model.fetch(announce=False)
+    assert _files(cache) == []
+    (official / "yamnet.tflite").write_bytes(real)
+    assert model.fetch(announce=False).read_bytes() == real
+    assert "its format and loading" in model.verification
+
+
+def test_a_bad_cache_entry_is_not_vouched_for_and_does_not_shadow_the_weights_folder(cache, shared_weights, capsys):
+    """A page stored by an earlier release, with its SHA-256 recorded: `models list` and the default features."""
+    from sklearn_emotion.extraction import default_feature_spec
+    from sklearn_emotion.media.models import _record
+
+    cache.mkdir(parents=True)
+    (cache / "yamnet.tflite").write_bytes(ERROR_PAGE)
+    _record(cache, "yamnet.tflite", hashlib.sha256(ERROR_PAGE).hexdigest())
+    code, out, err = _run(capsys, "list")
+    assert code == 1 and _rows(out)["yamnet"].split()[1] == "FAILS"
+    assert "is not a TFLite model" in out and "--force yamnet" in err
+    spec, notes = default_feature_spec(shared_weights)
+    assert spec["audio"]["backbone"] == os.fspath(shared_weights / "yamnet.tflite")
+    assert "NOT the model cache" in notes[1] and "is not a TFLite model" in notes[1]
+    with pytest.raises(ModelIntegrityError, match="is not a TFLite model"):
+        OFFICIAL_MODELS["yamnet"].fetch(announce=False)  # used by name: refused, with the way out
+
+
+def test_each_format_is_checked_and_loaded(tmp_path, shared_weights):
+    import h5py
+    import numpy as np
+
+    from sklearn_emotion.media.models import check_model_file
+
+    for name in ("yamnet.tflite", "face_detection_short_range.tflite", "fer2013_mini_XCEPTION.102-0.66.hdf5"):
+        check_model_file(shared_weights / name)
+    np.savez(tmp_path / "pca.npz", pca_means=np.zeros(3), pca_eigen_vectors=np.eye(3))
+    check_model_file(tmp_path / "pca.npz")
+    with h5py.File(tmp_path / "plain.h5", "w") as h5:
+        h5["x"] = np.zeros(3)
+    bad = {
+        "page.tflite": (ERROR_PAGE, "no TFLite flatbuffer identifier"),
+        "page.hdf5": (ERROR_PAGE, "no HDF5 signature"),
+        "page.npz": (ERROR_PAGE, "not a zip archive"),
+        "page.keras": (ERROR_PAGE, "not a zip archive"),
+        "page.ckpt": (ERROR_PAGE, "no TensorFlow checkpoint table"),
+        "plain.h5": (None, "neither a Keras model"),
+    }
+    for name, (content, reason) in bad.items():
+        if content is not None:
+            (tmp_path / name).write_bytes(content)
+        with pytest.raises(ModelIntegrityError, match=reason):
+            check_model_file(tmp_path / name)

@@ -55,6 +55,10 @@ def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str
             continue
         if chosen == "none":
             spec.pop(modality, None)
+        elif modality == "face":  # its expression model: --face-model, else where the default features find it
+            spec["face"] = {"detector": _local_model_file(chosen, "--face", folder, args),
+                            "face_model": args.face_model or _local_model_file("fer_mini_xception", "--face-model",
+                                                                               folder, args)}
         else:
             spec[modality] = {key: chosen}
         notes.append(f"{modality}: --{modality} {chosen}")
@@ -70,7 +74,9 @@ def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str
         if not Path(value).exists() and not Path(f"{value}.index").exists():  # a checkpoint is a prefix
             raise CommandError(f"--{option.replace('_', '-')}: file not found: {value}")
         spec[modality][key] = os.fspath(Path(value).resolve())
-    if args.face_model and "face" in spec and args.face not in (None, "none"):
+    if args.face_model:
+        if "face" not in spec:
+            raise CommandError("--face-model is given but the face modality is off.")
         spec["face"]["face_model"] = args.face_model
     for modality, options in spec.items():
         for key in ("backbone", "detector", "face_model"):
@@ -80,6 +86,32 @@ def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str
     if not spec:
         raise CommandError("every modality is switched off (--image none --audio none --face none).")
     return spec, notes
+
+
+def _local_model_file(value: str, option: str, folder: Path | None, args: argparse.Namespace) -> str:
+    """``value`` itself, or for an official model's name its file in the model cache or the weights folder.
+
+    The command line never downloads a model by itself: a name found nowhere is an error saying which
+    options supply it (part of :func:`feature_spec_from_args`).
+    """
+    from ..extraction import locate_official_model
+    from ..media.models import OFFICIAL_MODELS, ModelIntegrityError
+
+    model = OFFICIAL_MODELS.get(value)
+    if model is None:
+        return value
+    try:
+        path, _ = locate_official_model(model, folder, prefer_folder=args.weights_dir is not None)
+    except ModelIntegrityError as error:
+        raise CommandError(" ".join(str(error).split())) from None
+    if path is None:
+        where = f"nor in {folder}" if folder is not None else "and there is no weights folder"
+        raise CommandError(
+            f"{option}: {model.description} ({model.weights_file}) is not in the model cache {where}; pass "
+            f"{option} FILE, or --weights-dir DIR with a folder holding it, or fetch it with "
+            f"`sklearn-emotion models download {model.name}`."
+        )
+    return os.fspath(path)
 
 
 def load_feature_folder_spec(files: Sequence[Path], movies: Sequence[dict]) -> dict[str, Any]:

@@ -31,12 +31,19 @@ Verification
 * A model whose publisher gives a digest is checked against it, at download and at every later use
   (InceptionV3: the MD5 that Keras publishes; the two files served from GitHub: the SHA-256 of the
   file whose git blob id the publisher's repository lists).
-* Any other model has the SHA-256 of its first download recorded in ``<cache>/SHA256SUMS`` (the
-  format of ``sha256sum``); later uses, and later downloads of the same file, are checked against it.
-  ``sklearn-emotion models download --force NAME`` downloads again and records the new file.
+* Any other model (no digest can be known offline: YAMNet, BlazeFace, VGGish) is accepted only when
+  its format is valid and it really loads (:func:`check_model_file`: a TFLite flatbuffer that a LiteRT
+  interpreter allocates, an HDF5 Keras model or weights file that h5py opens, a Keras zip, a
+  TensorFlow checkpoint, an ``.npz`` whose arrays load), so that an error page served with HTTP 200 is
+  refused.  The SHA-256 of its first download is recorded in ``<cache>/SHA256SUMS`` (the format of
+  ``sha256sum``); later uses, and later downloads of the same file, are checked against it and
+  against the format again.  ``sklearn-emotion models download --force NAME`` downloads again and
+  records the new file.
 
-A failed check raises :class:`ModelIntegrityError` naming the file, the expected and the actual
-digest, and what to do; a failed download leaves no file in the cache.
+A failed check raises :class:`ModelIntegrityError` naming the file, what was expected and what was
+found, and what to do; a failed download leaves no file in the cache.  The default features
+(:func:`sklearn_emotion.extraction.default_feature_spec`) take a model from a weights folder, with a
+note, when its cached file fails its check.
 
 Mirror
 ------
@@ -50,7 +57,9 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import secrets
 import ssl
+import zipfile
 import sys
 import threading
 import urllib.error
@@ -76,6 +85,7 @@ __all__ = [
     "download",
     "file_digest",
     "read_records",
+    "check_model_file",
 ]
 
 #: Environment variable naming a mirror of the model files (see the module docstring).
@@ -145,7 +155,7 @@ class OfficialModel:
     def verification(self) -> str:
         """How the file is checked, in words."""
         if self.digest is None:
-            return "SHA-256 recorded at its first download"
+            return "its format and loading, and the SHA-256 recorded at its first download"
         return f"{_HASH_NAMES[_split_digest(self.digest)[0]]} {_publisher(self)}"
 
     def find_in(self, folder: str | os.PathLike | None) -> Path | None:
@@ -290,6 +300,144 @@ def _force_hint(name: str) -> str:
     return f"`sklearn-emotion models download --force {name}`"
 
 
+# ------------------------------------------------------------------------------------ formats
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+#: The last 8 bytes of a TensorFlow (V1) checkpoint or of a V2 checkpoint's index: the table's magic number.
+_TABLE_MAGIC = (0xDB4775248B80FB57).to_bytes(8, "little")
+_FORMATS = {".tflite": "a TFLite model", ".h5": "an HDF5 Keras file", ".hdf5": "an HDF5 Keras file",
+            ".keras": "a Keras model file", ".ckpt": "a TensorFlow checkpoint", ".npz": "a NumPy .npz file"}
+
+
+def _format_problem(path: Path, suffix: str, *, load: bool) -> str | None:
+    """Why ``path`` is not a valid file of its format (``suffix``), or None (see :func:`check_model_file`)."""
+    suffix = suffix.lower()
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+        size = handle.seek(0, os.SEEK_END)
+    found = f"{size} bytes starting {head[:8]!r}"
+    if suffix == ".tflite":
+        if len(head) < 8 or head[4:8] != b"TFL3":
+            return f"no TFLite flatbuffer identifier 'TFL3' at bytes 4-8 ({found})"
+        if load:
+            return _loads(lambda: _tflite_interpreter(path))
+    elif suffix in (".h5", ".hdf5"):
+        if not _hdf5_at_some_offset(path, size):
+            return f"no HDF5 signature ({found})"
+        if load:
+            return _loads(lambda: _h5_keras(path))
+    elif suffix in (".keras", ".npz"):
+        if not zipfile.is_zipfile(path):
+            return f"not a zip archive ({found})"
+        if load:
+            return _loads(lambda: _keras_zip(path) if suffix == ".keras" else _npz(path))
+    elif suffix == ".ckpt":
+        with open(path, "rb") as handle:
+            handle.seek(max(0, size - 8))
+            if handle.read(8) != _TABLE_MAGIC:
+                return f"no TensorFlow checkpoint table at its end ({found})"
+        if load and _tensorflow_available():
+            return _loads(lambda: _checkpoint(path))
+    return None
+
+
+def _hdf5_at_some_offset(path: Path, size: int) -> bool:
+    """HDF5's signature sits at 0, 512, 1024, 2048, ... (after an optional user block)."""
+    offset = 0
+    with open(path, "rb") as handle:
+        while offset + 8 <= size:
+            handle.seek(offset)
+            if handle.read(8) == _HDF5_SIGNATURE:
+                return True
+            offset = 512 if offset == 0 else offset * 2
+    return False
+
+
+def _loads(load: Callable[[], object]) -> str | None:
+    try:
+        load()
+    except ImportError:  # the library that reads it is not installed: the format check must do
+        return None
+    except Exception as error:  # noqa: BLE001 - any failure to load is the answer
+        return f"it does not load: {type(error).__name__}: {' '.join(str(error).split())[:300]}"
+    return None
+
+
+def _tflite_interpreter(path: Path) -> None:
+    from ai_edge_litert.interpreter import Interpreter
+
+    from .._backend import native_logs_hidden
+
+    with native_logs_hidden():
+        Interpreter(model_path=os.fspath(path)).allocate_tensors()
+
+
+def _h5_keras(path: Path) -> None:
+    import h5py
+
+    with h5py.File(path, "r") as h5:
+        if "model_config" not in h5.attrs and "layer_names" not in h5.attrs:
+            raise ValueError("an HDF5 file holding neither a Keras model ('model_config') nor Keras weights "
+                             "('layer_names')")
+
+
+def _keras_zip(path: Path) -> None:
+    with zipfile.ZipFile(path) as archive:
+        if "config.json" not in archive.namelist():
+            raise ValueError("a zip archive without the config.json of a Keras model")
+
+
+def _npz(path: Path) -> None:
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as arrays:
+        if not arrays.files:
+            raise ValueError("an .npz file without arrays")
+        for name in arrays.files:
+            arrays[name]
+
+
+def _tensorflow_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("tensorflow") is not None
+
+
+def _checkpoint(path: Path) -> None:
+    import tensorflow as tf
+
+    if not tf.train.load_checkpoint(os.fspath(path)).get_variable_to_shape_map():
+        raise ValueError("a checkpoint without variables")
+
+
+def check_model_file(path: str | os.PathLike, *, suffix: str | None = None, load: bool = True) -> None:
+    """Check that ``path`` is a valid model file of its format and, when ``load``, that it loads.
+
+    ``.tflite``: the flatbuffer identifier ``TFL3`` at bytes 4-8 and a LiteRT interpreter allocates
+    its tensors; ``.h5``/``.hdf5``: HDF5's signature and h5py finds a Keras model or Keras weights;
+    ``.keras``: a zip archive with ``config.json``; ``.ckpt``: a TensorFlow checkpoint table that
+    TensorFlow reads (when installed); ``.npz``: a zip archive whose arrays load without pickle.
+    Other suffixes are not checked.  A library that is not installed skips its loading check.
+
+    Parameters
+    ----------
+    path : path-like
+    suffix : str, optional
+        The format, as a file suffix (default: that of ``path``).
+    load : bool, default=True
+        Also load the file, not only check its format.
+
+    Raises
+    ------
+    ModelIntegrityError
+        Naming the file, what it should be and what it is.
+    """
+    path = Path(path)
+    suffix = suffix if suffix is not None else path.suffix
+    problem = _format_problem(path, suffix, load=load)
+    if problem is not None:
+        raise ModelIntegrityError(f"{path} is not {_FORMATS[suffix.lower()]}: {problem}.")
+
+
 _CHECKED: dict[str, tuple[int, int, str]] = {}
 _CHECKED_LOCK = threading.Lock()
 
@@ -316,6 +464,13 @@ def _check_cached(path: Path, model: OfficialModel | None, *, digest: str | None
         if expected is not None and _CHECKED.get(os.fspath(path)) == key:
             return f"matches the {against}"
     actual = file_digest(path, algorithm)
+    if digest is None and (problem := _format_problem(path, path.suffix, load=True)) is not None:
+        # No publisher's digest: a recorded SHA-256 only says the file did not change since it came.
+        raise ModelIntegrityError(
+            f"The cached file {path} ({name}) fails its check: it is not {_FORMATS[path.suffix.lower()]}: "
+            f"{problem}; the download was something else (e.g. an error page). Delete it, or download it "
+            f"again with {_force_hint(name)}."
+        )
     if expected is None:
         if record:
             try:
@@ -481,8 +636,21 @@ def download(
             nonlocal sha256
             sha256 = _receive(source, out, target, name, what, expected, announce, progress)
 
+        # Complete and synced under a temporary name (as atomic_write_bytes names them), checked, then renamed:
+        # a failed or unchecked download leaves no file.
+        staging = target.with_name(f".{filename[:200]}.{secrets.token_hex(8)}.tmp")
         try:
-            atomic_write_bytes(target, write)  # a failed or unchecked download leaves no file
+            try:
+                atomic_write_bytes(staging, write)
+                if digest is None and (problem := _format_problem(staging, target.suffix, load=True)) is not None:
+                    raise ModelIntegrityError(
+                        f"The download of {name} from {source} is not {_FORMATS[target.suffix.lower()]}: {problem}. "
+                        f"The file was not kept; the address served something else (e.g. an error page): try "
+                        f"again, or check ${MIRROR_ENV_VAR} if it is set."
+                    )
+                os.replace(staging, target)
+            finally:
+                staging.unlink(missing_ok=True)
         except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException, ValueError) as exc:
             if isinstance(exc, OSError) and not isinstance(exc, _NETWORK_ERRORS):  # e.g. no space, no permission
                 raise BackboneUnavailableError(
