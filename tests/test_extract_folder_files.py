@@ -122,3 +122,20 @@ def test_folder_expansion_skips_hidden_files_but_takes_named_ones(tmp_path):
     (tmp_path / "c.MP4").unlink()
     with pytest.raises(FileNotFoundError, match="No video file"):  # only hidden ones: none
         find_files([tmp_path], (".mp4",), "video file")
+
+
+@pytest.mark.parametrize("content, message", [(b"", "is empty"), (GOOD[:100], "damaged or truncated"),
+                                              (_npz_bytes(image=np.zeros((0, 2), np.float32)), "has no rows")])
+def test_fit_names_the_bad_feature_file(tmp_path, capsys, content, message):
+    from sklearn_emotion.cli import main
+
+    features, annotations = tmp_path / "features", tmp_path / "annotations"
+    features.mkdir()
+    annotations.mkdir()
+    for movie in ("a", "b"):
+        (features / f"{movie}.npz").write_bytes(_npz_bytes(image=np.zeros((3, 2), np.float32)))
+        (annotations / f"{movie}.csv").write_text("Time,Valence,Arousal\n0,0,0\n1,0,0\n2,0,0\n")
+    (features / "b.npz").write_bytes(content)
+    code = main(["fit", os.fspath(features), os.fspath(annotations), "-o", os.fspath(tmp_path / "m.joblib")])
+    err = capsys.readouterr().err
+    assert code == 1 and f"{features / 'b.npz'}: " in err and message in err and "unexpected" not in err
