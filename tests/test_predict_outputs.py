@@ -280,3 +280,12 @@ def test_report_a_malformed_annotation_file_fails_its_movie_alone(tmp_path, caps
                         "--no-progress")
     assert code == 1 and "1 movie(s) failed" in err and "good.csv" in err
     assert (tmp_path / "r" / "silent.html").is_file() and not (tmp_path / "r" / "good.html").exists()
+
+
+def test_a_model_that_cannot_read_videos_is_an_error_before_any_work(tmp_path, capsys, clips):
+    good, _, _ = clips
+    model = _model(tmp_path / "model.skops", widths=WIDTHS)  # no feature settings recorded
+    features = _features(tmp_path / "features", ["f"], widths=WIDTHS)
+    code, _, err = _run(capsys, "predict", model, *features, good, "-o", tmp_path / "pred", "--no-progress")
+    assert code == 1 and "cannot read videos" in err and err.count("\n") == 1
+    assert not (tmp_path / "pred").exists()

@@ -316,7 +316,7 @@ def video_features(model: Any, videos: Sequence[Path], args: argparse.Namespace)
     The model's files are found again by hash.  A video that fails (unreadable, no sound track under the
     ``error`` policy, other widths than the model's) yields its exception, naming it, and the others go on;
     what concerns every video (the model records no settings, a model file is missing) raises
-    :class:`CommandError` before any.  ``args.missing_audio`` (None: the policy the model records, else
+    :class:`CommandError` at the call, before any work.  ``args.missing_audio`` (None: the policy the model records, else
     ``"error"``) says what a video without a sound track gets.
     """
     from ..extraction import feature_union
@@ -337,12 +337,16 @@ def video_features(model: Any, videos: Sequence[Path], args: argparse.Namespace)
         union = feature_union(spec, n_jobs=args.n_jobs, progress=progress_enabled(args), missing_audio=policy)
     except (FileNotFoundError, ValueError) as exc:
         raise CommandError(" ".join(str(exc).split())) from None
-    echo(f"Extracting features of {len(videos)} video(s)"
-         + (" (a video without sound track gets the features of silence)" if policy == "silence" else "") + "...")
-    for index, result in union.iter_transform([os.fspath(video) for video in videos], on_error="return"):
-        if not isinstance(result, Exception):
-            try:
-                check_widths(model, Path(videos[index]).stem, result)
-            except CommandError as error:
-                result = error
-        yield index, result
+    note = " (a video without sound track gets the features of silence)" if policy == "silence" else ""
+
+    def movies() -> Iterator[tuple[int, Any]]:  # the checks above run at the call, before any other work
+        echo(f"Extracting features of {len(videos)} video(s){note}...")
+        for index, result in union.iter_transform([os.fspath(video) for video in videos], on_error="return"):
+            if not isinstance(result, Exception):
+                try:
+                    check_widths(model, Path(videos[index]).stem, result)
+                except CommandError as error:
+                    result = error
+            yield index, result
+
+    return movies()

@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     inputs = collect(args.inputs, (FEATURE_SUFFIX,) + VIDEO_SUFFIXES, "feature or video file")
     features = [p for p in inputs if p.suffix == FEATURE_SUFFIX]
     videos = [p for p in inputs if p.suffix != FEATURE_SUFFIX]
+    extracted = video_features(model, videos, args) if videos else iter(())  # its errors come before any work
     output = Path(args.output)
     training = model.info.get("movies")
     folder = PredictionFolder(output, model_name=model_label(model, args.model), model_file=args.model,
@@ -101,15 +102,14 @@ def run(args: argparse.Namespace) -> int:
             finish(path, movie)
         except (CommandError, OSError, ValueError) as error:
             fail(path, error)
-    if videos:
-        for index, result in video_features(model, videos, args):
-            if isinstance(result, Exception):  # this video's extraction failed (it names the video)
-                fail(videos[index], result)
-                continue
-            try:
-                finish(videos[index], result)
-            except (CommandError, OSError, ValueError) as error:
-                fail(videos[index], error)
+    for index, result in extracted:
+        if isinstance(result, Exception):  # this video's extraction failed (it names the video)
+            fail(videos[index], result)
+            continue
+        try:
+            finish(videos[index], result)
+        except (CommandError, OSError, ValueError) as error:
+            fail(videos[index], error)
     done = len(inputs) - len(failures)
     spread_note = " and the viewers' standard deviation" if with_std else ""
     echo(f"Wrote per-second valence and arousal{spread_note} of {done} of {len(inputs)} movie(s) to {output}"

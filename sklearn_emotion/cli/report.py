@@ -115,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
     videos = _check_inputs(args)
     model = load_model_arg(args)
     model_name = model_label(model, args.model)
+    extracted = video_features(model, videos, args)  # a missing model file is an error before any work
     digest = _claim_output(args)
     movies: dict[int, MovieReport] = {}
     failures: dict[Path, Exception] = {}
@@ -123,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         failures[video] = error
         echo(f"FAILED {video}: {one_line(error)}")
 
-    for index, result in video_features(model, videos, args):
+    for index, result in extracted:
         video = videos[index]
         if isinstance(result, Exception):  # this video's extraction failed (it names the video)
             fail(video, result)
