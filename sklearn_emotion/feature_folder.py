@@ -96,7 +96,8 @@ def read_folder_settings(folder: str | os.PathLike) -> dict[str, Any] | None:
     if missing_audio not in MISSING_AUDIO_POLICIES:
         raise ValueError(
             f"{path} is incomplete: its missing_audio is {missing_audio!r}, expected one of "
-            f"{', '.join(map(repr, MISSING_AUDIO_POLICIES))}. Extract the features again with `sklearn-emotion extract`."
+            f"{', '.join(map(repr, MISSING_AUDIO_POLICIES))}. Extract the features again with "
+            "`sklearn-emotion extract`."
         )
     return {"feature_spec": spec, "missing_audio": missing_audio}
 

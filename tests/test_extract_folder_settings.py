@@ -33,7 +33,8 @@ def test_a_manifest_of_0_2_without_the_policy_reads_as_error(tmp_path):
     assert read_folder_settings(tmp_path) == {"feature_spec": SPEC, "missing_audio": "error"}
 
 
-@pytest.mark.parametrize("manifest", ['{"movies": {}}', "{cut", json.dumps({"feature_spec": SPEC, "missing_audio": "x"})])
+@pytest.mark.parametrize("manifest", ['{"movies": {}}', "{cut",
+                                      json.dumps({"feature_spec": SPEC, "missing_audio": "x"})])
 def test_an_incomplete_manifest_is_a_value_error_naming_it(tmp_path, manifest):
     (tmp_path / "features.json").write_text(manifest)
     with pytest.raises(ValueError, match=r"features\.json is incomplete"):

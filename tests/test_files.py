@@ -73,7 +73,8 @@ def test_the_nan_policy_is_explicit(tmp_path):
     table = read_table(path, nan="allow")
     assert table.shape == (2, 2) and np.isnan(table[0, 1]) and table[1, 1] == 0.3
     np.testing.assert_array_equal(read_curves(path), table)
-    with pytest.raises(ValueError, match=r"m_Valence-Arousal\.txt, line 2: Arousal value 'nan' is NaN; each value must be a finite number \(.*nan is not accepted"):
+    with pytest.raises(ValueError, match=r"m_Valence-Arousal\.txt, line 2: Arousal value 'nan' is NaN; each value "
+                                         r"must be a finite number \(.*nan is not accepted"):
         read_table(path, nan="reject")
     with pytest.raises(TypeError):
         read_table(path)  # no default: every caller says what NaN means in its files
@@ -87,7 +88,8 @@ def test_the_nan_policy_is_explicit(tmp_path):
         ("", r"line 1: expected the header 'Time Mean Std', the file is empty"),
         ("Time Valence Arousal\n", r"line 1: expected the header 'Time Mean Std', got 'Time Valence Arousal'"),
         ("time,mean,std\n0,0.1,0.2\nnan,0.1,0.2\n", r"line 3: Time is nan .* so 1 was expected"),
-        ("Time;Mean;Std\n0;inf;0.2\n", r"line 2: Mean value 'inf' is infinite; each value must be a finite number, or nan for a second without"),
+        ("Time;Mean;Std\n0;inf;0.2\n",
+         r"line 2: Mean value 'inf' is infinite; each value must be a finite number, or nan for a second without"),
         ("Time Mean Std\n0 0.1\n", r"line 2: expected 3 values \(Time, Mean, Std\), got 2"),
         ("Time Mean Std\n\n", r"t\.txt: the file has a header but no data row"),
     ],
