@@ -271,8 +271,11 @@ def add_feature_options(parser: argparse.ArgumentParser) -> None:
                             "openSMILE functionals egemaps, compare, emobase or is10 (the opensmile extra: research "
                             "and personal use only), or 'none'")
     group.add_argument("--face", metavar="DETECTOR",
-                       help="MediaPipe face detector .tflite (or blaze_face_short_range), or 'none'")
-    group.add_argument("--face-model", metavar="MODEL", help="network embedding the face crops (see docs/media.md)")
+                       help="MediaPipe face detector .tflite (or blaze_face_short_range, from the model cache or the "
+                            "weights folder), or 'none'")
+    group.add_argument("--face-model", metavar="MODEL",
+                       help="network embedding the face crops (see docs/media.md); default: the FER2013 model of the "
+                            "model cache or the weights folder")
     group.add_argument("--image-weights", metavar="FILE",
                        help="local weights file of a named --image network (e.g. the InceptionV3 'notop' .h5, or "
                             "VGG16's file with the top for --image-output fc1), instead of downloading them")
