@@ -185,7 +185,8 @@ class FeatureFolder:
         if not others:
             return None
         if self.spec() is None:
-            where = f"{self.path} has no features.json and its feature files were made with other settings"
+            where = (f"{self.path} has no (readable) {MANIFEST} and its feature files were made with other "
+                     "settings")
         else:
             where = f"{self.path} holds features extracted with other settings"
         listed = "\n".join(f"  {_describe(other)}" for other in others)

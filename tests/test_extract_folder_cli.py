@@ -68,7 +68,7 @@ def test_a_folder_without_features_json_is_judged_by_its_records(weight_free, co
     (folder / "features.json").unlink()  # e.g. a run killed before it wrote it
     before = _snapshot(folder)
     code, out, err = _run(capsys, "extract", corpus[0], corpus[1], "-o", "features", *OTHER)
-    assert code == 1 and "has no features.json" in err and "other settings" in err and "--overwrite" in err
+    assert code == 1 and "has no (readable) features.json" in err and "other settings" in err and "--overwrite" in err
     assert "Extracting" not in out
     assert _snapshot(folder) == before  # nothing overwritten, nothing added
     # The same settings resume (the record counts), and write the manifest again.
