@@ -127,6 +127,32 @@ def test_main_exits_130_even_when_a_thread_does_not_stop(tmp_path):
     assert "main returned" not in done.stdout
 
 
+_PYBIND_INTERRUPT = textwrap.dedent("""
+    import ctypes
+    from sklearn_emotion.cli import extract
+
+    def interrupted_in_native_code(args):
+        # As when Ctrl-C lands while a pybind11 module (TensorFlow, LiteRT) runs Python code with
+        # PyRun_String during its import: the KeyboardInterrupt passes through that C API.
+        run = ctypes.pythonapi.PyRun_String
+        run.restype = ctypes.py_object
+        run.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.py_object, ctypes.py_object]
+        run(b"raise KeyboardInterrupt", 257, {}, {})
+
+    extract.run = interrupted_in_native_code
+""")
+
+
+def test_an_interrupt_seen_by_native_code_still_exits_130(tmp_path):
+    # Regression: "interrupted." was printed, then CPython ended the process by SIGINT (-2) at exit.
+    (tmp_path / "sitecustomize.py").write_text(_PYBIND_INTERRUPT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "sklearn_emotion", "extract", "movie.mp4", "-o", "features"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert "extract: interrupted." in done.stderr
+    assert done.returncode == 130, done.stderr[-2000:]
+
+
 def test_main_returns_130_when_the_threads_stop(capsys, monkeypatch):
     from sklearn_emotion.cli import extract, main
 

@@ -100,18 +100,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     Every failure is one line, ``sklearn-emotion <command>: error: <message>`` (``--debug`` adds the
     traceback); ``console_main`` is the installed program, which also quiets native logs.
     """
+    import signal
+    import threading
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
     args = None
+    # Ctrl-C raises KeyboardInterrupt as usual, but is also remembered: a native library that swallows
+    # it (e.g. while TensorFlow is being imported) fails later with some other error, which is then
+    # still an interruption.  Only where Python's own handler is in place (not when SIGINT is ignored).
+    received: list[int] = []
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = None
+    if threading.current_thread() is threading.main_thread() and (
+            signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+        previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         args = build_parser().parse_args(argv)
         return int(args.command_module.run(args) or 0)
     except KeyboardInterrupt:
         return _interrupted(getattr(args, "command", None))
     except Exception as exc:  # the one error path: a line naming what failed
+        if received:
+            return _interrupted(getattr(args, "command", None))
         if getattr(args, "debug", False):
             traceback.print_exc()
         print(f"sklearn-emotion {args.command}: error: {_error_text(exc, args.command)}", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _interrupted(command: str | None) -> int:
@@ -141,7 +162,24 @@ def _interrupted(command: str | None) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(130)
+    _forget_unhandled_interrupt()
     return 130
+
+
+def _forget_unhandled_interrupt() -> None:
+    """Keep exit code 130 although native code saw the KeyboardInterrupt pass.
+
+    CPython (3.8-3.12) marks a KeyboardInterrupt that leaves code run through ``PyRun_String`` --
+    as pybind11 modules (TensorFlow, LiteRT, optree) do while they are imported -- as unhandled even
+    when it is caught afterwards, and then ends the process by SIGINT at exit instead of with the
+    exit code: clear that mark once the interruption is handled.  No-op where the mark does not exist.
+    """
+    try:
+        import ctypes
+
+        ctypes.c_int.in_dll(ctypes.pythonapi, "_Py_UnhandledKeyboardInterrupt").value = 0
+    except (ImportError, AttributeError, ValueError, OSError):
+        pass
 
 
 def _error_text(exc: Exception, command: str) -> str:
