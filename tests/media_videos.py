@@ -9,6 +9,7 @@ the decoder chose for each second.  Encoding is the package's own
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +90,68 @@ def write_video(
 def write_audio(path: str | Path, samples: np.ndarray, sample_rate: int = 16000) -> Path:
     """Write a mono audio file (.wav as 16-bit PCM, .mp3 with LAME, .flac)."""
     return write_movie_file(path, None, audio=np.clip(samples, -1, 1), sample_rate=sample_rate)
+
+
+def write_vfr_video(
+    path: str | Path,
+    frame_times: Sequence[float],
+    *,
+    end: float,
+    size: tuple[int, int] = (64, 48),
+    audio: np.ndarray | None = None,
+    sample_rate: int = 16000,
+    time_base: Fraction = Fraction(1, 90000),
+) -> Path:
+    """Write a variable-frame-rate movie with PyAV, each frame's timestamp set explicitly.
+
+    Frame ``k`` (the ``astronaut`` photo with ``k`` painted in, see :func:`read_index`) is shown at
+    ``frame_times[k]`` seconds and lasts until the next frame, the last one until ``end`` (each
+    frame's duration is given to the encoder, so the container records it where it can).
+
+    Parameters
+    ----------
+    path : path with suffix .mp4 or .mkv (H.264), .avi (MPEG-4 part 2, millisecond timestamps)
+    frame_times : increasing presentation times in seconds
+    end : float
+        When the last frame ends.
+    time_base : Fraction
+        Timestamps' unit (fine by default: 1/90000 s, as MPEG streams).
+    """
+    import av
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    codec = {".mp4": "libx264", ".mkv": "libx264", ".avi": "mpeg4"}[suffix]
+    if codec == "mpeg4":  # its timestamps are limited to 16-bit resolution
+        time_base = Fraction(1, 1000)
+    image = photo("astronaut", size)
+    ends = list(frame_times[1:]) + [end]
+    with av.open(str(path), mode="w") as container:
+        # Some muxers (MP4) take the last frame's duration from the declared rate: 1 / that duration.
+        video = container.add_stream(codec, rate=Fraction(1 / (end - frame_times[-1])).limit_denominator(1000))
+        video.width, video.height = size
+        video.pix_fmt = "yuv420p"
+        video.time_base = video.codec_context.time_base = time_base
+        if codec == "libx264":  # no B-frames: decoding timestamps follow the frames' own times
+            video.options = {"bf": "0"}
+        if audio is not None:
+            sound = container.add_stream("aac", rate=sample_rate)
+            sound.layout = "mono"
+        for index, (time, stop) in enumerate(zip(frame_times, ends)):
+            frame = av.VideoFrame.from_ndarray(paint_index(image, index), format="rgb24")
+            frame.time_base = time_base
+            frame.pts = int(round(time / time_base))
+            frame.duration = int(round(stop / time_base)) - frame.pts
+            for packet in video.encode(frame):
+                container.mux(packet)
+        for packet in video.encode(None):
+            container.mux(packet)
+        if audio is not None:
+            samples = np.clip(audio, -1, 1).astype(np.float32)[None, :]
+            frame = av.AudioFrame.from_ndarray(samples, format="flt", layout="mono")
+            frame.sample_rate = sample_rate
+            for packet in sound.encode(frame):
+                container.mux(packet)
+            for packet in sound.encode(None):
+                container.mux(packet)
+    return path

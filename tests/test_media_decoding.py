@@ -49,7 +49,7 @@ def test_partial_last_second_is_dropped(tmp_path, photos):
 
 
 def test_variable_frame_rate_uses_presentation_times(tmp_path, photos):
-    times = [0.0, 0.1, 0.7, 0.9, 1.3, 1.45, 1.55, 2.2, 2.6, 2.9, 3.0, 3.3, 3.8]
+    times = [0.0, 0.1, 0.7, 0.9, 1.3, 1.45, 1.55, 2.2, 2.6, 2.9, 3.0, 3.3, 3.8, 4.1]
     path = write_video(tmp_path / "vfr.mp4", photos, frame_times=times)
     chosen = [read_index(frame) for _, frame in iter_frames(path)]
     # Last frame with time <= t + 0.5: 0.1 s (index 1), 1.45 s (5), 2.2 s (7), 3.3 s (11).
@@ -57,9 +57,16 @@ def test_variable_frame_rate_uses_presentation_times(tmp_path, photos):
 
 
 def test_long_gap_repeats_the_frame_on_screen(tmp_path, photos):
-    times = [0.0, 0.2, 2.7, 3.1, 3.6]
+    times = [0.0, 0.2, 2.7, 3.1, 3.6, 3.9]
     path = write_video(tmp_path / "gap.mkv", photos, frame_times=times)
     assert [read_index(frame) for _, frame in iter_frames(path)] == [1, 1, 1, 3]  # 0.2 s frame stays on screen until 2.7 s
+
+
+def test_the_last_frame_ends_where_the_container_says(tmp_path, photos):
+    # The frames above without their last one: the file then ends at 3.8 s (its last frame, at 3.6 s,
+    # lasts 0.2 s), so 3 whole seconds -- not 4, as if the last frame lasted the 0.5-s gap before it.
+    path = write_video(tmp_path / "gap.mkv", photos, frame_times=[0.0, 0.2, 2.7, 3.1, 3.6])
+    assert [read_index(frame) for _, frame in iter_frames(path)] == [1, 1, 1]
 
 
 @pytest.mark.parametrize("rotation", [90, -90])

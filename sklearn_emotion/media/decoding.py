@@ -9,6 +9,13 @@ when the stream starts later than that).  The rule uses presentation timestamps,
 variable frame rates, and frames are rotated upright according to the stream's display-matrix
 (rotation) metadata.
 
+The last frame ends after **its own duration** (the container's, e.g. an MP4 sample's or a
+Matroska block's); when the container gives none (AVI), after the interval before it, but never
+past the video's declared end (stream duration, else the container's): with variable frame rates
+the interval before the last frame says nothing about how long it lasts.  A frame whose time lies
+far beyond every declared duration (:func:`declared_end_bound`) is an error: a damaged or crafted
+file must not make the decoder emit hours of one still frame.
+
 Audio is decoded to mono float32 in ``[-1, 1]`` at the requested sample rate and delivered in
 windows: the window of second ``t`` starts at sample ``t * rate`` (zero-padded past the end of the
 track); an audio track of ``N`` samples has ``floor(N / rate)`` whole seconds.
@@ -45,6 +52,10 @@ __all__ = [
 FRAME_OFFSET = 0.5
 #: A decoded stream shorter than its declared duration by more than this is reported as truncated.
 TRUNCATION_TOLERANCE_S = 1.5
+#: A frame later than ``DECLARED_END_FACTOR * declared + DECLARED_END_MARGIN_S`` seconds (the largest
+#: duration the file declares) is refused: generous, because some containers only estimate durations.
+DECLARED_END_FACTOR = 2.0
+DECLARED_END_MARGIN_S = 60.0
 
 
 class MediaDecodeError(ValueError):
@@ -120,6 +131,15 @@ def _stream_duration(stream: Any) -> float | None:
         except ValueError:
             return None
     return None
+
+
+def declared_end_bound(declared: float | None) -> float | None:
+    """The latest frame time a movie declaring ``declared`` seconds may have (``None``: no bound).
+
+    A file whose decoded timeline passes this is damaged or crafted (its frames' timestamps jump
+    hours past what its headers say); the decoder refuses it instead of emitting every second.
+    """
+    return None if declared is None else DECLARED_END_FACTOR * declared + DECLARED_END_MARGIN_S
 
 
 def probe(path: str | os.PathLike) -> MediaInfo:
@@ -315,9 +335,13 @@ def _iter_chosen_frames(path: str, check_truncation: bool) -> Iterator[tuple[int
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         declared = _stream_duration(stream)
-        if declared is None and container.duration is not None and len(container.streams) == 1:
+        container_duration = None if container.duration is None else container.duration / 1_000_000
+        if declared is None and container_duration is not None and len(container.streams) == 1:
             # Without a stream duration, the container's is the video's only when it is alone.
-            declared = container.duration / 1_000_000
+            declared = container_duration
+        # Generous on purpose: a stream's duration may be short of its timeline (some muxers count
+        # frames, not time) while the container's covers every stream.
+        bound = declared_end_bound(max((d for d in (declared, container_duration) if d is not None), default=None))
         fallback_step = 1.0 / float(stream.average_rate) if stream.average_rate else 0.04
         if fallback_step < 1e-3:  # a timestamp tick, not a frame rate
             fallback_step = 0.04
@@ -327,7 +351,8 @@ def _iter_chosen_frames(path: str, check_truncation: bool) -> Iterator[tuple[int
         next_t = 0
         end_time = 0.0  # latest presentation time seen, then end of the last frame
         last_time: float | None = None
-        step = fallback_step  # the last frame lasts as long as the interval before it
+        step = fallback_step  # the interval before the last frame (its duration when it has none)
+        own_duration = 0.0  # the container's duration of the latest frame (0: not given)
         try:
             for frame in container.decode(stream):
                 if frame.pts is None:
@@ -337,9 +362,17 @@ def _iter_chosen_frames(path: str, check_truncation: bool) -> Iterator[tuple[int
                     # Timestamps count from the first frame (containers may start at e.g. 1.4 s).
                     start = time
                 time -= start
+                if bound is not None and time > bound:
+                    raise MediaDecodeError(
+                        f"Movie file {path} has a video frame at {time:.1f} s but declares at most "
+                        f"{(bound - DECLARED_END_MARGIN_S) / DECLARED_END_FACTOR:.1f} s (damaged or crafted "
+                        "timestamps); refused rather than repeating one frame for every second in between."
+                    )
                 if last_time is not None and time > last_time:
                     step = time - last_time
                 last_time = time
+                if time >= end_time:
+                    own_duration = float(frame.duration * frame.time_base) if frame.duration else 0.0
                 end_time = max(end_time, time)
                 while time > next_t + FRAME_OFFSET:
                     # ``frame`` is past the middle of second ``next_t``: the pending one was on screen.
@@ -353,7 +386,7 @@ def _iter_chosen_frames(path: str, check_truncation: bool) -> Iterator[tuple[int
             raise MediaDecodeError(f"Cannot decode the video of {path} (corrupt file?): {exc}") from exc
         if pending is None:
             raise MediaDecodeError(f"Movie file {path} has a video stream without any decodable frame.")
-        end_time += step
+        end_time = _video_end(end_time, own_duration, step, declared, container_duration)
         while next_t + 1 <= end_time + 1e-6:
             ready.append((next_t, pending))
             next_t += 1
@@ -372,6 +405,23 @@ def _iter_chosen_frames(path: str, check_truncation: bool) -> Iterator[tuple[int
             raise MediaDecodeError(f"Movie file {path} is shorter than one second ({end_time:.3f} s of video).")
     finally:
         container.close()
+
+
+def _video_end(last: float, own_duration: float, step: float, declared: float | None,
+               container_duration: float | None) -> float:
+    """When the video ends: its last frame (at ``last``) plus that frame's duration.
+
+    The frame's own duration when the container gives one; otherwise the interval ``step`` before
+    it, cut at the video's declared end (stream, else container) when that falls inside the frame:
+    after a variable-rate gap, the interval before the last frame is no measure of its length.
+    """
+    if own_duration > 0:
+        return last + own_duration
+    end = last + step
+    for value in (declared, container_duration):
+        if value is not None and value > last:  # a declared end before the last frame is wrong
+            return min(end, value)
+    return end
 
 
 def _iter_audio_chunks(path: str, sample_rate: int) -> Iterator[np.ndarray]:
