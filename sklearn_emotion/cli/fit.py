@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -243,17 +244,19 @@ def save_trained_model(output: Path, model: Any) -> Path:
         return save_model(output, model)
     except OSError as error:
         reason = error.strerror or str(error)
-    rescue = None
+    rescue, folder = None, "the system's temporary folder"
     try:
-        handle, name = tempfile.mkstemp(prefix=f"{output.stem}-", suffix=output.suffix or ".skops")
+        folder = tempfile.gettempdir()  # raises when no temporary folder is usable
+        handle, name = tempfile.mkstemp(prefix=f"{output.stem}-", suffix=output.suffix or ".skops", dir=folder)
         os.close(handle)
         rescue = Path(name)
         save_model(rescue, model)
     except OSError as error:
         if rescue is not None:
-            rescue.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                rescue.unlink(missing_ok=True)
         raise CommandError(
-            f"cannot write the model file {output} ({reason}), nor a copy in {tempfile.gettempdir()} "
+            f"cannot write the model file {output} ({reason}), nor a copy in {folder} "
             f"({error.strerror or error}): the trained model is lost. Make room or choose a writable -o, "
             "and train again."
         ) from None
