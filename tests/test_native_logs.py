@@ -22,7 +22,7 @@ pytest.importorskip("tensorflow")
 TESTS = Path(__file__).parent
 #: Pieces of the lines that must not appear (one per kind the issue lists, and the sparsity notice).
 NATIVE = ("oneDNN", "cpu_feature_guard", "This TensorFlow binary is optimized", "XNNPACK", "not aligned",
-          "LiteRT", "Sparsity tensors", "retracing", "InitGoogle", "absl::InitializeLog")
+          "LiteRT", "Accelerator", "Sparsity tensors", "retracing", "InitGoogle", "absl::InitializeLog")
 
 _SCRIPT = """
 import sys, warnings
