@@ -185,7 +185,11 @@ def test_folders_of_the_same_name_and_nan_predictions_are_errors(tmp_path, capsy
     assert code == 1 and "several PREDICTIONS folders are named pred" in err
     (predictions / "m1.csv").write_text("Time,Valence,Arousal\n0,0.1,0.2\n1,nan,0.2\n")
     code, _, err = _run(capsys, predictions, annotations)
-    assert code == 1 and "m1.csv: the predictions contain NaN or infinity (second 1)" in err
+    assert code == 1 and "m1.csv, line 3: Valence value 'nan'" in err and "nan is not accepted" in err
+    (predictions / "m1.csv").write_text("Time,Valence,Arousal\n0,0.1,0.2\n1,inf,0.2\n")
+    code, _, err = _run(capsys, predictions, annotations)
+    # the message tells the truth: an inf is not to be replaced by nan here
+    assert code == 1 and "m1.csv, line 3: Valence value 'inf' is infinite" in err and "nan is not accepted either" in err
 
 
 # ------------------------------------------------------------------------------------ plots and model names

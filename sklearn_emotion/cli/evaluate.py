@@ -70,7 +70,7 @@ def load_folder(folder: str, annotations: str, max_length_difference: int) -> li
     label, kept, missing, empty = _row_label(folder), [], [], []
     for path in files:
         try:
-            predicted = read_curves(path)
+            predicted = read_curves(path, nan="reject")  # every second of a prediction must have a value
             try:
                 annotated = read_annotations(annotations, path.stem)
             except FileNotFoundError:  # the folder exists (checked by run): no file for this movie
@@ -78,9 +78,6 @@ def load_folder(folder: str, annotations: str, max_length_difference: int) -> li
                 continue
         except (FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from None
-        if not np.isfinite(predicted).all():
-            second = int(np.flatnonzero(~np.isfinite(predicted).all(axis=1))[0])
-            raise CommandError(f"{path}: the predictions contain NaN or infinity (second {second}).")
         movie = MovieResult(path.stem, predicted, annotated)
         if np.isnan(movie.scored[0]).all():
             empty.append(path.stem)
