@@ -377,3 +377,28 @@ def test_each_format_is_checked_and_loaded(tmp_path, shared_weights):
             (tmp_path / name).write_bytes(content)
         with pytest.raises(ModelIntegrityError, match=reason):
             check_model_file(tmp_path / name)
+
+
+def test_a_tensorflow_v1_checkpoint_like_vggishs_passes(tmp_path):
+    """VGGish's vggish_model.ckpt is a one-file (V1) checkpoint: one is written in a fresh interpreter."""
+    pytest.importorskip("tensorflow")
+    import subprocess
+    import sys
+
+    from sklearn_emotion.media.models import check_model_file
+
+    path = tmp_path / "model.ckpt"
+    script = (
+        "import sys, tensorflow as tf\n"
+        "tf.compat.v1.disable_eager_execution()\n"
+        "tf.compat.v1.get_variable('vggish/conv1/weights', shape=[3, 3], initializer=tf.compat.v1.ones_initializer())\n"
+        "saver = tf.compat.v1.train.Saver(write_version=tf.compat.v1.train.SaverDef.V1)\n"
+        "with tf.compat.v1.Session() as session:\n"
+        "    session.run(tf.compat.v1.global_variables_initializer())\n"
+        "    saver.save(session, sys.argv[1], write_meta_graph=False)\n"
+    )
+    subprocess.run([sys.executable, "-c", script, os.fspath(path)], check=True, capture_output=True, timeout=300)
+    check_model_file(path)
+    path.write_bytes(path.read_bytes()[:-1] + b"\0")  # the table's end damaged
+    with pytest.raises(ModelIntegrityError, match="no TensorFlow checkpoint table"):
+        check_model_file(path)

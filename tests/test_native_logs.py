@@ -111,3 +111,21 @@ def test_the_command_line_hides_the_sparse_detectors_notices(tmp_path, shared_we
                              text=True, timeout=600, env=environment, check=False)
     assert verbose.returncode == 0, verbose.stderr[-3000:]
     assert verbose.stderr.count("Sparsity tensors may not yet be fully supported") == 46
+
+
+def test_only_tensorflows_retracing_warning_is_filtered(caplog, monkeypatch):
+    import logging
+
+    from sklearn_emotion import set_native_logs
+
+    monkeypatch.delenv("SKLEARN_EMOTION_NATIVE_LOGS", raising=False)
+    logger = logging.getLogger("tensorflow")
+    retracing = "5 out of the last 5 calls to <function f> triggered tf.function retracing. Tracing is expensive"
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        logger.warning(retracing)
+        logger.warning("another TensorFlow warning")
+        assert [record.getMessage() for record in caplog.records] == ["another TensorFlow warning"]
+        monkeypatch.setenv("SKLEARN_EMOTION_NATIVE_LOGS", "0")
+        set_native_logs(True)  # (monkeypatch restores the variable it sets)
+        logger.warning(retracing)
+    assert caplog.records[-1].getMessage() == retracing
