@@ -177,9 +177,10 @@ def test_union_equals_each_embedder_and_decodes_each_movie_once(tmp_path, shared
 
     union = ModalityUnion(embedders)
     result = union.fit_transform(movies)
-    # Together: one video decoding pass per movie (plus the audio stage's own container).
+    # Together: one video decoding pass per movie (plus the audio stage's own container, and one
+    # header read: the declared durations are checked against the length rule before decoding).
     assert decodings["video"] == Counter({movie: 1 for movie in movies})
-    assert decodings["open"] == Counter({movie: 2 for movie in movies})
+    assert decodings["open"] == Counter({movie: 3 for movie in movies})
 
     for index, movie in enumerate(result):
         assert list(movie) == ["image", "face", "audio"]

@@ -36,10 +36,10 @@ from typing import Any
 import numpy as np
 
 from ._base import embed_seconds, movie_name
-from .decoding import FrameRequest, is_path, iter_frame_sets
+from .decoding import TRUNCATION_TOLERANCE_S, FrameRequest, is_path, iter_frame_sets, probe
 
 __all__ = ["VideoStage", "AudioStage", "extract_movie", "ExtractionCancelled", "LengthMismatchError",
-           "wait_for_stage_threads"]
+           "check_declared_lengths", "wait_for_stage_threads"]
 
 #: Batches of frames a video stage may have waiting (bounds memory; enough to keep it busy).
 QUEUED_BATCHES = 2
@@ -112,12 +112,42 @@ def decoded_frames(frames: Any, name: str) -> Iterator[np.ndarray]:
 
 
 class _Run:
-    """Shared state of one movie's threads: the first error, and the signal to stop."""
+    """Shared state of one movie's threads: the first error, the signal to stop, the seconds done."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "movie", max_length_difference: int | None = None) -> None:
+        self.name = name
+        self.max_length_difference = max_length_difference
         self.stop = threading.Event()
         self.errors: list[tuple[str, BaseException]] = []
+        self.seconds: dict[str, int] = {}  # per modality, seconds embedded so far
+        self.lengths: dict[str, int] = {}  # per finished modality, its number of rows
         self._lock = threading.Lock()
+
+    def done(self, modality: str, seconds: int) -> None:
+        """Hear that ``modality`` did ``seconds`` more seconds (raise if the length rule is already broken)."""
+        with self._lock:
+            self.seconds[modality] = self.seconds.get(modality, 0) + seconds
+            self._check_lengths(modality, self.seconds[modality])
+
+    def finished(self, modality: str, rows: int) -> None:
+        with self._lock:
+            self.lengths[modality] = rows
+            for other, count in self.seconds.items():
+                if other not in self.lengths:
+                    self._check_lengths(other, count)
+
+    def _check_lengths(self, modality: str, count: int) -> None:
+        """The length rule on what is already known: a finished modality shorter by too much is final."""
+        if self.max_length_difference is None or not self.lengths:
+            return
+        shortest, rows = min(self.lengths.items(), key=lambda item: item[1])
+        if count - rows > self.max_length_difference:
+            error = LengthMismatchError(
+                f"{self.name}: modalities differ by more than max_length_difference={self.max_length_difference} s: "
+                f"{shortest} has {rows} s and {modality} already {count} s (stopped there); is one stream cut short?"
+            )
+            self.errors.append((modality, error))
+            self.stop.set()
 
     def fail(self, modality: str, error: BaseException) -> None:
         with self._lock:
@@ -163,7 +193,9 @@ class _StageThread(threading.Thread):
 def _thread(run: _Run, modality: str, work: Callable[[], Any], results: dict[str, Any]) -> threading.Thread:
     def target() -> None:
         try:
-            results[modality] = work()
+            results[modality] = result = work()
+            if hasattr(result, "shape"):
+                run.finished(modality, result.shape[0])
         except BaseException as error:  # reported by extract_movie, in the caller's thread
             run.fail(modality, error)
 
@@ -225,6 +257,7 @@ def extract_movie(
     *,
     name: str | None = None,
     on_seconds: Callable[[int], Any] | None = None,
+    max_length_difference: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Run several stages on one movie file, decoding its video once, all stages at once.
 
@@ -238,6 +271,12 @@ def extract_movie(
         How errors name the movie (default: its path).
     on_seconds : callable, optional
         Hears the seconds done by the first stage (progress).
+    max_length_difference : int, optional
+        The length rule of :class:`~sklearn_emotion.media.ModalityUnion`, applied as early as it
+        can be: before any decoding, to the durations the file declares (a video declared longer
+        than the audio by more than this, with a margin for imprecise headers:
+        :class:`LengthMismatchError`), and while embedding (a modality more than this many seconds
+        past one that has finished is stopped).  ``None``: no check here.
 
     Returns
     -------
@@ -253,15 +292,19 @@ def extract_movie(
     """
     path = os.fspath(path)
     name = name or path
-    run = _Run()
+    run = _Run(name, max_length_difference)
     results: dict[str, Any] = {}
     video = {modality: stage for modality, stage in stages.items() if isinstance(stage, VideoStage)}
+    if max_length_difference is not None and video and len(video) < len(stages):
+        check_declared_lengths(path, name, max_length_difference)
     progress = {next(iter(stages)): on_seconds} if on_seconds is not None else {}
 
     def counted(modality: str) -> Callable[[int], Any]:
         report = progress.get(modality)
 
         def hear(seconds: int) -> None:  # also where a stage notices that another one failed
+            run.check()
+            run.done(modality, seconds)
             run.check()
             if report is not None:
                 report(seconds)
@@ -295,6 +338,34 @@ def extract_movie(
             error.add_note(f"(while extracting the {modality} features of {name})")
         raise error
     return {modality: results[modality] for modality in stages}
+
+
+def check_declared_lengths(path: str | os.PathLike, name: str, max_length_difference: int) -> None:
+    """Refuse, before decoding, a movie whose video declares far more seconds than its audio.
+
+    Such a movie fails the length rule once decoded -- or, if its video is in fact shorter than
+    declared, the decoder's truncation check -- so nothing is lost by refusing it now, and a
+    small file declaring hours of video (one frame repeated for every second) costs nothing.
+    The margin allows for imprecise headers (a second of rounding and the truncation tolerance
+    on each side).  Only this direction is checked: some muxers declare a video stream shorter
+    than its timeline, and a long audio track costs in proportion to its size anyway.
+
+    Raises
+    ------
+    LengthMismatchError
+        Naming the movie and both declared durations.
+    """
+    info = probe(path)
+    video, audio = info.video_duration, info.audio_duration
+    if video is None or audio is None:
+        return
+    margin = 1 + 2 * TRUNCATION_TOLERANCE_S
+    if video - audio > max_length_difference + margin:
+        raise LengthMismatchError(
+            f"{name}: its video declares {video:.1f} s but its audio {audio:.1f} s: the tracks differ by more "
+            f"than max_length_difference={max_length_difference} s (refused before decoding; is one stream "
+            "cut short, or the file damaged?)"
+        )
 
 
 def _embedding_work(run: _Run, stage: VideoStage, channel: queue.Queue, name: str,

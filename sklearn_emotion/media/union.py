@@ -35,22 +35,26 @@ def _transform_one(transformer: Any, X: Any) -> list[np.ndarray]:
 
 def _extract_one(
     index: int, source: Any, embedders: dict[str, MediaEmbedder], show_seconds: bool,
+    max_length_difference: int | None = None,
 ) -> tuple[int, dict[str, np.ndarray] | Exception, list[Warning]]:
     """One movie through several media embedders (in a worker): cached modalities, then one decoding pass.
 
     Returns the movie's index, its ``{modality: array}`` or the exception that stopped it (so that
     one bad movie does not lose the others), and the warnings it raised; interruptions propagate.
+    ``max_length_difference`` lets the length rule refuse the movie as early as it can (see
+    :func:`~sklearn_emotion.media.stages.extract_movie`).
     """
     name = source_name(source, index)
     # Warnings (e.g. a movie given silence) go back with the result: a process worker's would be lost.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        outcome = _extract_arrays(index, source, name, embedders, show_seconds)
+        outcome = _extract_arrays(index, source, name, embedders, show_seconds, max_length_difference)
     return index, outcome, [record.message for record in caught]
 
 
 def _extract_arrays(
     index: int, source: Any, name: str, embedders: dict[str, MediaEmbedder], show_seconds: bool,
+    max_length_difference: int | None = None,
 ) -> dict[str, np.ndarray] | Exception:
     try:
         arrays: dict[str, np.ndarray] = {}
@@ -65,7 +69,8 @@ def _extract_arrays(
         stages = {modality: embedder._open_stage() for modality, embedder in embedders.items() if modality not in arrays}
         if stages:
             with _seconds_bar(source, name, show_seconds) as bar:
-                computed = extract_movie(source, stages, name=name, on_seconds=bar.update)
+                computed = extract_movie(source, stages, name=name, on_seconds=bar.update,
+                                         max_length_difference=max_length_difference)
             for modality, array in computed.items():
                 arrays[modality] = array = np.ascontiguousarray(array, dtype=np.float32)
                 if modality in keys:
@@ -104,7 +109,10 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
     **Length rule.**  Modalities of one movie can differ by a fraction of a second (an audio
     track slightly shorter or longer than the video gives one whole second more or less): every
     modality is **truncated to the shortest** one.  A difference larger than
-    ``max_length_difference`` seconds is an error naming the movie and the lengths.
+    ``max_length_difference`` seconds is an error naming the movie and the lengths.  For files
+    decoded jointly, the rule is applied as early as possible: a movie whose video *declares* far
+    more seconds than its audio is refused before decoding, and a modality running more than
+    ``max_length_difference`` seconds past one that has finished is stopped there.
 
     Parameters
     ----------
@@ -337,7 +345,8 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
             embedder._open_stage()  # load every model now: a missing one is one error, not one per movie
         sequential = self.n_jobs in (None, 1)
         tasks = (
-            delayed(_extract_one)(index, source, embedders, bool(self.progress) and sequential)
+            delayed(_extract_one)(index, source, embedders, bool(self.progress) and sequential,
+                                  self.max_length_difference)
             for index, source in enumerate(sources)
         )
         results = Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")(tasks)
