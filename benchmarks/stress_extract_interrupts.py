@@ -42,6 +42,16 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def _phase(log: Path) -> str:
+    """Where a signal landed, from what the run had printed: before, during or after the command's work."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    if "Features of " in text:  # its last line: the work was done, the interpreter was exiting
+        return "after the work (exiting)"
+    if not text.strip():
+        return "start-up (before the command printed anything)"
+    return "during the command"
+
+
 def _start(movies: Path, output: Path, work: Path, weights_dir: Path | None, log: Path) -> subprocess.Popen:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "SKLEARN_EMOTION_HOME": str(work / "home"),
            "SKLEARN_EMOTION_WEIGHTS": ""}
@@ -50,7 +60,7 @@ def _start(movies: Path, output: Path, work: Path, weights_dir: Path | None, log
     if weights_dir is not None:
         command += ["--weights-dir", str(weights_dir)]
     # Its own process group: the signal goes to the whole group, as a terminal's Ctrl-C does.
-    with open(log, "ab") as sink:
+    with open(log, "wb") as sink:
         return subprocess.Popen(command, cwd=work, env=env, stdout=sink, stderr=sink,
                                 start_new_session=True, preexec_fn=_default_sigint)
 
@@ -100,8 +110,9 @@ def stress(work: str | os.PathLike, *, n_interrupts: int = 100, n_movies: int = 
     Returns
     -------
     dict
-        ``exit_codes`` (Counter of the interrupted runs' exit codes; negative: killed by that
-        signal), ``interrupts``, ``completed_runs`` (runs that finished: the reference excluded),
+        ``exit_codes`` (the interrupted runs' exit codes and how many; negative: killed by that
+        signal), ``exit_codes_by_phase`` (the same by where the signal landed: start-up, during
+        the command, or after its work while the interpreter exits), ``interrupts``, ``completed_runs`` (runs that finished: the reference excluded),
         ``reruns`` (runs started into a folder an interrupted run had left), ``mismatches``
         (completed runs whose features differ from the reference), ``failures`` (completed runs
         with a non-zero exit), ``hung``, ``seconds``, ``reference_seconds``, ``ok``.
@@ -116,7 +127,9 @@ def stress(work: str | os.PathLike, *, n_interrupts: int = 100, n_movies: int = 
     for annotation in movies.glob("*.txt"):
         annotation.unlink()
     weights = Path(weights_dir) if weights_dir is not None else None
-    log = work / "extract.log"
+    logs = work / "logs"
+    logs.mkdir(exist_ok=True)
+    log = logs / "reference.log"
 
     t0 = time.monotonic()
     reference_run = _start(movies, work / "reference", work, weights, log)
@@ -129,6 +142,7 @@ def stress(work: str | os.PathLike, *, n_interrupts: int = 100, n_movies: int = 
 
     rng = random.Random(seed)
     codes: collections.Counter = collections.Counter()
+    phases: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     completed = reruns = hung = 0
     mismatches: list[int] = []
     failures: list[tuple[int, int]] = []
@@ -139,6 +153,7 @@ def stress(work: str | os.PathLike, *, n_interrupts: int = 100, n_movies: int = 
     while interrupts < n_interrupts and time.monotonic() - started < budget_s:
         runs += 1
         reruns += resuming
+        log = logs / f"run_{runs:03d}.log"
         process = _start(movies, output, work, weights, log)
         deadline = time.monotonic() + rng.uniform(0.0, reference_s)
         while process.poll() is None and time.monotonic() < deadline:
@@ -159,9 +174,10 @@ def stress(work: str | os.PathLike, *, n_interrupts: int = 100, n_movies: int = 
         if signalled and code != 0:  # a signal that arrived after the run had finished is no interrupt
             interrupts += 1
             codes[code] += 1
+            phases[_phase(log)][code] += 1
             resuming = True
             if code != 130:
-                echo(f"run {runs}: interrupted, exit code {code} (see {log})")
+                echo(f"run {runs}: interrupted {_phase(log)}, exit code {code} (see {log})")
             continue
         if code != 0:
             failures.append((runs, code))
@@ -176,6 +192,7 @@ def stress(work: str | os.PathLike, *, n_interrupts: int = 100, n_movies: int = 
     if resuming:  # the last interrupted folder must complete too
         runs += 1
         reruns += 1
+        log = logs / f"run_{runs:03d}.log"
         process = _start(movies, output, work, weights, log)
         code = process.wait(timeout=max(60.0, 4 * reference_s))
         if code != 0:
@@ -187,6 +204,7 @@ def stress(work: str | os.PathLike, *, n_interrupts: int = 100, n_movies: int = 
     figures = {
         "interrupts": interrupts,
         "exit_codes": dict(sorted(codes.items())),
+        "exit_codes_by_phase": {phase: dict(sorted(counts.items())) for phase, counts in sorted(phases.items())},
         "runs": runs,
         "reruns": reruns,
         "completed_runs": completed,

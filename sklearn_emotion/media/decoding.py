@@ -334,17 +334,12 @@ def _iter_chosen_frames(path: str, check_truncation: bool) -> Iterator[tuple[int
             raise MissingStreamError(f"Movie file {path} has no video stream.")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        declared = _stream_duration(stream)
-        container_duration = None if container.duration is None else container.duration / 1_000_000
-        if declared is None and container_duration is not None and len(container.streams) == 1:
-            # Without a stream duration, the container's is the video's only when it is alone.
-            declared = container_duration
+        declared, container_duration = _declared_video_durations(container, stream)
         # Generous on purpose: a stream's duration may be short of its timeline (some muxers count
         # frames, not time) while the container's covers every stream.
         bound = declared_end_bound(max((d for d in (declared, container_duration) if d is not None), default=None))
-        fallback_step = 1.0 / float(stream.average_rate) if stream.average_rate else 0.04
-        if fallback_step < 1e-3:  # a timestamp tick, not a frame rate
-            fallback_step = 0.04
+        rate = float(stream.average_rate or 0)  # a "rate" above 1000/s is a timestamp tick, not a frame rate
+        fallback_step = 1.0 / rate if rate and 1.0 / rate >= 1e-3 else 0.04
         start: float | None = None
         pending = None  # latest frame with time <= next_t + FRAME_OFFSET
         ready: list[tuple[int, Any]] = []  # chosen frames waiting for their second to be whole
@@ -363,11 +358,7 @@ def _iter_chosen_frames(path: str, check_truncation: bool) -> Iterator[tuple[int
                     start = time
                 time -= start
                 if bound is not None and time > bound:
-                    raise MediaDecodeError(
-                        f"Movie file {path} has a video frame at {time:.1f} s but declares at most "
-                        f"{(bound - DECLARED_END_MARGIN_S) / DECLARED_END_FACTOR:.1f} s (damaged or crafted "
-                        "timestamps); refused rather than repeating one frame for every second in between."
-                    )
+                    raise _past_declared_end(path, time, bound)
                 if last_time is not None and time > last_time:
                     step = time - last_time
                 last_time = time
@@ -405,6 +396,23 @@ def _iter_chosen_frames(path: str, check_truncation: bool) -> Iterator[tuple[int
             raise MediaDecodeError(f"Movie file {path} is shorter than one second ({end_time:.3f} s of video).")
     finally:
         container.close()
+
+
+def _declared_video_durations(container: Any, stream: Any) -> tuple[float | None, float | None]:
+    """The video's declared duration (the stream's; the container's when the video is alone) and the container's."""
+    declared = _stream_duration(stream)
+    container_duration = None if container.duration is None else container.duration / 1_000_000
+    if declared is None and container_duration is not None and len(container.streams) == 1:
+        declared = container_duration
+    return declared, container_duration
+
+
+def _past_declared_end(path: str, time: float, bound: float) -> MediaDecodeError:
+    return MediaDecodeError(
+        f"Movie file {path} has a video frame at {time:.1f} s but declares at most "
+        f"{(bound - DECLARED_END_MARGIN_S) / DECLARED_END_FACTOR:.1f} s (damaged or crafted timestamps); "
+        "refused rather than repeating one frame for every second in between."
+    )
 
 
 def _video_end(last: float, own_duration: float, step: float, declared: float | None,
