@@ -102,6 +102,9 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Controls weight initialisation, dropout, the validation split and shuffling, without touching
         global random state.
+        An int gives bitwise the same fit in any process of the same machine and TensorFlow
+        intra-op thread count: training and prediction run under TensorFlow's op determinism,
+        switched on for the call and back off afterwards (see docs/reproducing_the_paper.md).
     verbose : int, default=0
         1 or more: print one line per epoch and, at the end, which epoch's weights were kept.
     predict_std : bool, default=False
@@ -601,6 +604,12 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
 
     def _network_outputs(self, X: Any) -> Any:
         """The network's ``[0, 1]`` outputs: one ``(T, n_network_outputs)`` array per movie, or one array."""
+        from .training import op_determinism
+
+        with op_determinism():  # deterministic kernels for predictions too (a GPU's differ otherwise)
+            return self._network_outputs_of(X)
+
+    def _network_outputs_of(self, X: Any) -> Any:
         from .batches import iter_prediction_batches, window_array_inputs
 
         n_network_outputs = self._network_config["n_outputs"]

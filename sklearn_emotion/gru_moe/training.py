@@ -8,13 +8,50 @@ the loss of held-out movies or, when none are held out, on the training loss.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-__all__ = ["TrainingRecord", "mean_loss", "train_epochs"]
+__all__ = ["TrainingRecord", "mean_loss", "op_determinism", "train_epochs"]
+
+_determinism_lock = threading.Lock()
+_determinism_users = 0
+_determinism_before = False
+
+
+@contextlib.contextmanager
+def op_determinism() -> Iterator[None]:
+    """TensorFlow's op determinism for the duration of a fit or a prediction, then the user's setting back.
+
+    ``tf.config.experimental.enable_op_determinism`` is process-wide, so it is switched on only while
+    the networks of the package run (nested and concurrent uses, e.g. fits in threads, share one
+    switch: the last one out restores what the user had).  It makes TensorFlow choose deterministic
+    kernels (on a GPU: no atomics, no autotuned algorithm choice); every random draw of the package
+    is already seeded from ``random_state``.  It cannot make results independent of the number of
+    threads: TensorFlow splits sums into as many parts as it has intra-op threads, so bitwise equal
+    results need the same ``TF_NUM_INTRAOP_THREADS`` (by default, the number of CPUs of the machine).
+    """
+    global _determinism_users, _determinism_before
+    from tensorflow.python.framework import config  # the public API can switch it on, not off
+
+    with _determinism_lock:
+        if _determinism_users == 0:
+            _determinism_before = config.is_op_determinism_enabled()
+            if not _determinism_before:
+                config.enable_op_determinism()
+        _determinism_users += 1
+    try:
+        yield
+    finally:
+        with _determinism_lock:
+            _determinism_users -= 1
+            if _determinism_users == 0 and not _determinism_before:
+                config.disable_op_determinism()
 
 
 @dataclass
@@ -71,11 +108,20 @@ def train_epochs(
     None) is watched: training stops after ``patience`` epochs without improvement and the network
     gets back the weights of the best epoch.  Without it, every epoch runs and the last weights stay.
 
+    TensorFlow's op determinism is on while it trains (:func:`op_determinism`).
+
     Raises
     ------
     FloatingPointError
         When the training loss becomes NaN or infinite.
     """
+    with op_determinism():
+        return _train_epochs(network, train, validation, epochs=epochs, patience=patience,
+                             early_stopping=early_stopping, verbose=verbose)
+
+
+def _train_epochs(network: Any, train: Any, validation: Any, *, epochs: int, patience: int,
+                  early_stopping: bool, verbose: int) -> TrainingRecord:
     watched = "loss" if validation is None else "val_loss"
     record = TrainingRecord(history={"loss": []}, stopping=watched if early_stopping else "epochs")
     if validation is not None:

@@ -95,6 +95,9 @@ class TCNRegressor(MovieRegressorMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Controls weight initialisation, dropout, the validation split and the crops, without
         touching global random state.
+        An int gives bitwise the same fit in any process of the same machine and TensorFlow
+        intra-op thread count: training and prediction run under TensorFlow's op determinism,
+        switched on for the call and back off afterwards (see docs/reproducing_the_paper.md).
     verbose : int, default=0
         1 or more: print one line per epoch and, at the end, which epoch's weights were kept.
 
@@ -417,15 +420,18 @@ class TCNRegressor(MovieRegressorMixin, BaseEstimator):
         list of ndarray of shape (T, k), or ndarray of shape (T,) or (T, k)
             One ``(T, k)`` array per movie (valence, arousal), float64; an array for a single array.
         """
+        from ..gru_moe.training import op_determinism
+
         check_is_fitted(self, "network_")
         features, single = self._prediction_data(X)
         low, high = self.target_range_
         factor = self.network_.pooling_factor
         outputs = []
-        for sequence in features:  # each movie whole, in one call (eager: no retracing per length)
-            inputs = movie_inputs([sequence], padded_length(len(sequence), factor))
-            scaled = np.asarray(self.network_(inputs, training=False), np.float64)[0, :len(sequence)]
-            outputs.append(low + (high - low) * scaled)
+        with op_determinism():  # deterministic kernels for predictions too (a GPU's differ otherwise)
+            for sequence in features:  # each movie whole, in one call (eager: no retracing per length)
+                inputs = movie_inputs([sequence], padded_length(len(sequence), factor))
+                scaled = np.asarray(self.network_(inputs, training=False), np.float64)[0, :len(sequence)]
+                outputs.append(low + (high - low) * scaled)
         if single:
             return outputs[0][:, 0] if self._y_1d else outputs[0]
         return outputs
