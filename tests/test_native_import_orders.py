@@ -65,3 +65,23 @@ def test_the_worker_restarts_when_it_died_and_stops_with_the_model():
     assert second.pid != process.pid
     del model
     assert second.wait(timeout=10) == 0  # released with the model, by the end of its input
+
+
+def test_an_interrupt_mid_exchange_stops_the_worker_quietly_and_the_next_call_works():
+    script = (
+        "import os, signal, threading, numpy as np\n"
+        "from sklearn_emotion.media.opensmile_features import OpenSmileFunctionals\n"
+        "model = OpenSmileFunctionals('compare')\n"
+        "process = model._worker._process\n"
+        "windows = [np.random.default_rng(0).normal(scale=0.1, size=80000).astype(np.float32)] * 400\n"
+        "threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()\n"
+        "try:\n"
+        "    model.embed(windows)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted, worker stopped:', process.poll() is not None)\n"
+        "print('then', model.embed(windows[:1]).shape)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "interrupted, worker stopped: True" in run.stdout and "then (1, 6373)" in run.stdout
+    assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr

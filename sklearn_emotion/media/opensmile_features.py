@@ -273,15 +273,20 @@ rate = int(sys.argv[2])
 while True:
     try:
         windows = pickle.load(requests)
-    except EOFError:
+    except (EOFError, OSError):
         break
     try:
         out = np.empty((len(windows), len(names)), dtype=np.float32)
         for i, samples in enumerate(windows):
             out[i] = smile.process_signal(samples, rate).to_numpy(dtype=np.float32).reshape(-1)
-        reply("rows", out)
+        message = ("rows", out)
     except Exception as exc:
-        reply("error", type(exc).__name__, str(exc))
+        message = ("error", type(exc).__name__, str(exc))
+    try:
+        reply(*message)
+    except OSError:  # the parent stopped listening (e.g. Ctrl-C): nothing to say
+        break
+os._exit(0)  # no flush of a broken pipe at exit
 """
 
 
@@ -343,8 +348,11 @@ class _SmileWorker:
         return self._ready
 
     def _discard(self) -> None:
+        """Stop the process now: an exchange was cut short, its reply is of no use."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
         if self._finalizer is not None:
-            self._finalizer()  # stops the process (once)
+            self._finalizer()  # closes the pipes and reaps the process (once)
         self._process = None
 
     def _receive(self) -> tuple:
