@@ -44,11 +44,11 @@ def _default_sigint() -> None:
 
 def _phase(log: Path) -> str:
     """Where a signal landed, from what the run had printed: before, during or after the command's work."""
-    text = log.read_text(errors="replace") if log.exists() else ""
-    if "Features of " in text:  # its last line: the work was done, the interpreter was exiting
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    if any(line.startswith("Features of ") for line in lines):  # its last line: the interpreter was exiting
         return "after the work (exiting)"
-    if not text.strip():
-        return "start-up (before the command printed anything)"
+    if not any(line.startswith("Features:") for line in lines):  # its first line: what is used
+        return "start-up (before the command's first line)"
     return "during the command"
 
 
