@@ -153,6 +153,32 @@ def test_an_interrupt_seen_by_native_code_still_exits_130(tmp_path):
     assert done.returncode == 130, done.stderr[-2000:]
 
 
+_INSIDE_A_LIBRARY = textwrap.dedent("""
+    from sklearn_emotion.cli import extract, main
+
+    # As when Ctrl-C lands while TensorFlow or MediaPipe is building a model in the main thread: the
+    # KeyboardInterrupt is raised in the library's own Python code.
+    namespace = {}
+    exec(compile("def load():\\n    raise KeyboardInterrupt\\n",
+                 "/venv/lib/python3/site-packages/tensorflow/python/load.py", "exec"), namespace)
+
+    def interrupted(args):
+        namespace["load"]()
+
+    extract.run = interrupted
+    code = main(["extract", "movie.mp4", "-o", "features"])
+    print("main returned", code)
+""")
+
+
+def test_an_interrupt_inside_a_native_library_exits_130_without_tearing_it_down(tmp_path):
+    # Its half-built native objects must not be destroyed by the interpreter's shutdown (SIGABRT).
+    done = subprocess.run([sys.executable, "-c", _INSIDE_A_LIBRARY], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert "extract: interrupted." in done.stderr and "main returned" not in done.stdout
+
+
 def test_main_returns_130_when_the_threads_stop(capsys, monkeypatch):
     from sklearn_emotion.cli import extract, main
 

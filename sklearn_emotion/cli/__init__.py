@@ -121,11 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.command_module.run(args) or 0)
-    except KeyboardInterrupt:
-        return _interrupted(getattr(args, "command", None))
+    except KeyboardInterrupt as interruption:
+        return _interrupted(getattr(args, "command", None), interruption)
     except Exception as exc:  # the one error path: a line naming what failed
         if received:
-            return _interrupted(getattr(args, "command", None))
+            return _interrupted(getattr(args, "command", None), exc)
         if getattr(args, "debug", False):
             traceback.print_exc()
         print(f"sklearn-emotion {args.command}: error: {_error_text(exc, args.command)}", file=sys.stderr)
@@ -135,7 +135,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGINT, previous)
 
 
-def _interrupted(command: str | None) -> int:
+#: Packages whose native state a KeyboardInterrupt raised inside their Python code may leave half built.
+_NATIVE_PACKAGES = ("tensorflow", "keras", "tf_keras", "mediapipe", "ai_edge_litert", "tflite_runtime", "av",
+                    "h5py", "optree", "opensmile")
+
+
+def _inside_native_library(error: BaseException) -> str | None:
+    """The native library whose code ``error`` went through (innermost first), if any."""
+    tb = error.__traceback__
+    packages = []
+    while tb is not None:
+        parts = tb.tb_frame.f_code.co_filename.replace("\\", "/").split("/")
+        installed = [i + 1 for i, part in enumerate(parts[:-1]) if part in ("site-packages", "dist-packages")]
+        if installed and parts[installed[-1]] in _NATIVE_PACKAGES:
+            packages.append(parts[installed[-1]])
+        tb = tb.tb_next
+    return packages[-1] if packages else None
+
+
+def _interrupted(command: str | None, error: BaseException | None = None) -> int:
     """Ctrl-C: say so, make sure no decoding or embedding thread still runs, and give exit code 130.
 
     The movie being extracted has already stopped and joined its threads
@@ -153,12 +171,15 @@ def _interrupted(command: str | None) -> int:
             break
         except KeyboardInterrupt:  # another Ctrl-C while waiting: keep waiting (the wait is bounded)
             continue
-    if stuck:
-        # Last resort, only after the bounded join: a thread still running native code would crash
-        # the interpreter's shutdown, so end the process now, without it.  Every feature file is
-        # already on disk (written atomically), and the streams are flushed first.
-        print(f"sklearn-emotion{' ' + command if command else ''}: {len(stuck)} thread(s) did not stop; "
-              "exiting without cleanup.", file=sys.stderr)
+    library = _inside_native_library(error) if error is not None else None
+    if stuck or library:
+        # Last resort, only after the bounded join: a thread still running native code, or a library
+        # interrupted half way through building its native objects (e.g. loading a model), would
+        # crash the interpreter's shutdown (their destructors run on it), so end the process now,
+        # without it.  Every feature file is already on disk (written atomically); streams are flushed.
+        if stuck:
+            print(f"sklearn-emotion{' ' + command if command else ''}: {len(stuck)} thread(s) did not stop; "
+                  "exiting without cleanup.", file=sys.stderr)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(130)
