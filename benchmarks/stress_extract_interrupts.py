@@ -112,8 +112,8 @@ def stress(work: str | os.PathLike, *, n_interrupts: int = 100, n_movies: int = 
     dict
         ``exit_codes`` (the interrupted runs' exit codes and how many; negative: killed by that
         signal), ``exit_codes_by_phase`` (the same by where the signal landed: start-up, during
-        the command, or after its work while the interpreter exits), ``interrupts``, ``completed_runs`` (runs that finished: the reference excluded),
-        ``reruns`` (runs started into a folder an interrupted run had left), ``mismatches``
+        the command, or after its work while the interpreter exits), ``interrupts``,
+        ``completed_runs`` (runs that finished: the reference excluded), ``reruns`` (runs started into a folder an interrupted run had left), ``mismatches``
         (completed runs whose features differ from the reference), ``failures`` (completed runs
         with a non-zero exit), ``hung``, ``seconds``, ``reference_seconds``, ``ok``.
     """
