@@ -120,18 +120,18 @@ def test_a_stream_running_far_past_its_declared_end_is_refused(tmp_path):
 
 
 def test_a_modality_far_past_a_finished_one_is_stopped(tmp_path):
-    # Decoded content, not headers: the audio is done at 2 s, so a 30-s video cannot pass the length rule.
-    path = write_video(tmp_path / "movie.mkv", [photo("coffee", (64, 48))] * 30, fps=2)
-    image = _Counting(delay=0.02)
+    # Decoded content, not headers: the audio is done at 2 s, so an 80-s video cannot pass the length rule.
+    path = write_video(tmp_path / "movie.mkv", [photo("coffee", (32, 32))] * 80, fps=1)
+    image = _Counting(delay=0.01)
     stages = {"image": VideoStage(FrameRequest(size=(8, 8)), image, 1),
               "audio": AudioStage(lambda movie, name, on_seconds: np.zeros((2, 3), np.float32))}
     with pytest.raises(ValueError, match=r"movie\.mkv.*audio has 2 s and image already"):
         extract_movie(path, stages, max_length_difference=1)
-    assert image.count < 30
+    assert image.count < 80
     # Without the rule (a lone embedder), every second is embedded.
     image = _Counting()
     out = extract_movie(path, {"image": VideoStage(FrameRequest(size=(8, 8)), image, 4)}, max_length_difference=1)
-    assert out["image"].shape == (30, 2)
+    assert out["image"].shape == (80, 2)
 
 
 def test_declared_lengths_within_the_margin_are_left_to_the_length_rule(tmp_path):

@@ -44,6 +44,9 @@ __all__ = ["VideoStage", "AudioStage", "extract_movie", "ExtractionCancelled", "
 #: Batches of frames a video stage may have waiting (bounds memory; enough to keep it busy).
 QUEUED_BATCHES = 2
 _POLL_S = 0.1
+#: A modality is stopped once it is this many seconds (beyond ``max_length_difference``) past one that
+#: has finished: enough that ordinary differences get the union's length-rule message, with both lengths.
+EARLY_STOP_MARGIN_S = 30
 #: How long a stopped movie's threads get to finish their current frame or batch (a batch of a large
 #: network on a busy machine takes seconds; a thread stuck longer is left to the caller).
 STOP_TIMEOUT_S = 30.0
@@ -141,7 +144,7 @@ class _Run:
         if self.max_length_difference is None or not self.lengths:
             return
         shortest, rows = min(self.lengths.items(), key=lambda item: item[1])
-        if count - rows > self.max_length_difference:
+        if count - rows > self.max_length_difference + EARLY_STOP_MARGIN_S:
             error = LengthMismatchError(
                 f"{self.name}: modalities differ by more than max_length_difference={self.max_length_difference} s: "
                 f"{shortest} has {rows} s and {modality} already {count} s (stopped there); is one stream cut short?"
@@ -275,8 +278,9 @@ def extract_movie(
         The length rule of :class:`~sklearn_emotion.media.ModalityUnion`, applied as early as it
         can be: before any decoding, to the durations the file declares (a video declared longer
         than the audio by more than this, with a margin for imprecise headers:
-        :class:`LengthMismatchError`), and while embedding (a modality more than this many seconds
-        past one that has finished is stopped).  ``None``: no check here.
+        :class:`LengthMismatchError`), and while embedding (a modality more than this plus
+        :data:`EARLY_STOP_MARGIN_S` seconds past one that has finished is stopped).  ``None``: no
+        check here.
 
     Returns
     -------
