@@ -51,17 +51,21 @@ CHILD = textwrap.dedent(
 )
 
 
-def _fresh_fits(hash_seed: str) -> dict:
-    env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-    result = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return dict(line.split() for line in result.stdout.strip().splitlines()[-2:])
-
-
 @pytest.fixture(scope="module")
 def fresh_fits():
-    # different hash seeds: no set or dict of names may change the order of anything
-    return _fresh_fits("1"), _fresh_fits("2")
+    # Two fresh processes at once, with different hash seeds: no set or dict of names may change the
+    # order of anything.  One line per model from each.
+    children = [
+        subprocess.Popen([sys.executable, "-c", CHILD], env=dict(os.environ, PYTHONHASHSEED=seed),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for seed in ("1", "2")
+    ]
+    results = []
+    for child in children:
+        out, err = child.communicate(timeout=600)
+        assert child.returncode == 0, err[-3000:]
+        results.append(dict(line.split() for line in out.strip().splitlines()[-2:]))
+    return results
 
 
 @pytest.mark.parametrize("which", ["gru", "tcn"])
