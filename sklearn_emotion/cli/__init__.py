@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -229,7 +230,15 @@ def console_main() -> None:
         set_native_logs(True)
     if "--debug" not in argv:
         one_line_warnings()
-    sys.exit(main(argv))
+    try:
+        code = main(argv)
+    except KeyboardInterrupt:  # landed as main returned, after its own handler: the command is over
+        code = 130
+    finally:
+        # The command is over and its files are written: a Ctrl-C while TensorFlow, LiteRT and MediaPipe
+        # tear down at exit has nothing left to interrupt, and would end the process by SIGINT or SIGABRT.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
