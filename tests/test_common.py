@@ -159,3 +159,12 @@ def test_an_empty_sequence_of_movies_is_refused_as_no_movies(estimator):
     # Issue 19: GRUMoERegressor().fit([], []) said "Expected 2D array"; every estimator says it alike.
     with pytest.raises(ValueError, match=r"^X holds no movies: at least one movie is needed\.$"):
         clone(estimator).fit([], [])
+
+
+@pytest.mark.parametrize("estimator", [e for e in ESTIMATORS if isinstance(e, (ImageEmbedder, AudioEmbedder,
+                                                                                FaceEmbedder))],
+                         ids=lambda e: type(e).__name__)
+def test_an_embedder_given_no_movie_says_so_alike(estimator):
+    # The embedders' fit takes no movie (a pretrained network learns nothing); transform needs one.
+    with pytest.raises(ValueError, match=r"^X holds no movies: at least one movie is needed\.$"):
+        clone(estimator).fit([]).transform([])

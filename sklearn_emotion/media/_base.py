@@ -13,6 +13,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, Options
 
+from ..data import check_has_movies
 from .cache import FeatureCache
 from .decoding import is_path, probe, source_name
 
@@ -210,8 +211,7 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
             sources = list(X)
         except TypeError as exc:
             raise TypeError(f"{type(self).__name__} takes a sequence of movies, got {type(X).__name__}.") from exc
-        if not sources:
-            raise ValueError(f"{type(self).__name__}: X contains no movie.")
+        check_has_movies(sources)
         for index, source in enumerate(sources):
             if is_path(source) and not os.path.isfile(source):
                 raise FileNotFoundError(f"X[{index}]: movie file not found: {os.fspath(source)}")
