@@ -127,7 +127,7 @@ def test_liris_official_zip_layout(tmp_path):
         (["Time\tMean\tStd", "0\t0.1"], r"A_Valence\.txt, line 2: expected 3 values"),
         (["Time\tMean\tStd", "0\t1.5\t0.1"], r"A_Valence\.txt, line 2: Mean 1\.5 lies outside"),
         (["Time\tMean\tStd", "0\t0.5\t-0.1"], r"A_Valence\.txt, line 2: Std -0\.1 lies outside"),
-        (["Time\tMean\tStd", "0\tnan\t0.1"], r"A_Valence\.txt, line 2: NaN"),
+        (["Time\tMean\tStd", "0\tnan\t0.1"], r"A_Valence\.txt, line 2: Mean value 'nan' is NaN"),
         (["Time\tMean\tStd"], r"A_Valence\.txt: the file has a header but no data row"),
     ],
 )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import _thread
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -66,13 +66,16 @@ def test_ctrl_c_stops_and_joins_every_thread_of_the_movie(tmp_path):
         return np.zeros((30, 3), dtype=np.float32)
 
     stages = {"image": VideoStage(FrameRequest(size=(32, 32)), image, 1), "audio": AudioStage(audio_compute)}
-    timer = threading.Timer(1.5, _thread.interrupt_main)  # Ctrl-C in the caller's thread, mid-movie
+    # Ctrl-C mid-movie: a real SIGINT to the process, handled by Python's own handler in the main thread
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
             extract_movie(path, stages)
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     # On its way out, nothing of the movie runs any more, and nothing starts later.
     assert _stage_threads() == [], extract_movie.__module__
     assert image.running == 0 and audio.running == 0

@@ -254,11 +254,12 @@ def test_named_vgg16_fc6_is_built_with_its_top(vgg16_with_top, photos, tmp_path,
 def test_extract_command_with_the_mediaeval_baseline_features(vgg16_with_top, photos, tmp_path, monkeypatch, capsys):
     """`extract --image VGG16 --image-output fc1 --audio egemaps`: the previous year's VGG16 fc6 + openSMILE."""
     from media_videos import tone
+    from opensmile_reference import opensmile_rows
 
     from sklearn_emotion.media.opensmile_features import require_opensmile
 
-    try:  # through the package: it loads openSMILE's library safely beside TensorFlow
-        opensmile = require_opensmile()
+    try:
+        require_opensmile()
     except ImportError:
         pytest.skip("the optional opensmile package is not installed")
 
@@ -278,8 +279,7 @@ def test_extract_command_with_the_mediaeval_baseline_features(vgg16_with_top, ph
     (expected,) = ImageEmbedder("VGG16", weights=path, output="fc1").transform([movie])
     np.testing.assert_allclose(arrays["image"], expected, rtol=1e-5, atol=1e-5)
     waveform = read_audio(movie, sample_rate=16000)
-    smile = opensmile.Smile(opensmile.FeatureSet.eGeMAPSv02, opensmile.FeatureLevel.Functionals)
-    reference = [smile.process_signal(waveform[max(0, (t - 2) * 16000) : (t + 3) * 16000], 16000).to_numpy()[0]
-                 for t in range(3)]
+    reference, _ = opensmile_rows("eGeMAPSv02", [waveform[max(0, (t - 2) * 16000) : (t + 3) * 16000]
+                                                 for t in range(3)], 16000)
     np.testing.assert_allclose(arrays["audio"], reference, rtol=1e-6, atol=1e-7)
     _forget_loaded_models()
