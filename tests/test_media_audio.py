@@ -221,3 +221,16 @@ def test_emomusic_clips_end_to_end(shared_data, yamnet):
     model = PerSecondRegressor(Ridge(alpha=100.0)).fit(features[:2], data.y[:2])
     (prediction,) = model.predict(features[2:])
     assert prediction.shape == (45, 2) and np.isfinite(prediction).all()
+
+
+def test_audio_descriptors_do_not_depend_on_the_blas_thread_count():
+    # A parallel worker (joblib limits its BLAS to one thread) must give the caller's features bit for bit.
+    from threadpoolctl import threadpool_limits
+
+    from sklearn_emotion.media.audio import audio_descriptors
+
+    for seed in range(3):
+        samples = (np.random.default_rng(seed).standard_normal(16000) * 0.1).astype(np.float32)
+        default = audio_descriptors(samples)
+        with threadpool_limits(1):
+            np.testing.assert_array_equal(audio_descriptors(samples), default)

@@ -61,7 +61,9 @@ def audio_descriptors(samples: np.ndarray, sample_rate: int = vggish.SAMPLE_RATE
     """
     import librosa
 
-    y = np.asarray(samples, dtype=np.float32)
+    # In float64: BLAS splits the mel products by thread, and in float32 the sums then differ with the
+    # number of threads (a parallel worker's features differed from the caller's by 1 ULP); cast at the end.
+    y = np.asarray(samples, dtype=np.float64)
     spectrum = np.abs(librosa.stft(y, n_fft=512, win_length=400, hop_length=160, center=True)) ** 2
     mel = librosa.feature.melspectrogram(
         S=spectrum, sr=sample_rate, n_mels=vggish.MEL_BANDS, fmin=vggish.MEL_MIN_HZ, fmax=vggish.MEL_MAX_HZ
