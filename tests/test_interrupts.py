@@ -240,3 +240,28 @@ def test_a_ctrl_c_after_the_work_is_done_is_not_a_signal_death(tmp_path, shared_
         codes.append(child.returncode)
         assert (tmp_path / f"features{attempt}" / "movie.npz").is_file()
     assert all(code >= 0 for code in codes), codes  # never killed by a signal
+
+
+_INTERRUPTED_IMPORT = textwrap.dedent("""
+    import sys
+
+    class Interrupting:
+        # As when Ctrl-C lands while the command's libraries (numpy, scikit-learn, ...) are imported.
+        def find_spec(self, name, path=None, target=None):
+            if name == "sklearn_emotion.cli":
+                raise KeyboardInterrupt
+            return None
+
+    sys.meta_path.insert(0, Interrupting())
+""")
+
+
+def test_a_ctrl_c_while_the_command_loads_exits_130(tmp_path):
+    # Regression: the KeyboardInterrupt escaped the import of the command line: a SIGINT death (-2).
+    (tmp_path / "sitecustomize.py").write_text(_INTERRUPTED_IMPORT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "sklearn_emotion", "extract", "movie.mp4", "-o", "features"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env,
+                          preexec_fn=_default_sigint)
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert "sklearn-emotion: interrupted." in done.stderr
