@@ -63,4 +63,4 @@ def test_a_negative_length_difference_is_refused(tmp_path, capsys):
         main(["fit", os.fspath(features), os.fspath(annotations), "-o", os.fspath(tmp_path / "m.skops"),
               "--max-length-difference", "-1"])
     assert exit_.value.code == 2
-    assert "--max-length-difference: expected 0 or more seconds, got -1" in capsys.readouterr().err
+    assert "--max-length-difference: must not be negative: expected 0 or more seconds, got -1" in capsys.readouterr().err

@@ -27,6 +27,17 @@ def echo(*parts: Any) -> None:
     print(*parts, flush=True)
 
 
+def non_negative_seconds(text: str) -> int:
+    """argparse type of a number of seconds such as --max-length-difference: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of seconds, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: expected 0 or more seconds, got {value}")
+    return value
+
+
 def progress_enabled(args: argparse.Namespace) -> bool:
     return not getattr(args, "no_progress", False)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import CommandError, collect, echo
+from ._common import CommandError, collect, echo, non_negative_seconds
 
 #: Largest |annotation| still taken as the [-1, 1] scale (rounding in annotation files).
 _SCALE_TOLERANCE = 1e-3
@@ -336,17 +336,6 @@ def run(args: argparse.Namespace) -> int:
         echo(f"Plots (annotation vs prediction, one PNG per movie) written to "
              f"{', '.join(os.fspath(Path(args.plots) / label) for label in labels)}.")
     return 0
-
-
-def non_negative_seconds(text: str) -> int:
-    """argparse type of --max-length-difference: a whole number of seconds, not negative."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of seconds, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

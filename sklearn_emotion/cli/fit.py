@@ -18,6 +18,7 @@ from ._common import (
     echo,
     load_feature_corpus,
     load_feature_folder_spec,
+    non_negative_seconds,
     progress_enabled,
 )
 
@@ -313,17 +314,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _seconds(text: str) -> int:
-    """A whole number of seconds, 0 or more (argparse type)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of seconds, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more seconds, got {value}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Train a model on feature files and their per-second annotations and save it. Annotations of movie
     <name> (from <name>.npz) are read from ANNOTATIONS/<name>_Valence-Arousal.txt (MediaEval),
@@ -346,7 +336,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="MODEL",
                         help="model file to write, e.g. model.skops (data only, safe to share)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing model file")
-    parser.add_argument("--max-length-difference", type=_seconds, default=2, metavar="S",
+    parser.add_argument("--max-length-difference", type=non_negative_seconds, default=2, metavar="S",
                         help="accepted difference in seconds between a movie's features and annotations (default "
                              "%(default)s; they are cut to the shorter); more is an error")
     parser.add_argument("--target-range", nargs="+", default=["-1", "1"], metavar="LOW HIGH",
