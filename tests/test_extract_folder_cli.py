@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -143,17 +144,25 @@ def test_a_really_read_only_output_folder(weight_free, corpus, capsys):
     assert code == 1 and "Permission denied" in err and "Extracting" not in out
 
 
-@pytest.fixture
-def full_disk(tmp_path):
-    """A real full file system: a 256 KiB tmpfs filled to the last byte (root only, where mounting is allowed)."""
+@contextlib.contextmanager
+def _tmpfs(where, options, why_skipped):
+    """A tmpfs mounted at ``where`` with ``options`` (root only, where mounting is allowed), unmounted after."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root; test_a_full_disk_names_the_file... fakes ENOSPC everywhere")
-    disk = tmp_path / "tiny"
-    disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", os.fspath(disk)],
+        pytest.skip(f"mounting a tmpfs needs root; {why_skipped}")
+    where.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", os.fspath(where)],
                       capture_output=True).returncode != 0:
         pytest.skip("this machine does not allow mounting a tmpfs")
     try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", os.fspath(where)], check=False)
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A real full file system: a 256 KiB tmpfs filled to the last byte."""
+    with _tmpfs(tmp_path / "tiny", "size=256k", "test_a_full_disk_names_the_file... fakes ENOSPC everywhere") as disk:
         (disk / "features").mkdir()
         handle = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
         with pytest.raises(OSError):
@@ -161,8 +170,6 @@ def full_disk(tmp_path):
                 os.write(handle, b"\0" * 512)
         os.close(handle)
         yield disk
-    finally:
-        subprocess.run(["umount", "-l", os.fspath(disk)], check=False)
 
 
 def test_a_really_full_disk_fails_each_movie_alone_naming_the_file(weight_free, corpus, capsys, full_disk):
@@ -185,22 +192,14 @@ def test_a_really_full_disk_fails_each_movie_alone_naming_the_file(weight_free, 
 
 def test_a_read_only_file_system_even_for_root(weight_free, corpus, capsys, tmp_path):
     """The real refusal of the system, which root gets too: a tmpfs mounted read-only (root only)."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting needs root; test_a_really_read_only_output_folder covers other users")
-    disk = tmp_path / "read_only"
-    disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", os.fspath(disk)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("this machine does not allow mounting a tmpfs")
-    try:
+    covered = "test_a_really_read_only_output_folder covers other users"
+    with _tmpfs(tmp_path / "read_only", "ro,size=64k", covered) as disk:
         code, out, err = _run(capsys, "extract", corpus[0], "-o", disk / "features")
         assert code == 1 and "Read-only file system" in err and os.fspath(disk / "features") in err
         assert "Extracting" not in out
         code, out, err = _run(capsys, "extract", corpus[0], "-o", disk)  # the folder exists, its files cannot
         assert code == 1 and "Read-only file system" in err and "cannot write into the folder" in err
         assert "Extracting" not in out
-    finally:
-        subprocess.run(["umount", "-l", os.fspath(disk)], check=False)
 
 
 # ------------------------------------------------------------------------------ 12. a name too long
