@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -25,6 +26,11 @@ def wrap(text: str) -> str:
 
 def echo(*parts: Any) -> None:
     print(*parts, flush=True)
+
+
+def warn(command: str, message: str) -> None:
+    """One warning line on stderr, like the error line of the command."""
+    print(f"sklearn-emotion {command}: warning: {' '.join(message.split())}", file=sys.stderr, flush=True)
 
 
 def non_negative_seconds(text: str) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import CommandError, collect, echo, non_negative_seconds
+from ._common import CommandError, collect, echo, non_negative_seconds, warn
 
 #: Largest |annotation| still taken as the [-1, 1] scale (rounding in annotation files).
 _SCALE_TOLERANCE = 1e-3
@@ -41,11 +40,6 @@ class MovieResult:
     @property
     def annotated_seconds(self) -> int:
         return int((~np.isnan(self.scored[0])).any(axis=1).sum())
-
-
-def warn(message: str) -> None:
-    """One warning line on stderr, like the error line of the command."""
-    print(f"sklearn-emotion evaluate: warning: {' '.join(message.split())}", file=sys.stderr, flush=True)
 
 
 def _row_label(folder: str) -> str:
@@ -93,10 +87,10 @@ def load_folder(folder: str, annotations: str, max_length_difference: int) -> li
             [f"annotations all NaN for {_names(empty)}"] if empty else [])
         raise CommandError(f"no movie of {folder} can be scored: {'; '.join(reasons)}.")
     if missing:
-        warn(f"{label}: skipped {len(missing)} movie(s) without an annotation file in {annotations}: "
+        warn("evaluate", f"{label}: skipped {len(missing)} movie(s) without an annotation file in {annotations}: "
              f"{_names(missing)}.")
     if empty:
-        warn(f"{label}: skipped {len(empty)} movie(s) whose annotations are all NaN (no annotated second): "
+        warn("evaluate", f"{label}: skipped {len(empty)} movie(s) whose annotations are all NaN (no annotated second): "
              f"{_names(empty)}.")
     return kept
 
@@ -151,12 +145,12 @@ def score_movies(label: str, movies: Sequence[MovieResult], average: str,
         scores = mediaeval_scores([m.scored[0] for m in row_movies], [m.scored[1] for m in row_movies],
                                   average=average)
     if undefined:
-        warn(f"{label}: Pearson's r is undefined for {len(undefined)} movie(s) (constant prediction or "
+        warn("evaluate", f"{label}: Pearson's r is undefined for {len(undefined)} movie(s) (constant prediction or "
              f"annotation, or fewer than 2 annotated seconds), shown as nan"
              + (" and left out of the average" if average == "movie" else "") + f": {_names(undefined)}.")
     if average == "pooled":
         for message in dict.fromkeys(str(w.message) for w in caught):
-            warn(f"{label}: {message}")
+            warn("evaluate", f"{label}: {message}")
     return scores
 
 
@@ -188,7 +182,7 @@ def model_name(folder: str) -> str:
     try:
         return prediction_model_name(folder)
     except ValueError as exc:
-        warn(f"{exc} The plots are named after the folder.")
+        warn("evaluate", f"{exc} The plots are named after the folder.")
         return _row_label(folder)
 
 
@@ -246,7 +240,7 @@ def check_held_out(label: str, found: Mapping[str, list[str]], held_out_only: bo
                     f"{_names(found['unknown'])}: predictions.json does not record it (predictions of "
                     "sklearn-emotion 0.2 or of another program); predict them again with this version.")
     if parts:
-        warn(f"{label}: " + "; ".join(parts) + (": their scores are not held-out scores." if found["trained"]
+        warn("evaluate", f"{label}: " + "; ".join(parts) + (": their scores are not held-out scores." if found["trained"]
                                                 or found["by_name"] else "."))
     return None
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from ._common import (
     load_feature_folder_spec,
     non_negative_seconds,
     progress_enabled,
+    warn,
 )
 
 
@@ -224,11 +224,6 @@ def training_digests(files: list[Path], sources: dict[str, str | None]) -> dict[
     return {path.stem: {"features": content_digest(path), "source": sources.get(path.stem)} for path in files}
 
 
-def warn(message: str) -> None:
-    """One warning line on stderr, like the error line of the command."""
-    print(f"sklearn-emotion fit: warning: {' '.join(message.split())}", file=sys.stderr, flush=True)
-
-
 def save_trained_model(output: Path, model: Any) -> Path:
     """Write the trained ``model`` to ``output``; when it cannot be (full disk, folder gone read-only), to
     the system's temporary folder, named in the error, so that the training is not lost.
@@ -277,7 +272,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_feature_folder_spec(files, movies)
     spec = settings["feature_spec"]
     for warning in settings["warnings"]:
-        warn(f"{warning}; the model will not record how its features were made, so it can predict feature "
+        warn("fit", f"{warning}; the model will not record how its features were made, so it can predict feature "
              "files, not videos.")
     targets = read_targets(args.annotations, names, with_std=True)
     # The viewers' std (Valence_std/Arousal_std columns, LIRIS-ACCEDE's Std): the paper model learns it too.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,9 @@ from ._common import (
     load_model_arg,
     one_line,
     video_features,
+    warn,
 )
 from .predict import add_missing_audio_option
-
-
-def warn(message: str) -> None:
-    """One warning line on stderr, like the error line of the command."""
-    print(f"sklearn-emotion report: warning: {' '.join(message.split())}", file=sys.stderr, flush=True)
 
 
 def _check_inputs(args: argparse.Namespace) -> list[Path]:
@@ -83,7 +78,7 @@ def _annotations(folder: str | None, name: str) -> np.ndarray | None:
     try:
         return read_annotations(folder, name)
     except FileNotFoundError:
-        warn(f"no annotation file for movie {name} in {folder}: its page has no annotation and no scores.")
+        warn("report", f"no annotation file for movie {name} in {folder}: its page has no annotation and no scores.")
         return None
     except ValueError as exc:  # a malformed file: this movie fails, not the others
         raise CommandError(one_line(exc)) from None
