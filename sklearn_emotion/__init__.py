@@ -44,6 +44,9 @@ _PUBLIC = {
     "make_movie_files": "datasets",
     "as_movies": "data",
     "as_targets": "data",
+    "make_paper_pipeline": "pipelines",
+    "make_tcn_pipeline": "pipelines",
+    "make_baseline_pipeline": "pipelines",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__", "set_native_logs"]
