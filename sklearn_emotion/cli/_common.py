@@ -10,6 +10,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._options import LOOKUP_ORDER, add_weights_dir_option
+
 #: File suffixes taken as videos when a folder is given to ``extract`` or ``predict``.
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".flv")
 #: File suffixes also taken by ``extract`` when only audio features are extracted.
@@ -275,9 +277,8 @@ def one_line(error: BaseException) -> str:
 
 def add_feature_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("features (default: the models of the weights folder, else weight-free)")
-    group.add_argument("--weights-dir", metavar="DIR",
-                       help="folder of small pretrained models (default: $SKLEARN_EMOTION_WEIGHTS, "
-                            "or ../shared/weights if it exists); without one, weight-free features are used")
+    add_weights_dir_option(group, help="folder of small pretrained models, looked in first (order: "
+                           f"{LOOKUP_ORDER}); where no model is found, weight-free features are used")
     group.add_argument("--image", metavar="BACKBONE",
                        help="image network: a keras.applications name (e.g. InceptionV3, needs its weights), a "
                             ".tflite or Keras model file, 'colour-layout' (weight-free) or 'none'; VGG16 with --image-output fc1 "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ._common import echo, progress_enabled
+from ._options import add_n_jobs_option, add_weights_dir_option
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output-dir", default="sklearn-emotion-demo", metavar="DIR",
                       help="where the videos, features, predictions, table and plot go (default: %(default)s); "
                            "a second run reuses the videos and features found there")
-    parser.add_argument("--weights-dir", metavar="DIR", help="folder of small pretrained models (see `extract --help`)")
+    add_weights_dir_option(parser, help="folder of small pretrained models (see `extract --help`)")
     parser.add_argument("--quick", action="store_true", help="fewer, shorter movies (about 2 minutes; its scores mean little)")
-    parser.add_argument("--n-jobs", type=int, default=None, metavar="N", help="movies embedded in parallel")
+    add_n_jobs_option(parser, "movies embedded in parallel")
     parser.add_argument("--random-state", type=int, default=0, metavar="SEED", help="seed of everything (default 0)")

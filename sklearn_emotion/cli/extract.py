@@ -19,6 +19,7 @@ from ._common import (
     one_line,
     progress_enabled,
 )
+from ._options import add_missing_audio_option, add_n_jobs_option
 
 
 def _inputs_to_extract(args: argparse.Namespace, spec: dict[str, Any]) -> list[Path]:
@@ -119,9 +120,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="video files or folders of videos (audio files too when only audio is extracted)")
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the feature files")
     add_feature_options(parser)
-    parser.add_argument("--n-jobs", type=int, default=None, metavar="N", help="movies processed in parallel")
+    add_n_jobs_option(parser, "movies processed in parallel")
     parser.add_argument("--cache-dir", metavar="DIR", help="embedder cache (reused across folders and runs)")
     parser.add_argument("--overwrite", action="store_true", help="re-extract movies that already have features")
-    parser.add_argument("--missing-audio", choices=("error", "silence"), default="error",
-                        help="a movie without audio track fails (error, the default) or gets the features of "
-                             "silence, with a warning naming it (silence)")
+    add_missing_audio_option(parser, default="error")

@@ -19,6 +19,7 @@ from ._common import (
     progress_enabled,
     video_features,
 )
+from ._options import add_model_video_options
 
 
 def model_label(model: Any, path: str) -> str:
@@ -143,19 +144,4 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-plot", action="store_true", help="write only the CSV files")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the predictions of another model in DIR (its CSV and PNG files are removed)")
-    parser.add_argument("--n-jobs", type=int, default=None, metavar="N", help="videos processed in parallel")
-    add_missing_audio_option(parser)
-    parser.add_argument("--weights-dir", metavar="DIR",
-                        help="folder holding the pretrained model files the model's features need (default: "
-                             "$SKLEARN_EMOTION_WEIGHTS, or ../shared/weights if it exists; then the model cache)")
-    parser.add_argument("--trust-model", action="store_true",
-                        help="load a pickle-based model file (.joblib of sklearn-emotion 0.1): it can run any "
-                             "code, so only for files from a source you trust")
-
-
-def add_missing_audio_option(parser: argparse.ArgumentParser) -> None:
-    """``--missing-audio`` of the commands that extract a model's features from videos (predict, report)."""
-    parser.add_argument("--missing-audio", choices=("error", "silence"), default=None,
-                        help="a video without sound track fails (error) or gets the features of silence, with a "
-                             "warning naming it (silence); default: the policy the model's features were "
-                             "extracted with (recorded by `fit`), else error")
+    add_model_video_options(parser)

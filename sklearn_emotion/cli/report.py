@@ -18,7 +18,7 @@ from ._common import (
     video_features,
     warn,
 )
-from .predict import add_missing_audio_option
+from ._options import add_model_video_options
 
 
 def _check_inputs(args: argparse.Namespace) -> list[Path]:
@@ -181,11 +181,4 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="smallest time between two listed peaks (default: 10)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the report of another model in DIR (its pages are removed)")
-    parser.add_argument("--n-jobs", type=int, default=None, metavar="N", help="videos processed in parallel")
-    add_missing_audio_option(parser)
-    parser.add_argument("--weights-dir", metavar="DIR",
-                        help="folder holding the pretrained model files the model's features need (default: "
-                             "$SKLEARN_EMOTION_WEIGHTS, or ../shared/weights if it exists; then the model cache)")
-    parser.add_argument("--trust-model", action="store_true",
-                        help="load a pickle-based model file (.joblib of sklearn-emotion 0.1): it can run any "
-                             "code, so only for files from a source you trust")
+    add_model_video_options(parser)
