@@ -1,5 +1,0 @@
-"""Deprecated: moved to :mod:`sklearn_emotion.gru_moe.network` in 0.2."""
-
-from ._compat import alias_module
-
-alias_module(__name__, "sklearn_emotion.gru_moe.network", globals())
