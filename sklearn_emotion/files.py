@@ -13,7 +13,8 @@ Per-second tables (annotations and predictions)
     (:data:`CURVE_STD_COLUMNS`); MediaEval 2018 annotation files
     (``<movie>_Valence-Arousal.txt``) are such tables, and a LIRIS-ACCEDE pair
     ``<movie>_Valence.txt`` / ``<movie>_Arousal.txt`` (``Time Mean Std``) is read with
-    :func:`sklearn_emotion.datasets.load_liris_accede`.  ``sklearn-emotion predict`` writes
+    :func:`read_mean_std_pair` (which :func:`sklearn_emotion.datasets.load_liris_accede` uses for
+    each movie).  ``sklearn-emotion predict`` writes
     ``<movie>.csv`` (comma separated; with the std columns for a model that predicts them).
 
 Alignment
@@ -56,6 +57,8 @@ __all__ = [
     "read_annotations",
     "read_table",
     "read_curves",
+    "read_mean_std_pair",
+    "check_range",
     "write_curves",
     "truncate_to_shortest",
     "warn_truncated",
@@ -70,6 +73,9 @@ CURVE_COLUMNS = ("Time", "Valence", "Arousal")
 CURVE_STD_COLUMNS = CURVE_COLUMNS + ("Valence_std", "Arousal_std")
 #: Names tried, in order, for the annotations of movie ``<id>`` in an annotation folder.
 ANNOTATION_PATTERNS = ("{id}_Valence-Arousal.txt", "{id}.csv", "{id}.tsv", "{id}.txt")
+#: File name endings of a movie's pair of ``Time Mean Std`` tables (LIRIS-ACCEDE), by axis.
+MEAN_STD_SUFFIXES = {"valence": "_Valence.txt", "arousal": "_Arousal.txt"}
+MEAN_STD_COLUMNS = ("Time", "Mean", "Std")
 _SEPARATORS = re.compile(r"[,;\s]+")
 
 
@@ -321,10 +327,10 @@ def read_annotations(folder: str | os.PathLike, movie: str, *, with_std: bool = 
     path = find_annotation_file(folder, movie)
     if path is not None:
         return read_curves(path, with_std=with_std)
-    if (folder / f"{movie}_Valence.txt").is_file() and (folder / f"{movie}_Arousal.txt").is_file():
-        from .datasets import load_liris_accede
-
-        return load_liris_accede(folder, movies=[movie], with_std=with_std).y[0]
+    if all((folder / f"{movie}{suffix}").is_file() for suffix in MEAN_STD_SUFFIXES.values()):
+        curves, rows, _ = read_mean_std_pair(folder, movie)
+        warn_truncated({movie: rows} if rows else {}, "LIRIS-ACCEDE", stacklevel=2)
+        return curves if with_std else curves[:, :2]
     tried = [pattern.format(id=movie) for pattern in ANNOTATION_PATTERNS]
     raise FileNotFoundError(
         f"No annotations for movie {movie!r} in {folder}: looked for {', '.join(tried)} and "
@@ -424,6 +430,48 @@ def read_table(path: str | os.PathLike, columns: Sequence[str] = CURVE_COLUMNS, 
     if not rows:
         raise ValueError(f"{path}: the file has a header but no data row.")
     return np.asarray(rows, dtype=np.float64)
+
+
+def check_range(values: np.ndarray, path: Path, names: Sequence[str], low: float, high: float,
+                first_line: int = 2) -> None:
+    """Raise naming the file and line when a value of a table's ``values`` lies outside ``[low, high]``."""
+    bad = np.argwhere((values < low) | (values > high))
+    if len(bad):
+        row, col = bad[0]
+        raise ValueError(
+            f"{path}, line {row + first_line}: {names[col]} {float(values[row, col])!r} lies outside "
+            f"[{low}, {high}] ({len(bad)} such value(s) in the file)."
+        )
+
+
+def read_mean_std_pair(folder: str | os.PathLike, movie: str) -> tuple[np.ndarray, dict[str, int], tuple[Path, Path]]:
+    """A movie's ``<movie>_Valence.txt`` and ``<movie>_Arousal.txt`` (LIRIS-ACCEDE) as ``(T, 4)`` curves.
+
+    Each file is a ``Time Mean Std`` table with a row for every second (no NaN), means in [-1, 1] and
+    standard deviations >= 0.  When the two files differ in length both are cut to the shorter one; the
+    caller warns (:func:`warn_truncated`), so that one warning can name every movie of a corpus.
+
+    Returns
+    -------
+    curves : ndarray of shape (T, 4)
+        Valence, arousal, and the standard deviation of the annotators' valence and arousal.
+    rows : dict of str to int
+        ``{"valence": rows, "arousal": rows}`` before cutting when they differed; empty when they agreed.
+    files : (Path, Path)
+        The valence and arousal files.
+    """
+    paths = {axis: Path(folder) / f"{movie}{suffix}" for axis, suffix in MEAN_STD_SUFFIXES.items()}
+    if not paths["arousal"].is_file():
+        raise FileNotFoundError(f"Movie {movie!r}: {paths['valence']} has no companion {paths['arousal']}.")
+    tables = {}
+    for axis, path in paths.items():
+        table = read_table(path, MEAN_STD_COLUMNS, nan="reject")  # the release annotates every second
+        check_range(table[:, :1], path, ["Mean"], -1.0, 1.0)
+        check_range(table[:, 1:], path, ["Std"], 0.0, np.inf)
+        tables[axis] = table
+    cut, rows = truncate_to_shortest(tables)
+    curves = np.column_stack([cut["valence"][:, 0], cut["arousal"][:, 0], cut["valence"][:, 1], cut["arousal"][:, 1]])
+    return curves, rows, (paths["valence"], paths["arousal"])
 
 
 def _has_std_columns(path: Path) -> bool:

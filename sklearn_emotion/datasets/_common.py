@@ -6,19 +6,16 @@ Tables are parsed, and sequences aligned, by :mod:`sklearn_emotion.files` (one p
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
-from ..files import LengthMismatchWarning
+from ..files import LengthMismatchWarning, check_range
 
 __all__ = [
     "DATA_ENV_VAR",
     "AnnotationLengthWarning",
     "MissingFeatureWarning",
     "resolve_root",
-    "check_range",
+    "check_range",  # its home is sklearn_emotion.files (the table readers use it)
 ]
 
 #: Environment variable naming a data home with one sub-folder per dataset.
@@ -53,15 +50,3 @@ def resolve_root(root: str | os.PathLike | None, subfolder: str, dataset: str, o
     if not path.is_dir():
         raise FileNotFoundError(f"{dataset} folder {path} does not exist. {obtain}")
     return path
-
-
-def check_range(values: np.ndarray, path: Path, names: Sequence[str], low: float, high: float,
-                first_line: int = 2) -> None:
-    """Raise naming the file and line when a value lies outside ``[low, high]``."""
-    bad = np.argwhere((values < low) | (values > high))
-    if len(bad):
-        row, col = bad[0]
-        raise ValueError(
-            f"{path}, line {row + first_line}: {names[col]} {float(values[row, col])!r} lies outside "
-            f"[{low}, {high}] ({len(bad)} such value(s) in the file)."
-        )

@@ -10,8 +10,8 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ..data import TARGET_NAMES
-from ..files import read_table, truncate_to_shortest, warn_truncated
-from ._common import check_range, resolve_root
+from ..files import MEAN_STD_SUFFIXES, read_mean_std_pair, warn_truncated
+from ._common import resolve_root
 
 __all__ = ["load_liris_accede", "LIRIS_ACCEDE_URL"]
 
@@ -22,8 +22,7 @@ _OBTAIN = (
     f"continuous-annotations/) are obtained from {LIRIS_ACCEDE_URL} after registration; "
     "this package downloads nothing."
 )
-_COLUMNS = ("Time", "Mean", "Std")
-_SUFFIXES = {"valence": "_Valence.txt", "arousal": "_Arousal.txt"}
+_SUFFIXES = MEAN_STD_SUFFIXES
 
 _DESCR = """\
 Continuous LIRIS-ACCEDE annotations
@@ -53,20 +52,6 @@ def _annotation_folder(root: Path) -> Path:
     if nested.is_dir() and any(nested.glob("*" + _SUFFIXES["valence"])):
         return nested
     raise FileNotFoundError(f"No <Movie>_Valence.txt file in {root}. {_OBTAIN}")
-
-
-def _read_movie(folder: Path, name: str) -> tuple[dict[str, np.ndarray], dict[str, Path]]:
-    """The checked ``Time Mean Std`` tables of one movie (``(T, 2)``: mean, std) and their paths."""
-    paths = {axis: folder / (name + suffix) for axis, suffix in _SUFFIXES.items()}
-    if not paths["arousal"].is_file():
-        raise FileNotFoundError(f"Movie {name!r}: {paths['valence']} has no companion {paths['arousal']}.")
-    tables = {}
-    for axis, path in paths.items():
-        table = read_table(path, _COLUMNS, nan="reject")  # the release annotates every second
-        check_range(table[:, :1], path, ["Mean"], -1.0, 1.0)
-        check_range(table[:, 1:], path, ["Std"], 0.0, np.inf)
-        tables[axis] = table
-    return tables, paths
 
 
 def load_liris_accede(
@@ -130,18 +115,15 @@ def load_liris_accede(
     y, std, files, lengths = [], [], [], []
     truncated: dict[str, dict[str, int]] = {}
     for name in names:
-        tables, paths = _read_movie(folder, name)
-        cut, rows = truncate_to_shortest(tables)
+        curves, rows, pair = read_mean_std_pair(folder, name)
         if rows:
             truncated[name] = rows
-        y.append(np.column_stack([cut["valence"][:, 0], cut["arousal"][:, 0]]))
-        std.append(np.column_stack([cut["valence"][:, 1], cut["arousal"][:, 1]]))
-        files.append((paths["valence"], paths["arousal"]))
-        lengths.append(len(y[-1]))
+        y.append(curves if with_std else curves[:, :2].copy())
+        std.append(curves[:, 2:].copy())
+        files.append(pair)
+        lengths.append(len(curves))
     warn_truncated(truncated, "LIRIS-ACCEDE", stacklevel=2)
     misaligned = {name: (rows["valence"], rows["arousal"]) for name, rows in truncated.items()}
-    if with_std:
-        y = [np.hstack([mean, spread]) for mean, spread in zip(y, std)]
     return Bunch(
         movies=names,
         y=y,
