@@ -19,6 +19,7 @@ import importlib
 from typing import Any
 
 from ._backend import quiet_by_default, set_native_logs
+from ._compat import serve_moved_modules
 
 __version__ = "0.2.0.dev0"
 
@@ -52,6 +53,7 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC) + ["__version__", "set_native_logs"]
 
 quiet_by_default()
+serve_moved_modules()  # the 0.1 modules (sklearn_emotion.meta, .network...) until 0.4
 
 
 def __getattr__(name: str) -> Any:

@@ -4,6 +4,8 @@ deprecated alias that warns FutureWarning): code written for 0.1 keeps running."
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 import warnings
 
 import pytest
@@ -103,8 +105,6 @@ def test_names_of_0_1_still_import(module):
     ("sklearn_emotion.reference", "sklearn_emotion.gru_moe.reference"),
 ])
 def test_moved_modules_warn_and_serve_the_same_objects(old, new):
-    import sys
-
     sys.modules.pop(old, None)  # the warning is issued when the alias module is first imported
     with pytest.warns(FutureWarning, match=f"{old} moved to {new}"):
         alias = importlib.import_module(old)
@@ -120,3 +120,83 @@ def test_meta_names_warn_and_are_the_new_classes():
     for name in meta.__all__:
         with pytest.warns(FutureWarning, match=f"sklearn_emotion.meta.{name} moved"):
             assert getattr(meta, name) is getattr(sklearn_emotion, name)
+
+
+# ---------------------------------------------------------------- one table, one import hook, until 0.4
+
+
+def _removed_version_reached(version: str) -> bool:
+    """Whether ``version`` (a release or a development version of it) has reached _compat.REMOVED_IN."""
+    try:
+        from packaging.version import Version
+    except ImportError:  # packaging is not a dependency: the leading numbers are enough
+        def release(text):
+            return tuple(int(part) for part in text.split(".")[:2] if part.isdigit())
+    else:
+        def release(text):
+            return Version(text).release[:2]
+    from sklearn_emotion._compat import REMOVED_IN
+
+    return release(version) >= release(REMOVED_IN)
+
+
+def test_the_0_1_aliases_are_gone_by_0_4():
+    import sklearn_emotion
+    from sklearn_emotion._compat import MOVED
+
+    assert _removed_version_reached("0.4.0.dev0") and _removed_version_reached("0.4")
+    assert not _removed_version_reached("0.3.2")
+    if _removed_version_reached(sklearn_emotion.__version__):
+        pytest.fail(f"sklearn-emotion {sklearn_emotion.__version__} still serves the names moved in 0.2 "
+                    f"({', '.join(sorted(MOVED))}): empty sklearn_emotion._compat.MOVED as the warnings promised")
+
+
+def test_every_moved_name_serves_the_object_of_its_new_home():
+    from sklearn_emotion._compat import MOVED, MovedNameWarning
+
+    for old, new in MOVED.items():
+        old_module, _, old_name = old.partition(":")
+        new_module, _, new_name = new.partition(":")
+        target = importlib.import_module(new_module)
+        if old_name:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                module = importlib.import_module(old_module)
+            with pytest.warns(MovedNameWarning, match=f"{old_module}.{old_name} moved to {new_module}.{new_name} "):
+                assert getattr(module, old_name) is getattr(target, new_name)
+        else:
+            sys.modules.pop(old, None)
+            with pytest.warns(MovedNameWarning, match=f"{old} moved to {new} "):
+                module = importlib.import_module(old)
+            assert [getattr(module, name) for name in module.__all__] == [getattr(target, n) for n in target.__all__]
+
+
+def test_old_modules_are_no_files_and_real_modules_are_found_first():
+    from pathlib import Path
+
+    import sklearn_emotion
+    from sklearn_emotion._compat import MovedModuleFinder, serve_moved_modules
+
+    package = Path(sklearn_emotion.__file__).parent
+    old_modules = MovedModuleFinder.old_modules()
+    assert {"sklearn_emotion.meta", "sklearn_emotion.network", "sklearn_emotion.metrics"} <= old_modules
+    for name in old_modules - {"sklearn_emotion.metrics"}:
+        assert not (package / f"{name.rpartition('.')[2]}.py").exists(), name
+        assert importlib.util.find_spec(name).origin is None  # made by the finder, not read from a file
+    assert importlib.util.find_spec("sklearn_emotion.metrics").origin == str(package / "metrics.py")
+    serve_moved_modules()
+    assert sum(isinstance(finder, MovedModuleFinder) for finder in sys.meta_path) == 1
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("sklearn_emotion.no_such_module")
+
+
+def test_the_warning_names_the_importing_line():
+    sys.modules.pop("sklearn_emotion.layers", None)
+    with pytest.warns(FutureWarning, match="sklearn_emotion.layers moved") as record:
+        import sklearn_emotion.layers  # noqa: F401
+    assert record[0].filename == __file__
+    from sklearn_emotion import meta
+
+    assert meta.__all__ == ["PerSecondRegressor", "RunAveragingRegressor", "SmoothedRegressor"]
+    with pytest.raises(AttributeError, match="'sklearn_emotion.meta' has no attribute 'Windower'"):
+        meta.Windower
