@@ -1,7 +1,7 @@
 """What bitwise reproducibility costs: the demo's fit with and without TensorFlow's op determinism.
 
 GRUMoERegressor and TCNRegressor train and predict under TensorFlow's op determinism
-(``sklearn_emotion.gru_moe.training.op_determinism``).  This script fits the demo's paper pipeline
+(``sklearn_emotion.sequence_regressor.training.op_determinism``).  This script fits the demo's paper pipeline
 (``MovieStandardScaler -> Windower -> SmoothedRegressor(GRUMoERegressor, ButterworthSmoother)``) on the
 training movies of the demo's first cross-validation fold, in one process, alternately with op
 determinism and without it (the helper replaced by a no-op, for this measurement only), and prints the
@@ -68,7 +68,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from sklearn_emotion import demo
-    from sklearn_emotion.gru_moe import training
+    from sklearn_emotion.sequence_regressor import training
 
     config = demo.QUICK if args.quick else demo.FULL
     output = Path(args.output_dir)

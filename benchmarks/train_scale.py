@@ -92,8 +92,9 @@ def side_by_side(window: int, quick: bool, rounds: int) -> dict:
     import keras
 
     from sklearn_emotion.gru_moe.batches import BlockBatches
-    from sklearn_emotion.gru_moe.network import GRUMoENetwork, masked_loss
+    from sklearn_emotion.gru_moe.network import GRUMoENetwork
     from sklearn_emotion.gru_moe.reference import ReferenceNetwork, blocks_to_windows
+    from sklearn_emotion.sequence_regressor.losses import masked_loss
 
     movies, targets = make_corpus(movie_lengths(quick))
     scaled = [((t + 1) / 2).astype(np.float32) for t in targets]

@@ -3,13 +3,13 @@
 Networks apart from estimators, in the manner of aeon:
 
 * :mod:`.estimator` - :class:`GRUMoERegressor`, the scikit-learn side: parameters, validation of
-  movies and windows, the training set-up, prediction, persistence;
-* :mod:`.network` - :class:`GRUMoENetwork`, the Keras model, and its masked loss;
+  movies and windows, the batch layout; training, prediction and persistence come from
+  :class:`sklearn_emotion.sequence_regressor.BaseSequenceRegressor`, shared with the TCN;
+* :mod:`.network` - :class:`GRUMoENetwork`, the Keras model;
 * :mod:`.layers` - the windowed recurrence (block-shared input projections), context gate, mixture of
   experts and masked batch normalisation;
 * :mod:`.batches` - how movies become network inputs without materialising windows
   (:func:`~.batches.empty_inputs` is the one definition of the input layout);
-* :mod:`.training` - the epoch loop and early stopping;
 * :mod:`.reference` - the same network from stock Keras GRU/LSTM layers, which proves the fast path
   exact (tests) and measures its speed-up (benchmarks).
 

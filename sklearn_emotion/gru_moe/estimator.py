@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import warnings
 from collections.abc import Mapping
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, validate_data
 
-from ..base import MovieRegressorMixin, private_random_state, resolve_target_range
-from ..data import DEFAULT_MODALITY, as_targets, check_has_movies, is_movie_sequence, movie_length
+from ..data import DEFAULT_MODALITY, check_has_movies, is_movie_sequence, movie_length
+from ..sequence_regressor import BaseSequenceRegressor
 from ..windowing import WindowedMovies
 
 __all__ = ["GRUMoERegressor"]
@@ -26,7 +23,7 @@ _NETWORK_CONFIG_KEYS = (
 )
 
 
-class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
+class GRUMoERegressor(BaseSequenceRegressor):
     """Recurrent branches per modality + context gates + mixture of experts (MediaEval 2018, best MSE).
 
     One GRU (or LSTM) branch per modality reads the window of the last ``L`` seconds; the last hidden
@@ -172,28 +169,18 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        **BaseSequenceRegressor._parameter_constraints,
         "modalities": [Mapping, None],
         "rnn": [StrOptions({"gru", "lstm"})],
         "units": [Interval(Integral, 1, None, closed="left"), Mapping],
         "n_layers": [Interval(Integral, 1, None, closed="left"), Mapping],
         "n_experts": [Interval(Integral, 1, None, closed="left")],
-        "loss": [StrOptions({"cross_entropy", "mse"})],
-        "target_range": [tuple, list, StrOptions({"auto"})],
-        "l2": [Interval(Real, 0, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_norm": ["boolean"],
         "batch_norm_inference": [StrOptions({"population", "batch"})],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "block_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean", StrOptions({"auto"})],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "patience": [Interval(Integral, 0, None, closed="left")],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "predict_std": ["boolean"],
     }
+    _network_keys = _NETWORK_CONFIG_KEYS
 
     def __init__(
         self,
@@ -317,144 +304,31 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
 
         return per_modality(self.units, "units"), per_modality(self.n_layers, "n_layers")
 
-    def _target_range(self, targets: list[np.ndarray]) -> tuple[float, float]:
-        return resolve_target_range(self.target_range, targets)
-        if len(self.target_range) != 2 or not self.target_range[0] < self.target_range[1]:
-            raise ValueError(f"target_range must be (low, high) with low < high, got {self.target_range!r}.")
-        low, high = float(self.target_range[0]), float(self.target_range[1])
-        for index, t in enumerate(targets):
-            outside = (t < low) | (t > high)
-            if outside.any():
-                row, col = np.argwhere(outside)[0]
-                raise ValueError(
-                    f"y[{index}] has value {t[row, col]:.4g} at row {row}, column {col}, outside "
-                    f"target_range=({low}, {high}); rescale the targets or set target_range='auto'."
-                )
-        return low, high
-
-    # ------------------------------------------------------------------ fit / predict
-    def fit(self, X: Any, y: Any) -> "GRUMoERegressor":
-        """Train the network.
-
-        Parameters
-        ----------
-        X : WindowedMovies or ndarray of shape (n, L, d) or (n, d)
-            The output of :class:`~sklearn_emotion.Windower` (movies), or explicit windows (a 2-D array
-            is ``n`` windows of one second).
-        y : sequence of ndarray of shape (T, k), or ndarray of shape (n,) or (n, k)
-            Targets per movie (NaN for unannotated seconds) or per window.  With ``predict_std``,
-            ``(T, 4)`` per movie: valence, arousal, valence_std, arousal_std (``(n, 2k)`` arrays).
-
-        Returns
-        -------
-        self
-        """
-        self._validate_params()
-        from .training import describe, train_epochs
-
-        rng = private_random_state(self.random_state)
-        seed = int(rng.randint(0, 2**31 - 1))
-        data, targets = self._validate_training_data(X, y)
-        units, n_layers = self._validate_hyper([name for name, _ in self.modalities_])
-        if self.predict_std:
-            scaled = self._scaled_with_std(targets)
-        else:
-            self.__dict__.pop("std_max_", None)  # from an earlier fit with predict_std=True
-            self.target_range_ = self._target_range(targets)
-            low, high = self.target_range_
-            scaled = [((t - low) / (high - low)).astype(np.float32) for t in targets]
-        train_idx, train, validation = self._batches(data, scaled, rng, seed)
-        n_network_outputs = 2 * self.n_outputs_ if self.predict_std else self.n_outputs_
-        self._network_config = dict(
-            modalities=self.modalities_, window_length=self.window_length_, cell=self.rnn, units=units,
-            n_layers=n_layers, n_experts=self.n_experts, n_outputs=n_network_outputs, l2=self.l2,
-            dropout=self.dropout, batch_norm=self.batch_norm,
-            batch_norm_inference=self.batch_norm_inference, seed=seed,
-        )
-        self.network_ = self._compiled_network(self._training_level(scaled, train_idx))
-        record = train_epochs(self.network_, train, validation, epochs=self.epochs, patience=self.patience,
-                              early_stopping=self._early_stopping() is not False, verbose=self.verbose)
-        self.history_, self.n_epochs_, self.best_epoch_ = record.history, record.n_epochs, record.best_epoch
-        self.stopping_ = record.stopping
-        unit = "movie(s)" if self._input_mode == "movies" else "windows"
-        self.stopping_summary_ = describe(record, self.epochs, self.patience, f"{self.validation_size_} {unit}")
-        if self.verbose:
-            print(f"GRUMoERegressor: {self.stopping_summary_}.", flush=True)
-        if record.stopping == "val_loss" and record.best_epoch <= 2 < self.epochs:
-            warnings.warn(
-                f"GRUMoERegressor: the best validation epoch was epoch {record.best_epoch} of {record.n_epochs}: "
-                "the kept model has barely trained, its predictions are unreliable. The held-out movies "
-                "may differ from the training ones, or learning_rate may be too high.",
-                UserWarning, stacklevel=2,
-            )
-        return self
-
-    def _scaled_with_std(self, targets: list[np.ndarray]) -> list[np.ndarray]:
-        """Targets ``(T, 2k)`` (means, then stds) on the network's scale; sets ``target_range_``, ``std_max_``.
-
-        Means are mapped from ``target_range_`` to ``[0, 1]``, stds divided by ``std_max_``.
-        """
-        k = self.n_outputs_
-        means = [t[:, :k] for t in targets]
-        stds = [t[:, k:] for t in targets]
-        self.target_range_ = self._target_range(means)
-        low, high = self.target_range_
-        values = np.concatenate(stds)
-        if np.isnan(values).all():
-            raise ValueError(
-                "predict_std=True but every standard deviation in y is NaN: there is no viewers' "
-                "spread to learn (pass y with columns valence, arousal, valence_std, arousal_std)."
-            )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
-            largest = np.nanmax(values, axis=0)
-        unknown = np.isnan(largest)
-        if unknown.any():
-            warnings.warn(
-                f"GRUMoERegressor: std column(s) {list(np.flatnonzero(unknown) + k)} of y are NaN "
-                "everywhere; their predicted std is not learned.", UserWarning, stacklevel=3,
-            )
-        self.std_max_ = np.where(unknown | ~(largest > 0), 1.0, largest)
-        return [
-            np.hstack([(m - low) / (high - low), s / self.std_max_]).astype(np.float32)
-            for m, s in zip(means, stds)
-        ]
-
-    def _validate_training_data(self, X: Any, y: Any) -> tuple[Any, list[np.ndarray]]:
+    def _training_data(self, X: Any, y: Any) -> tuple[Any, list[np.ndarray]]:
         """Movies (or window arrays per modality) and their ``(T, k)`` targets; sets the input attributes."""
         if isinstance(X, WindowedMovies):
             for attribute in ("n_features_in_", "feature_names_in_"):  # plain-array state of an earlier fit
                 self.__dict__.pop(attribute, None)
-            # with predict_std, movies' targets are (T, 4): valence, arousal, valence_std, arousal_std
-            targets = as_targets(y, X.lengths, n_targets=2 if self.predict_std else None,
-                                 with_std=bool(self.predict_std))
+            targets = self._movie_targets(y, X.lengths)
             self.modalities_ = [(name, array.shape[1]) for name, array in X.movies[0].items()]
             if self.modalities is not None and [n for n, _ in self.modalities_] != list(self.modalities):
                 raise ValueError(
                     f"modalities={list(self.modalities)} does not match the movies' modalities "
                     f"{[n for n, _ in self.modalities_]}; leave modalities=None for mappings."
                 )
-            self._check_movie_modalities(X)  # the same modalities and widths in every movie
-            self.window_length_, self._input_mode, self._y_1d = X.length, "movies", False
+            self._check_movie_modalities(X.movies)  # the same modalities and widths in every movie
+            self.window_length_, self._input_mode = X.length, "movies"
             data = X.movies
         else:
             data, y_array = self._array_windows(X, y, reset=True)
-            self._y_1d = y_array.ndim == 1
-            targets = [y_array.reshape(len(y_array), -1)]
-            if self.predict_std:
-                if self._y_1d:
-                    raise ValueError(
-                        "predict_std=True needs y of shape (n, 2k): the k mean targets, then their k "
-                        "standard deviations; got a 1-D y."
-                    )
-                as_targets(targets, n_targets=None, with_std=True)
+            targets = self._array_targets(y_array)
             self.window_length_ = next(iter(data.values())).shape[1]
             self._input_mode = "arrays"
         self.n_outputs_ = targets[0].shape[1] // 2 if self.predict_std else targets[0].shape[1]
         return data, targets
 
-    def _batches(self, data: Any, scaled: list, rng: np.random.RandomState, seed: int) -> tuple:
-        """Training indices, training batches and validation batches (None when nothing is held out)."""
+    def _training_batches(self, data: Any, scaled: list, rng: np.random.RandomState, seed: int) -> tuple:
+        """Training targets, training batches and validation batches (None when nothing is held out)."""
         from .batches import BlockBatches, WindowArrayBatches
 
         if self._input_mode == "movies":
@@ -472,24 +346,25 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             def batches(rows: np.ndarray, shuffle: bool) -> WindowArrayBatches:
                 return WindowArrayBatches({name: array[rows] for name, array in data.items()},
                                           scaled[0][rows], self.batch_size_, shuffle, seed)
-        return train_idx, batches(train_idx, True), None if val_idx is None else batches(val_idx, False)
+        train_targets = [scaled[0][train_idx]] if self._input_mode == "arrays" else [scaled[i] for i in train_idx]
+        return train_targets, batches(train_idx, True), None if val_idx is None else batches(val_idx, False)
 
-    def _compiled_network(self, level: np.ndarray) -> Any:
-        """The network of ``_network_config``, built, starting at ``level`` and compiled with Adam."""
-        from .._backend import require_tensorflow
+    def _network_settings(self, seed: int) -> dict:
+        """The keywords of :class:`~.network.GRUMoENetwork` (``_network_config``)."""
+        units, n_layers = self._validate_hyper([name for name, _ in self.modalities_])
+        return dict(
+            modalities=self.modalities_, window_length=self.window_length_, cell=self.rnn, units=units,
+            n_layers=n_layers, n_experts=self.n_experts, n_outputs=self._n_network_outputs(), l2=self.l2,
+            dropout=self.dropout, batch_norm=self.batch_norm,
+            batch_norm_inference=self.batch_norm_inference, seed=seed,
+        )
 
-        require_tensorflow()
-        import keras  # deferred: importing TensorFlow is slow and not needed to build the estimator
+    @staticmethod
+    def _build_network(config: dict) -> Any:
+        from .network import GRUMoENetwork
 
-        from .network import GRUMoENetwork, masked_loss
-
-        network = GRUMoENetwork(**self._network_config)
+        network = GRUMoENetwork(**config)
         network.build_for_blocks(1)
-        network.start_at_level(level)
-        optimizer = keras.optimizers.Adam(self.learning_rate)
-        # Creating the optimizer's slots eagerly, not while tracing the train step, halves tracing time.
-        optimizer.build(network.trainable_variables)
-        network.compile(optimizer=optimizer, loss=masked_loss(self.loss))
         return network
 
     def _resolve_layout(self, n_train_windows: int) -> None:
@@ -514,102 +389,9 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
         block = min(self.block_size_, self.batch_size_)
         return block, max(1, self.batch_size_ // block)
 
-    def _training_level(self, scaled: list[np.ndarray], train_idx: np.ndarray) -> np.ndarray:
-        """Mean of the training targets on the network's ``[0, 1]`` scale, per output."""
-        if self._input_mode == "arrays":  # one target array whose rows are windows
-            values = scaled[0][train_idx]
-        else:
-            values = np.concatenate([scaled[i] for i in train_idx])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a column without annotation: level 0.5
-            level = np.nanmean(values, axis=0)
-        return np.where(np.isnan(level), 0.5, level)
-
-    def _early_stopping(self) -> bool | str:
-        """``early_stopping`` as ``"auto"``, True or False (NumPy booleans included)."""
-        return "auto" if isinstance(self.early_stopping, str) else bool(self.early_stopping)
-
-    def _validation_split(self, n: int, rng: np.random.RandomState, what: str) -> tuple[np.ndarray, Any]:
-        """Training and held-out indices (movies, or windows for plain arrays); ``None`` held out when
-        training stops on the training loss instead.
-
-        ``early_stopping="auto"`` holds out movies only when ``validation_fraction`` of them is at
-        least 3 movies (10 windows for plain arrays): a smaller validation set would pick the stopping
-        epoch by chance.  ``True`` holds out whatever ``validation_fraction`` gives (at least 1), with
-        a warning when that is 1 or 2 movies.
-        """
-        n_val = min(n - 1, max(1, int(round(self.validation_fraction * n))))
-        enough = 3 if what == "movies" else 10
-        self.validation_size_ = 0
-        mode = self._early_stopping()
-        if mode is False or n < 2 or (mode == "auto" and n_val < enough):
-            return np.arange(n), None
-        if what == "movies" and n_val < enough:
-            warnings.warn(
-                f"GRUMoERegressor: early stopping on {n_val} held-out movie(s) of {n}; the best epoch "
-                "will be chosen on too few movies to be reliable (early_stopping='auto' stops on the "
-                "training loss instead).", UserWarning, stacklevel=4,
-            )
-        order = rng.permutation(n)
-        self.validation_size_ = n_val
-        return np.sort(order[n_val:]), np.sort(order[:n_val])
-
-    def predict(self, X: Any, return_std: bool = False) -> Any:
-        """Predict every window's targets and, on request, the viewers' spread around them.
-
-        Parameters
-        ----------
-        X : WindowedMovies or ndarray of shape (n, L, d) or (n, d)
-            Same kind of input as in ``fit``.
-        return_std : bool, default=False
-            Also return the predicted standard deviation of the *individual viewers'* ratings at every
-            second (the model must be fitted with ``predict_std=True``).  This is how much viewers
-            disagree: the predictive distribution of one viewer's rating is ``mean ± std``.  It is not
-            the model's uncertainty about the mean curve (the same meaning of ``return_std`` as for a
-            scikit-learn regressor whose predictive distribution includes the noise of the targets).
-
-        Returns
-        -------
-        mean : list of ndarray of shape (T, k), or ndarray of shape (n,) or (n, k)
-            One ``(T, k)`` array per movie (valence, arousal) for windowed movies; an array for arrays.
-        std : same structure as ``mean``, values >= 0
-            Only with ``return_std=True``: the predicted viewers' standard deviation of each target.
-
-        Raises
-        ------
-        ValueError
-            With ``return_std=True`` when the model was fitted with ``predict_std=False``.
-        """
-        check_is_fitted(self, "network_")
-        if return_std and not hasattr(self, "std_max_"):
-            raise ValueError(
-                "predict(X, return_std=True): this GRUMoERegressor was fitted with predict_std=False, so "
-                "it predicts the mean curves only. Fit it with predict_std=True on targets with the "
-                "viewers' standard deviations (columns valence, arousal, valence_std, arousal_std) to "
-                "predict their spread."
-            )
-        outputs = self._network_outputs(X)
-        low, high = self.target_range_
-        k = self.n_outputs_
-        if self._input_mode == "movies":
-            if not hasattr(self, "std_max_"):
-                return [low + (high - low) * out for out in outputs]
-            means = [low + (high - low) * out[:, :k] for out in outputs]
-            return (means, [self.std_max_ * out[:, k:] for out in outputs]) if return_std else means
-        if not hasattr(self, "std_max_"):
-            result = low + (high - low) * outputs
-            return result[:, 0] if self._y_1d else result
-        means = low + (high - low) * outputs[:, :k]
-        return (means, self.std_max_ * outputs[:, k:]) if return_std else means
-
-    def _network_outputs(self, X: Any) -> Any:
-        """The network's ``[0, 1]`` outputs: one ``(T, n_network_outputs)`` array per movie, or one array."""
-        from .training import op_determinism
-
-        with op_determinism():  # deterministic kernels for predictions too (a GPU's differ otherwise)
-            return self._network_outputs_of(X)
-
-    def _network_outputs_of(self, X: Any) -> Any:
+    def _predict_outputs(self, X: Any) -> tuple[list[np.ndarray], bool]:
+        """The network's ``[0, 1]`` outputs, one ``(T, n_network_outputs)`` array per movie (or one
+        array of windows, and True)."""
         from .batches import iter_prediction_batches, window_array_inputs
 
         n_network_outputs = self._network_config["n_outputs"]
@@ -621,7 +403,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
                 )
             if X.length != self.window_length_:
                 raise ValueError(f"X has {X.length}-s windows but the model was fitted on {self.window_length_}-s windows.")
-            self._check_movie_modalities(X)
+            self._check_movie_modalities(X.movies)
             block, n_blocks = self._block_layout()
             outputs = [np.empty((movie_length(m), n_network_outputs), np.float64) for m in X.movies]
             for inputs, placements in iter_prediction_batches(
@@ -630,7 +412,7 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
                 p = np.asarray(self.network_.predict_on_batch(inputs)).reshape(n_blocks, block, -1)
                 for slot, movie_index, start, n_windows in placements:
                     outputs[movie_index][start:start + n_windows] = p[slot, :n_windows]
-            return outputs
+            return outputs, False
 
         windows, _ = self._array_windows(X, reset=False)
         if next(iter(windows.values())).shape[1] != self.window_length_:
@@ -644,64 +426,13 @@ class GRUMoERegressor(MovieRegressorMixin, BaseEstimator):
             rows = np.arange(start, min(start + self.batch_size_, n))
             inputs = window_array_inputs(windows, rows, pad_to=self.batch_size_)
             result[rows] = np.asarray(self.network_.predict_on_batch(inputs))[:len(rows)]
-        return result
+        return [result], True
 
-    def _check_movie_modalities(self, X: WindowedMovies) -> None:
-        expected = dict(self.modalities_)
-        for index, movie in enumerate(X.movies):
-            names = list(movie)
-            if names != list(expected):
-                missing = sorted(set(expected) - set(names))
-                raise ValueError(
-                    f"movie {index} has modalities {names} but the model expects {list(expected)}"
-                    + (f" (missing {missing})" if missing else "") + "."
-                )
-            for name, array in movie.items():
-                if array.shape[1] != expected[name]:
-                    raise ValueError(
-                        f"movie {index}, modality {name!r}: {array.shape[1]} features (shape {array.shape}) "
-                        f"but the model expects {expected[name]}."
-                    )
-
-    # ------------------------------------------------------------------ persistence
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        network = state.pop("network_", None)
-        if network is not None:
-            state["_network_weights"] = [np.asarray(w) for w in network.get_weights()]
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        weights = state.pop("_network_weights", None)
-        self.__dict__.update(state)
-        self.__dict__.setdefault("predict_std", False)  # fitted before predict_std existed
+    def _upgrade_state(self, state: dict) -> None:
         if "batch_size_" not in state and "_network_config" in state:  # fitted by 0.1: sizes were ints
             self.batch_size_, self.block_size_ = int(self.batch_size), int(self.block_size)
-        if weights is not None:
-            from .network import GRUMoENetwork
-
-            # Only the network's own settings: a crafted file must not pass other keywords to keras.Model.
-            config = {key: self._network_config[key] for key in _NETWORK_CONFIG_KEYS}
-            network = GRUMoENetwork(**config)
-            network.build_for_blocks(1)
-            network.set_weights(weights)
-            self.network_ = network
-
-    def save(self, path: str | os.PathLike) -> None:
-        """Save this estimator alone with joblib, atomically; ``joblib.load(path)`` returns it.
-
-        The same writer as :func:`sklearn_emotion.persistence.save_model`, which saves a model
-        (often a whole pipeline) together with its modalities for ``sklearn-emotion predict``.
-        """
-        from ..persistence import write_joblib
-
-        write_joblib(path, self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
-        tags.regressor_tags.poor_score = True
-        tags.non_deterministic = False
         return tags

@@ -19,35 +19,11 @@ import keras
 import numpy as np
 from keras import ops
 
+from ..sequence_regressor.losses import masked_loss  # re-exported: the 0.1 alias sklearn_emotion.network has it
 from .batches import empty_inputs
 from .layers import ContextGate, MaskedBatchNormalization, MixtureOfExperts, WindowedRecurrence
 
 __all__ = ["GRUMoENetwork", "masked_loss"]
-
-
-def masked_loss(kind: str) -> Any:
-    """Loss on targets mapped to ``[0, 1]`` that ignores NaN targets, averaged over annotated values.
-
-    ``kind="cross_entropy"``: multilabel sigmoid cross-entropy (the paper); ``"mse"``: squared error.
-    """
-    if kind not in ("cross_entropy", "mse"):
-        raise ValueError(f"loss must be 'cross_entropy' or 'mse', got {kind!r}.")
-
-    def loss(y_true: Any, y_pred: Any) -> Any:
-        y_pred = ops.cast(y_pred, "float32")
-        y_true = ops.cast(y_true, "float32")
-        valid = ops.logical_not(ops.isnan(y_true))
-        target = ops.where(valid, y_true, 0.5)
-        if kind == "cross_entropy":
-            p = ops.clip(y_pred, 1e-7, 1.0 - 1e-7)
-            values = -(target * ops.log(p) + (1.0 - target) * ops.log(1.0 - p))
-        else:
-            values = ops.square(target - y_pred)
-        weights = ops.cast(valid, "float32")
-        return ops.sum(values * weights) / ops.maximum(ops.sum(weights), 1.0)
-
-    loss.__name__ = f"masked_{kind}"
-    return loss
 
 
 @keras.saving.register_keras_serializable(package="sklearn_emotion")

@@ -1,4 +1,4 @@
-"""The training loop of the GRU-MoE network: epochs of ``train_on_batch`` and early stopping.
+"""The training loop of the sequence regressors' networks: epochs of ``train_on_batch`` and early stopping.
 
 A plain loop rather than ``keras.Model.fit``: Keras' ``PyDataset`` adapter made each step of the
 LIRIS-scale corpus 3.5x slower than the step itself (measured in ``benchmarks/train_scale.py``).
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TrainingRecord", "mean_loss", "op_determinism", "train_epochs"]
+__all__ = ["TrainingRecord", "describe", "mean_loss", "op_determinism", "train_epochs"]
 
 _determinism_lock = threading.Lock()
 _determinism_users = 0
@@ -100,7 +100,7 @@ def mean_loss(step: Any, batches: Any) -> float:
 
 def train_epochs(
     network: Any, train: Any, validation: Any, *, epochs: int, patience: int, early_stopping: bool,
-    verbose: int = 0,
+    verbose: int = 0, name: str = "the network",
 ) -> TrainingRecord:
     """Train ``network`` (compiled) on ``train`` for up to ``epochs`` epochs.
 
@@ -108,7 +108,8 @@ def train_epochs(
     None) is watched: training stops after ``patience`` epochs without improvement and the network
     gets back the weights of the best epoch.  Without it, every epoch runs and the last weights stay.
 
-    TensorFlow's op determinism is on while it trains (:func:`op_determinism`).
+    TensorFlow's op determinism is on while it trains (:func:`op_determinism`).  ``name`` (the
+    estimator's class name) begins the error message.
 
     Raises
     ------
@@ -117,11 +118,11 @@ def train_epochs(
     """
     with op_determinism():
         return _train_epochs(network, train, validation, epochs=epochs, patience=patience,
-                             early_stopping=early_stopping, verbose=verbose)
+                             early_stopping=early_stopping, verbose=verbose, name=name)
 
 
 def _train_epochs(network: Any, train: Any, validation: Any, *, epochs: int, patience: int,
-                  early_stopping: bool, verbose: int) -> TrainingRecord:
+                  early_stopping: bool, verbose: int, name: str) -> TrainingRecord:
     watched = "loss" if validation is None else "val_loss"
     record = TrainingRecord(history={"loss": []}, stopping=watched if early_stopping else "epochs")
     if validation is not None:
@@ -139,7 +140,7 @@ def _train_epochs(network: Any, train: Any, validation: Any, *, epochs: int, pat
             print(f"{message} - {time.perf_counter() - start:.1f}s", flush=True)
         if not np.isfinite(record.history["loss"][-1]):
             raise FloatingPointError(
-                f"GRUMoERegressor: the training loss became {record.history['loss'][-1]} at epoch {epoch}; "
+                f"{name}: the training loss became {record.history['loss'][-1]} at epoch {epoch}; "
                 "lower learning_rate or check the features' scale."
             )
         if not early_stopping:

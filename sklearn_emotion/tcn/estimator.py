@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import warnings
 from collections.abc import Mapping, Sequence
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import validate_data
 
-from ..base import MovieRegressorMixin, private_random_state, resolve_target_range
-from ..data import DEFAULT_MODALITY, as_movies, as_targets, is_movie_sequence, movie_length, stack_modalities
+from ..data import DEFAULT_MODALITY, as_movies, is_movie_sequence, movie_length, stack_modalities
+from ..sequence_regressor import BaseSequenceRegressor
 from .batches import CropBatches, MovieBatches, movie_inputs, padded_length
 
 __all__ = ["TCNRegressor"]
 
 
-class TCNRegressor(MovieRegressorMixin, BaseEstimator):
+class TCNRegressor(BaseSequenceRegressor):
     """Encoder-decoder temporal convolutional network (Lea et al., 2017): whole movies in, curves out.
 
     Sequence to sequence: the network reads a whole movie (in training, crops of ``crop_length``
@@ -32,7 +29,13 @@ class TCNRegressor(MovieRegressorMixin, BaseEstimator):
     ``skip_connections``), and a sigmoid per second and target gives values in ``[0, 1]``, mapped
     back to ``target_range``.  Trained with Adam on the
     multilabel sigmoid cross-entropy of targets mapped to ``[0, 1]`` (or MSE), NaN targets masked,
-    with early stopping on held-out movies as :class:`~sklearn_emotion.GRUMoERegressor`.
+    with early stopping on held-out movies as :class:`~sklearn_emotion.GRUMoERegressor` (both share
+    their training, prediction and persistence).
+
+    With ``predict_std=True`` it also learns how much the viewers *disagree*, as the GRU-MoE does:
+    trained on four columns per movie (valence, arousal, valence_std, arousal_std), the output
+    convolution has a sigmoid per second for each std too, and ``predict(X, return_std=True)``
+    returns them beside the mean curves.
 
     Acausal by default, as in Lea et al.: a second's prediction uses the content before and after it.
     ``causal=True`` uses the past only, like the GRU's windows (see ``docs/tcn.md`` for how pooling is
@@ -69,7 +72,8 @@ class TCNRegressor(MovieRegressorMixin, BaseEstimator):
         Multilabel sigmoid cross-entropy on targets mapped to ``[0, 1]`` (the paper), or squared error.
     target_range : (float, float) or "auto", default=(-1.0, 1.0)
         Range of the targets, mapped linearly to ``[0, 1]``; ``"auto"`` uses the training targets'
-        minimum and maximum.  Targets outside the range are an error.
+        minimum and maximum.  Targets outside the range are an error.  With ``predict_std``, only the
+        mean columns.
     l2 : float, default=1e-4
         L2 penalty on every kernel.
     learning_rate : float, default=1e-3
@@ -100,6 +104,15 @@ class TCNRegressor(MovieRegressorMixin, BaseEstimator):
         switched on for the call and back off afterwards (see docs/reproducing_the_paper.md).
     verbose : int, default=0
         1 or more: print one line per epoch and, at the end, which epoch's weights were kept.
+    predict_std : bool, default=False
+        Also learn the spread of the viewers' ratings.  ``y`` then has four columns per movie: the
+        mean valence and arousal, then the standard deviations of the individual viewers' ratings
+        around them (``valence_std``, ``arousal_std``; NaN = unknown, ignored by the loss); for a
+        single array, ``2k`` columns: ``k`` means then their ``k`` stds.  Each std output is a
+        sigmoid in ``[0, 1]`` times ``std_max_`` (the largest training std of its column), from the
+        same output convolution as the means, trained with the same ``loss`` on ``std / std_max_``.
+        ``predict(X, return_std=True)`` returns them.  ``False``: every column of ``y`` is a mean
+        target.
 
     Attributes
     ----------
@@ -111,6 +124,10 @@ class TCNRegressor(MovieRegressorMixin, BaseEstimator):
         Total feature width.
     target_range_ : tuple of float
     n_outputs_ : int
+        Number of mean targets ``k``; with ``predict_std`` the network has ``2 * k`` outputs.
+    std_max_ : ndarray of shape (n_outputs_,)
+        With ``predict_std`` only: the largest training standard deviation of each target (1 where
+        none is positive); the predicted std lies in ``[0, std_max_]``.
     crop_length_ : int
         Crop length used in training.
     history_ : dict
@@ -143,26 +160,18 @@ class TCNRegressor(MovieRegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        **BaseSequenceRegressor._parameter_constraints,
         "projection": [Interval(Integral, 1, None, closed="left"), None],
         "filters": [Interval(Integral, 1, None, closed="left"), Sequence],
         "levels": [Interval(Integral, 1, 10, closed="both")],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
         "causal": ["boolean"],
         "skip_connections": ["boolean"],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "loss": [StrOptions({"cross_entropy", "mse"})],
-        "target_range": [tuple, list, StrOptions({"auto"})],
-        "l2": [Interval(Real, 0, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "crop_length": [Interval(Integral, 1, None, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean", StrOptions({"auto"})],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "patience": [Interval(Integral, 0, None, closed="left")],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
+    _network_keys = ("n_features", "n_outputs", "filters", "kernel_size", "causal", "dropout", "l2", "seed",
+                     "projection", "skip_connections")
 
     def __init__(
         self,
@@ -185,6 +194,7 @@ class TCNRegressor(MovieRegressorMixin, BaseEstimator):
         patience: int = 10,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        predict_std: bool = False,
     ) -> None:
         self.projection = projection
         self.filters = filters
@@ -205,6 +215,7 @@ class TCNRegressor(MovieRegressorMixin, BaseEstimator):
         self.patience = patience
         self.random_state = random_state
         self.verbose = verbose
+        self.predict_std = predict_std
 
     # ------------------------------------------------------------------ input handling
     def _filters(self) -> list[int]:
@@ -242,32 +253,20 @@ class TCNRegressor(MovieRegressorMixin, BaseEstimator):
         self._refuse_windows(X)
         if is_movie_sequence(X):
             self._refuse_rows(X)
-            for attribute in ("feature_names_in_",):  # plain-array state of an earlier fit
-                self.__dict__.pop(attribute, None)
+            self.__dict__.pop("feature_names_in_", None)  # plain-array state of an earlier fit
             movies = as_movies(X)
-            targets = as_targets(y, [movie_length(m) for m in movies], n_targets=None)
+            targets = self._movie_targets(y, [movie_length(m) for m in movies])
             self.modalities_ = [(name, array.shape[1]) for name, array in movies[0].items()]
             self.n_features_in_ = sum(width for _, width in self.modalities_)
-            self._check_widths(movies)
-            self._y_1d = False
+            self._check_movie_modalities(movies)
             features = [stack_modalities(m, [n for n, _ in self.modalities_]) for m in movies]
         else:
             X, y = validate_data(self, X, y, reset=True, dtype=np.float32, multi_output=True, y_numeric=True)
-            self._y_1d = y.ndim == 1
             self.modalities_ = [(DEFAULT_MODALITY, X.shape[1])]
-            features, targets = [np.ascontiguousarray(X)], [np.asarray(y, np.float64).reshape(len(y), -1)]
-        self.n_outputs_ = targets[0].shape[1]
+            features, targets = [np.ascontiguousarray(X)], self._array_targets(y)
+        columns = targets[0].shape[1]
+        self.n_outputs_ = columns // 2 if self.predict_std else columns
         return features, targets
-
-    def _check_widths(self, movies: list[dict]) -> None:
-        expected = dict(self.modalities_)
-        for index, movie in enumerate(movies):
-            for name, array in movie.items():
-                if array.shape[1] != expected[name]:
-                    raise ValueError(
-                        f"movie {index}, modality {name!r}: {array.shape[1]} features (shape {array.shape}) "
-                        f"but the model expects {expected[name]}."
-                    )
 
     def _prediction_data(self, X: Any) -> tuple[list[np.ndarray], bool]:
         """Features of each movie to predict, and whether ``X`` was a single 2-D array."""
@@ -276,7 +275,7 @@ class TCNRegressor(MovieRegressorMixin, BaseEstimator):
         if is_movie_sequence(X):
             self._refuse_rows(X)
             movies = as_movies(X, modalities=names)
-            self._check_widths(movies)
+            self._check_movie_modalities(movies)
             return [stack_modalities(m, names) for m in movies], False
         if names != [DEFAULT_MODALITY]:
             raise TypeError(
@@ -286,193 +285,54 @@ class TCNRegressor(MovieRegressorMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=np.float32)
         return [np.ascontiguousarray(X)], True
 
-    def _target_range(self, targets: list[np.ndarray]) -> tuple[float, float]:
-        return resolve_target_range(self.target_range, targets)
+    # ------------------------------------------------------------------ training set-up
+    def _training_batches(self, features: list, scaled: list, rng: np.random.RandomState, seed: int) -> tuple:
+        """Training targets, crops of the training movies, and the held-out movies whole (or None).
 
-    # ------------------------------------------------------------------ fit
-    def fit(self, X: Any, y: Any) -> "TCNRegressor":
-        """Train the network on crops of the movies.
-
-        Parameters
-        ----------
-        X : sequence of movies, or ndarray of shape (T, d)
-            ``(T, d)`` arrays or mappings ``modality -> (T, d_m)`` array; a single 2-D array is one movie.
-        y : sequence of ndarray of shape (T, k), or ndarray of shape (T,) or (T, k)
-            Targets per movie, NaN for unannotated seconds.
-
-        Returns
-        -------
-        self
+        Sets ``crop_length_``: ``crop_length`` rounded up to a multiple of ``2 ** levels`` and down to
+        the longest training movie.
         """
-        self._validate_params()
-        from ..gru_moe.training import describe
-
-        rng = private_random_state(self.random_state)
-        seed = int(rng.randint(0, 2**31 - 1))
-        features, targets = self._training_data(X, y)
-        filters = self._filters()
-        self.target_range_ = self._target_range(targets)
-        low, high = self.target_range_
-        scaled = [((t - low) / (high - low)).astype(np.float32) for t in targets]
         train_idx, val_idx = self._validation_split(len(features), rng)
-        self._network_config = dict(
-            n_features=self.n_features_in_, n_outputs=self.n_outputs_, filters=filters,
+        factor = 2 ** len(self._filters())
+        longest = max(len(features[i]) for i in train_idx)
+        self.crop_length_ = min(padded_length(self.crop_length, factor), padded_length(longest, factor))
+        train_targets = [scaled[i] for i in train_idx]
+        train = CropBatches([features[i] for i in train_idx], train_targets, self.crop_length_, self.batch_size, seed)
+        validation = None if val_idx is None else MovieBatches(
+            [features[i] for i in val_idx], [scaled[i] for i in val_idx], factor, self.batch_size)
+        return train_targets, train, validation
+
+    def _network_settings(self, seed: int) -> dict:
+        """The keywords of :class:`~.network.TCNNetwork` (``_network_config``)."""
+        return dict(
+            n_features=self.n_features_in_, n_outputs=self._n_network_outputs(), filters=self._filters(),
             kernel_size=int(self.kernel_size), causal=bool(self.causal), dropout=float(self.dropout),
             l2=float(self.l2), seed=seed, projection=None if self.projection is None else int(self.projection),
             skip_connections=bool(self.skip_connections),
         )
-        factor = 2 ** len(filters)
-        longest = max(len(features[i]) for i in train_idx)
-        self.crop_length_ = min(padded_length(self.crop_length, factor), padded_length(longest, factor))
-        train = CropBatches([features[i] for i in train_idx], [scaled[i] for i in train_idx],
-                            self.crop_length_, self.batch_size, seed)
-        validation = None if val_idx is None else MovieBatches(
-            [features[i] for i in val_idx], [scaled[i] for i in val_idx], factor, self.batch_size)
-        self.network_ = self._compiled_network(self._training_level([scaled[i] for i in train_idx]))
-        record = self._train(train, validation)
-        self.history_, self.n_epochs_, self.best_epoch_ = record.history, record.n_epochs, record.best_epoch
-        self.stopping_ = record.stopping
-        self.stopping_summary_ = describe(record, self.epochs, self.patience, f"{self.validation_size_} movie(s)")
-        if self.verbose:
-            print(f"TCNRegressor: {self.stopping_summary_}.", flush=True)
-        if record.stopping == "val_loss" and record.best_epoch <= 2 < self.epochs:
-            warnings.warn(
-                f"TCNRegressor: the best validation epoch was epoch {record.best_epoch} of {record.n_epochs}: "
-                "the kept model has barely trained, its predictions are unreliable. The held-out movies "
-                "may differ from the training ones, or learning_rate may be too high.",
-                UserWarning, stacklevel=2,
-            )
-        return self
-
-    def _train(self, train: CropBatches, validation: MovieBatches | None) -> Any:
-        """The epoch loop of :mod:`sklearn_emotion.gru_moe.training`, with this estimator's name in errors."""
-        from ..gru_moe.training import train_epochs
-
-        try:
-            return train_epochs(self.network_, train, validation, epochs=self.epochs, patience=self.patience,
-                                early_stopping=self._early_stopping() is not False, verbose=self.verbose)
-        except FloatingPointError as exc:
-            raise FloatingPointError(str(exc).replace("GRUMoERegressor", "TCNRegressor")) from None
-
-    def _compiled_network(self, level: np.ndarray) -> Any:
-        """The network of ``_network_config``, built, starting at ``level`` and compiled with Adam."""
-        from .._backend import require_tensorflow
-
-        require_tensorflow()
-        import keras  # deferred: importing TensorFlow is slow and not needed to build the estimator
-
-        from ..gru_moe.network import masked_loss
-        from .network import TCNNetwork
-
-        network = TCNNetwork(**self._network_config)
-        network.build_for_inputs()
-        network.start_at_level(level)
-        optimizer = keras.optimizers.Adam(self.learning_rate)
-        optimizer.build(network.trainable_variables)
-        network.compile(optimizer=optimizer, loss=masked_loss(self.loss))
-        return network
 
     @staticmethod
-    def _training_level(scaled: list[np.ndarray]) -> np.ndarray:
-        """Mean of the training targets on the network's ``[0, 1]`` scale, per output (0.5 if none)."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a column without annotation
-            level = np.nanmean(np.concatenate(scaled), axis=0)
-        return np.where(np.isnan(level), 0.5, level)
+    def _build_network(config: dict) -> Any:
+        from .network import TCNNetwork
 
-    def _early_stopping(self) -> bool | str:
-        """``early_stopping`` as ``"auto"``, True or False (NumPy booleans included)."""
-        return "auto" if isinstance(self.early_stopping, str) else bool(self.early_stopping)
-
-    def _validation_split(self, n: int, rng: np.random.RandomState) -> tuple[np.ndarray, Any]:
-        """Training and held-out movie indices (``None`` held out: stop on the training loss).
-
-        The rule of :class:`~sklearn_emotion.GRUMoERegressor`: ``"auto"`` holds out movies only when
-        ``validation_fraction`` of them is at least 3 movies; ``True`` holds out at least one, with a
-        warning when that is 1 or 2.
-        """
-        n_val = min(n - 1, max(1, int(round(self.validation_fraction * n))))
-        self.validation_size_ = 0
-        mode = self._early_stopping()
-        if mode is False or n < 2 or (mode == "auto" and n_val < 3):
-            return np.arange(n), None
-        if n_val < 3:
-            warnings.warn(
-                f"TCNRegressor: early stopping on {n_val} held-out movie(s) of {n}; the best epoch will be "
-                "chosen on too few movies to be reliable (early_stopping='auto' stops on the training loss "
-                "instead).", UserWarning, stacklevel=3,
-            )
-        order = rng.permutation(n)
-        self.validation_size_ = n_val
-        return np.sort(order[n_val:]), np.sort(order[:n_val])
+        network = TCNNetwork(**config)
+        network.build_for_inputs()
+        return network
 
     # ------------------------------------------------------------------ predict
-    def predict(self, X: Any) -> Any:
-        """Predict every second of every movie.
-
-        Parameters
-        ----------
-        X : sequence of movies, or ndarray of shape (T, d)
-            Same kind of input as in ``fit``; movies of any length.
-
-        Returns
-        -------
-        list of ndarray of shape (T, k), or ndarray of shape (T,) or (T, k)
-            One ``(T, k)`` array per movie (valence, arousal), float64; an array for a single array.
-        """
-        from ..gru_moe.training import op_determinism
-
-        check_is_fitted(self, "network_")
+    def _predict_outputs(self, X: Any) -> tuple[list[np.ndarray], bool]:
+        """The network's ``[0, 1]`` outputs, one ``(T, n_network_outputs)`` array per movie, and
+        whether ``X`` was a single array."""
         features, single = self._prediction_data(X)
-        low, high = self.target_range_
         factor = self.network_.pooling_factor
         outputs = []
-        with op_determinism():  # deterministic kernels for predictions too (a GPU's differ otherwise)
-            for sequence in features:  # each movie whole, in one call (eager: no retracing per length)
-                inputs = movie_inputs([sequence], padded_length(len(sequence), factor))
-                scaled = np.asarray(self.network_(inputs, training=False), np.float64)[0, :len(sequence)]
-                outputs.append(low + (high - low) * scaled)
-        if single:
-            return outputs[0][:, 0] if self._y_1d else outputs[0]
-        return outputs
-
-    # ------------------------------------------------------------------ persistence
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        network = state.pop("network_", None)
-        if network is not None:
-            state["_network_weights"] = [np.asarray(w) for w in network.get_weights()]
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        weights = state.pop("_network_weights", None)
-        self.__dict__.update(state)
-        if weights is not None:
-            from .network import TCNNetwork
-
-            network = TCNNetwork(**self._network_config)
-            network.build_for_inputs()
-            network.set_weights(weights)
-            self.network_ = network
-
-    def save(self, path: str | os.PathLike) -> None:
-        """Save this estimator alone with joblib, atomically; ``joblib.load(path)`` returns it.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Destination file.
-        """
-        from ..persistence import write_joblib
-
-        write_joblib(path, self)
+        for sequence in features:  # each movie whole, in one call (eager: no retracing per length)
+            inputs = movie_inputs([sequence], padded_length(len(sequence), factor))
+            outputs.append(np.asarray(self.network_(inputs, training=False), np.float64)[0, :len(sequence)])
+        return outputs, single
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = True   # one movie
         tags.input_tags.three_d_array = False
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
-        tags.regressor_tags.poor_score = True
-        tags.non_deterministic = False
         return tags
