@@ -8,10 +8,12 @@ optionally beside reference numbers such as the paper's.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["TABLE_COLUMNS", "PAPER_TABLE_1", "mediaeval_table"]
+__all__ = ["TABLE_COLUMNS", "PAPER_TABLE_1", "format_score", "markdown_table", "mediaeval_table", "per_movie_table",
+           "scores_title"]
 
 #: Columns of the paper's Table 1, also the keys of :func:`sklearn_emotion.metrics.mediaeval_scores`.
 TABLE_COLUMNS: tuple[str, ...] = ("Valence MSE", "Valence PCC", "Arousal MSE", "Arousal PCC")
@@ -25,14 +27,15 @@ PAPER_TABLE_1: dict[str, dict[str, float]] = {
 }
 
 
-def _format(value: float | None, digits: int) -> str:
+def format_score(value: float | None, digits: int = 4) -> str:
+    """A score as shown in the tables: ``digits`` decimals, ``nan`` when undefined, empty when None."""
     if value is None:
         return ""
     value = float(value)
     return "nan" if np.isnan(value) else f"{value:.{digits}f}"
 
 
-def _markdown(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+def markdown_table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
     """Aligned Markdown table: first column left-aligned (names), the others right-aligned (numbers)."""
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
 
@@ -42,6 +45,37 @@ def _markdown(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
 
     separator = "|" + "|".join(["-" * (widths[0] + 2)] + ["-" * (w + 1) + ":" for w in widths[1:]]) + "|"
     return "\n".join([render(header), separator, *(render(line) for line in body)])
+
+
+def per_movie_table(scores: Mapping[str, Mapping[str, float]],
+                    extra: Mapping[str, Mapping[str, Any]] | None = None, *, digits: int = 4) -> str:
+    """A Markdown table with a row per movie: MSE and Pearson r of valence and arousal, then ``extra`` columns.
+
+    Parameters
+    ----------
+    scores : mapping of str to mapping of str to float
+        Movie name -> its scores with the keys of :data:`TABLE_COLUMNS` (e.g. from
+        :func:`sklearn_emotion.metrics.mediaeval_scores` of that movie alone).
+    extra : mapping of str to mapping of str to object, optional
+        Movie name -> more columns (e.g. ``{"Seconds": 90}``), the same columns for every movie.
+    digits : int, default=4
+        Decimals shown.
+    """
+    columns = list(next(iter(extra.values()))) if extra else []
+    body = [[str(name), *(format_score(values[c], digits) for c in TABLE_COLUMNS),
+             *(str(extra[name][c]) for c in columns)] for name, values in scores.items()]
+    return markdown_table(["Movie", *TABLE_COLUMNS, *columns], body)
+
+
+def scores_title(movie: str, model: str, scores: Mapping[str, float]) -> str:
+    """A plot title: the movie, the model, its MSE and Pearson r of valence and arousal (``undefined`` when NaN)."""
+
+    def number(key: str, digits: int) -> str:
+        value = scores[key]
+        return "undefined" if np.isnan(value) else f"{value:.{digits}f}"
+
+    return (f"{movie} - {model}\nMSE: valence {number('Valence MSE', 4)}, arousal {number('Arousal MSE', 4)}"
+            f"   Pearson r: valence {number('Valence PCC', 3)}, arousal {number('Arousal PCC', 3)}")
 
 
 def mediaeval_table(
@@ -83,8 +117,8 @@ def mediaeval_table(
             raise ValueError(f"run {name!r} lacks the score(s) {missing}; expected keys {list(TABLE_COLUMNS)}.")
         line = [str(name)]
         for column in TABLE_COLUMNS:
-            line.append(_format(scores[column], digits))
+            line.append(format_score(scores[column], digits))
             if reference is not None:
-                line.append(_format(reference.get(name, {}).get(column), digits))
+                line.append(format_score(reference.get(name, {}).get(column), digits))
         body.append(line)
-    return _markdown(header, body)
+    return markdown_table(header, body)

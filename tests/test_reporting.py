@@ -38,3 +38,17 @@ def test_paper_table_constant():
     }
     assert list(PAPER_TABLE_1) == [f"Run {i}" for i in range(1, 6)]
     assert all(list(row) == list(TABLE_COLUMNS) for row in PAPER_TABLE_1.values())
+
+
+def test_per_movie_table_and_plot_title():
+    from sklearn_emotion.reporting import per_movie_table, scores_title
+
+    table = per_movie_table({"a": SCORES, "movie_b": SCORES}, {"a": {"Seconds": 90}, "movie_b": {"Seconds": 7}})
+    lines = table.splitlines()
+    assert lines[0].split("|")[1].strip() == "Movie" and lines[0].split("|")[-2].strip() == "Seconds"
+    assert lines[2].startswith("| a       |") and lines[2].endswith(" 90 |") and "nan" in lines[3]
+    assert len({len(line) for line in lines}) == 1
+    assert per_movie_table({"a": SCORES}).splitlines()[0].count("|") == 6
+    title = scores_title("a", "model.skops (paper)", SCORES)
+    assert title == ("a - model.skops (paper)\nMSE: valence 0.1235, arousal 0.2000   "
+                     "Pearson r: valence undefined, arousal -0.310")

@@ -156,12 +156,10 @@ def score_movies(label: str, movies: Sequence[MovieResult], average: str,
 
 def per_movie_table(movies: Sequence[MovieResult], *, digits: int = 4) -> str:
     """A Markdown table with a row per movie: MSE and Pearson r of valence and arousal, and seconds."""
-    from ..reporting import TABLE_COLUMNS, _format, _markdown
+    from ..reporting import per_movie_table as table
 
-    header = ["Movie", *TABLE_COLUMNS, "Seconds", "Annotated"]
-    body = [[m.name, *(_format(m.scores[c], digits) for c in TABLE_COLUMNS), str(m.seconds), str(m.annotated_seconds)]
-            for m in movies]
-    return _markdown(header, body)
+    return table({m.name: m.scores for m in movies},
+                 {m.name: {"Seconds": m.seconds, "Annotated": m.annotated_seconds} for m in movies}, digits=digits)
 
 
 def plot_title(movie: str, model: str, scores: Mapping[str, float]) -> str:
