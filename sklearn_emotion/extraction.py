@@ -14,13 +14,14 @@ colour, 51 values in [0, 1]).  Audio backbones are anything
 
 Default specification (:func:`default_feature_spec`): for each modality, the small real pretrained
 model -- ImageNet MobileNet v1 (1024-d) for images, AudioSet YAMNet (1024-d) for audio, BlazeFace +
-FER2013 mini-Xception for faces -- taken from the model cache when it was downloaded there
-(``sklearn-emotion models download``, checked against its digest or its format; a cached file that
-fails its check is passed over, with a note, when the folder has the model), else from a *weights folder*
-(``mobilenet_v1_1.0_224_quant_embedding_extractor.tflite``, ``yamnet.tflite``, ...), else the
-weight-free modes (no face features); the notes say which source each modality uses.
-:func:`resolve_weights_dir` says which folder is used and why.  File names, official download
-addresses and descriptions of these models come from the one registry
+FER2013 mini-Xception for faces -- found by the one resolver of model files,
+:func:`sklearn_emotion.media.models.locate_model`: in the folder given, then
+``$SKLEARN_EMOTION_WEIGHTS``, then the model cache (``sklearn-emotion models download``; a cached
+file is checked against its digest or its format, and one that fails its check is passed over, with
+a note, when a later place has the model), then ``../shared/weights`` beside the checkout; a model
+found nowhere makes its modality weight-free (no face features); the notes say which source each
+modality uses.  :func:`resolve_weights_dir` says which folder is given and the order.  File names,
+official download addresses and descriptions of these models come from the one registry
 :data:`sklearn_emotion.media.models.OFFICIAL_MODELS`.
 """
 
@@ -33,7 +34,15 @@ from typing import Any
 
 import numpy as np
 
-from .media.models import OFFICIAL_MODELS, ModelIntegrityError
+from .media.models import (
+    BESIDE_CHECKOUT,
+    OFFICIAL_MODELS,
+    WEIGHTS_ENV_VAR,
+    ModelNotFoundError,
+    describe_places,
+    locate_model,
+    model_places,
+)
 
 __all__ = [
     "WEIGHTS_ENV_VAR",
@@ -53,8 +62,6 @@ __all__ = [
     "locate_official_model",
 ]
 
-#: Environment variable naming the folder of small pretrained models.
-WEIGHTS_ENV_VAR = "SKLEARN_EMOTION_WEIGHTS"
 # The models of a weights folder (file names, addresses, descriptions: sklearn_emotion.media.models).
 _IMAGE_MODEL = OFFICIAL_MODELS["mobilenet_v1_embedding"]
 _AUDIO_MODEL = OFFICIAL_MODELS["yamnet"]
@@ -71,61 +78,36 @@ _COLOUR_LAYOUT_GRID = 4
 
 
 def resolve_weights_dir(explicit: str | os.PathLike | None = None) -> tuple[Path | None, str]:
-    """The folder of pretrained models to use and a sentence saying where it came from.
+    """The weights folder that comes before the model cache, and a sentence saying where model files come from.
 
-    Order: ``explicit`` (must exist), then ``$SKLEARN_EMOTION_WEIGHTS`` (must exist), then
-    ``../shared/weights`` relative to the current folder when it exists; otherwise ``None``.
+    The folder is ``explicit`` (must exist), else ``$SKLEARN_EMOTION_WEIGHTS`` (must exist when set),
+    else None: ``../shared/weights`` beside the checkout comes after the model cache, so it is not
+    returned (the resolver, :func:`~sklearn_emotion.media.models.locate_model`, still looks there).
+    Give the folder to :func:`default_feature_spec`.  The sentence lists every place in its order.
     """
-    if explicit is not None:
-        path = Path(explicit)
-        if not path.is_dir():
-            raise FileNotFoundError(f"Weights folder not found: {path}")
-        return path, f"weights folder {path} (given on the command line)"
-    env = os.environ.get(WEIGHTS_ENV_VAR)
-    if env:
-        path = Path(env)
-        if not path.is_dir():
-            raise FileNotFoundError(f"${WEIGHTS_ENV_VAR} names {path}, which is not a folder.")
-        return path, f"weights folder {path} (from ${WEIGHTS_ENV_VAR})"
-    default = Path("..") / "shared" / "weights"
-    if default.is_dir():
-        return default.resolve(), f"weights folder {default.resolve()} (found at ../shared/weights)"
-    return None, (
-        f"no weights folder (none given, ${WEIGHTS_ENV_VAR} unset, no ../shared/weights)"
-    )
+    places = model_places(explicit)
+    folders = [place for place in places if place.level in ("given", "environment")]
+    folder = folders[0].folder if folders else None
+    if folder is None and len(places) == 1:
+        return None, f"no weights folder (none given, ${WEIGHTS_ENV_VAR} unset, no {BESIDE_CHECKOUT}): the model cache"
+    return folder, f"model files from {describe_places(places)}, in this order"
 
 
-def locate_official_model(model: Any, folder: Path | None, prefer_folder: bool = False) -> tuple[Path | None, str]:
-    """The file of an official ``model`` and where it comes from: the model cache (checked) or ``folder``.
+def locate_official_model(model: Any, folder: str | os.PathLike | None,
+                          prefer_folder: bool = False) -> tuple[Path | None, str]:
+    """The file of an official ``model`` and where it comes from, or ``(None, "")`` when it is nowhere.
 
-    The order of :func:`default_feature_spec` (the cache first, unless ``prefer_folder``); nothing is
-    downloaded; ``(None, "")`` when neither has it.
-
-    A cached file that fails its check is not used: the weights folder's file is, and the source
-    says why (the error is raised only when the folder does not have the model either).
+    :func:`~sklearn_emotion.media.models.locate_model` with ``folder`` given explicitly (looked in first
+    whatever ``prefer_folder``, kept for the callers of 0.2).
     """
-    in_folder = model.find_in(folder)
-    if prefer_folder and in_folder is not None:
-        return in_folder.resolve(), "weights folder"
     try:
-        cached = model.cached_file()
-    except ModelIntegrityError as error:
-        if in_folder is None:
-            raise
-        return in_folder.resolve(), (
-            f"weights folder (NOT the model cache: {' '.join(str(error).split())})"
-        )
-    if cached is not None:
-        return cached.resolve(), "model cache"
-    if in_folder is not None:
-        return in_folder.resolve(), "weights folder"
-    return None, ""
+        return locate_model(model, folder)
+    except ModelNotFoundError:
+        return None, ""
 
 
-def _nowhere(folder: Path | None) -> str:
-    if folder is None:
-        return "not in the model cache, no weights folder"
-    return f"in neither the model cache nor {folder}"
+def _nowhere(weights_dir: str | os.PathLike | None) -> str:
+    return f"not in {describe_places(model_places(weights_dir))}"
 
 
 def default_feature_spec(
@@ -133,17 +115,18 @@ def default_feature_spec(
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """The default embedders, and notes saying where each model comes from (or that it is weight-free).
 
-    Each model is taken from the model cache (:func:`~sklearn_emotion.media.backbones.models_dir`,
-    filled by ``sklearn-emotion models download``; the file is checked against its digest), then from
-    ``weights_dir``; a modality whose model is in neither place is weight-free (image, audio) or not
-    used (face).  Nothing is downloaded.
+    Each model is looked up by :func:`~sklearn_emotion.media.models.locate_model`: in ``weights_dir``,
+    then ``$SKLEARN_EMOTION_WEIGHTS``, then the model cache (filled by ``sklearn-emotion models
+    download``; a cached file is checked against its digest), then ``../shared/weights`` beside the
+    checkout.  A modality whose model is nowhere is weight-free (image, audio) or not used (face).
+    Nothing is downloaded.
 
     Parameters
     ----------
     weights_dir : path-like or None
-        A folder of small pretrained models (see :func:`resolve_weights_dir`).
+        A folder of small pretrained models, looked in first (see :func:`resolve_weights_dir`).
     prefer_folder : bool, default=False
-        Look in ``weights_dir`` before the model cache (e.g. for a folder given explicitly).
+        Ignored: ``weights_dir`` always comes first (until 0.2 it did only with ``prefer_folder=True``).
 
     Returns
     -------
@@ -155,26 +138,25 @@ def default_feature_spec(
     Raises
     ------
     ModelIntegrityError
-        When a cached model file fails its check (the message says how to download it again) and
-        ``weights_dir`` does not hold the model; when it does, its file is used and the note says why.
+        When a cached model file fails its check (the message says how to download it again) and no
+        place after the cache holds the model; when one does, its file is used and the note says why.
     """
     spec: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
-    folder = Path(weights_dir) if weights_dir is not None else None
     for modality, model, fallback in (
         ("image", _IMAGE_MODEL, WEIGHT_FREE_IMAGE),
         ("audio", _AUDIO_MODEL, WEIGHT_FREE_AUDIO),
     ):
-        path, source = locate_official_model(model, folder, prefer_folder)
+        path, source = locate_official_model(model, weights_dir)
         if path is not None:
             spec[modality] = {"backbone": os.fspath(path)}
             notes.append(f"{modality}: {model.description} from the {source}: {path}")
         else:
             spec[modality] = {"backbone": fallback}
-            notes.append(f"{modality}: WEIGHT-FREE {fallback!r} features ({model.filename} {_nowhere(folder)}; "
+            notes.append(f"{modality}: WEIGHT-FREE {fallback!r} features ({model.filename} {_nowhere(weights_dir)}; "
                          f"`sklearn-emotion models download` fetches it)")
     (detector, detector_source), (face_model, face_source) = (
-        locate_official_model(_FACE_DETECTOR, folder, prefer_folder), locate_official_model(_FACE_MODEL, folder, prefer_folder)
+        locate_official_model(_FACE_DETECTOR, weights_dir), locate_official_model(_FACE_MODEL, weights_dir)
     )
     if detector is not None and face_model is not None:
         spec["face"] = {"detector": os.fspath(detector), "face_model": os.fspath(face_model)}
@@ -190,7 +172,7 @@ def default_feature_spec(
     else:
         missing = " and ".join(model.filename for model, path in ((_FACE_DETECTOR, detector), (_FACE_MODEL, face_model))
                                if path is None)
-        notes.append(f"face: NOT USED (the face features need pretrained weights: {missing} {_nowhere(folder)}; "
+        notes.append(f"face: NOT USED (the face features need pretrained weights: {missing} {_nowhere(weights_dir)}; "
                      "`sklearn-emotion models download` fetches them)")
     return spec, notes
 

@@ -14,10 +14,11 @@ instead::
 the references back into local paths, looking for each file, in this order:
 
 1. at its recorded ``path``, when the file there has the same SHA-256;
-2. in the weights folder (``weights_dir``, else ``$SKLEARN_EMOTION_WEIGHTS``, else
-   ``../shared/weights``: :func:`sklearn_emotion.extraction.resolve_weights_dir`), under its name or,
-   for an official model (:data:`sklearn_emotion.media.models.OFFICIAL_MODELS`), any of its names;
-3. in the model cache (:func:`sklearn_emotion.media.backbones.models_dir`), likewise.
+2. in the places every model file is looked up in, in their order
+   (:func:`sklearn_emotion.media.models.model_places`): the folder given (``weights_dir``),
+   ``$SKLEARN_EMOTION_WEIGHTS``, the model cache, ``../shared/weights`` beside the checkout; under its
+   name or, for an official model (:data:`sklearn_emotion.media.models.OFFICIAL_MODELS`), any of its
+   names.
 
 A file is only taken when its SHA-256 is the recorded one: features from another file would not be
 the features the model was trained on.  When none is found, a one-line ``ValueError``
@@ -33,9 +34,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from .media.cache import content_digest
+from .media.models import OFFICIAL_MODELS, ModelPlace, describe_places, model_places
 
 __all__ = [
     "MODEL_FILE_KEYS",
@@ -69,8 +73,6 @@ def _checkpoint_parts(prefix: Path) -> list[Path]:
 
 def _digest(path: Path) -> str | None:
     """SHA-256 of a model file, or of a checkpoint's parts; None when ``path`` is neither."""
-    from .media.cache import content_digest
-
     if path.is_file():
         return content_digest(path)
     parts = _checkpoint_parts(path)
@@ -116,8 +118,6 @@ def portable_feature_spec(spec: Mapping[str, Mapping[str, Any]] | None) -> dict[
 
 def _candidate_names(name: str) -> list[str]:
     """``name`` and, for an official model known by it, its other file names."""
-    from .media.models import OFFICIAL_MODELS
-
     names = [name]
     for model in OFFICIAL_MODELS.values():
         known = [model.filename, *model.local_names]
@@ -126,25 +126,13 @@ def _candidate_names(name: str) -> list[str]:
     return names
 
 
-def _search_folders(weights_dir: str | os.PathLike | None) -> list[tuple[Path, str]]:
-    from .extraction import resolve_weights_dir
-    from .media.backbones import models_dir
-
-    folders = []
-    folder, _ = resolve_weights_dir(weights_dir)
-    if folder is not None:
-        folders.append((Path(folder), f"weights folder {folder}"))
-    folders.append((models_dir(), f"model cache {models_dir()}"))
-    return folders
-
-
-def _resolve_one(reference: Mapping[str, Any], folders: Iterable[tuple[Path, str]], where: str) -> str:
+def _resolve_one(reference: Mapping[str, Any], places: Sequence[ModelPlace], where: str) -> str:
     name, wanted, saved = str(reference["model_file"]), reference.get("sha256"), reference.get("path")
     if Path(name).name != name or name in ("", ".", ".."):
         raise MissingModelFileError(f"{where}: {name!r} is not a file name.")
     different: list[str] = []
     candidates: list[Path] = [Path(saved)] if isinstance(saved, str) and saved else []
-    candidates += [folder / candidate for folder, _ in folders for candidate in _candidate_names(name)]
+    candidates += [place.folder / candidate for place in places for candidate in _candidate_names(name)]
     for path in candidates:
         digest = _digest(path)
         if digest is None:
@@ -152,7 +140,7 @@ def _resolve_one(reference: Mapping[str, Any], folders: Iterable[tuple[Path, str
         if wanted is None or digest == wanted:
             return os.fspath(path.resolve())
         different.append(f"{path} has SHA-256 {digest}")
-    looked = ", ".join([*([str(saved)] if saved else []), *(description for _, description in folders)])
+    looked = ", ".join([*([str(saved)] if saved else []), describe_places(places)])
     message = f"{where} needs the model file {name} (SHA-256 {wanted or 'not recorded'}), which is not found"
     if different:
         message += f" with that content ({'; '.join(different)})"
@@ -174,7 +162,7 @@ def resolve_feature_spec(
     spec : dict or None
         A feature specification, portable (as stored in saved models) or not.
     weights_dir : str or path-like, optional
-        Folder to look in before ``$SKLEARN_EMOTION_WEIGHTS`` and ``../shared/weights``.
+        Folder to look in first (before ``$SKLEARN_EMOTION_WEIGHTS``, the model cache and ``../shared/weights``).
     source : str or path-like, optional
         What the specification comes from (e.g. the model file), named in errors.
 
@@ -190,15 +178,15 @@ def resolve_feature_spec(
     """
     if spec is None:
         return None
-    folders: list[tuple[Path, str]] | None = None
+    places: list[ModelPlace] | None = None
     resolved: dict[str, dict[str, Any]] = {}
     for modality, options in spec.items():
         options = dict(options)
         for key, value in options.items():
             if is_model_file_reference(value):
-                if folders is None:
-                    folders = _search_folders(weights_dir)
+                if places is None:
+                    places = model_places(weights_dir)
                 where = f"{source}, {modality} {key}" if source is not None else f"{modality} {key}"
-                options[key] = _resolve_one(value, folders, where)
+                options[key] = _resolve_one(value, places, where)
         resolved[modality] = options
     return resolved

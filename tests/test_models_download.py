@@ -267,31 +267,26 @@ def test_models_download_errors_are_one_line(mirror, cache, capsys):
 
 
 # ------------------------------------------------------------------------------------ default features
-def test_default_feature_spec_prefers_the_cache_then_the_folder(mirror, cache, shared_weights):
+def test_default_feature_spec_takes_the_folder_given_then_the_cache(mirror, cache, shared_weights, tmp_path,
+                                                                  monkeypatch):
+    """Real downloads in the order of issue 20: a folder given first, then the cache (0.2: the cache first)."""
     from sklearn_emotion.extraction import default_feature_spec
 
+    monkeypatch.chdir(tmp_path)  # no ../shared/weights from here
     spec, notes = default_feature_spec(shared_weights)  # empty cache: the weights folder
     assert spec["image"]["backbone"] == os.fspath(shared_weights / OFFICIAL_MODELS["mobilenet_v1_embedding"].filename)
-    assert all("from the weights folder" in note for note in notes)
+    assert all("from the weights folder (given)" in note for note in notes)
     for name in ("mobilenet_v1_embedding", "yamnet"):
         OFFICIAL_MODELS[name].fetch(announce=False)
-    spec, notes = default_feature_spec(shared_weights)
-    assert spec["image"]["backbone"] == os.fspath(cache / "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite")
-    assert spec["audio"]["backbone"] == os.fspath(cache / "yamnet.tflite")
-    assert spec["face"]["detector"] == os.fspath(shared_weights / "face_detection_short_range.tflite")
-    assert notes[0].startswith("image: ImageNet MobileNet v1 embedding (1024-d) from the model cache")
-    assert notes[1].startswith("audio: AudioSet YAMNet embedding (1024-d) from the model cache")
-    assert "from the weights folder" in notes[2]
-    spec, notes = default_feature_spec(shared_weights, prefer_folder=True)
+    spec, notes = default_feature_spec(shared_weights)  # the folder given still comes first
     assert spec["audio"]["backbone"] == os.fspath(shared_weights / "yamnet.tflite")
     spec, notes = default_feature_spec(None)  # no folder: the cache, and weight-free where it has nothing
+    assert spec["image"]["backbone"] == os.fspath(cache / "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite")
     assert spec["audio"]["backbone"] == os.fspath(cache / "yamnet.tflite") and "face" not in spec
+    assert notes[0].startswith("image: ImageNet MobileNet v1 embedding (1024-d) from the model cache")
+    assert notes[1].startswith("audio: AudioSet YAMNet embedding (1024-d) from the model cache")
     assert notes[2].startswith("face: NOT USED") and "models download" in notes[2]
     _corrupt(cache / "yamnet.tflite")
-    # A cached file that fails its check does not shadow the weights folder: its file is used, with a note.
-    spec, notes = default_feature_spec(shared_weights)
-    assert spec["audio"]["backbone"] == os.fspath(shared_weights / "yamnet.tflite")
-    assert "from the weights folder (NOT the model cache" in notes[1] and "--force yamnet" in notes[1]
     with pytest.raises(ModelIntegrityError, match="yamnet"):  # nowhere else to take it from: said
         default_feature_spec(None)
 
@@ -334,7 +329,8 @@ def test_an_error_page_served_as_a_model_is_refused_and_not_kept(official, serve
     assert "its format and loading" in model.verification
 
 
-def test_a_bad_cache_entry_is_not_vouched_for_and_does_not_shadow_the_weights_folder(cache, shared_weights, capsys):
+def test_a_bad_cache_entry_is_not_vouched_for_and_does_not_shadow_the_weights_folder(cache, shared_weights, capsys,
+                                                                                     tmp_path, monkeypatch):
     """A page stored by an earlier release, with its SHA-256 recorded: `models list` and the default features."""
     from sklearn_emotion.extraction import default_feature_spec
     from sklearn_emotion.media.models import _record
@@ -345,8 +341,12 @@ def test_a_bad_cache_entry_is_not_vouched_for_and_does_not_shadow_the_weights_fo
     code, out, err = _run(capsys, "list")
     assert code == 1 and _rows(out)["yamnet"].split()[1] == "FAILS"
     assert "is not a TFLite model" in out and "--force yamnet" in err
-    spec, notes = default_feature_spec(shared_weights)
-    assert spec["audio"]["backbone"] == os.fspath(shared_weights / "yamnet.tflite")
+    beside = tmp_path / "work" / "checkout"
+    beside.mkdir(parents=True)
+    (tmp_path / "work" / "shared").symlink_to(shared_weights.parent)
+    monkeypatch.chdir(beside)  # ../shared/weights, after the cache
+    spec, notes = default_feature_spec(None)
+    assert spec["audio"]["backbone"] == os.fspath((shared_weights / "yamnet.tflite").resolve())
     assert "NOT the model cache" in notes[1] and "is not a TFLite model" in notes[1]
     with pytest.raises(ModelIntegrityError, match="is not a TFLite model"):
         OFFICIAL_MODELS["yamnet"].fetch(announce=False)  # used by name: refused, with the way out

@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import sys
 import threading
 import warnings
 from collections.abc import Callable
@@ -33,6 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .cache import content_digest
+from .models import OFFICIAL_MODELS, BackboneUnavailableError, ModelNotFoundError, download, locate_model, models_dir
 
 __all__ = [
     "BackboneUnavailableError",
@@ -49,33 +51,6 @@ __all__ = [
 
 MODEL_FILE_SUFFIXES = (".keras", ".h5", ".hdf5")
 PREPROCESSING_MODES = ("tf", "torch", "caffe", "unit", "raw")
-
-
-class BackboneUnavailableError(RuntimeError):
-    """A named pretrained model cannot be obtained (e.g. offline): supply its file instead."""
-
-
-def _platform_cache_dir() -> Path:
-    """The platform's folder for cached files of this user (``~/.cache``, ``~/Library/Caches``, ...)."""
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local"
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:  # XDG: $XDG_CACHE_HOME when it is an absolute path, else ~/.cache
-        xdg = os.environ.get("XDG_CACHE_HOME", "")
-        base = xdg if os.path.isabs(xdg) else Path.home() / ".cache"
-    return Path(base)
-
-
-def models_dir() -> Path:
-    """Where downloaded model files are cached: ``$SKLEARN_EMOTION_HOME/models``.
-
-    ``SKLEARN_EMOTION_HOME`` defaults to ``sklearn-emotion`` in the platform's cache folder:
-    ``$XDG_CACHE_HOME`` or ``~/.cache`` on Linux, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%``
-    on Windows.  ``sklearn-emotion models list`` shows it.
-    """
-    home = os.environ.get("SKLEARN_EMOTION_HOME") or _platform_cache_dir() / "sklearn-emotion"
-    return Path(home).expanduser() / "models"
 
 
 def fetch(url: str, filename: str, *, how_to: str, digest: str | None = None) -> Path:
@@ -101,8 +76,6 @@ def fetch(url: str, filename: str, *, how_to: str, digest: str | None = None) ->
     BackboneUnavailableError
         When the file is not cached and cannot be downloaded, or fails its check.
     """
-    from .models import download
-
     return download(url, filename, how_to=how_to, digest=digest)
 
 
@@ -354,11 +327,7 @@ def _body_layer_names(canonical: str, side: int) -> frozenset[str]:
 def describe_spec(spec: Any) -> str:
     """A stable text identifying a backbone spec (for cache keys): a file's content hash, a name."""
     if isinstance(spec, (str, os.PathLike)) and os.path.isfile(spec):
-        digest = hashlib.sha256()
-        with open(spec, "rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-        return f"file:{digest.hexdigest()}"
+        return f"file:{content_digest(spec)}"
     if isinstance(spec, (str, os.PathLike)) or spec is None:
         return f"name:{os.fspath(spec) if spec is not None else None}"
     if callable(spec) and not hasattr(spec, "get_weights"):
@@ -399,13 +368,18 @@ def load_keras_model_file(path: str | os.PathLike) -> Any:
 _CACHED_IMAGENET = {("InceptionV3", False): "inception_v3_notop", ("VGG16", True): "vgg16"}
 
 
-def _cached_imagenet_weights(canonical: str, top: bool) -> str | None:
-    """The checked copy of ``canonical``'s ImageNet weights (with or without top) in the model cache, if any."""
-    from .models import OFFICIAL_MODELS
+def _local_imagenet_weights(canonical: str, top: bool) -> str | None:
+    """``canonical``'s ImageNet weights file (with or without top) where model files are looked up, if any.
 
+    :func:`~sklearn_emotion.media.models.locate_model`'s order; a cached copy is checked.
+    """
     name = _CACHED_IMAGENET.get((canonical, top))
-    cached = OFFICIAL_MODELS[name].cached_file() if name is not None else None
-    return None if cached is None else os.fspath(cached)
+    if name is None:
+        return None
+    try:
+        return os.fspath(locate_model(OFFICIAL_MODELS[name])[0])
+    except ModelNotFoundError:
+        return None
 
 
 def resolve_image_backbone(
@@ -458,7 +432,7 @@ def resolve_image_backbone(
     side = _DEFAULT_SIZES.get(canonical, 224)
     top = _output_in_top(canonical, side, output)
     if weights == "imagenet":
-        weights = _cached_imagenet_weights(canonical, top) or weights
+        weights = _local_imagenet_weights(canonical, top) or weights
     if weights != "imagenet":
         weights = os.fspath(weights)
         if not os.path.isfile(weights):

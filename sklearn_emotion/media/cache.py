@@ -30,26 +30,37 @@ __all__ = ["FeatureCache", "content_digest"]
 #: Bumped whenever decoding or feature definitions change, invalidating old entries.
 CACHE_VERSION = 1
 
-_DIGESTS: dict[tuple[str, int, int], str] = {}
+_DIGESTS: dict[tuple[str, int, int, str], str] = {}
 
 
-def content_digest(source: Any) -> str:
-    """SHA-256 of a movie's content: a file's bytes, or an already-decoded input's values.
+def content_digest(source: Any, algorithm: str = "sha256") -> str:
+    """The hex digest of a content: a file's bytes, or an already-decoded input's values.
+
+    The package's one way of naming a file by its content: movies (feature cache keys, the records
+    of ``extract`` and ``predict``), saved models, and model files (their checks against a published
+    or recorded digest, the references of :mod:`sklearn_emotion.model_files`).
+
+    Parameters
+    ----------
+    source : path-like, array-like or tuple of array-like
+        A file, or decoded values (their dtype and shape count too).
+    algorithm : str, default="sha256"
+        A :mod:`hashlib` algorithm (``"md5"`` and ``"sha1"`` check published digests).
 
     File digests are memoised per process by (path, size, modification time).
     """
     if isinstance(source, (str, os.PathLike)):
         path = os.path.abspath(os.fspath(source))
         stat = os.stat(path)
-        memo = (path, stat.st_size, stat.st_mtime_ns)
+        memo = (path, stat.st_size, stat.st_mtime_ns, algorithm)
         if memo not in _DIGESTS:
-            digest = hashlib.sha256()
+            digest = hashlib.new(algorithm)
             with open(path, "rb") as handle:
                 while block := handle.read(1 << 22):
                     digest.update(block)
             _DIGESTS[memo] = digest.hexdigest()
         return _DIGESTS[memo]
-    digest = hashlib.sha256()
+    digest = hashlib.new(algorithm)
     parts = source if isinstance(source, tuple) else (source,)
     for part in parts:
         array = np.asarray(part)

@@ -45,6 +45,8 @@ __all__ = [
     "iter_frame_sets",
     "iter_audio_windows",
     "read_audio",
+    "iter_audio_chunks",
+    "as_waveform",
     "resize_frame",
 ]
 
@@ -432,7 +434,7 @@ def _video_end(last: float, own_duration: float, step: float, declared: float | 
     return end
 
 
-def _iter_audio_chunks(path: str, sample_rate: int) -> Iterator[np.ndarray]:
+def iter_audio_chunks(path: str, sample_rate: int) -> Iterator[np.ndarray]:
     """Decode the first audio stream to mono float32 chunks at ``sample_rate``."""
     import av
 
@@ -479,9 +481,9 @@ def iter_audio_windows(
     samples : ndarray of shape (window,), float32
     """
     if isinstance(source, tuple):
-        chunks = iter([_as_waveform(source, sample_rate)])
+        chunks = iter([as_waveform(source, sample_rate)])
     else:
-        chunks = _iter_audio_chunks(os.fspath(source), sample_rate)
+        chunks = iter_audio_chunks(os.fspath(source), sample_rate)
     buffer = np.zeros(0, dtype=np.float32)
     offset = 0  # absolute index of buffer[0]
     total = 0
@@ -508,7 +510,8 @@ def iter_audio_windows(
         next_t += 1
 
 
-def _as_waveform(source: tuple[np.ndarray, int], sample_rate: int) -> np.ndarray:
+def as_waveform(source: tuple[np.ndarray, int], sample_rate: int) -> np.ndarray:
+    """A decoded ``(waveform, rate)`` as mono float32 samples at ``sample_rate`` (channels averaged, resampled)."""
     waveform, rate = source
     waveform = np.asarray(waveform, dtype=np.float32)
     if waveform.ndim == 2:  # (channels, samples) -> mono
@@ -530,8 +533,8 @@ def read_audio(source: str | os.PathLike | tuple[np.ndarray, int], *, sample_rat
     Holds the whole track in memory: for clips; movies go through :func:`iter_audio_windows`.
     """
     if isinstance(source, tuple):
-        return _as_waveform(source, sample_rate)
-    chunks = list(_iter_audio_chunks(os.fspath(source), sample_rate))
+        return as_waveform(source, sample_rate)
+    chunks = list(iter_audio_chunks(os.fspath(source), sample_rate))
     return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
 
 

@@ -1,10 +1,23 @@
-"""The official pretrained models the package knows by name, and the cache they are downloaded into.
+"""The official pretrained models the package knows by name, the cache they are downloaded into, and where
+model files are found.
 
 One registry, :data:`OFFICIAL_MODELS`, serves every place that needs a model by name: the embedders,
 which download a model on first use (:meth:`OfficialModel.fetch`); ``sklearn-emotion models
-download`` / ``models list``; and :func:`sklearn_emotion.extraction.default_feature_spec`, which
-prefers the cached downloads (:meth:`OfficialModel.cached_file`) and then a *weights folder*
-(:meth:`OfficialModel.find_in`).
+download`` / ``models list``; and :func:`sklearn_emotion.extraction.default_feature_spec`.
+
+Where model files are found
+---------------------------
+One resolver, :func:`locate_model`, finds an official model's file for the default features, the
+command line and the named Keras networks; saved models find their files again (by SHA-256, in
+:mod:`sklearn_emotion.model_files`) in the same places, :func:`model_places`, in this order:
+
+1. the folder given explicitly (a function's ``weights_dir``, the command line's ``--weights-dir``);
+2. ``$SKLEARN_EMOTION_WEIGHTS`` (:data:`WEIGHTS_ENV_VAR`);
+3. the model cache (:func:`models_dir`), each file checked against its digest: a cached file that
+   fails its check never shadows what follows;
+4. ``../shared/weights`` beside the checkout (:data:`BESIDE_CHECKOUT`, from the current folder).
+
+Until 0.2 the model cache came first unless a folder was given on the command line.
 
 ==========================  =====================================================================
 name                        what it is
@@ -20,7 +33,7 @@ name                        what it is
 
 The cache
 ---------
-Downloads go to :func:`~sklearn_emotion.media.backbones.models_dir`
+Downloads go to :func:`models_dir`
 (``$SKLEARN_EMOTION_HOME/models``; by default the platform's cache folder, e.g.
 ``~/.cache/sklearn-emotion/models``).  Every download is written to a temporary file beside its
 destination and renamed only once complete and checked, so the cache never holds a partial or
@@ -41,9 +54,8 @@ Verification
   records the new file.
 
 A failed check raises :class:`ModelIntegrityError` naming the file, what was expected and what was
-found, and what to do; a failed download leaves no file in the cache.  The default features
-(:func:`sklearn_emotion.extraction.default_feature_spec`) take a model from a weights folder, with a
-note, when its cached file fails its check.
+found, and what to do; a failed download leaves no file in the cache.  :func:`locate_model` passes
+over a cached file that fails its check, with a note, when ``../shared/weights`` has the model.
 
 Mirror
 ------
@@ -71,7 +83,7 @@ from pathlib import Path
 from typing import IO
 
 from ..files import atomic_write_bytes, locked
-from .backbones import BackboneUnavailableError, models_dir
+from .cache import content_digest
 
 __all__ = [
     "OfficialModel",
@@ -83,9 +95,19 @@ __all__ = [
     "RECORDS_FILE",
     "official_model",
     "download",
-    "file_digest",
     "read_records",
     "check_model_file",
+    "size_text",
+    "models_dir",
+    "BackboneUnavailableError",
+    "WEIGHTS_ENV_VAR",
+    "BESIDE_CHECKOUT",
+    "LOOKUP_ORDER",
+    "ModelNotFoundError",
+    "ModelPlace",
+    "model_places",
+    "describe_places",
+    "locate_model",
 ]
 
 #: Environment variable naming a mirror of the model files (see the module docstring).
@@ -93,6 +115,10 @@ MIRROR_ENV_VAR = "SKLEARN_EMOTION_MODEL_MIRROR"
 #: File of the model cache recording the SHA-256 of each first download (``sha256sum`` format).
 RECORDS_FILE = "SHA256SUMS"
 _HASH_NAMES = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256"}
+
+
+class BackboneUnavailableError(RuntimeError):
+    """A named pretrained model cannot be obtained (e.g. offline): supply its file instead."""
 
 
 class ModelIntegrityError(BackboneUnavailableError):
@@ -109,7 +135,7 @@ class OfficialModel:
         Short name, as the embedders' parameters and ``sklearn-emotion models`` take it.
     filename : str
         Name of the downloaded file in the model cache
-        (:func:`~sklearn_emotion.media.backbones.models_dir`).
+        (:func:`models_dir`).
     url : str
         Official download address.
     description : str
@@ -245,21 +271,35 @@ class ModelStatus:
         return self.size is not None
 
 
+def _platform_cache_dir() -> Path:
+    """The platform's folder for cached files of this user (``~/.cache``, ``~/Library/Caches``, ...)."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local"
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:  # XDG: $XDG_CACHE_HOME when it is an absolute path, else ~/.cache
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        base = xdg if os.path.isabs(xdg) else Path.home() / ".cache"
+    return Path(base)
+
+
+def models_dir() -> Path:
+    """Where downloaded model files are cached: ``$SKLEARN_EMOTION_HOME/models``.
+
+    ``SKLEARN_EMOTION_HOME`` defaults to ``sklearn-emotion`` in the platform's cache folder:
+    ``$XDG_CACHE_HOME`` or ``~/.cache`` on Linux, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%``
+    on Windows.  ``sklearn-emotion models list`` shows it.
+    """
+    home = os.environ.get("SKLEARN_EMOTION_HOME") or _platform_cache_dir() / "sklearn-emotion"
+    return Path(home).expanduser() / "models"
+
+
 # ------------------------------------------------------------------------------------ digests
 def _split_digest(digest: str) -> tuple[str, str]:
     algorithm, _, value = digest.partition(":")
     if algorithm not in _HASH_NAMES or not value:
         raise ValueError(f"digest {digest!r} must be 'md5:<hex>', 'sha1:<hex>' or 'sha256:<hex>'.")
     return algorithm, value.lower()
-
-
-def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
-    """The hex digest of a file's content."""
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_records(folder: str | os.PathLike | None = None) -> dict[str, str]:
@@ -463,7 +503,7 @@ def _check_cached(path: Path, model: OfficialModel | None, *, digest: str | None
     with _CHECKED_LOCK:
         if expected is not None and _CHECKED.get(os.fspath(path)) == key:
             return f"matches the {against}"
-    actual = file_digest(path, algorithm)
+    actual = content_digest(path, algorithm)
     if digest is None and (problem := _format_problem(path, path.suffix, load=True)) is not None:
         # No publisher's digest: a recorded SHA-256 only says the file did not change since it came.
         raise ModelIntegrityError(
@@ -512,13 +552,17 @@ def _is_missing(error: Exception) -> bool:
     return isinstance(error, urllib.error.URLError) and isinstance(error.reason, FileNotFoundError)
 
 
-def _size_text(size: int | None) -> str:
+def size_text(size: int | None) -> str:
+    """A byte count for people: "12.3 MB", "512 bytes", "size unknown"."""
     if size is None:
         return "size unknown"
     for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if size >= scale:
             return f"{size / scale:.1f} {unit}"
     return f"{size} bytes"
+
+
+_size_text = size_text  # the name cli/models.py imported in 0.2, until it imports size_text
 
 
 def _announce(text: str) -> None:
@@ -542,7 +586,7 @@ def _receive(source: str, out: IO[bytes], target: Path, name: str, what: str, ex
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
         if announce:
-            _announce(f"downloading {what} ({_size_text(total)}) from {source} to {target}")
+            _announce(f"downloading {what} ({size_text(total)}) from {source} to {target}")
         hashes = {"sha256": hashlib.sha256()}
         if expected is not None:
             hashes.setdefault(expected.algorithm, hashlib.new(expected.algorithm))
@@ -601,7 +645,7 @@ def download(
     url : str
         Official download address (replaced by the mirror's when :data:`MIRROR_ENV_VAR` is set).
     filename : str
-        Name of the cached file under :func:`~sklearn_emotion.media.backbones.models_dir`.
+        Name of the cached file under :func:`models_dir`.
     how_to : str
         Sentence telling the user how to pass a local copy instead (used in the offline error).
     model : OfficialModel, optional
@@ -795,3 +839,131 @@ def official_model(name: str) -> OfficialModel:
         return OFFICIAL_MODELS[name]
     except KeyError:
         raise KeyError(f"No official model named {name!r}; known: {sorted(OFFICIAL_MODELS)}.") from None
+
+
+# ------------------------------------------------------------------------------------ where model files are found
+#: Environment variable naming a folder of model files, looked in after a folder given explicitly.
+WEIGHTS_ENV_VAR = "SKLEARN_EMOTION_WEIGHTS"
+#: The folder of model files beside the checkout, relative to the current folder; looked in last.
+BESIDE_CHECKOUT = Path("..") / "shared" / "weights"
+#: The order in which model files are looked up, in words (for help texts and documentation).
+LOOKUP_ORDER = (
+    "Model files are looked up in this order: the folder given with --weights-dir, $SKLEARN_EMOTION_WEIGHTS, "
+    "the model cache (digest-checked), ../shared/weights beside the checkout."
+)
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """An official model's file is in none of the places model files are looked up in (:func:`locate_model`)."""
+
+
+@dataclass(frozen=True)
+class ModelPlace:
+    """A place model files are looked up in (see :func:`model_places`).
+
+    Attributes
+    ----------
+    level : {"given", "environment", "cache", "beside"}
+        Which of the four places it is.
+    folder : Path
+        The folder (the cache's may not exist yet).
+    description : str
+        What it is, for messages: "weights folder (given)", "model cache", ...
+    """
+
+    level: str
+    folder: Path
+    description: str
+
+    def __str__(self) -> str:
+        return f"the {self.description} {self.folder}"
+
+
+def model_places(weights_dir: str | os.PathLike | None = None) -> list[ModelPlace]:
+    """The places model files are looked up in, in order.
+
+    1. ``weights_dir``, the folder given explicitly (function argument, ``--weights-dir``);
+    2. ``$SKLEARN_EMOTION_WEIGHTS`` (:data:`WEIGHTS_ENV_VAR`) when set;
+    3. the model cache (:func:`models_dir`, filled by ``sklearn-emotion models download``), whose files
+       are checked against their digest (:meth:`OfficialModel.cached_file`);
+    4. ``../shared/weights`` beside the checkout (:data:`BESIDE_CHECKOUT`, from the current folder),
+       when it exists.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``weights_dir``, or the folder that ``$SKLEARN_EMOTION_WEIGHTS`` names, is not a folder.
+    """
+    places = []
+    if weights_dir is not None:
+        if not Path(weights_dir).is_dir():
+            raise FileNotFoundError(f"Weights folder not found: {weights_dir}")
+        places.append(ModelPlace("given", Path(weights_dir), "weights folder (given)"))
+    env = os.environ.get(WEIGHTS_ENV_VAR)
+    if env:
+        if not Path(env).is_dir():
+            raise FileNotFoundError(f"${WEIGHTS_ENV_VAR} names {env}, which is not a folder.")
+        places.append(ModelPlace("environment", Path(env), f"weights folder (${WEIGHTS_ENV_VAR})"))
+    places.append(ModelPlace("cache", models_dir(), "model cache"))
+    if BESIDE_CHECKOUT.is_dir():
+        places.append(ModelPlace("beside", BESIDE_CHECKOUT.resolve(), "weights folder beside the checkout"))
+    return places
+
+
+def describe_places(places: list[ModelPlace]) -> str:
+    """The places of :func:`model_places` in one phrase, saying which optional ones are absent."""
+    levels = {place.level for place in places}
+    absent = [what for level, what in (("environment", f"${WEIGHTS_ENV_VAR} unset"),
+                                       ("beside", f"no {BESIDE_CHECKOUT}")) if level not in levels]
+    return ", ".join(map(str, places)) + (f" ({', '.join(absent)})" if absent else "")
+
+
+def locate_model(model: OfficialModel | str, weights_dir: str | os.PathLike | None = None) -> tuple[Path, str]:
+    """The file of an official model, from the first of :func:`model_places` that has it.
+
+    A folder's file is taken as it is (under any of the model's names, :meth:`OfficialModel.find_in`);
+    the cached file only when it passes its check.  A cached file that fails its check never shadows
+    the places after the cache: their file is used, and the source says why.  Nothing is downloaded.
+
+    Parameters
+    ----------
+    model : OfficialModel or str
+        The model, or its name in :data:`OFFICIAL_MODELS`.
+    weights_dir : path-like, optional
+        The folder given explicitly, looked in first.
+
+    Returns
+    -------
+    path : Path
+        The file (absolute).
+    source : str
+        Where it was found, for messages: "weights folder (given)", "model cache", ...
+
+    Raises
+    ------
+    ModelNotFoundError
+        A ``FileNotFoundError`` naming the model and every place looked in.
+    ModelIntegrityError
+        When the only copy is a cached file that fails its check (the message says how to download it again).
+    """
+    model = official_model(model) if isinstance(model, str) else model
+    places = model_places(weights_dir)
+    failed: ModelIntegrityError | None = None
+    for place in places:
+        if place.level != "cache":
+            path = model.find_in(place.folder)
+        else:
+            try:
+                path = model.cached_file()
+            except ModelIntegrityError as error:
+                failed, path = error, None
+        if path is not None:
+            refused = "" if failed is None else f" (NOT the model cache: {' '.join(str(failed).split())})"
+            return path.resolve(), place.description + refused
+    others = describe_places([place for place in places if place.level != "cache"]) if failed else ""
+    if failed is not None:
+        raise ModelIntegrityError(f"{' '.join(str(failed).split())} No other copy: looked in {others or 'no folder'}.")
+    raise ModelNotFoundError(
+        f"{model.description} ({model.weights_file}) is not found: looked in {describe_places(places)}. "
+        f"`sklearn-emotion models download {model.name}` fetches it."
+    )

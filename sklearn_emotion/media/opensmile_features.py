@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from .decoding import _as_waveform, _iter_audio_chunks
+from .decoding import as_waveform, iter_audio_chunks
 
 __all__ = [
     "OPENSMILE_FEATURE_SETS",
@@ -158,7 +158,7 @@ def iter_centred_windows(
     if length < 1:
         raise ValueError(f"length must be positive, got {length}.")
     if isinstance(source, tuple):
-        waveform = _as_waveform(source, sample_rate)
+        waveform = as_waveform(source, sample_rate)
         for t in range(len(waveform) // sample_rate):
             begin = max(0, t * sample_rate + start)
             yield t, waveform[begin : max(begin, t * sample_rate + start + length)].copy()
@@ -174,7 +174,7 @@ def iter_centred_windows(
         end = min(total, t * sample_rate + start + length)
         return buffer[begin - offset : max(begin, end) - offset].copy()
 
-    for chunk in _iter_audio_chunks(os.fspath(source), sample_rate):
+    for chunk in iter_audio_chunks(os.fspath(source), sample_rate):
         pending.append(chunk.astype(np.float32, copy=False))
         total += len(chunk)
         # Second t needs samples up to its window's end, and must be a whole second of the track.
