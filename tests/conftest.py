@@ -37,3 +37,15 @@ def shared_data() -> Path:
 def shared_weights() -> Path:
     """``../shared/weights`` (BlazeFace, FaceMesh, MobileNet, YAMNet, FER); skips when absent."""
     return _shared_subdir("weights")
+
+
+#: Categories of costly tests (pyproject.toml describes each); every test in one is also ``slow``.
+SLOW_CATEGORIES = ("keras", "subprocess", "distributed", "browser")
+
+
+@pytest.hookimpl(tryfirst=True)  # before the -m selection sees the markers
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Add ``slow`` to every test marked with a category, so ``-m "not slow"`` leaves them all out."""
+    for item in items:
+        if item.get_closest_marker("slow") is None and any(item.get_closest_marker(c) for c in SLOW_CATEGORIES):
+            item.add_marker(pytest.mark.slow)
