@@ -6,10 +6,10 @@ import argparse
 import inspect
 from typing import Any
 
-#: Options of both networks -> their parameter (None: the estimator's default, stated in the help).
-_SHARED = {"dropout": "dropout", "learning_rate": "learning_rate", "batch_size": "batch_size", "epochs": "epochs",
-           "patience": "patience"}
-#: Options of the paper model only, and of the TCN only.
+from ._common import CommandError, non_negative_seconds
+
+#: Options of both networks, of the paper model, of the TCN -> their parameter (None: the estimator's default).
+_SHARED = {name: name for name in ("dropout", "learning_rate", "batch_size", "epochs", "patience")}
 _PAPER = {"rnn": "rnn", "units": "units", "layers": "n_layers", "experts": "n_experts", "batch_norm": "batch_norm"}
 _TCN = {"levels": "levels", "filters": "filters", "causal": "causal"}
 
@@ -19,19 +19,45 @@ def _defaults(function: Any) -> dict[str, Any]:
             if p.default is not inspect.Parameter.empty}
 
 
+def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    """FEATURES, ANNOTATIONS, ``--max-length-difference`` and ``--target-range``: the training corpus."""
+    parser.add_argument("features", nargs="+", metavar="FEATURES", help="feature files (.npz) or folders of them")
+    parser.add_argument("annotations", metavar="ANNOTATIONS", help="folder of annotation files")
+    parser.add_argument("--max-length-difference", type=non_negative_seconds, default=2, metavar="S",
+                        help="accepted difference in seconds between a movie's features and annotations (default "
+                             "%(default)s; they are cut to the shorter); more is an error")
+    parser.add_argument("--target-range", nargs="+", default=["-1", "1"], metavar="LOW HIGH",
+                        help="scale of the annotations, e.g. 1 9 (default -1 1, MediaEval's), or 'auto' (their "
+                             "minimum and maximum); the networks predict within it")
+
+
+def target_range(args: argparse.Namespace) -> tuple[float, float] | str:
+    """``--target-range LOW HIGH`` or ``auto``, as the estimators take it."""
+    if args.target_range == ["auto"]:
+        return "auto"
+    try:
+        low, high = (float(value) for value in args.target_range)
+    except ValueError:
+        raise CommandError(f"--target-range takes LOW HIGH or auto, got {' '.join(args.target_range)}.") from None
+    if not low < high:
+        raise CommandError(f"--target-range {low:g} {high:g}: LOW must be below HIGH.")
+    return low, high
+
+
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """``--model`` and the options of each model and of the smoothing, defaults from the estimators."""
     from ..gru_moe import GRUMoERegressor
-    from ..pipelines import SMOOTHER_NAMES, make_baseline_pipeline, make_paper_pipeline, make_tcn_pipeline
+    from ..pipelines import SMOOTHER_NAMES
     from ..smoothing import ButterworthSmoother, MovingAverageSmoother
     from ..tcn import TCNRegressor
+    from ..workflows.fit import MODEL_KINDS, model_maker
 
-    gru, tcn = _defaults(GRUMoERegressor), _defaults(TCNRegressor)
+    gru, tcn, makers = _defaults(GRUMoERegressor), _defaults(TCNRegressor), {k: model_maker(k) for k in MODEL_KINDS}
 
     def both(name: str) -> str:
         return f"default: {gru[name]} for the paper model, {tcn[name]} for --model tcn"
 
-    parser.add_argument("--model", choices=("paper", "tcn", "baseline"), default="paper",
+    parser.add_argument("--model", choices=tuple(makers), default="paper",
                         help="paper: windows -> GRU + mixture of experts; tcn: whole movies -> encoder-decoder "
                              "temporal convolutional network (section 3 of the paper); baseline: per-second Ridge "
                              "(default %(default)s)")
@@ -46,7 +72,7 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     net.add_argument("--random-state", type=int, default=0, metavar="SEED",
                      help="seed of the networks' weights (default %(default)s)")
     paper = parser.add_argument_group("paper model")
-    paper.add_argument("--window", type=int, default=_defaults(make_paper_pipeline)["window_length"], metavar="S",
+    paper.add_argument("--window", type=int, default=_defaults(makers["paper"])["window_length"], metavar="S",
                        help="window length in seconds (paper: 10, 30, 60; default %(default)s)")
     paper.add_argument("--rnn", choices=("gru", "lstm"), help=f"recurrent cell (default {gru['rnn']})")
     paper.add_argument("--units", type=int, help=f"recurrent units per modality (default {gru['units']})")
@@ -60,9 +86,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     tcn_group.add_argument("--levels", type=int, help=f"pooling levels of the encoder (default {tcn['levels']})")
     tcn_group.add_argument("--filters", type=int, help=f"convolution filters per level (default {tcn['filters']})")
     base = parser.add_argument_group("baseline model")
-    base.add_argument("--alpha", type=float, default=_defaults(make_baseline_pipeline)["alpha"],
+    base.add_argument("--alpha", type=float, default=_defaults(makers["baseline"])["alpha"],
                       help="Ridge penalty (default: chosen in 1e-2 ... 1e4 by leave-one-out on the training seconds)")
-    makers = {"paper": make_paper_pipeline, "tcn": make_tcn_pipeline, "baseline": make_baseline_pipeline}
     smoothers = ", ".join(f"{_defaults(make)['smoother']} for " + ("the paper model" if kind == "paper" else
                                                                     f"--model {kind}") for kind, make in makers.items())
     smooth = parser.add_argument_group("smoothing of the predicted curves")
@@ -79,11 +104,10 @@ def model_options(args: argparse.Namespace, *, verbose: int = 0) -> dict[str, An
     Options left out are not passed, so the model takes the estimators' own defaults: the command line
     trains what Python users get.
     """
-    from ..pipelines import make_baseline_pipeline, make_paper_pipeline, make_tcn_pipeline
     from ..smoothing import ButterworthSmoother, MovingAverageSmoother
+    from ..workflows.fit import model_maker
 
-    maker = {"paper": make_paper_pipeline, "tcn": make_tcn_pipeline, "baseline": make_baseline_pipeline}[args.model]
-    name = args.smoother or _defaults(maker)["smoother"]
+    name = args.smoother or _defaults(model_maker(args.model))["smoother"]
     smoother = {"butterworth": lambda: ButterworthSmoother(cutoff=args.cutoff),
                 "moving-average": lambda: MovingAverageSmoother(window=args.smoothing_window)}.get(name, lambda: None)()
     if args.model == "baseline":

@@ -5,21 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import CommandError, echo, non_negative_seconds, progress_enabled, warn
-from ._model_options import add_model_arguments, model_options
-
-
-def parse_target_range(values: list[str]) -> tuple[float, float] | str:
-    """``--target-range LOW HIGH`` or ``auto``, as the estimators take it."""
-    if values == ["auto"]:
-        return "auto"
-    try:
-        low, high = (float(value) for value in values)
-    except ValueError:
-        raise CommandError(f"--target-range takes LOW HIGH or auto, got {' '.join(values)}.") from None
-    if not low < high:
-        raise CommandError(f"--target-range {low:g} {high:g}: LOW must be below HIGH.")
-    return low, high
+from ._common import echo, progress_enabled, warn
+from ._model_options import add_corpus_arguments, add_model_arguments, model_options, target_range
 
 
 def build_estimator(args: argparse.Namespace, **network: object) -> object:
@@ -37,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
         args.features, args.annotations, args.output, model=args.model,
         model_options=model_options(args, verbose=1 if progress_enabled(args) else 0),  # one line per epoch
         overwrite=args.overwrite, max_length_difference=args.max_length_difference,
-        target_range=parse_target_range(args.target_range), ignore_std=args.ignore_std,
+        target_range=target_range(args), ignore_std=args.ignore_std,
         info={"options": {k: v for k, v in vars(args).items() if k != "command_module"}},
         echo=echo, warn=lambda message: warn("fit", message))
     if Path(output).suffix.lower() in PICKLE_SUFFIXES:
@@ -63,17 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     code from it; pickle-based model files of sklearn-emotion 0.1 load only with `predict --trust-model`.
     Options left out take the estimators' own defaults, stated in each option's help.
     """
-    parser.add_argument("features", nargs="+", metavar="FEATURES", help="feature files (.npz) or folders of them")
-    parser.add_argument("annotations", metavar="ANNOTATIONS", help="folder of annotation files")
+    add_corpus_arguments(parser)
     parser.add_argument("-o", "--output", required=True, metavar="MODEL",
                         help="model file to write, e.g. model.skops (data only, safe to share)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing model file")
-    parser.add_argument("--max-length-difference", type=non_negative_seconds, default=2, metavar="S",
-                        help="accepted difference in seconds between a movie's features and annotations (default "
-                             "%(default)s; they are cut to the shorter); more is an error")
-    parser.add_argument("--target-range", nargs="+", default=["-1", "1"], metavar="LOW HIGH",
-                        help="scale of the annotations, e.g. 1 9 (default -1 1, MediaEval's), or 'auto' (their "
-                             "minimum and maximum); the networks predict within it")
     parser.add_argument("--ignore-std", action="store_true",
                         help="do not learn the viewers' standard deviation even when the annotations give it "
                              "(columns Valence_std Arousal_std, or LIRIS-ACCEDE's Std); the baseline never does")

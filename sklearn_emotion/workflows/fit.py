@@ -20,11 +20,21 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MODEL_KINDS", "check_output_file", "check_target_range", "fit_model_file", "make_model",
+__all__ = ["MODEL_KINDS", "check_output_file", "check_target_range", "fit_model_file", "make_model", "model_maker",
            "save_trained_model", "sequence_networks"]
 
 #: The models :func:`make_model` builds.
 MODEL_KINDS = ("paper", "tcn", "baseline")
+
+
+def model_maker(kind: str) -> Callable[..., Any]:
+    """The pipeline maker of model ``kind`` (its signature holds the model's defaults)."""
+    from ..pipelines import make_baseline_pipeline, make_paper_pipeline, make_tcn_pipeline
+
+    makers = {"paper": make_paper_pipeline, "tcn": make_tcn_pipeline, "baseline": make_baseline_pipeline}
+    if kind not in makers:
+        raise ValueError(f"model {kind!r}: expected one of {', '.join(MODEL_KINDS)}.")
+    return makers[kind]
 
 
 def make_model(kind: str = "paper", **options: Any) -> Any:
@@ -39,12 +49,7 @@ def make_model(kind: str = "paper", **options: Any) -> Any:
         Their keyword arguments (e.g. ``window_length=30, units=64`` for the paper model,
         ``alpha=1.0`` for the baseline).
     """
-    from ..pipelines import make_baseline_pipeline, make_paper_pipeline, make_tcn_pipeline
-
-    makers = {"paper": make_paper_pipeline, "tcn": make_tcn_pipeline, "baseline": make_baseline_pipeline}
-    if kind not in makers:
-        raise ValueError(f"model {kind!r}: expected one of {', '.join(MODEL_KINDS)}.")
-    return makers[kind](**options)
+    return model_maker(kind)(**options)
 
 
 def sequence_networks(estimator: Any) -> list:
