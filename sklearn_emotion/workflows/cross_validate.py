@@ -283,9 +283,9 @@ def cross_validate_corpus(features: str | os.PathLike | Sequence[str | os.PathLi
     if model != "baseline":
         options["target_range"] = check_target_range(target_range, y, names, annotations_dir)
     movie_groups = _groups(names, groups)
-    shared = len(names) - len(set(movie_groups))
+    shared = sum(movie_groups.count(group) > 1 for group in movie_groups)
     echo(f"Cross-validating the {model} model on {len(names)} movie(s), {sum(len(t) for t in y)} s, in "
-         f"{n_splits} folds split by movie" + (f" ({shared} movie(s) share a source with another)" if shared else "")
+         f"{n_splits} folds split by movie" + (f" ({shared} movies share their source with another)" if shared else "")
          + "...")
     result = cross_validate_movies({model: make_model(model, **options)}, X, y, names, n_splits=n_splits,
                                    groups=movie_groups, random_state=random_state, echo=echo)
