@@ -198,14 +198,9 @@ def colour_layout_model() -> Any:
     return keras.Model(inputs, outputs, name="colour_layout")
 
 
-def build_embedders(
-    spec: Mapping[str, Mapping[str, Any]],
-    *,
-    n_jobs: int | None = None,
-    cache_dir: str | os.PathLike | None = None,
-    progress: bool = False,
-    missing_audio: str = "error",
-) -> dict[str, Any]:
+def build_embedders(spec: Mapping[str, Mapping[str, Any]], *, n_jobs: int | None = None,
+                    cache_dir: str | os.PathLike | None = None, progress: bool = False,
+                    missing_audio: str = "error") -> dict[str, Any]:
     """The :mod:`sklearn_emotion.media` embedders described by ``spec``, by modality.
 
     ``missing_audio`` is given to the audio embedder: it says what a movie without audio track
@@ -245,14 +240,9 @@ def build_embedders(
     return embedders
 
 
-def feature_union(
-    spec: Mapping[str, Mapping[str, Any]],
-    *,
-    n_jobs: int | None = None,
-    cache_dir: str | os.PathLike | None = None,
-    progress: bool = False,
-    missing_audio: str = "error",
-) -> Any:
+def feature_union(spec: Mapping[str, Mapping[str, Any]], *, n_jobs: int | None = None,
+                  cache_dir: str | os.PathLike | None = None, progress: bool = False,
+                  missing_audio: str = "error") -> Any:
     """A fitted :class:`~sklearn_emotion.media.ModalityUnion` of the embedders of ``spec``.
 
     It extracts movie by movie, one decoding pass each, ``n_jobs`` movies in parallel; its

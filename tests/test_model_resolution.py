@@ -159,8 +159,11 @@ def test_saved_models_find_their_files_in_the_same_places(places, monkeypatch):
     assert resolve_feature_spec(portable, places.given)["audio"]["backbone"] == os.fspath(given)
 
 
-def test_the_order_is_said_in_one_sentence():
-    assert LOOKUP_ORDER == (
+def test_the_order_is_said_in_one_phrase_that_the_command_line_repeats():
+    from sklearn_emotion.cli import _options
+
+    assert f"Model files are looked up in this order: {LOOKUP_ORDER}." == (
         "Model files are looked up in this order: the folder given with --weights-dir, $SKLEARN_EMOTION_WEIGHTS, "
         "the model cache (digest-checked), ../shared/weights beside the checkout."
     )
+    assert _options.LOOKUP_ORDER == LOOKUP_ORDER  # its copy, so that --help does not load the media package

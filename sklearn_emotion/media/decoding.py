@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import MediaDecodeError, MissingStreamError
+
 __all__ = [
     "MediaDecodeError",
     "MissingStreamError",
@@ -58,14 +60,6 @@ TRUNCATION_TOLERANCE_S = 1.5
 #: duration the file declares) is refused: generous, because some containers only estimate durations.
 DECLARED_END_FACTOR = 2.0
 DECLARED_END_MARGIN_S = 60.0
-
-
-class MediaDecodeError(ValueError):
-    """A movie file cannot be opened or decoded (corrupt, truncated, unsupported)."""
-
-
-class MissingStreamError(MediaDecodeError):
-    """A movie file has no stream of the kind requested (no video, or no audio track)."""
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ from typing import IO
 
 from ..files import atomic_write_bytes, locked
 from .cache import content_digest
+from .errors import BackboneUnavailableError, ModelIntegrityError, ModelNotFoundError
 
 __all__ = [
     "OfficialModel",
@@ -95,6 +96,7 @@ __all__ = [
     "RECORDS_FILE",
     "official_model",
     "download",
+    "DownloadProgress",
     "read_records",
     "check_model_file",
     "size_text",
@@ -115,14 +117,8 @@ MIRROR_ENV_VAR = "SKLEARN_EMOTION_MODEL_MIRROR"
 #: File of the model cache recording the SHA-256 of each first download (``sha256sum`` format).
 RECORDS_FILE = "SHA256SUMS"
 _HASH_NAMES = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256"}
-
-
-class BackboneUnavailableError(RuntimeError):
-    """A named pretrained model cannot be obtained (e.g. offline): supply its file instead."""
-
-
-class ModelIntegrityError(BackboneUnavailableError):
-    """A downloaded or cached model file is not the expected one (digest mismatch)."""
+#: A download's progress callback: ``progress(bytes_so_far, total_bytes_or_None)``.
+DownloadProgress = Callable[[int, int | None], None]
 
 
 @dataclass(frozen=True)
@@ -208,13 +204,7 @@ class OfficialModel:
         _check_cached(path, self)
         return path
 
-    def fetch(
-        self,
-        *,
-        force: bool = False,
-        announce: bool = True,
-        progress: Callable[[int, int | None], None] | None = None,
-    ) -> Path:
+    def fetch(self, *, force: bool = False, announce: bool = True, progress: DownloadProgress | None = None) -> Path:
         """The cached download of the model, downloading it (atomically, checked) the first time.
 
         Parameters
@@ -580,7 +570,7 @@ class _Expected:
 
 
 def _receive(source: str, out: IO[bytes], target: Path, name: str, what: str, expected: _Expected | None,
-             announce: bool, progress: Callable[[int, int | None], None] | None) -> str:
+             announce: bool, progress: DownloadProgress | None) -> str:
     """Stream ``source`` into ``out``, check it, and return its SHA-256 (raises before anything is kept)."""
     with urllib.request.urlopen(source, timeout=60) as response:
         length = response.headers.get("Content-Length")
@@ -636,7 +626,7 @@ def download(
     digest: str | None = None,
     force: bool = False,
     announce: bool = True,
-    progress: Callable[[int, int | None], None] | None = None,
+    progress: DownloadProgress | None = None,
 ) -> Path:
     """Return the cached copy of ``url`` (checked), downloading it atomically when absent.
 
@@ -846,15 +836,10 @@ def official_model(name: str) -> OfficialModel:
 WEIGHTS_ENV_VAR = "SKLEARN_EMOTION_WEIGHTS"
 #: The folder of model files beside the checkout, relative to the current folder; looked in last.
 BESIDE_CHECKOUT = Path("..") / "shared" / "weights"
-#: The order in which model files are looked up, in words (for help texts and documentation).
-LOOKUP_ORDER = (
-    "Model files are looked up in this order: the folder given with --weights-dir, $SKLEARN_EMOTION_WEIGHTS, "
-    "the model cache (digest-checked), ../shared/weights beside the checkout."
-)
-
-
-class ModelNotFoundError(FileNotFoundError):
-    """An official model's file is in none of the places model files are looked up in (:func:`locate_model`)."""
+#: The order in which model files are looked up, first to last, in words (for help texts and documentation;
+#: the command line keeps a copy, so that its help needs no import of this module).
+LOOKUP_ORDER = ("the folder given with --weights-dir, $SKLEARN_EMOTION_WEIGHTS, the model cache (digest-checked), "
+                "../shared/weights beside the checkout")
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ import numpy as np
 
 from ._base import embed_seconds, movie_name
 from .decoding import TRUNCATION_TOLERANCE_S, FrameRequest, is_path, iter_frame_sets, probe
+from .errors import ExtractionCancelled, LengthMismatchError
 
 __all__ = ["VideoStage", "AudioStage", "extract_movie", "ExtractionCancelled", "LengthMismatchError",
            "check_declared_lengths", "wait_for_stage_threads"]
@@ -50,14 +51,6 @@ EARLY_STOP_MARGIN_S = 30
 #: How long a stopped movie's threads get to finish their current frame or batch (a batch of a large
 #: network on a busy machine takes seconds; a thread stuck longer is left to the caller).
 STOP_TIMEOUT_S = 30.0
-
-
-class ExtractionCancelled(Exception):
-    """Raised inside a stage's thread when another stage of the same movie failed."""
-
-
-class LengthMismatchError(ValueError):
-    """The modalities of a movie differ in length by more than allowed (found before all the work is done)."""
 
 
 @dataclass(frozen=True)
