@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from sklearn_emotion.cli import main
-from sklearn_emotion.cli.evaluate import plot_title
+from sklearn_emotion.reporting import scores_title as plot_title
 from sklearn_emotion.files import read_annotations, read_curves, write_curves
 from sklearn_emotion.metrics import mediaeval_scores
 from sklearn_emotion.prediction_info import (
