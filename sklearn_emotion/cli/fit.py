@@ -9,13 +9,6 @@ from ._common import echo, progress_enabled, warn
 from ._model_options import add_corpus_arguments, add_model_arguments, model_options, target_range
 
 
-def build_estimator(args: argparse.Namespace, **network: object) -> object:
-    """The model of the options (kept only until ``cli/__init__`` stops re-exporting it)."""
-    from ..workflows.fit import make_model
-
-    return make_model(args.model, **{**model_options(args), **network})
-
-
 def run(args: argparse.Namespace) -> int:
     from ..persistence import PICKLE_SUFFIXES
     from ..workflows.fit import fit_model_file
