@@ -15,7 +15,6 @@ from sklearn.pipeline import make_pipeline
 
 from sklearn_emotion import (
     ButterworthSmoother,
-    GRUMoERegressor,
     PerSecondRegressor,
     RunAveragingRegressor,
     SmoothedRegressor,
@@ -24,33 +23,7 @@ from sklearn_emotion import (
 from sklearn_emotion.metrics import movie_mean_squared_error
 from sklearn_emotion.scoring import MEDIAEVAL_SCORING, get_movie_scorer
 
-
-def make_movies(n_movies, seed, lengths=(120, 200), memory=30, modalities=False):
-    """Movies whose valence/arousal depend on the last ``memory`` seconds of the inputs.
-
-    Each target is ``tanh`` of a scaled running sum of two input columns over the past ``memory``
-    seconds, so a single second says almost nothing about it while a window says everything.
-    """
-    rng = np.random.RandomState(seed)
-    X, Y = [], []
-    for _ in range(n_movies):
-        n = rng.randint(*lengths)
-        x = rng.randn(n, 4).astype(np.float32)
-        cumulative = np.cumsum(np.vstack([np.zeros((1, 4)), x]), axis=0)
-        t = np.arange(n)
-        start = np.maximum(t - memory + 1, 0)
-        past = (cumulative[t + 1] - cumulative[start]) / np.sqrt(t + 1 - start)[:, None]
-        y = 0.9 * np.tanh(0.6 * np.c_[past[:, 0] + 0.5 * past[:, 2], past[:, 1] - 0.5 * past[:, 3]])
-        X.append({"image": x[:, :3], "audio": x[:, 3:]} if modalities else x)
-        Y.append(y)
-    return X, Y
-
-
-def small_gru(**params):
-    defaults = dict(units=8, n_experts=2, epochs=2, batch_size=64, block_size=16, learning_rate=0.01,
-                    random_state=0)
-    defaults.update(params)
-    return GRUMoERegressor(**defaults)
+from sequence_helpers import make_movies, small_gru
 
 
 @pytest.fixture(scope="module")

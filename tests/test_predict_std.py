@@ -1,5 +1,6 @@
-"""Predicting the viewers' disagreement: GRUMoERegressor(predict_std=True) and ``predict(X, return_std=True)``
-through Pipeline, SmoothedRegressor, RunAveragingRegressor, the std scorers and cross-validation."""
+"""Predicting the viewers' disagreement: ``GRUMoERegressor(predict_std=True)``, ``TCNRegressor(predict_std=True)``
+and ``predict(X, return_std=True)`` through Pipeline, SmoothedRegressor, RunAveragingRegressor, the std scorers
+and cross-validation."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from sklearn.pipeline import make_pipeline
 
 from sklearn_emotion import (
     ButterworthSmoother,
-    GRUMoERegressor,
     RunAveragingRegressor,
     SmoothedRegressor,
     Windower,
+    make_tcn_pipeline,
 )
 from sklearn_emotion.data import TARGET_STD_NAMES, as_targets, split_std, stack_std
 from sklearn_emotion.metrics import movie_mean_squared_error
@@ -28,34 +29,37 @@ from sklearn_emotion.scoring import (
     predicts_std,
 )
 
+from sequence_helpers import SMALL_TCN, small_gru, small_tcn
+from sequence_helpers import make_std_movies as make_movies
 
-def make_movies(n_movies, seed, lengths=(80, 120), memory=10):
-    """Movies whose mean *and* viewers' std depend on the last ``memory`` seconds of the inputs.
-
-    Columns 0-1 of the input drive the mean curves, columns 2-3 the std curves: a single second says
-    little about either, a window says everything.  Returns ``X`` and four-column ``y``.
-    """
-    rng = np.random.RandomState(seed)
-    X, Y = [], []
-    for _ in range(n_movies):
-        n = rng.randint(*lengths)
-        x = rng.randn(n, 4).astype(np.float32)
-        cumulative = np.cumsum(np.vstack([np.zeros((1, 4)), x]), axis=0)
-        t = np.arange(n)
-        start = np.maximum(t - memory + 1, 0)
-        past = (cumulative[t + 1] - cumulative[start]) / np.sqrt(t + 1 - start)[:, None]
-        mean = 0.8 * np.tanh(0.6 * past[:, :2])
-        std = np.c_[0.25 + 0.15 * np.tanh(past[:, 2]), 0.3 + 0.15 * np.tanh(past[:, 3])]
-        X.append({"image": x[:, :3], "audio": x[:, 3:]})
-        Y.append(np.hstack([mean, std]))
-    return X, Y
+KINDS = ("gru", "tcn")
 
 
-def small_gru(**params):
-    defaults = dict(units=8, n_experts=2, epochs=2, batch_size=64, block_size=16, learning_rate=0.01,
-                    random_state=0)
-    defaults.update(params)
-    return GRUMoERegressor(**defaults)
+def std_model(kind, smoother="none", **params):
+    """A tiny model predicting the std: Windower -> GRU-MoE, or ``make_tcn_pipeline`` (scaler -> TCN)."""
+    if kind == "gru":
+        gru = small_gru(predict_std=True, **params)
+        return make_pipeline(Windower(length=8), gru if smoother == "none" else SmoothedRegressor(gru, ButterworthSmoother()))
+    return make_tcn_pipeline(smoother=smoother, **{**SMALL_TCN, "predict_std": True, **params})
+
+
+def network(model):
+    """The network estimator at the end of a pipeline (inside its SmoothedRegressor, if any)."""
+    last = model[-1]
+    return getattr(last, "regressor_", last)
+
+
+def held_out_std_mse(model, X, Y, X_test, Y_test):
+    """Held-out std MSE of ``model`` fitted on ``X, Y``, and that of the training seconds' mean std."""
+    model.fit(X, Y)
+    mean, std = model.predict(X_test, return_std=True)
+    assert [m.shape for m in mean] == [s.shape for s in std] == [(len(y), 2) for y in Y_test]
+    _, true_std = split_std(Y_test)
+    level = np.mean(np.concatenate(split_std(Y)[1]), axis=0)
+    predicted = movie_mean_squared_error(true_std, std, multioutput="uniform_average")
+    constant = movie_mean_squared_error(true_std, [np.zeros_like(s) + level for s in true_std],
+                                        multioutput="uniform_average")
+    return predicted, constant
 
 
 @pytest.fixture(scope="module")
@@ -63,48 +67,61 @@ def movies():
     return make_movies(6, seed=0, lengths=(30, 50))
 
 
-@pytest.fixture(scope="module")
-def fitted(movies):
-    X, Y = movies
-    return make_pipeline(Windower(length=8), small_gru(predict_std=True)).fit(X, Y)
+@pytest.fixture(scope="module", params=KINDS)
+def fitted(request, movies):
+    return std_model(request.param).fit(*movies)
 
 
 # ------------------------------------------------------------------ learning
+@pytest.mark.slow
 def test_the_predicted_std_beats_the_constant_std_on_held_out_movies():
-    X, Y = make_movies(12, seed=0)
-    X_test, Y_test = make_movies(4, seed=1)
+    data = (*make_movies(12, seed=0), *make_movies(4, seed=1))
     model = make_pipeline(Windower(length=10), small_gru(units=16, epochs=20, learning_rate=3e-3, predict_std=True))
-    model.fit(X, Y)
-    mean, std = model.predict(X_test, return_std=True)
-    _, true_std = split_std(Y_test)
-    level = np.mean(np.concatenate(split_std(Y)[1]), axis=0)
-    predicted = movie_mean_squared_error(true_std, std, multioutput="uniform_average")
-    constant = movie_mean_squared_error(true_std, [np.zeros_like(s) + level for s in true_std],
-                                        multioutput="uniform_average")
+    predicted, constant = held_out_std_mse(model, *data)
     print(f"held-out std MSE: GRU-MoE {predicted:.5f}, constant std {constant:.5f}")
     assert predicted < 0.5 * constant
-    assert [m.shape for m in mean] == [s.shape for s in std] == [(len(y), 2) for y in Y_test]
+
+
+@pytest.mark.slow
+def test_the_tcns_predicted_std_beats_the_constant_std_on_held_out_movies():
+    data = (*make_movies(12, seed=0), *make_movies(4, seed=1))
+    model = std_model("tcn", epochs=40, filters=16, crop_length=64, learning_rate=3e-3)
+    predicted, constant = held_out_std_mse(model, *data)
+    print(f"held-out std MSE: TCN {predicted:.5f}, constant std {constant:.5f}")
+    assert predicted < 0.5 * constant
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_short_training_already_predicts_the_std_better_than_the_constant(kind):
+    # the quick check of the slow tests above: a few epochs on short movies
+    data = (*make_movies(8, seed=0, lengths=(40, 60)), *make_movies(3, seed=1, lengths=(40, 60)))
+    params = dict(epochs=8, learning_rate=3e-3) if kind == "gru" else dict(epochs=10, learning_rate=3e-3)
+    predicted, constant = held_out_std_mse(std_model(kind, **params), *data)
+    print(f"held-out std MSE: {kind} {predicted:.5f}, constant std {constant:.5f}")
+    assert predicted < constant
 
 
 def test_predictions_have_the_documented_form(fitted, movies):
     X, Y = movies
-    gru = fitted[-1]
-    assert gru.n_outputs_ == 2 and gru.std_max_.shape == (2,)
-    assert_allclose(gru.std_max_, np.max(np.concatenate(Y)[:, 2:], axis=0))  # the largest training std
+    estimator = network(fitted)
+    assert estimator.n_outputs_ == 2 and estimator.std_max_.shape == (2,)
+    assert_allclose(estimator.std_max_, np.max(np.concatenate(Y)[:, 2:], axis=0))  # the largest training std
+    assert estimator.network_.n_outputs == 4
     mean, std = fitted.predict(X, return_std=True)
     assert isinstance(mean, list) and isinstance(std, list) and len(mean) == len(std) == len(X)
     for m, s, y in zip(mean, std, Y):
         assert m.shape == s.shape == (len(y), 2)
-        assert np.all(s >= 0) and np.all(s <= gru.std_max_)
+        assert np.all(s >= 0) and np.all(s <= estimator.std_max_)
         assert np.all(np.abs(m) <= 1)
     for a, b in zip(fitted.predict(X), mean):               # without return_std: the mean curves only
         assert_array_equal(a, b)
+    assert predicts_std(fitted)
 
 
 def test_the_mean_path_is_unchanged_without_predict_std():
     # Reference values printed by the code *before* predict_std existed (same data, same seed): the
     # mean-only model must predict what it predicted then.
-    from test_gru_moe import make_movies as make_mean_movies
+    from sequence_helpers import make_movies as make_mean_movies
 
     X, Y = make_mean_movies(4, seed=3, lengths=(30, 50), modalities=True)
     windows = Windower(length=8).fit_transform(X)
@@ -120,51 +137,62 @@ def test_the_mean_path_is_unchanged_without_predict_std():
         assert_array_equal(a, b)
 
 
-def test_nan_std_values_are_masked(movies):
+@pytest.mark.parametrize("kind", KINDS)
+def test_nan_std_values_are_masked(kind, movies):
     X, Y = movies
     Y = [y.copy() for y in Y]
     Y[0][:, 2:] = np.nan          # a movie without std
     Y[1][5:9, 3] = np.nan         # a few seconds without arousal std
-    model = make_pipeline(Windower(length=8), small_gru(predict_std=True)).fit(X, Y)
+    model = std_model(kind).fit(X, Y)
     _, std = model.predict(X, return_std=True)
     assert all(np.all(np.isfinite(s)) for s in std)
-    assert np.all(np.isfinite(model[-1].history_["loss"]))
+    assert np.all(np.isfinite(network(model).history_["loss"]))
+    # a column without any std is not learned (its outputs are unused), with a warning naming the estimator
+    for y in Y:
+        y[:, 3] = np.nan
+    name = type(network(model)).__name__
+    with pytest.warns(UserWarning, match=rf"{name}: std column\(s\) \[3\] of y are NaN everywhere"):
+        std_model(kind, epochs=1).fit(X, Y)
 
 
 # ------------------------------------------------------------------ errors
-def test_return_std_of_a_mean_only_model_is_a_clear_error(movies):
+@pytest.mark.parametrize("kind", KINDS)
+def test_return_std_of_a_mean_only_model_is_a_clear_error(kind, movies):
     X, Y = movies
-    model = make_pipeline(Windower(length=8), small_gru(epochs=1)).fit(X, [y[:, :2] for y in Y])
-    with pytest.raises(ValueError, match="fitted with predict_std=False.*predict_std=True"):
+    model = std_model(kind, epochs=1, predict_std=False).fit(X, [y[:, :2] for y in Y])
+    name = type(network(model)).__name__
+    with pytest.raises(ValueError, match=f"this {name} was fitted with predict_std=False.*predict_std=True"):
         model.predict(X, return_std=True)
     assert not predicts_std(model)
 
 
-def test_bad_std_targets_are_refused(movies):
+@pytest.mark.parametrize("kind", KINDS)
+def test_bad_std_targets_are_refused(kind, movies):
     X, Y = movies
-    windows = Windower(length=8).fit_transform(X)
-    model = small_gru(predict_std=True, epochs=1)
+    model = std_model(kind, epochs=1)
     with pytest.raises(ValueError, match=r"y\[0\] must have shape \(T, 4\) \(valence, arousal, valence_std"):
-        model.fit(windows, [y[:, :2] for y in Y])
+        model.fit(X, [y[:, :2] for y in Y])
     negative = [y.copy() for y in Y]
     negative[2][7, 3] = -0.1
     with pytest.raises(ValueError, match=r"y\[2\]: the standard deviation in column 3 at row 7 is -0.1"):
-        model.fit(windows, negative)
+        model.fit(X, negative)
     unknown = [y.copy() for y in Y]
     for y in unknown:
         y[:, 2:] = np.nan
     with pytest.raises(ValueError, match="every standard deviation in y is NaN"):
-        model.fit(windows, unknown)
-    with pytest.raises(ValueError, match="1-D y"):
-        small_gru(predict_std=True).fit(np.zeros((20, 3)), np.zeros(20))
+        model.fit(X, unknown)
+    estimator = small_gru(predict_std=True) if kind == "gru" else small_tcn(predict_std=True)
+    with pytest.raises(ValueError, match=rf"{type(estimator).__name__}\(predict_std=True\) needs y .* 1-D y"):
+        estimator.fit(np.zeros((20, 3)), np.zeros(20))
 
 
 # ------------------------------------------------------------------ composition
-def test_return_std_through_pipeline_smoothing_and_run_averaging(movies):
+@pytest.mark.parametrize("kind", KINDS)
+def test_return_std_through_pipeline_smoothing_and_run_averaging(kind, movies):
     X, Y = movies
-    smoothed = make_pipeline(Windower(length=8), SmoothedRegressor(small_gru(predict_std=True), ButterworthSmoother()))
-    smoothed.fit(X, Y)
-    inner_mean, inner_std = smoothed[-1].regressor_.predict(smoothed[0].transform(X), return_std=True)
+    smoothed = std_model(kind, smoother="butterworth").fit(X, Y)
+    assert isinstance(smoothed[-1], SmoothedRegressor)
+    inner_mean, inner_std = smoothed[-1].regressor_.predict(smoothed[:-1].transform(X), return_std=True)
     mean, std = smoothed.predict(X, return_std=True)
     smoother = ButterworthSmoother()
     for m, s, im, istd in zip(mean, std, inner_mean, inner_std):
@@ -172,10 +200,9 @@ def test_return_std_through_pipeline_smoothing_and_run_averaging(movies):
         assert_allclose(s, np.maximum(smoother.smooth(istd), 0.0))
         assert np.all(s >= 0)
 
-    windows = Windower(length=8).fit_transform(X)
-    runs = RunAveragingRegressor.from_seeds(small_gru(predict_std=True), n_runs=2, random_state=0).fit(windows, Y)
-    mean, std = runs.predict(windows, return_std=True)
-    per_run = runs.predict_runs(windows, return_std=True)
+    runs = RunAveragingRegressor.from_seeds(std_model(kind), n_runs=2, random_state=0).fit(X, Y)
+    mean, std = runs.predict(X, return_std=True)
+    per_run = runs.predict_runs(X, return_std=True)
     assert not np.allclose(per_run[0][1][0], per_run[1][1][0])
     for movie in range(len(X)):
         assert_allclose(std[movie], np.mean([run_std[movie] for _, run_std in per_run], axis=0))
@@ -215,17 +242,20 @@ def test_a_fitted_model_pickles_with_its_std_head(fitted, movies):
     again_mean, again_std = restored.predict(X, return_std=True)
     for a, b in zip(std + mean, again_std + again_mean):
         assert_array_equal(a, b)
-    assert_array_equal(restored[-1].std_max_, fitted[-1].std_max_)
+    assert_array_equal(network(restored).std_max_, network(fitted).std_max_)
 
 
-def test_array_mode_with_std_columns():
+@pytest.mark.parametrize("kind", KINDS)
+def test_array_mode_with_std_columns(kind):
+    # GRU-MoE: an array of windows; TCN: one 2-D array is one movie
     rng = np.random.RandomState(0)
     windows = rng.randn(120, 4, 3).astype(np.float32)
     y = np.c_[np.tanh(windows[:, :, 0].mean(axis=1)), 0.2 + 0.1 * np.abs(windows[:, -1, 1])]
-    model = small_gru(predict_std=True, target_range="auto").fit(windows, y)
-    mean, std = model.predict(windows, return_std=True)
+    X = windows if kind == "gru" else windows[:, -1]
+    model = (small_gru if kind == "gru" else small_tcn)(predict_std=True, target_range="auto").fit(X, y)
+    mean, std = model.predict(X, return_std=True)
     assert mean.shape == std.shape == (120, 1) and np.all(std >= 0)
-    assert model.predict(windows).shape == (120, 1)
+    assert model.predict(X).shape == (120, 1)
 
 
 # ------------------------------------------------------------------ targets

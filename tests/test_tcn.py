@@ -29,30 +29,15 @@ from sklearn_emotion import (
 from sklearn_emotion.metrics import movie_mean_squared_error
 from sklearn_emotion.scoring import get_movie_scorer
 
+import sequence_helpers
+from sequence_helpers import small_tcn
+
 REPO_DIR = Path(__file__).resolve().parents[1]
 
 
 def make_movies(n_movies, seed, lengths=(60, 120), memory=20, modalities=True):
     """Movies whose targets are a squashed running sum of two input columns over the past ``memory`` s."""
-    rng = np.random.RandomState(seed)
-    X, Y = [], []
-    for _ in range(n_movies):
-        n = rng.randint(*lengths)
-        x = rng.randn(n, 4).astype(np.float32)
-        cumulative = np.cumsum(np.vstack([np.zeros((1, 4)), x]), axis=0)
-        t = np.arange(n)
-        start = np.maximum(t - memory + 1, 0)
-        past = (cumulative[t + 1] - cumulative[start]) / np.sqrt(t + 1 - start)[:, None]
-        y = 0.9 * np.tanh(0.6 * np.c_[past[:, 0], past[:, 1]])
-        X.append({"image": x[:, :3], "audio": x[:, 3:]} if modalities else x)
-        Y.append(y)
-    return X, Y
-
-
-def small_tcn(**params):
-    defaults = dict(filters=8, levels=2, kernel_size=3, epochs=2, crop_length=32, batch_size=4, random_state=0)
-    defaults.update(params)
-    return TCNRegressor(**defaults)
+    return sequence_helpers.make_movies(n_movies, seed, lengths, memory, modalities, mixed=False)
 
 
 def mse(y, predictions):

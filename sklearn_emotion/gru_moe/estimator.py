@@ -181,6 +181,7 @@ class GRUMoERegressor(BaseSequenceRegressor):
         "block_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     }
     _network_keys = _NETWORK_CONFIG_KEYS
+    _input_tags = {"three_d_array": True}  # arrays of windows
 
     def __init__(
         self,
@@ -431,8 +432,3 @@ class GRUMoERegressor(BaseSequenceRegressor):
     def _upgrade_state(self, state: dict) -> None:
         if "batch_size_" not in state and "_network_config" in state:  # fitted by 0.1: sizes were ints
             self.batch_size_, self.block_size_ = int(self.batch_size), int(self.block_size)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        return tags

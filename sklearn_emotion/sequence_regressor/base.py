@@ -13,7 +13,8 @@ writes only its parameters, how it reads its input and its network:
 * ``_build_network(config)``: the network of those keywords, built (weights created);
 * ``_predict_outputs(X) -> (outputs, single)``: the network's ``[0, 1]`` outputs per movie, and
   whether ``X`` was one array (answered with one array);
-* ``_network_keys``: the keywords a saved ``_network_config`` may pass to the network.
+* ``_network_keys``: the keywords a saved ``_network_config`` may pass to the network;
+* ``_input_tags``: the scikit-learn input tags it sets (e.g. ``{"three_d_array": True}``).
 
 Nothing here imports TensorFlow at module level: estimators are built and validated without it.
 """
@@ -66,6 +67,9 @@ class BaseSequenceRegressor(MovieRegressorMixin, BaseEstimator):
 
     #: How ``X`` was read in ``fit``: "movies", or "arrays" of windows (rows, not movies, held out).
     _input_mode = "movies"
+
+    #: The input tags of the subclass (which arrays besides movies it reads).
+    _input_tags: dict = {}
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any) -> "BaseSequenceRegressor":
@@ -341,6 +345,8 @@ class BaseSequenceRegressor(MovieRegressorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        for name, value in self._input_tags.items():
+            setattr(tags.input_tags, name, value)
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         tags.regressor_tags.poor_score = True

@@ -69,11 +69,12 @@ class TCNRegressor(BaseSequenceRegressor):
     dropout : float, default=0.0
         Spatial (whole-channel) dropout rate after every hidden convolution.
     loss : {"cross_entropy", "mse"}, default="cross_entropy"
-        Multilabel sigmoid cross-entropy on targets mapped to ``[0, 1]`` (the paper), or squared error.
+        The loss of each second's sigmoid outputs against the targets mapped to ``[0, 1]``:
+        multilabel cross-entropy (as the paper's GRU-MoE) or squared error.
     target_range : (float, float) or "auto", default=(-1.0, 1.0)
-        Range of the targets, mapped linearly to ``[0, 1]``; ``"auto"`` uses the training targets'
-        minimum and maximum.  Targets outside the range are an error.  With ``predict_std``, only the
-        mean columns.
+        The targets' range, mapped linearly to the sigmoid's ``[0, 1]``; ``"auto"``: from the
+        smallest to the largest training target.  A target outside a fixed range is an error.  With
+        ``predict_std``, the range of the mean columns only.
     l2 : float, default=1e-4
         L2 penalty on every kernel.
     learning_rate : float, default=1e-3
@@ -97,11 +98,10 @@ class TCNRegressor(BaseSequenceRegressor):
     patience : int, default=10
         Epochs without improvement of the watched loss before training stops.
     random_state : int, RandomState instance or None, default=None
-        Controls weight initialisation, dropout, the validation split and the crops, without
-        touching global random state.
-        An int gives bitwise the same fit in any process of the same machine and TensorFlow
-        intra-op thread count: training and prediction run under TensorFlow's op determinism,
-        switched on for the call and back off afterwards (see docs/reproducing_the_paper.md).
+        Seeds the weights, dropout, the held-out movies and the crops; NumPy's global random state
+        is neither used nor changed.  An int gives bitwise the same fit in any process of the same
+        machine and TensorFlow intra-op thread count (training and prediction run under
+        TensorFlow's op determinism; see docs/reproducing_the_paper.md).
     verbose : int, default=0
         1 or more: print one line per epoch and, at the end, which epoch's weights were kept.
     predict_std : bool, default=False
@@ -172,6 +172,7 @@ class TCNRegressor(BaseSequenceRegressor):
     }
     _network_keys = ("n_features", "n_outputs", "filters", "kernel_size", "causal", "dropout", "l2", "seed",
                      "projection", "skip_connections")
+    _input_tags = {"two_d_array": True, "three_d_array": False}  # a 2-D array is one movie
 
     def __init__(
         self,
@@ -203,19 +204,20 @@ class TCNRegressor(BaseSequenceRegressor):
         self.causal = causal
         self.skip_connections = skip_connections
         self.dropout = dropout
+        # the targets, then optimisation, then stopping and seeding
         self.loss = loss
         self.target_range = target_range
+        self.predict_std = predict_std
         self.l2 = l2
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.crop_length = crop_length
         self.epochs = epochs
+        self.patience = patience
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
-        self.patience = patience
         self.random_state = random_state
         self.verbose = verbose
-        self.predict_std = predict_std
 
     # ------------------------------------------------------------------ input handling
     def _filters(self) -> list[int]:
@@ -330,9 +332,3 @@ class TCNRegressor(BaseSequenceRegressor):
             inputs = movie_inputs([sequence], padded_length(len(sequence), factor))
             outputs.append(np.asarray(self.network_(inputs, training=False), np.float64)[0, :len(sequence)])
         return outputs, single
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = True   # one movie
-        tags.input_tags.three_d_array = False
-        return tags
