@@ -237,17 +237,15 @@ def test_emomusic_generated_resampling_nan_and_trailing(tmp_path):
     np.testing.assert_array_equal(two.times[1], [0, 0.5, 1.0, 1.5, 2.0])
 
 
-@pytest.mark.parametrize(
-    "header, valence, message",
-    [
-        ("song_id,sample_1000ms,sample_2000ms", "1,0.1,0.2", r"valence_cont_average\.csv, line 1: .*500 ms apart"),
-        ("song_id,s1,s2", "1,0.1,0.2", r"valence_cont_average\.csv, line 1: column 's1'"),
-        ("song_id,sample_1000ms,sample_1500ms", "x,0.1,0.2", r"valence_cont_average\.csv, line 2: song_id 'x'"),
-        ("song_id,sample_1000ms,sample_1500ms", "1,0.1,oops", r"line 2: value 'oops' of column sample_1500ms"),
-        ("song_id,sample_1000ms,sample_1500ms", "1,0.1,2.0", r"line 2: value 2\.0 of column sample_1500ms lies"),
-    ],
-)
-def test_emomusic_malformed_errors_name_file_and_line(tmp_path, header, valence, message):
+@pytest.mark.parametrize("valence_csv, message", [  # the valence file: its header, then one song
+    ("song_id,sample_1000ms,sample_2000ms\n1,0.1,0.2", r"valence_cont_average\.csv, line 1: .*500 ms apart"),
+    ("song_id,s1,s2\n1,0.1,0.2", r"valence_cont_average\.csv, line 1: column 's1'"),
+    ("song_id,sample_1000ms,sample_1500ms\nx,0.1,0.2", r"valence_cont_average\.csv, line 2: song_id 'x'"),
+    ("song_id,sample_1000ms,sample_1500ms\n1,0.1,oops", r"line 2: value 'oops' of column sample_1500ms"),
+    ("song_id,sample_1000ms,sample_1500ms\n1,0.1,2.0", r"line 2: value 2\.0 of column sample_1500ms lies"),
+])
+def test_emomusic_malformed_errors_name_file_and_line(tmp_path, valence_csv, message):
+    header, valence = valence_csv.split("\n")
     _write_emomusic(tmp_path, [valence], ["1,0.1,0.2"], header)
     with pytest.raises(ValueError, match=message):
         load_emomusic(tmp_path)
