@@ -11,11 +11,13 @@
 2. **Features.**  Decodes the files (PyAV) and embeds every second with the real backbones found in
    a weights folder (ImageNet MobileNet v1 for images, AudioSet YAMNet for audio) or, when there is
    none, with the weight-free descriptors -- and says which (see :mod:`sklearn_emotion.extraction`).
-3. **Evaluation.**  Cross-validates, split by movie, the paper's pipeline
-   ``Windower -> SmoothedRegressor(GRUMoERegressor, ButterworthSmoother)`` (after a
-   ``MovieStandardScaler``) against the per-second baseline ``PerSecondRegressor(RidgeCV)``, prints
-   the MediaEval table (per-movie MSE and Pearson r of the held-out movies), and plots the predicted
-   and true curves of one held-out movie.
+3. **Evaluation.**  Cross-validates, split by movie
+   (:func:`sklearn_emotion.workflows.cross_validate.cross_validate_movies`, as ``sklearn-emotion
+   cross-validate`` does), the paper's pipeline (:func:`~sklearn_emotion.make_paper_pipeline`:
+   ``MovieStandardScaler -> Windower -> SmoothedRegressor(GRUMoERegressor, ButterworthSmoother)``)
+   against the per-second baseline (:func:`~sklearn_emotion.make_baseline_pipeline`), prints the
+   MediaEval table (per-movie MSE and Pearson r of the held-out movies), and plots the predicted and
+   true curves of one held-out movie.
 
 Whatever numbers come out are printed: nothing is tuned on the held-out movies.
 """
@@ -134,45 +136,34 @@ def make_corpus(folder: str | os.PathLike, config: DemoConfig = FULL, *, random_
 
 # ------------------------------------------------------------------------------------ models
 def paper_pipeline(config: DemoConfig, random_state: int) -> Any:
-    """``MovieStandardScaler -> Windower -> SmoothedRegressor(GRUMoERegressor, ButterworthSmoother)``.
+    """The paper's pipeline at the demo's size: :func:`~sklearn_emotion.make_paper_pipeline` with
+    ``config.window``, ``config.units`` and the Butterworth cutoff ``config.cutoff``.
 
     The features are standardised with the statistics of the training seconds first: the network
-    gets inputs of comparable scales whatever the backbones.
+    gets inputs of comparable scales whatever the backbones.  Every other parameter keeps the
+    estimator's default (batch sized to the corpus, early stopping): the demo shows what a user who
+    changes nothing gets.
     """
-    from sklearn.pipeline import make_pipeline
+    from .pipelines import make_paper_pipeline
+    from .smoothing import ButterworthSmoother
 
-    from .gru_moe import GRUMoERegressor
-    from .preprocessing import MovieStandardScaler
-    from .smoothing import ButterworthSmoother, SmoothedRegressor
-    from .windowing import Windower
-
-    # The estimator's own training defaults (batch sized to the corpus, early stopping): the demo
-    # shows what a user who changes nothing gets.
-    network = GRUMoERegressor(units=config.units, random_state=random_state)
-    return make_pipeline(
-        MovieStandardScaler(),  # embeddings and descriptors come at very different scales
-        Windower(length=config.window),
-        SmoothedRegressor(network, ButterworthSmoother(cutoff=config.cutoff)),
-    )
+    return make_paper_pipeline(window_length=config.window, smoother=ButterworthSmoother(cutoff=config.cutoff),
+                               units=config.units, random_state=random_state)
 
 
-def baseline_model(config: DemoConfig) -> Any:
-    """``PerSecondRegressor(RidgeCV)``: every second on its own, no temporal context.
+def baseline_model(config: DemoConfig, *, smoothed: bool = False) -> Any:
+    """:func:`~sklearn_emotion.make_baseline_pipeline`: every second on its own, no temporal context
+    (``smoothed``: its curves then smoothed by the paper's filter, Butterworth at ``config.cutoff``).
 
     The Ridge penalty is chosen among ``config.ridge_alphas`` by efficient leave-one-out on the
     training seconds only (``RidgeCV``), so the baseline is tuned as fairly as the network.
     """
-    from sklearn.linear_model import RidgeCV
+    from .pipelines import make_baseline_pipeline
+    from .smoothing import ButterworthSmoother
 
-    from .per_second import PerSecondRegressor
-
-    return PerSecondRegressor(RidgeCV(alphas=np.asarray(config.ridge_alphas, dtype=float)))
-
-
-def _unsmoothed(pipeline: Any, movies: list) -> list[np.ndarray]:
-    """The paper pipeline's predictions before Butterworth smoothing (same fitted network)."""
-    windows = pipeline[:-1].transform(movies)
-    return pipeline[-1].regressor_.predict(windows)
+    model = make_baseline_pipeline(smoother=ButterworthSmoother(cutoff=config.cutoff) if smoothed else None)
+    alphas = {name for name in model.get_params() if name.endswith("__alphas")}
+    return model.set_params(**dict.fromkeys(alphas, np.asarray(config.ridge_alphas, dtype=float)))
 
 
 # ------------------------------------------------------------------------------------ the demo
@@ -222,38 +213,24 @@ def _extract(movies: list[DemoMovie], spec: dict[str, Any], output: Path, n_jobs
 
 
 def _cross_validate(X: list, y: list, movies: list[DemoMovie], config: DemoConfig, random_state: int,
-                    echo: Callable[[str], None]) -> tuple[dict[str, list[np.ndarray]], np.ndarray]:
-    """Held-out predictions of the four models for every movie, and the fold that held each out."""
-    from sklearn.model_selection import KFold
+                    echo: Callable[[str], None]) -> Any:
+    """Held-out predictions of the four models for every movie (the unsmoothed row: the paper model's
+    network before its filter)."""
+    from .workflows.cross_validate import cross_validate_movies
 
-    predictions: dict[str, list[Any]] = {name: [None] * len(X) for name in MODEL_NAMES}
-    folds = KFold(n_splits=config.n_splits, shuffle=True, random_state=random_state)
-    fold_of_movie = np.empty(len(X), dtype=int)
-    for fold, (train, test) in enumerate(folds.split(np.arange(len(X)))):
-        X_train, y_train = [X[i] for i in train], [y[i] for i in train]
-        X_test = [X[i] for i in test]
-        baseline = baseline_model(config).fit(X_train, y_train)
-        paper = paper_pipeline(config, random_state + fold).fit(X_train, y_train)
-        per_second = baseline.predict(X_test)
-        smoothed = paper[-1].smooth_predictions(per_second)  # the paper's filter on the baseline's curves
-        outputs = (per_second, smoothed, _unsmoothed(paper, X_test), paper.predict(X_test))
-        for name, predicted in zip(MODEL_NAMES, outputs):
-            for i, curve in zip(test, predicted):
-                predictions[name][i] = np.asarray(curve)
-        fold_of_movie[test] = fold
-        echo(f"  fold {fold + 1}/{config.n_splits}: trained on {len(train)} movies, tested on "
-             f"{', '.join(movies[i].name for i in test)}; {paper[-1].regressor_.stopping_summary_}")
-    return predictions, fold_of_movie
+    models = {MODEL_NAMES[0]: baseline_model(config), MODEL_NAMES[1]: baseline_model(config, smoothed=True),
+              MODEL_NAMES[3]: paper_pipeline(config, random_state)}
+    return cross_validate_movies(models, X, y, [movie.name for movie in movies], n_splits=config.n_splits,
+                                 random_state=random_state, unsmoothed={MODEL_NAMES[3]: MODEL_NAMES[2]}, echo=echo)
 
 
-def _report_scores(y: list, predictions: dict[str, list[np.ndarray]], config: DemoConfig, n_movies: int,
+def _report_scores(result: Any, config: DemoConfig, n_movies: int,
                    echo: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, Any], str]:
     """The MediaEval scores (per movie and pooled) of every model, printed as a table."""
-    from .metrics import mediaeval_scores
     from .reporting import mediaeval_table
 
-    scores = {name: mediaeval_scores(y, predictions[name]) for name in MODEL_NAMES}
-    pooled = {name: mediaeval_scores(y, predictions[name], average="pooled") for name in MODEL_NAMES}
+    scores = {name: result.scores[name] for name in MODEL_NAMES}
+    pooled = {name: result.pooled_scores[name] for name in MODEL_NAMES}
     table = mediaeval_table(scores)
     echo("")
     echo(f"MediaEval scores of the held-out movies ({config.n_splits}-fold cross-validation split by movie; "
@@ -361,10 +338,10 @@ def run_demo(
     echo(f"Extracted features {widths} per second ({timings['features_s']:.1f} s).")
 
     tick = time.perf_counter()
-    predictions, fold_of_movie = _cross_validate(X, y, movies, config, random_state, echo)
+    result = _cross_validate(X, y, movies, config, random_state, echo)
     timings["cross_validation_s"] = time.perf_counter() - tick
-    scores, pooled, table = _report_scores(y, predictions, config, len(movies), echo)
-    plot_path, shown = _write_predictions(output, movies, y, predictions, fold_of_movie)
+    scores, pooled, table = _report_scores(result, config, len(movies), echo)
+    plot_path, shown = _write_predictions(output, movies, y, result.predictions, result.folds)
     timings["total_s"] = time.perf_counter() - started
     results = {
         "scores": scores, "pooled_scores": pooled, "features": {"origin": origin, "notes": notes, "spec": spec},
