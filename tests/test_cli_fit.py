@@ -54,6 +54,7 @@ def test_a_folder_or_an_existing_model_as_output_fails_before_training(tmp_path,
     assert (tmp_path / "model.skops").read_bytes() != before
 
 
+@pytest.mark.subprocess
 @pytest.mark.skipif(not os.path.isdir("/proc") or sys.platform != "linux", reason="needs Linux's /proc")
 def test_an_unwritable_output_fails_before_the_first_epoch(tmp_path):
     features, annotations = _corpus(tmp_path)
@@ -101,6 +102,7 @@ def test_a_length_gap_beyond_the_tolerance_is_an_error(tmp_path, capsys):
     assert code == 0, err
 
 
+@pytest.mark.keras
 def test_the_tcn_model_trains_and_predicts_from_the_command_line(tmp_path, capsys):
     features, annotations = _corpus(tmp_path, seconds=40)
     model = tmp_path / "tcn.skops"
@@ -118,3 +120,53 @@ def test_the_tcn_model_trains_and_predicts_from_the_command_line(tmp_path, capsy
     assert type(network).__name__ == "TCNRegressor" and network.causal and network.levels == 2
     curves = read_curves(tmp_path / "pred" / "movie_0.csv")
     assert curves.shape == (40, 2) and np.all(np.abs(curves) <= 1)
+
+
+def _help_of(module) -> dict[str, str]:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+    return {action.dest: action.help or "" for action in parser._actions}
+
+
+def test_fit_and_cross_validate_state_the_estimators_own_defaults():
+    import inspect
+
+    from sklearn_emotion.cli import cross_validate, fit
+    from sklearn_emotion.gru_moe import GRUMoERegressor
+    from sklearn_emotion.tcn import TCNRegressor
+
+    gru = inspect.signature(GRUMoERegressor).parameters
+    tcn = inspect.signature(TCNRegressor).parameters
+    helps, cv_helps = _help_of(fit), _help_of(cross_validate)
+    shared = set(helps) & set(cv_helps) - {"output"}  # the one definition: same options, same texts
+    assert {"model", "epochs", "units", "levels", "alpha", "smoother", "target_range"} <= shared
+    assert all(helps[dest] == cv_helps[dest] for dest in shared)
+    for option, name in (("epochs", "epochs"), ("patience", "patience"), ("dropout", "dropout"),
+                         ("learning_rate", "learning_rate"), ("batch_size", "batch_size")):
+        assert (f"default: {gru[name].default} for the paper model, {tcn[name].default} for --model tcn"
+                in helps[option]), option
+    assert "maximum epochs (default: 30 for the paper model, 100 for --model tcn)" == helps["epochs"]
+    assert f"(default {gru['units'].default})" in helps["units"] and f"(default {tcn['levels'].default})" in helps["levels"]
+    assert "butterworth for the paper model, butterworth for --model tcn, none for --model baseline" in helps["smoother"]
+
+
+@pytest.mark.keras
+def test_the_tcn_learns_the_viewers_std_as_the_paper_model_does(tmp_path, capsys):
+    from sklearn_emotion.files import write_curves
+    from sklearn_emotion.persistence import load_model
+
+    features, annotations = _corpus(tmp_path, seconds=40)
+    rng = np.random.default_rng(1)
+    for index in range(3):
+        write_curves(annotations / f"movie_{index}.csv", rng.uniform(-1, 1, size=(40, 2)),
+                     std=rng.uniform(0.1, 0.4, size=(40, 2)))
+    model = tmp_path / "tcn.skops"
+    code, out, err = _fit(capsys, features, annotations, "-o", model, "--model", "tcn", "--levels", "2",
+                          "--filters", "4", "--epochs", "2", "--no-progress")
+    assert code == 0, err
+    assert "with the viewers' standard deviation" in out
+    saved = load_model(model)
+    network = saved.estimator.steps[-1][1].regressor_
+    assert network.predict_std is True and hasattr(network, "std_max_") and saved.info["predict_std"] is True
