@@ -87,8 +87,7 @@ def test_every_movie_is_predicted_once_held_out_and_sources_stay_together(tmp_pa
 
 def _run(capsys, *argv) -> tuple[int, str, str]:
     code = main(["cross-validate", *map(os.fspath, argv)])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return (code, *capsys.readouterr())  # code, out, err
 
 
 def test_the_baseline_is_cross_validated_with_its_table_per_movie_rows_and_plots(tmp_path, capsys):
