@@ -552,9 +552,6 @@ def size_text(size: int | None) -> str:
     return f"{size} bytes"
 
 
-_size_text = size_text  # the name cli/models.py imported in 0.2, until it imports size_text
-
-
 def _announce(text: str) -> None:
     print(f"sklearn-emotion: {text}", file=sys.stderr, flush=True)
 
