@@ -308,6 +308,7 @@ def test_plot_colours_are_fixed_by_role(tmp_path):
 
 
 # ------------------------------------------------------------------------------------ the real command
+@pytest.mark.subprocess
 def test_evaluate_in_a_new_process(tmp_path):
     predictions, annotations = _corpus(tmp_path)
     (annotations / "m1_Valence-Arousal.txt").unlink()

@@ -82,6 +82,7 @@ def test_an_incomplete_features_json_is_an_error_before_training(tmp_path, capsy
     assert code == 1 and "features.json is incomplete" in err and "Training" not in out
 
 
+@pytest.mark.keras
 def test_annotations_on_another_scale_need_the_target_range(tmp_path, capsys):
     features, annotations = _corpus(tmp_path, scale=(1, 9))
     code, out, err = _fit(capsys, features, annotations, "-o", tmp_path / "m.skops", *TINY)

@@ -121,7 +121,7 @@ def test_annotations_outside_the_target_range_are_refused_before_training(tmp_pa
     assert code == 1 and "b.csv (5 to 5)" in err and "fold" not in out
 
 
-@pytest.mark.slow
+@pytest.mark.keras
 def test_the_paper_model_is_cross_validated(tmp_path, capsys):
     features, annotations = _corpus(tmp_path, names=NAMES[:4], seconds=30)
     result = cross_validate_corpus(features, annotations, n_splits=2,

@@ -121,6 +121,7 @@ def test_an_interrupted_movie_leaves_no_file(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.keras
 def test_quick_demo_weight_free_runs_and_reports_honestly(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no ../shared/weights from here: the weight-free path
     monkeypatch.delenv("SKLEARN_EMOTION_WEIGHTS", raising=False)
