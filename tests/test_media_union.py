@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -16,8 +20,10 @@ from sklearn.pipeline import Pipeline  # noqa: E402
 
 from sklearn_emotion.data import as_movies  # noqa: E402
 from sklearn_emotion.media import AudioEmbedder, FaceEmbedder, ImageEmbedder, ModalityUnion  # noqa: E402
+from sklearn_emotion.media.stages import extract_movie  # noqa: E402
 
 SIZE = (240, 240)
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "media.md"
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +104,48 @@ def test_params_names_and_validation(union, movies):
         ModalityUnion([("a", ImageEmbedder()), ("a", AudioEmbedder())]).fit([movies["same"]])
     with pytest.raises(ValueError, match="'__'"):
         ModalityUnion([("a__b", ImageEmbedder())]).fit([movies["same"]])
+
+
+def docs_example() -> str:
+    """The ```python block of docs/media.md's "Writing your own embedder"."""
+    section = DOCS.read_text(encoding="utf-8").split("## Writing your own embedder\n", 1)[1].split("\n## ", 1)[0]
+    return re.search(r"^```python\n(.*?)^```$", section, flags=re.M | re.S).group(1)
+
+
+def test_the_documented_custom_embedder_joins_a_union(movies, tmp_path, monkeypatch):
+    from sklearn_emotion.media import union as union_module
+
+    shutil.copy(movies["same"], tmp_path / "movie.mp4")
+    monkeypatch.chdir(tmp_path)
+    passes = []
+
+    def one_pass(movie, stages, **kwargs):
+        passes.append(sorted(stages))
+        return extract_movie(movie, stages, **kwargs)
+
+    monkeypatch.setattr(union_module, "extract_movie", one_pass)
+    namespace: dict = {"__name__": "docs_media_example"}
+    exec(compile(docs_example(), str(DOCS), "exec", dont_inherit=True), namespace)  # as a user's script
+    movie, ColourEmbedder = namespace["movie"], namespace["ColourEmbedder"]
+    assert movie["colour"].shape == (4, 3) and movie["audio"].shape == (4, 112)
+    assert passes == [["audio", "colour"]]  # both modalities on one decoding pass
+    # The union's one decoding pass gives what the embedder computes alone, and the photos' colours.
+    (alone,) = ColourEmbedder().transform(["movie.mp4"])
+    np.testing.assert_allclose(movie["colour"], alone, atol=1e-6)
+    assert movie["colour"][1].tolist() != movie["colour"][2].tolist()  # the cat and the cup
+    assert ((movie["colour"] > 0) & (movie["colour"] < 1)).all()
+    # feature_cache: the union stores the custom modality and reads it back.
+    cached = ModalityUnion([("colour", ColourEmbedder(cache_dir=tmp_path / "cache"))])
+    cached.fit_transform(["movie.mp4"])
+    (entry,) = (tmp_path / "cache").glob("*.npy")
+    np.save(entry, np.full((4, 3), 7.0, dtype=np.float32))
+    assert cached.transform(["movie.mp4"])[0]["colour"].tolist() == [[7.0] * 3] * 4
+    assert ColourEmbedder(cache_dir=tmp_path / "cache", side=8).feature_cache()[1]["side"] == 8
+
+
+def test_open_stage_is_the_contract():
+    from sklearn_emotion.media import MediaEmbedder
+
+    with pytest.raises(NotImplementedError, match="MediaEmbedder must implement open_stage"):
+        MediaEmbedder().open_stage()
+    assert MediaEmbedder().feature_cache() is None

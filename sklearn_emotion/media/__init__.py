@@ -4,6 +4,7 @@ See ``docs/media.md``.  Importing this package loads neither TensorFlow nor medi
 loaded when an embedder first runs.
 """
 
+from ._base import MediaEmbedder
 from .audio import AudioEmbedder
 from .backbones import BackboneUnavailableError
 from .decoding import MediaDecodeError, MissingStreamError
@@ -16,6 +17,7 @@ __all__ = [
     "BackboneUnavailableError",
     "FaceEmbedder",
     "ImageEmbedder",
+    "MediaEmbedder",
     "MediaDecodeError",
     "MissingStreamError",
     "ModalityUnion",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from numbers import Integral
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -17,7 +17,10 @@ from ..data import check_has_movies
 from .cache import FeatureCache
 from .decoding import is_path, probe, source_name
 
-__all__ = ["MediaEmbedder", "batched", "movie_name", "embed_seconds", "PathWithSuffix"]
+__all__ = [
+    "MediaEmbedder", "batched", "movie_name", "embed_seconds", "PathWithSuffix", "features_through_cache",
+    "seconds_bar", "model_file",
+]
 
 # Parameters that change how the work is run, not what it computes (left out of cache keys).
 _EXECUTION_PARAMS = ("batch_size", "n_jobs", "cache_dir", "progress")
@@ -65,6 +68,30 @@ def embed_seconds(
     return np.concatenate(blocks).astype(np.float32, copy=False)
 
 
+def model_file(spec: Any, official: Any, what: str) -> str:
+    """The file of an embedder's model parameter: the official model's when ``spec`` is its name.
+
+    Parameters
+    ----------
+    spec : str or path-like
+        ``official.name`` (its file is then fetched: cached, else downloaded), or a model file.
+    official : OfficialModel
+        The registry entry (:mod:`sklearn_emotion.media.models`) of the default model.
+    what : str
+        What the model is, for the error: ``"{what} file not found: {path}"``.
+
+    Returns
+    -------
+    str
+    """
+    if isinstance(spec, str) and spec == official.name:
+        return os.fspath(official.fetch())
+    path = os.fspath(spec)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{what} file not found: {path}")
+    return path
+
+
 class PathWithSuffix(Options):
     """Parameter constraint: a file path (str or path-like) ending with one of ``suffixes``.
 
@@ -83,44 +110,46 @@ class PathWithSuffix(Options):
         return f"a path to a {' or '.join(self.suffixes)} file"
 
 
+@dataclass(eq=False, repr=False, kw_only=True)
 class MediaEmbedder(TransformerMixin, BaseEstimator):
     """Base class: a stateless transformer from movies to per-second feature arrays ``(T, d)``.
 
-    A subclass sets ``_stage``, the pure function building, from the loaded models and some
-    settings, the :mod:`~sklearn_emotion.media.stages` stage that embeds one movie; ``_loaders``,
-    which returns picklable zero-argument functions loading those models from the subclass's
-    parameters; ``_feature_settings``, the parameters passed to ``_stage`` as they are; and
-    ``get_feature_names_out``.  Every movie is processed independently, possibly in a joblib
-    worker, which loads its own models (once per process, through
-    :func:`~sklearn_emotion.media.backbones.cached_model`).
-    :class:`~sklearn_emotion.media.ModalityUnion` runs the stages of several embedders on one
-    decoding pass of each movie.
+    Every movie is processed independently, possibly in a joblib worker, which loads its own models
+    (once per process, through :func:`~sklearn_emotion.media.backbones.cached_model`).  The
+    parameters are stored unchanged by the ``__init__`` that :func:`dataclasses.dataclass` writes
+    from the class's fields (a subclass decorated likewise adds its own fields after these).
+
+    A subclass implements :meth:`open_stage` and ``get_feature_names_out``; it may extend
+    :meth:`cache_description`.  What a :class:`~sklearn_emotion.media.ModalityUnion` needs from an
+    embedder to run it on its one decoding pass of each movie file is this public protocol:
+    :meth:`open_stage` (called once in the caller, so that a missing model is one error, then in
+    each worker for each movie) and :meth:`feature_cache` (honoured movie by movie).  See
+    ``docs/media.md``, "Writing your own embedder".
+
+    Parameters
+    ----------
+    batch_size : int, default=32
+        Seconds embedded per network call.
+    n_jobs : int, optional
+        Movies processed in parallel by joblib (each worker loads its own models).  Any joblib
+        backend works, e.g. ``with joblib.parallel_config("dask"):`` to spread a corpus.
+    cache_dir : path-like, optional
+        Folder of the on-disk feature cache (see :mod:`sklearn_emotion.media.cache`).
+    progress : bool, default=False
+        Show progress bars (movies, and seconds of each movie when ``n_jobs`` is 1).
     """
 
-    #: ``function(**models, **settings) -> VideoStage or AudioStage``.
-    _stage: Callable[..., Any]
-    #: Parameters passed to ``_stage`` as they are.
-    _feature_settings: tuple[str, ...] = ("batch_size",)
+    batch_size: int = 32
+    n_jobs: int | None = None
+    cache_dir: str | os.PathLike | None = None
+    progress: bool = False
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": [Integral, None],
         "cache_dir": [str, os.PathLike, None],
         "progress": ["boolean"],
     }
-
-    def __init__(
-        self,
-        *,
-        batch_size: int = 32,
-        n_jobs: int | None = None,
-        cache_dir: str | os.PathLike | None = None,
-        progress: bool = False,
-    ):
-        self.batch_size = batch_size
-        self.n_jobs = n_jobs
-        self.cache_dir = cache_dir
-        self.progress = progress
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -130,28 +159,52 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = []
         return tags
 
-    # -- models and parameters ----------------------------------------------------------------
-    def _loaders(self) -> dict[str, Callable[[], Any]]:
-        """Picklable functions loading the models ``_stage`` takes, by argument name."""
-        raise NotImplementedError
+    # -- the protocol of a union member -------------------------------------------------------
+    def open_stage(self) -> Any:
+        """The stage that embeds one movie, with this embedder's models loaded in this process.
 
-    def _open_stage(self) -> Any:
-        """This embedder's stage for one movie, with its models loaded in this process."""
-        return _open_stage(type(self)._stage, self._loaders(), self._settings())
+        Returns
+        -------
+        VideoStage or AudioStage
+            A :class:`~sklearn_emotion.media.stages.VideoStage` (the frame size it wants and how it
+            embeds a batch of frames: a union feeds it from its one decoding pass) or an
+            :class:`~sklearn_emotion.media.stages.AudioStage` (it reads the audio track itself).
+            Its ``features(movie, name=..., on_seconds=...)`` is what ``transform`` computes for
+            each movie.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement open_stage().")
 
-    def _settings(self) -> dict[str, Any]:
-        return {key: getattr(self, key) for key in self._feature_settings}
+    def feature_cache(self) -> tuple[FeatureCache, dict[str, Any]] | None:
+        """The feature cache of ``cache_dir`` and this embedder's :meth:`cache_description`.
 
-    def _cache(self) -> tuple[FeatureCache | None, dict[str, Any] | None]:
-        """The feature cache of ``cache_dir`` and this embedder's description for its keys."""
+        Returns
+        -------
+        (FeatureCache, dict) or None
+            ``None`` without ``cache_dir``.  The key of a movie's features is
+            ``cache.key(movie, description)`` (see :func:`features_through_cache`).
+        """
         if self.cache_dir is None:
-            return None, None
-        return FeatureCache(self.cache_dir), self._full_description()
+            return None
+        return FeatureCache(self.cache_dir), self.cache_description()
 
-    def _describe_params(self) -> dict[str, Any]:
-        """What determines the output, for cache keys (subclasses replace model objects by digests)."""
+    def cache_description(self) -> dict[str, Any]:
+        """What determines this embedder's output, for the keys of its cached features.
+
+        Subclasses replace model objects and files by digests, and drop the parameters that do
+        not change their output.
+
+        Returns
+        -------
+        dict
+            The class's qualified name and the parameters, less those that only change how the
+            work is run (``batch_size``, ``n_jobs``, ``cache_dir``, ``progress``).
+        """
         params = self.get_params(deep=False)
-        return {key: value for key, value in params.items() if key not in _EXECUTION_PARAMS}
+        described = {key: value for key, value in params.items() if key not in _EXECUTION_PARAMS}
+        return {"class": f"{type(self).__module__}.{type(self).__qualname__}", **described}
+
+    def _full_description(self) -> dict[str, Any]:  # old name, read by tests/test_opensmile.py for now
+        return self.cache_description()
 
     # -- scikit-learn API ---------------------------------------------------------------------
     def fit(self, X: Any = None, y: Any = None) -> MediaEmbedder:
@@ -184,12 +237,11 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
         """
         self._validate_params()  # stateless: transform works without fit
         sources = self._check_movies(X)
-        cache, description = self._cache()
-        compute = functools.partial(_compute, type(self)._stage, self._loaders(), self._settings())
+        cache = self.feature_cache()
         label = type(self).__name__
         show_seconds = bool(self.progress) and self.n_jobs in (None, 1)
         tasks = (
-            delayed(_embed_one)(compute, source, source_name(source, index), label, cache, description, show_seconds)
+            delayed(_embed_one)(self, source, source_name(source, index), cache, show_seconds)
             for index, source in enumerate(sources)
         )
         results = Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks)
@@ -198,9 +250,6 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
 
             results = tqdm(results, total=len(sources), desc=f"{label}: movies", unit="movie")
         return list(results)
-
-    def _full_description(self) -> dict[str, Any]:
-        return {"class": f"{type(self).__module__}.{type(self).__qualname__}", **self._describe_params()}
 
     def _check_movies(self, X: Any) -> list[Any]:
         if isinstance(X, (str, bytes, os.PathLike)):
@@ -218,50 +267,71 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
         return sources
 
 
-def _open_stage(stage: Callable[..., Any], loaders: dict[str, Callable[[], Any]], settings: dict[str, Any]) -> Any:
-    """``stage`` built with the models of ``loaders``, loaded in this process."""
-    return stage(**{key: load() for key, load in loaders.items()}, **settings)
+def seconds_bar(movie: Any, name: str, show: bool) -> Any:
+    """A progress bar over the seconds of one movie (its total read from a file's container), or a silent one."""
+    from tqdm.auto import tqdm
+
+    total = probe(movie).n_seconds if show and is_path(movie) else None
+    return tqdm(total=total, desc=os.path.basename(name), unit="s", disable=not show, leave=False)
 
 
-def _compute(stage: Callable[..., Any], loaders: dict[str, Callable[[], Any]], settings: dict[str, Any],
-             movie: Any, name: str, on_seconds: Callable[[int], Any]) -> np.ndarray:
-    """The features of ``movie`` by the stage of ``stage``, ``loaders`` and ``settings``."""
-    return _open_stage(stage, loaders, settings).features(movie, name=name, on_seconds=on_seconds)
+def features_through_cache(
+    movie: Any,
+    caches: Mapping[str, tuple[FeatureCache, dict[str, Any]] | None],
+    compute: Callable[[list[str]], Mapping[str, np.ndarray]],
+) -> dict[str, np.ndarray]:
+    """One movie's features by several embedders, read from their caches where they are.
+
+    Parameters
+    ----------
+    movie : path-like or decoded movie
+    caches : dict of str to (FeatureCache, dict) or None
+        Each embedder's :meth:`MediaEmbedder.feature_cache`, by name.
+    compute : callable
+        ``compute(names) -> {name: (T, d) array}``: the features of the embedders not cached, all
+        at once (e.g. on one decoding pass); they are then stored in their caches.
+
+    Returns
+    -------
+    dict of str to ndarray of shape (T, d), float32
+        In the order of ``caches``.
+    """
+    arrays: dict[str, np.ndarray] = {}
+    keys = {}
+    for name, cache in caches.items():
+        if cache is not None:
+            store, description = cache
+            keys[name] = store, store.key(movie, description)
+            cached = store.load(keys[name][1])
+            if cached is not None:
+                arrays[name] = cached
+    missing = [name for name in caches if name not in arrays]
+    if missing:
+        for name, array in compute(missing).items():
+            arrays[name] = array = np.ascontiguousarray(array, dtype=np.float32)
+            if name in keys:
+                store, key = keys[name]
+                store.save(key, array)
+    return {name: arrays[name] for name in caches}
 
 
 def _embed_one(
-    compute: Callable[..., np.ndarray],
+    embedder: MediaEmbedder,
     source: Any,
     name: str,
-    label: str,
-    cache: FeatureCache | None,
-    description: dict[str, Any] | None,
+    cache: tuple[FeatureCache, dict[str, Any]] | None,
     show_seconds: bool,
 ) -> np.ndarray:
-    """Embed one movie (in a worker): from the cache when possible, else compute and store.
+    """Embed one movie (in a worker): from the cache when possible, else compute and store."""
 
-    ``compute(movie, name, on_seconds)`` computes the features; ``label`` names the embedder in
-    error notes.
-    """
-    key = None
-    if cache is not None:
-        key = cache.key(source, description)
-        cached = cache.load(key)
-        if cached is not None:
-            return cached
-    from tqdm.auto import tqdm
+    def compute(names: list[str]) -> dict[str, np.ndarray]:
+        with seconds_bar(source, name, show_seconds) as bar:
+            return {"features": embedder.open_stage().features(source, name=name, on_seconds=bar.update)}
 
-    total = probe(source).n_seconds if show_seconds and is_path(source) else None
-    bar = tqdm(total=total, desc=os.path.basename(name), unit="s", disable=not show_seconds, leave=False)
     try:
-        array = np.ascontiguousarray(compute(source, name, bar.update), dtype=np.float32)
+        return features_through_cache(source, {"features": cache}, compute)["features"]
     except Exception as exc:
         # Keep the exception's type; make sure its report names the movie.
         if name not in str(exc) and hasattr(exc, "add_note"):
-            exc.add_note(f"(while {label} embedded {name})")
+            exc.add_note(f"(while {type(embedder).__name__} embedded {name})")
         raise
-    finally:
-        bar.close()
-    if cache is not None:
-        cache.save(key, array)
-    return array

@@ -7,14 +7,15 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import KW_ONLY, dataclass
 from numbers import Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import vggish
-from ._base import MediaEmbedder, PathWithSuffix, embed_seconds, movie_name
+from ._base import MediaEmbedder, PathWithSuffix, embed_seconds, model_file, movie_name
 from .backbones import cached_model, describe_spec, predict_padded
 from .decoding import MissingStreamError, is_path, iter_audio_windows, probe
 from .models import OFFICIAL_MODELS
@@ -222,11 +223,7 @@ def audio_backbone(
         return cached_model(("opensmile", backbone, float(window)), lambda: OpenSmileFunctionals(backbone, window))
     if backbone == "vggish":
         return _VGGish(weights, pca_params)
-    if isinstance(backbone, str) and backbone == "yamnet":
-        backbone = YAMNET.fetch()
-    path = os.fspath(backbone)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"Audio model file not found: {path}")
+    path = model_file(backbone, YAMNET, "Audio model")
     return cached_model(("waveform", path, output), lambda: WaveformTFLite(path, output))
 
 
@@ -275,6 +272,9 @@ def audio_features(
 ) -> np.ndarray:
     """Per-second audio features of one movie: what :class:`AudioEmbedder` computes for each movie.
 
+    The audio track, decoded to 16 kHz mono, is cut into one window per whole second (the model's
+    own windows for openSMILE), embedded ``batch_size`` windows at a time.
+
     Parameters
     ----------
     movie : path-like or (waveform, sample_rate)
@@ -309,6 +309,7 @@ def audio_features(
         return _silence(model, movie, name)
 
 
+@dataclass(eq=False, repr=False)
 class AudioEmbedder(MediaEmbedder):
     """Per-second audio features: VGGish (the paper's AudioSet features), YAMNet, openSMILE, or descriptors.
 
@@ -345,7 +346,7 @@ class AudioEmbedder(MediaEmbedder):
         or embed silence (zeros) for each second the container declares, with a
         :class:`SilenceWarning` naming the movie.
     batch_size, n_jobs, cache_dir, progress
-        As for :class:`~sklearn_emotion.media.ImageEmbedder`.
+        As for :class:`~sklearn_emotion.media.MediaEmbedder`.
 
     See Also
     --------
@@ -357,10 +358,15 @@ class AudioEmbedder(MediaEmbedder):
     webm, avi, mp3, wav, ...) or already-decoded ``(waveform, sample_rate)`` tuples.
     """
 
-    _stage = staticmethod(audio_stage)
-    _feature_settings = ("missing_audio", "batch_size")
+    backbone: Any = "vggish"
+    _: KW_ONLY
+    weights: Any = "audioset"
+    pca_params: Any = "audioset"
+    output: str = "embedding"
+    window: float = DEFAULT_WINDOW_S
+    missing_audio: str = "error"
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **MediaEmbedder._parameter_constraints,
         "backbone": [StrOptions(set(BACKBONE_NAMES)), PathWithSuffix(".tflite")],
         "weights": [StrOptions({"audioset"}), str, os.PathLike, None],
@@ -370,37 +376,17 @@ class AudioEmbedder(MediaEmbedder):
         "missing_audio": [StrOptions(set(MISSING_AUDIO))],
     }
 
-    def __init__(
-        self,
-        backbone: Any = "vggish",
-        *,
-        weights: Any = "audioset",
-        pca_params: Any = "audioset",
-        output: str = "embedding",
-        window: float = DEFAULT_WINDOW_S,
-        missing_audio: str = "error",
-        batch_size: int = 32,
-        n_jobs: int | None = None,
-        cache_dir: str | os.PathLike | None = None,
-        progress: bool = False,
-    ):
-        super().__init__(batch_size=batch_size, n_jobs=n_jobs, cache_dir=cache_dir, progress=progress)
-        self.backbone = backbone
-        self.weights = weights
-        self.pca_params = pca_params
-        self.output = output
-        self.window = window
-        self.missing_audio = missing_audio
+    def open_stage(self) -> AudioStage:
+        """The audio model (loaded once per process) on the movie's own audio decoding: see :func:`audio_stage`."""
+        return audio_stage(self._model(), missing_audio=self.missing_audio, batch_size=self.batch_size)
 
-    def _loaders(self) -> dict[str, Callable[[], Any]]:
-        load = functools.partial(
-            audio_backbone, self.backbone, weights=self.weights, pca_params=self.pca_params, output=self.output,
-            window=self.window,
+    def _model(self) -> Any:
+        return audio_backbone(
+            self.backbone, weights=self.weights, pca_params=self.pca_params, output=self.output, window=self.window
         )
-        return {"model": load}
 
-    def _describe_params(self) -> dict[str, Any]:
-        params = super()._describe_params()
+    def cache_description(self) -> dict[str, Any]:
+        params = super().cache_description()
         for name in ("backbone", "weights", "pca_params"):
             value = getattr(self, name)
             if isinstance(value, (str, os.PathLike)) and os.path.isfile(value):
@@ -432,12 +418,12 @@ class AudioEmbedder(MediaEmbedder):
         if self.backbone == "descriptors":
             return np.asarray([f"audio_{n}" for n in DESCRIPTOR_NAMES], dtype=object)
         if self._is_opensmile():
-            names = self._loaders()["model"]().feature_names
+            names = self._model().feature_names
             return np.asarray([f"audio_{n}" for n in names], dtype=object)
         if self.backbone == "vggish":
             dim = vggish.EMBEDDING_SIZE
         else:
-            dim = self._loaders()["model"]().dim
+            dim = self._model().dim
         return np.asarray([f"audio_{i}" for i in range(dim)], dtype=object)
 
 

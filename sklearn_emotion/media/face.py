@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import atexit
-import functools
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._backend import native_logs_hidden
-from ._base import MediaEmbedder, PathWithSuffix
+from ._base import MediaEmbedder, PathWithSuffix, model_file
 from .backbones import (
     PREPROCESSING_MODES,
     Backbone,
@@ -123,11 +123,7 @@ def crop_face(frame: np.ndarray, box: tuple[int, int, int, int], margin: float) 
 
 def face_detector(detector: Any = "blaze_face_short_range", *, min_confidence: float = 0.5) -> FaceDetector:
     """Load (once per process) the face detector of :class:`FaceEmbedder`'s ``detector`` parameter."""
-    if isinstance(detector, str) and detector == "blaze_face_short_range":
-        detector = DETECTOR.fetch()
-    path = os.fspath(detector)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"Face detector model file not found: {path}")
+    path = model_file(detector, DETECTOR, "Face detector model")
     return cached_model(("face-detector", path, min_confidence), lambda: FaceDetector(path, min_confidence))
 
 
@@ -197,14 +193,13 @@ def face_features(
     detector: FaceDetector,
     face_model: Backbone,
     *,
-    n_faces: int = 2,
-    margin: float = 0.0,
-    max_side: int | None = 640,
-    batch_size: int = 32,
     name: str | None = None,
     on_seconds: Callable[[int], Any] | None = None,
+    **settings: Any,
 ) -> np.ndarray:
     """Per-second face features of one movie: what :class:`FaceEmbedder` computes for each movie.
+
+    Each second's frame is shrunk to ``max_side``; its largest faces are found, cropped and embedded.
 
     Parameters
     ----------
@@ -214,19 +209,20 @@ def face_features(
         A loaded detector, e.g. ``face_detector("blaze_face_short_range")``.
     face_model : Backbone
         A loaded network embedding the crops, e.g. ``face_backbone("fer_mini_xception")``.
-    n_faces, margin, max_side, batch_size
-        As for :class:`FaceEmbedder`.
     name, on_seconds
         As for :func:`~sklearn_emotion.media.image.image_features`.
+    **settings
+        ``n_faces``, ``margin``, ``max_side``, ``batch_size``: the keywords of :func:`face_stage`, with
+        its defaults (those of :class:`FaceEmbedder`).
 
     Returns
     -------
     ndarray of shape (T, n_faces * (6 + face_model.dim)), float32
     """
-    stage = face_stage(detector, face_model, n_faces=n_faces, margin=margin, max_side=max_side, batch_size=batch_size)
-    return stage.features(movie, name=name, on_seconds=on_seconds)
+    return face_stage(detector, face_model, **settings).features(movie, name=name, on_seconds=on_seconds)
 
 
+@dataclass(eq=False, repr=False)
 class FaceEmbedder(MediaEmbedder):
     """Per-second face features: presence, box and embedding of the two largest faces.
 
@@ -266,7 +262,7 @@ class FaceEmbedder(MediaEmbedder):
     max_side : int or None, default=640
         Frames are shrunk (aspect kept) so their longer side is at most this before detection.
     batch_size, n_jobs, cache_dir, progress
-        As for :class:`~sklearn_emotion.media.ImageEmbedder`.
+        As for :class:`~sklearn_emotion.media.MediaEmbedder`.
 
     See Also
     --------
@@ -279,10 +275,18 @@ class FaceEmbedder(MediaEmbedder):
     RGB arrays (one frame per second).
     """
 
-    _stage = staticmethod(face_stage)
-    _feature_settings = ("n_faces", "margin", "max_side", "batch_size")
+    detector: Any = "blaze_face_short_range"
+    face_model: Any = "fer_mini_xception"
+    _: KW_ONLY
+    face_weights: Any = "imagenet"
+    face_output: str | None = None
+    face_preprocessing: Any = "auto"
+    n_faces: int = 2
+    min_confidence: float = 0.5
+    margin: float = 0.0
+    max_side: int | None = 640
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **MediaEmbedder._parameter_constraints,
         "detector": [StrOptions({"blaze_face_short_range"}), PathWithSuffix(".tflite")],
         "face_model": [StrOptions({"fer_mini_xception"}), str, os.PathLike, HasMethods(["predict"])],
@@ -295,45 +299,21 @@ class FaceEmbedder(MediaEmbedder):
         "max_side": [Interval(Integral, 32, None, closed="left"), None],
     }
 
-    def __init__(
-        self,
-        detector: Any = "blaze_face_short_range",
-        face_model: Any = "fer_mini_xception",
-        *,
-        face_weights: Any = "imagenet",
-        face_output: str | None = None,
-        face_preprocessing: Any = "auto",
-        n_faces: int = 2,
-        min_confidence: float = 0.5,
-        margin: float = 0.0,
-        max_side: int | None = 640,
-        batch_size: int = 32,
-        n_jobs: int | None = None,
-        cache_dir: str | os.PathLike | None = None,
-        progress: bool = False,
-    ):
-        super().__init__(batch_size=batch_size, n_jobs=n_jobs, cache_dir=cache_dir, progress=progress)
-        self.detector = detector
-        self.face_model = face_model
-        self.face_weights = face_weights
-        self.face_output = face_output
-        self.face_preprocessing = face_preprocessing
-        self.n_faces = n_faces
-        self.min_confidence = min_confidence
-        self.margin = margin
-        self.max_side = max_side
+    def open_stage(self) -> VideoStage:
+        """The detector and face network (loaded once per process) on shrunk frames: see :func:`face_stage`."""
+        return face_stage(
+            face_detector(self.detector, min_confidence=self.min_confidence), self._face_network(),
+            n_faces=self.n_faces, margin=self.margin, max_side=self.max_side, batch_size=self.batch_size,
+        )
 
-    def _loaders(self) -> dict[str, Callable[[], Any]]:
-        return {
-            "detector": functools.partial(face_detector, self.detector, min_confidence=self.min_confidence),
-            "face_model": functools.partial(
-                face_backbone, self.face_model, face_weights=self.face_weights, face_output=self.face_output,
-                face_preprocessing=self.face_preprocessing,
-            ),
-        }
+    def _face_network(self) -> Backbone:
+        return face_backbone(
+            self.face_model, face_weights=self.face_weights, face_output=self.face_output,
+            face_preprocessing=self.face_preprocessing,
+        )
 
-    def _describe_params(self) -> dict[str, Any]:
-        params = super()._describe_params()
+    def cache_description(self) -> dict[str, Any]:
+        params = super().cache_description()
         for name in ("detector", "face_model", "face_weights", "face_preprocessing"):
             params[name] = describe_spec(getattr(self, name))
         return params
@@ -349,7 +329,7 @@ class FaceEmbedder(MediaEmbedder):
         ndarray of str
         """
         self._validate_params()
-        model = self._loaders()["face_model"]()
+        model = self._face_network()
         if isinstance(self.face_model, str) and self.face_model == "fer_mini_xception" and self.face_output is None:
             outputs = list(FER_EMOTIONS)
         else:

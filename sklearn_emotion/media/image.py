@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable
-from typing import Any
+from dataclasses import KW_ONLY, dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, StrOptions
@@ -82,6 +82,8 @@ def image_features(
 ) -> np.ndarray:
     """Per-second image features of one movie: what :class:`ImageEmbedder` computes for each movie.
 
+    Each second's frame, resized to the network's input, is embedded ``batch_size`` seconds at a time.
+
     Parameters
     ----------
     movie : path-like or ndarray of shape (T, height, width, 3)
@@ -102,6 +104,7 @@ def image_features(
     return image_stage(backbone, batch_size=batch_size).features(movie, name=name, on_seconds=on_seconds)
 
 
+@dataclass(eq=False, repr=False)
 class ImageEmbedder(MediaEmbedder):
     """Per-second image features from a pretrained image network (the paper's "Inception-Image").
 
@@ -123,15 +126,9 @@ class ImageEmbedder(MediaEmbedder):
     preprocessing : "auto", {"tf", "torch", "caffe", "unit", "raw"} or callable, default="auto"
         Pixel scaling for float inputs; ``"auto"`` is the named model's own ``preprocess_input``
         and ``"tf"`` (to [-1, 1]) otherwise.  Quantised TFLite models receive raw uint8 pixels.
-    batch_size : int, default=32
-        Seconds embedded per network call.
-    n_jobs : int, optional
-        Movies processed in parallel by joblib (each worker loads its own model).  Any joblib
-        backend works, e.g. ``with joblib.parallel_config("dask"):`` to spread a corpus.
-    cache_dir : path-like, optional
-        Folder of the on-disk feature cache (see :mod:`sklearn_emotion.media.cache`).
-    progress : bool, default=False
-        Show progress bars (movies, and seconds of each movie when ``n_jobs`` is 1).
+    batch_size, n_jobs, cache_dir, progress
+        As for :class:`~sklearn_emotion.media.MediaEmbedder` (batch size, movies in parallel,
+        feature cache, progress bars).
 
     See Also
     --------
@@ -145,9 +142,13 @@ class ImageEmbedder(MediaEmbedder):
     parameters.
     """
 
-    _stage = staticmethod(image_stage)
+    backbone: Any = "InceptionV3"
+    _: KW_ONLY
+    weights: str | os.PathLike | None = "imagenet"
+    output: str | None = None
+    preprocessing: Any = "auto"
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **MediaEmbedder._parameter_constraints,
         "backbone": [str, os.PathLike, HasMethods(["predict"])],
         "weights": [StrOptions({"imagenet"}), str, os.PathLike, None],
@@ -155,32 +156,17 @@ class ImageEmbedder(MediaEmbedder):
         "preprocessing": [StrOptions({"auto", *PREPROCESSING_MODES}), callable],
     }
 
-    def __init__(
-        self,
-        backbone: Any = "InceptionV3",
-        *,
-        weights: str | os.PathLike | None = "imagenet",
-        output: str | None = None,
-        preprocessing: Any = "auto",
-        batch_size: int = 32,
-        n_jobs: int | None = None,
-        cache_dir: str | os.PathLike | None = None,
-        progress: bool = False,
-    ):
-        super().__init__(batch_size=batch_size, n_jobs=n_jobs, cache_dir=cache_dir, progress=progress)
-        self.backbone = backbone
-        self.weights = weights
-        self.output = output
-        self.preprocessing = preprocessing
+    def open_stage(self) -> VideoStage:
+        """The network (loaded once per process) at its input size: see :func:`image_stage`."""
+        return image_stage(self._network(), batch_size=self.batch_size)
 
-    def _loaders(self) -> dict[str, Callable[[], Any]]:
-        load = functools.partial(
-            image_backbone, self.backbone, weights=self.weights, output=self.output, preprocessing=self.preprocessing
+    def _network(self) -> Backbone:
+        return image_backbone(
+            self.backbone, weights=self.weights, output=self.output, preprocessing=self.preprocessing
         )
-        return {"backbone": load}
 
-    def _describe_params(self) -> dict[str, Any]:
-        params = super()._describe_params()
+    def cache_description(self) -> dict[str, Any]:
+        params = super().cache_description()
         params["backbone"] = describe_spec(self.backbone)
         if self.weights not in (None, "imagenet"):
             params["weights"] = describe_spec(self.weights)
@@ -196,5 +182,5 @@ class ImageEmbedder(MediaEmbedder):
         ndarray of str
         """
         self._validate_params()
-        dim = self._loaders()["backbone"]().dim
+        dim = self._network().dim
         return np.asarray([f"image_{i}" for i in range(dim)], dtype=object)

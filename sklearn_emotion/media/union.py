@@ -16,8 +16,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import MediaEmbedder
-from .decoding import is_path, probe, source_name
+from ._base import MediaEmbedder, features_through_cache, seconds_bar
+from .decoding import is_path, source_name
 from .stages import extract_movie
 
 __all__ = ["ModalityUnion"]
@@ -34,58 +34,32 @@ def _transform_one(transformer: Any, X: Any) -> list[np.ndarray]:
 
 
 def _extract_one(
-    index: int, source: Any, embedders: dict[str, MediaEmbedder], show_seconds: bool,
+    index: int, source: Any, embedders: dict[str, MediaEmbedder], caches: dict[str, Any], show_seconds: bool,
     max_length_difference: int | None = None,
 ) -> tuple[int, dict[str, np.ndarray] | Exception, list[Warning]]:
     """One movie through several media embedders (in a worker): cached modalities, then one decoding pass.
 
-    Returns the movie's index, its ``{modality: array}`` or the exception that stopped it (so that
-    one bad movie does not lose the others), and the warnings it raised; interruptions propagate.
-    ``max_length_difference`` lets the length rule refuse the movie as early as it can (see
-    :func:`~sklearn_emotion.media.stages.extract_movie`).
+    ``caches`` holds each embedder's :meth:`~MediaEmbedder.feature_cache`.  Returns the movie's index,
+    its ``{modality: array}`` or the exception that stopped it (so that one bad movie does not lose the
+    others), and the warnings it raised; interruptions propagate.  ``max_length_difference`` lets the
+    length rule refuse the movie as early as it can (see :func:`~sklearn_emotion.media.stages.extract_movie`).
     """
     name = source_name(source, index)
+
+    def compute(modalities: list[str]) -> dict[str, np.ndarray]:
+        stages = {modality: embedders[modality].open_stage() for modality in modalities}
+        with seconds_bar(source, name, show_seconds) as bar:
+            return extract_movie(source, stages, name=name, on_seconds=bar.update,
+                                 max_length_difference=max_length_difference)
+
     # Warnings (e.g. a movie given silence) go back with the result: a process worker's would be lost.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        outcome = _extract_arrays(index, source, name, embedders, show_seconds, max_length_difference)
+        try:
+            outcome: dict[str, np.ndarray] | Exception = features_through_cache(source, caches, compute)
+        except Exception as error:
+            outcome = error
     return index, outcome, [record.message for record in caught]
-
-
-def _extract_arrays(
-    index: int, source: Any, name: str, embedders: dict[str, MediaEmbedder], show_seconds: bool,
-    max_length_difference: int | None = None,
-) -> dict[str, np.ndarray] | Exception:
-    try:
-        arrays: dict[str, np.ndarray] = {}
-        keys = {}
-        for modality, embedder in embedders.items():
-            cache, description = embedder._cache()
-            if cache is not None:
-                keys[modality] = cache, cache.key(source, description)
-                cached = cache.load(keys[modality][1])
-                if cached is not None:
-                    arrays[modality] = cached
-        stages = {modality: embedder._open_stage() for modality, embedder in embedders.items() if modality not in arrays}
-        if stages:
-            with _seconds_bar(source, name, show_seconds) as bar:
-                computed = extract_movie(source, stages, name=name, on_seconds=bar.update,
-                                         max_length_difference=max_length_difference)
-            for modality, array in computed.items():
-                arrays[modality] = array = np.ascontiguousarray(array, dtype=np.float32)
-                if modality in keys:
-                    cache, key = keys[modality]
-                    cache.save(key, array)
-        return {modality: arrays[modality] for modality in embedders}
-    except Exception as error:
-        return error
-
-
-def _seconds_bar(source: Any, name: str, show: bool) -> Any:
-    from tqdm.auto import tqdm
-
-    total = probe(source).n_seconds if show else None
-    return tqdm(total=total, desc=os.path.basename(name), unit="s", disable=not show, leave=False)
 
 
 class ModalityUnion(TransformerMixin, _BaseComposition):
@@ -98,7 +72,9 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
         ModalityUnion([("image", ImageEmbedder()), ("audio", AudioEmbedder()), ("face", FaceEmbedder())])
 
     **One decoding pass per movie.**  When the movies are files, the media embedders of the union
-    (:class:`ImageEmbedder`, :class:`FaceEmbedder`, :class:`AudioEmbedder`) work movie by movie:
+    (:class:`ImageEmbedder`, :class:`FaceEmbedder`, :class:`AudioEmbedder`, any
+    :class:`~sklearn_emotion.media.MediaEmbedder`, through its public :meth:`~MediaEmbedder.open_stage`
+    and :meth:`~MediaEmbedder.feature_cache`) work movie by movie:
     each movie's video is decoded **once**, each second's frame is converted to every embedder's
     size, decoding runs ahead of inference in its own thread, and every modality embeds in a
     thread of its own (see :mod:`sklearn_emotion.media.stages`); ``n_jobs`` movies are processed
@@ -231,8 +207,8 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
 
         Parameters
         ----------
-        X : sequence of movies
-        y : ignored by the embedders; passed on to the transformers
+        X, y
+            As for :meth:`fit`.
         **fit_params : ignored
 
         Returns
@@ -342,10 +318,11 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
                 raise FileNotFoundError(f"X[{index}]: movie file not found: {os.fspath(source)}")
         embedders = {name: self.named_transformers_[name] for name in joint}
         for embedder in embedders.values():
-            embedder._open_stage()  # load every model now: a missing one is one error, not one per movie
+            embedder.open_stage()  # load every model now: a missing one is one error, not one per movie
+        caches = {name: embedder.feature_cache() for name, embedder in embedders.items()}
         sequential = self.n_jobs in (None, 1)
         tasks = (
-            delayed(_extract_one)(index, source, embedders, bool(self.progress) and sequential,
+            delayed(_extract_one)(index, source, embedders, caches, bool(self.progress) and sequential,
                                   self.max_length_difference)
             for index, source in enumerate(sources)
         )
