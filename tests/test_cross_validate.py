@@ -81,6 +81,10 @@ def test_every_movie_is_predicted_once_held_out_and_sources_stay_together(tmp_pa
     assert set(result.scores) == {"spy", "ridge"} and set(result.movie_scores["ridge"]) == set(NAMES)
     with pytest.raises(ValueError, match=r"n_splits=5: expected 2 to 4, the number of source groups"):
         cross_validate_movies({"spy": Spy()}, X, y, NAMES, n_splits=5, echo=lambda line: None)
+    with pytest.raises(ValueError, match=r"unsmoothed names \['ridge'\], which are not rows of models \(spy\)"):
+        cross_validate_movies({"spy": Spy()}, X, y, NAMES, unsmoothed={"ridge": "raw"})
+    with pytest.raises(ValueError, match="does not smooth its predictions"):
+        cross_validate_movies({"spy": Spy()}, X, y, NAMES, n_splits=2, unsmoothed={"spy": "raw"}, echo=lambda line: None)
     with pytest.raises(ValueError, match="no group to 1 movie"):
         cross_validate_movies({"spy": Spy()}, X, y, NAMES, groups=dict.fromkeys(NAMES[1:], "g"))
 

@@ -189,6 +189,9 @@ def cross_validate_movies(models: Mapping[str, Any], X: Sequence[Mapping[str, np
     from .fit import sequence_networks
     from .predict import predict_movies
 
+    unknown = sorted(set(unsmoothed or {}) - set(models))
+    if unknown:
+        raise ValueError(f"unsmoothed names {unknown}, which are not rows of models ({', '.join(models)}).")
     X, y, names = list(X), [np.asarray(t)[:, :2] for t in y], list(names)
     movie_groups = _groups(names, groups)
     splits = _splits(movie_groups, n_splits, random_state)
