@@ -70,7 +70,7 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     net.add_argument("--patience", type=int, help=f"epochs without improvement before stopping ({both('patience')}); "
                      "the loss watched is that of held-out movies when 3 or more can be held out, else the training loss")
     net.add_argument("--random-state", type=int, default=0, metavar="SEED",
-                     help="seed of the networks' weights (default %(default)s)")
+                     help="seed of the networks' weights and of cross-validate's folds (default %(default)s)")
     paper = parser.add_argument_group("paper model")
     paper.add_argument("--window", type=int, default=_defaults(makers["paper"])["window_length"], metavar="S",
                        help="window length in seconds (paper: 10, 30, 60; default %(default)s)")
