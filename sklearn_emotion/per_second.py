@@ -125,7 +125,8 @@ class PerSecondRegressor(MovieRegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of movies
-            With the modalities and feature counts seen in ``fit``.
+            With the modalities and feature counts seen in ``fit``; NaN features only where the
+            estimator accepts them (as in ``fit``).
 
         Returns
         -------

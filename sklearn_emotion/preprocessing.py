@@ -19,10 +19,48 @@ from sklearn.utils.validation import check_is_fitted
 
 from .data import DEFAULT_MODALITY, as_movies, is_movie_sequence
 
-__all__ = ["MovieStandardScaler"]
+__all__ = ["MovieStandardScaler", "MovieTransformerMixin"]
 
 
-class MovieStandardScaler(TransformerMixin, BaseEstimator):
+class MovieTransformerMixin(TransformerMixin):
+    """Mixin for transformers fitted on a sequence of movies, whose modalities they record.
+
+    ``fit`` validates the parameters and sets ``modalities_`` (a subclass that learns more extends
+    :meth:`_fit_movies`); ``transform`` requires the same modalities.  The tags say that ``X`` is
+    a sequence of movies, not a 2-D array, and that ``fit`` comes first.
+    """
+
+    def fit(self, X: Any, y: Any = None) -> MovieTransformerMixin:
+        """Validate the parameters and record the modalities of ``X``.
+
+        Parameters
+        ----------
+        X : sequence of movies
+            ``(T, d)`` arrays or mappings ``modality -> (T, d_m)`` array.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._fit_movies(X)
+        return self
+
+    def _fit_movies(self, X: Any) -> list[dict[str, np.ndarray]]:
+        """Validate the parameters, set ``modalities_`` and return the validated movies."""
+        self._validate_params()
+        movies = as_movies(X)
+        self.modalities_ = list(movies[0])
+        return movies
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = True
+        return tags
+
+
+class MovieStandardScaler(MovieTransformerMixin, BaseEstimator):
     """Standardise every modality with the mean and standard deviation of all training seconds.
 
     Parameters
@@ -62,17 +100,14 @@ class MovieStandardScaler(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : sequence of movies
-            ``(T, d)`` arrays or mappings ``modality -> (T, d_m)`` array.
-        y : ignored
+        X, y
+            As for :meth:`MovieTransformerMixin.fit`: the movies, and ``y`` ignored.
 
         Returns
         -------
         self
         """
-        self._validate_params()
-        movies = as_movies(X)
-        self.modalities_ = list(movies[0])
+        movies = self._fit_movies(X)
         self.mean_, self.scale_ = {}, {}
         for name in self.modalities_:
             stacked = np.concatenate([movie[name] for movie in movies]).astype(np.float64)
@@ -111,9 +146,3 @@ class MovieStandardScaler(TransformerMixin, BaseEstimator):
                 scaled[name] = ((array - self.mean_[name]) / self.scale_[name]).astype(np.float32)
             out.append(scaled if isinstance(original, Mapping) else scaled[DEFAULT_MODALITY])
         return out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = True
-        return tags

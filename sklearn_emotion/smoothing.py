@@ -306,10 +306,8 @@ class MovingAverageSmoother(_BaseSmoother):
 
     Attributes
     ----------
-    n_features_in_ : int
-        Number of columns, set only when ``fit`` is given a single 2-D array.
-    feature_names_in_ : ndarray of str
-        Column names, when ``fit`` is given a DataFrame.
+    n_features_in_, feature_names_in_
+        As for :class:`ButterworthSmoother`.
 
     Examples
     --------

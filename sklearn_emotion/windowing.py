@@ -13,11 +13,12 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .data import as_movies, movie_length
+from .preprocessing import MovieTransformerMixin
 
 __all__ = ["Windower", "WindowedMovies"]
 
@@ -83,7 +84,7 @@ class WindowedMovies(Sequence):
         return windows, mask.astype(np.float32)
 
 
-class Windower(TransformerMixin, BaseEstimator):
+class Windower(MovieTransformerMixin, BaseEstimator):
     """Turn each movie into the sequence-to-one windows of its seconds, without copying.
 
     For every second ``t`` the window is the ``length`` seconds ending at ``t`` (the paper's 10, 30 or
@@ -121,23 +122,6 @@ class Windower(TransformerMixin, BaseEstimator):
         self.length = length
         self.short_movies = short_movies
 
-    def fit(self, X: Any, y: Any = None) -> "Windower":
-        """Validate the parameters and record the modalities of ``X``.
-
-        Parameters
-        ----------
-        X : sequence of movies
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
-        self._validate_params()
-        movies = as_movies(X)
-        self.modalities_ = list(movies[0])
-        return self
-
     def transform(self, X: Any) -> WindowedMovies:
         """Return the lazy windows of every movie.
 
@@ -164,9 +148,3 @@ class Windower(TransformerMixin, BaseEstimator):
                         "(short_movies='error'; use short_movies='pad' to predict it with a shorter history)."
                     )
         return WindowedMovies(movies, self.length)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = True
-        return tags
