@@ -72,7 +72,9 @@ def test_the_given_folder_beats_the_environment_variable(places, monkeypatch):
     assert locate_model(TOY, places.given)[0] == given
     assert locate_model(TOY, None)[0] == env
     assert resolve_weights_dir(places.given)[0] == places.given
-    assert resolve_weights_dir(None)[0] == places.env
+    folder, sentence = resolve_weights_dir(None)
+    assert folder == places.env and sentence.count(os.fspath(places.env)) == 1
+    assert [place.level for place in model_places(folder)] == ["given", "cache", "beside"]  # not twice
 
 
 def test_a_bad_cache_entry_does_not_shadow_the_places_after_it(places, monkeypatch):

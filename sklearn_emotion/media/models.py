@@ -885,7 +885,8 @@ def model_places(weights_dir: str | os.PathLike | None = None) -> list[ModelPlac
     if env:
         if not Path(env).is_dir():
             raise FileNotFoundError(f"${WEIGHTS_ENV_VAR} names {env}, which is not a folder.")
-        places.append(ModelPlace("environment", Path(env), f"weights folder (${WEIGHTS_ENV_VAR})"))
+        if not (places and places[0].folder.resolve() == Path(env).resolve()):  # given again: said once
+            places.append(ModelPlace("environment", Path(env), f"weights folder (${WEIGHTS_ENV_VAR})"))
     places.append(ModelPlace("cache", models_dir(), "model cache"))
     if BESIDE_CHECKOUT.is_dir():
         places.append(ModelPlace("beside", BESIDE_CHECKOUT.resolve(), "weights folder beside the checkout"))
