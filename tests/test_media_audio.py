@@ -87,6 +87,7 @@ def vggish_files(tmp_path_factory):
     return model, prefix, pca, dict(zip(names, values))
 
 
+@pytest.mark.keras  # the fixture builds VGGish (72 M parameters)
 def test_vggish_architecture(vggish_files):
     model = vggish_files[0]
     assert model.input_shape == (None, 96, 64, 1) and model.output_shape == (None, 128)
@@ -94,6 +95,7 @@ def test_vggish_architecture(vggish_files):
     assert model.get_layer("fc1_1").get_weights()[0].shape == (12288, 4096)  # 6 x 4 x 512 after 4 pools
 
 
+@pytest.mark.keras  # VGGish (72 M parameters), built twice
 def test_vggish_checkpoint_loads_into_embedder(vggish_files, music):
     model, prefix, pca, values = vggish_files
     vggish.load_vggish_checkpoint(model, prefix)
@@ -111,6 +113,7 @@ def test_vggish_checkpoint_loads_into_embedder(vggish_files, music):
     assert quantised.min() >= 0 and quantised.max() <= 255
 
 
+@pytest.mark.keras  # the network is built before the checkpoint is read
 def test_not_a_vggish_checkpoint(tmp_path):
     tf = pytest.importorskip("tensorflow")
     prefix = str(tmp_path / "other.ckpt")
