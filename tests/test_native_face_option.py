@@ -8,16 +8,18 @@ import os
 import pytest
 
 from sklearn_emotion.cli import build_parser
-from sklearn_emotion.cli._common import CommandError, feature_spec_from_args
+from sklearn_emotion.cli._common import CommandError
+from sklearn_emotion.cli._features import feature_spec_from_args
 from sklearn_emotion.media.models import MIRROR_ENV_VAR
 
 
 @pytest.fixture
 def offline(tmp_path, monkeypatch):
-    """An empty model cache, and downloads pointed at an address where nothing listens."""
+    """An empty model cache, downloads pointed at an address where nothing listens, no folder beside the checkout."""
     monkeypatch.setenv("SKLEARN_EMOTION_HOME", os.fspath(tmp_path / "home"))
     monkeypatch.setenv(MIRROR_ENV_VAR, "http://127.0.0.1:9/")
     monkeypatch.delenv("SKLEARN_EMOTION_WEIGHTS", raising=False)
+    monkeypatch.chdir(tmp_path)  # no ../shared/weights beside the current folder (the last place looked in)
 
 
 def _spec(*options):

@@ -25,8 +25,8 @@ import numpy as np
 import pytest
 
 from sklearn_emotion.cli import main
-from sklearn_emotion.cli.report import predict_with_std
 from sklearn_emotion.report import INDEX_PAGE, MovieReport, find_peaks, make_proxy, write_report
+from sklearn_emotion.workflows import predict_movies
 
 SPEC = {"image": {"backbone": "colour-layout"}, "audio": {"backbone": "descriptors"}}
 
@@ -195,7 +195,7 @@ def test_the_proxy_is_a_small_webm_with_the_movie_timing(corpus, tmp_path):
     assert (tmp_path / "out" / "media" / "film.webm").is_file()
 
 
-def test_predict_with_std_uses_return_std_when_the_estimator_has_it():
+def test_predict_movies_asks_for_the_std_only_when_the_model_predicts_it():
     class Plain:
         def predict(self, movies):
             return [np.zeros((3, 2))]
@@ -211,12 +211,21 @@ def test_predict_with_std_uses_return_std_when_the_estimator_has_it():
     class MeanOnly(WithStd):  # takes return_std, but was fitted without the standard deviation
         predict_std = False
 
-    mean, std = predict_with_std(Plain(), {})
+    (mean,), std = predict_movies(Plain(), [{}])
     assert mean.shape == (3, 2) and std is None
-    mean, std = predict_with_std(WithStd(), {})
+    (mean,), (std,) = predict_movies(WithStd(), [{}])
     assert mean.shape == (3, 2) and np.all(std == 1)
-    mean, std = predict_with_std(MeanOnly(), {})
+    (mean,), std = predict_movies(MeanOnly(), [{}])
     assert mean.shape == (3, 2) and std is None
+
+
+def test_predict_movies_names_the_movie_of_a_non_finite_prediction():
+    class Broken:
+        def predict(self, movies):
+            return [np.zeros((3, 2)), np.array([[0.0, 0.0], [np.nan, 0.0], [0.0, np.inf]])]
+
+    with pytest.raises(ValueError, match=r"movie film: .* NaN or infinity as valence/arousal at 2 of 3 .*second 1"):
+        predict_movies(Broken(), [{}, {}], names=["good", "film"])
 
 
 # ------------------------------------------------------------------------------------ the command

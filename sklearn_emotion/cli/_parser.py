@@ -1,0 +1,84 @@
+"""The ``sklearn-emotion`` argument parser: one sub-command per entry of :data:`COMMANDS`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from . import cross_validate, demo, evaluate, extract, fit, models, predict, report
+from ._common import wrap
+
+_DESCRIPTION = """\
+Predict the emotional impact of movies -- valence (pleasant/unpleasant) and arousal
+(calm/excited), every second -- with the MediaEval 2018 best-MSE method: pretrained image,
+audio and face embeddings, a recurrent network with a mixture of experts, Butterworth smoothing.
+
+Start with `sklearn-emotion demo`: it makes a small set of test videos with known emotion curves,
+trains and evaluates the model on them and writes a plot, offline, in a few minutes.
+
+Typical workflow on your own movies:
+  sklearn-emotion extract movies/ -o features/            # videos -> per-second features (.npz)
+  sklearn-emotion fit features/ annotations/ -o model.skops
+  sklearn-emotion predict model.skops new_movie.mp4 -o predictions/   # CSV + PNG per movie
+  sklearn-emotion evaluate predictions/ annotations/       # MediaEval MSE / Pearson table
+  sklearn-emotion cross-validate features/ annotations/    # held-out scores, split by movie
+  sklearn-emotion report model.skops new_movie.mp4 -o report/   # watch the movie over its curves
+"""
+
+
+def _command(sub: Any, formatter: Any, name: str, module: Any, *, help: str, description: str,
+             epilog: str | None = None, progress: bool = True) -> argparse.ArgumentParser:
+    """A sub-command's parser, run by ``module.run``; long-running commands get ``--no-progress``."""
+    parser = sub.add_parser(name, formatter_class=formatter, help=help, description=description, epilog=epilog)
+    parser.set_defaults(command_module=module)
+    if progress:
+        parser.add_argument("--no-progress", action="store_true", help="do not show progress bars")
+    parser.add_argument("--verbose", action="store_true",
+                        help="show the native libraries' logs (TensorFlow, LiteRT, MediaPipe), hidden by default")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    return parser
+
+
+#: Sub-commands: name, module (its ``run(args)`` and ``add_arguments(parser)``, whose docstring is the
+#: description), help texts.
+COMMANDS = [
+    ("demo", demo, dict(help="run the whole method offline on generated test videos")),
+    ("extract", extract, dict(
+        help="videos -> per-second features (one .npz per movie)",
+        epilog="example:\n  sklearn-emotion extract movies/ -o features/ --weights-dir ../shared/weights --n-jobs 2")),
+    ("fit", fit, dict(
+        help="features + annotations -> a saved model",
+        epilog="examples:\n  sklearn-emotion fit features/ annotations/ -o model.skops\n"
+               "  sklearn-emotion fit features/ annotations/ -o baseline.skops --model baseline")),
+    ("predict", predict, dict(
+        help="a model + videos or features -> per-second CSV and PNG plot",
+        epilog="examples:\n  sklearn-emotion predict model.skops film.mp4 -o predictions/\n"
+               "  sklearn-emotion predict old-0.1-model.joblib film.mp4 -o predictions/ --trust-model"
+               "   # a pickle: only if you trust it")),
+    ("evaluate", evaluate, dict(
+        help="predictions vs annotations -> the MediaEval table", progress=False,
+        epilog="example:\n  sklearn-emotion evaluate predictions/ baseline-predictions/ annotations/ --paper")),
+    ("cross-validate", cross_validate, dict(
+        help="features + annotations -> held-out MediaEval scores of a model, split by movie",
+        epilog="examples:\n  sklearn-emotion cross-validate features/ annotations/ --model baseline\n"
+               "  sklearn-emotion cross-validate features/ annotations/ --folds 3 -o cv/")),
+    ("report", report, dict(
+        help="a model + videos -> HTML pages playing each movie over its emotion curves",
+        epilog="examples:\n  sklearn-emotion report model.skops film.mp4 -o report/\n"
+               "  sklearn-emotion report model.skops movies/ -o report/ --annotations annotations/ --proxy")),
+    ("models", models, dict(help="the official pretrained models: list them, download them", progress=False)),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``sklearn-emotion``: one sub-command per entry of ``COMMANDS``."""
+    from .. import __version__
+
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="sklearn-emotion", description=_DESCRIPTION, formatter_class=formatter)
+    parser.add_argument("--version", action="version", version=f"sklearn-emotion {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module, texts in COMMANDS:
+        description = wrap(" ".join(module.add_arguments.__doc__.split()))
+        module.add_arguments(_command(sub, formatter, name, module, description=description, **texts))
+    return parser
