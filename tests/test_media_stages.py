@@ -147,6 +147,7 @@ def test_frame_sets_equal_single_requests_from_one_opening(tmp_path, photos, dec
 
 
 # -- ModalityUnion: the same features, one decoding --------------------------------------------
+@pytest.mark.slow  # the real models, TensorFlow's included
 def test_union_equals_each_embedder_and_decodes_each_movie_once(tmp_path, shared_weights, decodings):
     pytest.importorskip("mediapipe")
     pytest.importorskip("ai_edge_litert")
@@ -307,7 +308,13 @@ def test_mute_movie_in_a_union(clips, colour_layout):
         (movie,) = silence.transform([mute])
     assert movie["audio"].shape == (3, 112)
     np.testing.assert_array_equal(movie["audio"], np.repeat(movie["audio"][:1], 3, axis=0))
-    # Also from process workers, whose own warnings would never reach the caller.
+
+
+@pytest.mark.slow  # two worker processes
+def test_a_silent_movie_is_said_once_from_process_workers(clips, colour_layout):
+    """Process workers' own warnings would never reach the caller: the union says them again."""
+    mute, good = str(clips["mute"]), str(clips["first"])
+    silence = weight_free_union(colour_layout, missing_audio="silence").fit([good])
     with pytest.warns(SilenceWarning, match=re.escape(mute)) as caught:
         silence.set_params(n_jobs=2).transform([mute, good])
     assert sum(issubclass(w.category, SilenceWarning) for w in caught) == 1
@@ -344,6 +351,7 @@ def test_cached_modalities_are_not_decoded_again(tmp_path, clips, colour_layout,
     assert decodings["open"] == Counter({movie: 1 for movie in movies})
 
 
+@pytest.mark.slow  # two worker processes
 def test_parallel_movies_give_the_same_features(clips, colour_layout):
     movies = [str(clips["first"]), str(clips["second"]), str(clips["second"])]
     union = weight_free_union(colour_layout)
