@@ -75,6 +75,7 @@ def test_the_given_folder_beats_the_environment_variable(places, monkeypatch):
     folder, sentence = resolve_weights_dir(None)
     assert folder == places.env and sentence.count(os.fspath(places.env)) == 1
     assert [place.level for place in model_places(folder)] == ["given", "cache", "beside"]  # not twice
+    assert [place.level for place in model_places(places.beside)] == ["given", "environment", "cache"]
 
 
 def test_a_bad_cache_entry_does_not_shadow_the_places_after_it(places, monkeypatch):

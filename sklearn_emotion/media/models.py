@@ -885,12 +885,15 @@ def model_places(weights_dir: str | os.PathLike | None = None) -> list[ModelPlac
     if env:
         if not Path(env).is_dir():
             raise FileNotFoundError(f"${WEIGHTS_ENV_VAR} names {env}, which is not a folder.")
-        if not (places and places[0].folder.resolve() == Path(env).resolve()):  # given again: said once
-            places.append(ModelPlace("environment", Path(env), f"weights folder (${WEIGHTS_ENV_VAR})"))
+        places.append(ModelPlace("environment", Path(env), f"weights folder (${WEIGHTS_ENV_VAR})"))
     places.append(ModelPlace("cache", models_dir(), "model cache"))
     if BESIDE_CHECKOUT.is_dir():
         places.append(ModelPlace("beside", BESIDE_CHECKOUT.resolve(), "weights folder beside the checkout"))
-    return places
+    # A folder named twice (e.g. --weights-dir ../shared/weights) is one place, at its first rank.
+    unique: dict[Path, ModelPlace] = {}
+    for place in places:
+        unique.setdefault(place.folder.resolve(), place)
+    return list(unique.values())
 
 
 def describe_places(places: list[ModelPlace]) -> str:
