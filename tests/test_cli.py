@@ -155,6 +155,7 @@ def test_feature_files_are_checked(tmp_path):
 
 
 # ------------------------------------------------------------------------------------ the chain
+@pytest.mark.keras
 def test_fit_predict_evaluate_on_feature_files(tmp_path, capsys):
     features, annotations, curves = _feature_corpus(tmp_path)
     base = tmp_path / "baseline.joblib"
@@ -184,6 +185,7 @@ def test_fit_predict_evaluate_on_feature_files(tmp_path, capsys):
     assert mediaeval_scores(curves, predicted)["Valence MSE"] < mediaeval_scores(curves, [0 * c for c in curves])["Valence MSE"]
 
 
+@pytest.mark.keras
 def test_fit_with_no_options_learns_two_movies(tmp_path, capsys):
     # A user's first try: two movies, `fit` with every option at its default.  The curves follow
     # the last 20 s of two feature columns, so the model has something to learn.
@@ -227,6 +229,7 @@ def test_evaluate_rejects_predictions_of_another_length(tmp_path, capsys):
     assert code == 1 and "movie_0" in err and "predicted seconds" in err
 
 
+@pytest.mark.subprocess
 def test_saved_model_predicts_identically_in_a_new_process(tmp_path):
     from sklearn_emotion.demo import DemoConfig, paper_pipeline
     from sklearn_emotion.files import find_feature_files
@@ -258,6 +261,7 @@ def videos(tmp_path_factory):
     return make_corpus(folder, DemoConfig(n_movies=2, min_seconds=8, max_seconds=10), random_state=1)
 
 
+@pytest.mark.keras
 def test_extract_weight_free_says_so_resumes_and_refuses_other_settings(tmp_path, videos, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no ../shared/weights from here
     monkeypatch.delenv("SKLEARN_EMOTION_WEIGHTS", raising=False)

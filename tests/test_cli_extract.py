@@ -85,6 +85,7 @@ def test_a_corrupt_movie_fails_alone_and_is_named(weight_free, corpus, capsys):
     assert code == 1 and "3 movie(s) already extracted" in out and "Extracting 1 movie(s)" in out
 
 
+@pytest.mark.subprocess
 def test_an_interrupted_run_resumes_to_the_same_features(weight_free):
     movies = weight_free / "movies"
     movies.mkdir()
@@ -163,6 +164,7 @@ def test_an_audio_folder_extracts_audio_only(weight_free, capsys):
         assert list(arrays) == ["audio"] and arrays["audio"].shape == (4 + i, 112)
 
 
+@pytest.mark.subprocess
 def test_two_concurrent_runs_leave_a_complete_manifest(weight_free, corpus):
     halves = [weight_free / "a", weight_free / "b"]
     for half, movies in zip(halves, (corpus[:2], corpus[2:])):

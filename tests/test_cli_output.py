@@ -48,6 +48,7 @@ def _cli(*argv, cwd: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.subprocess
 def test_extract_is_quiet_unless_verbose(tmp_path, shared_weights):
     photos = [photo(name, (160, 120)) for name in ("astronaut", "chelsea", "coffee")]
     movie = write_video(tmp_path / "movie.mp4", photos, fps=1, audio=tone(3, 16000))
@@ -60,6 +61,7 @@ def test_extract_is_quiet_unless_verbose(tmp_path, shared_weights):
     assert any(NATIVE_LOG.match(line) for line in verbose.stderr.splitlines())  # what the filter hides
 
 
+@pytest.mark.subprocess
 def test_warnings_are_one_line_without_source_location(tmp_path):
     features, annotations = tmp_path / "features", tmp_path / "annotations"
     annotations.mkdir()
@@ -99,6 +101,7 @@ def test_expected_errors_are_their_message(capsys, monkeypatch, error):
     assert capsys.readouterr().err == f"sklearn-emotion evaluate: error: {error}\n"
 
 
+@pytest.mark.subprocess
 def test_files_written_by_the_commands_follow_the_umask(tmp_path):
     """Every file extract, fit and predict write is 0644 under umask 022, like any program's."""
     photos = [photo(name, (160, 120)) for name in ("astronaut", "chelsea", "coffee")]

@@ -17,6 +17,7 @@ def _run(capsys, *argv):
 TINY_NETWORK = ("--window", "5", "--units", "4", "--epochs", "2", "--batch-size", "32", "--no-progress")
 
 
+@pytest.mark.keras
 def test_fit_uses_the_std_columns_and_predict_writes_them_with_a_band(tmp_path, capsys):
     rng = np.random.default_rng(0)
     features, annotations = tmp_path / "features", tmp_path / "annotations"

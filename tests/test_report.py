@@ -351,6 +351,7 @@ def _pixels_near(image: np.ndarray, colour: str, tolerance: int = 40) -> int:
     return int((np.abs(image - rgb).sum(axis=2) < tolerance).sum())
 
 
+@pytest.mark.browser
 def test_the_report_plays_and_seeks_in_chromium(chromium, cli_report, corpus):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -402,6 +403,7 @@ def test_the_report_plays_and_seeks_in_chromium(chromium, cli_report, corpus):
     assert not errors, errors
 
 
+@pytest.mark.browser
 def test_a_proxy_page_with_a_band_plays_in_chromium(chromium, corpus, tmp_path):
     predicted, std = _synthetic(corpus, 1)
     movie = MovieReport("proxy", corpus.videos[1], predicted, annotations=corpus.y[1], std=std)
@@ -416,6 +418,7 @@ def test_a_proxy_page_with_a_band_plays_in_chromium(chromium, corpus, tmp_path):
     _not_blank(chromium.get_screenshot_as_png())
 
 
+@pytest.mark.browser
 def test_a_video_that_cannot_be_loaded_says_what_to_do(chromium, corpus, tmp_path):
     from selenium.webdriver.support.ui import WebDriverWait
 

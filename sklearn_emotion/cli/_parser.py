@@ -40,34 +40,33 @@ def _command(sub: Any, formatter: Any, name: str, module: Any, *, help: str, des
 
 
 #: Sub-commands: name, module (its ``run(args)`` and ``add_arguments(parser)``, whose docstring is the
-#: description), help texts.
+#: description), one-line help, examples (after ``sklearn-emotion``), whether it shows progress bars.
 COMMANDS = [
-    ("demo", demo, dict(help="run the whole method offline on generated test videos")),
-    ("extract", extract, dict(
-        help="videos -> per-second features (one .npz per movie)",
-        epilog="example:\n  sklearn-emotion extract movies/ -o features/ --weights-dir ../shared/weights --n-jobs 2")),
-    ("fit", fit, dict(
-        help="features + annotations -> a saved model",
-        epilog="examples:\n  sklearn-emotion fit features/ annotations/ -o model.skops\n"
-               "  sklearn-emotion fit features/ annotations/ -o baseline.skops --model baseline")),
-    ("predict", predict, dict(
-        help="a model + videos or features -> per-second CSV and PNG plot",
-        epilog="examples:\n  sklearn-emotion predict model.skops film.mp4 -o predictions/\n"
-               "  sklearn-emotion predict old-0.1-model.joblib film.mp4 -o predictions/ --trust-model"
-               "   # a pickle: only if you trust it")),
-    ("evaluate", evaluate, dict(
-        help="predictions vs annotations -> the MediaEval table", progress=False,
-        epilog="example:\n  sklearn-emotion evaluate predictions/ baseline-predictions/ annotations/ --paper")),
-    ("cross-validate", cross_validate, dict(
-        help="features + annotations -> held-out MediaEval scores of a model, split by movie",
-        epilog="examples:\n  sklearn-emotion cross-validate features/ annotations/ --model baseline\n"
-               "  sklearn-emotion cross-validate features/ annotations/ --folds 3 -o cv/")),
-    ("report", report, dict(
-        help="a model + videos -> HTML pages playing each movie over its emotion curves",
-        epilog="examples:\n  sklearn-emotion report model.skops film.mp4 -o report/\n"
-               "  sklearn-emotion report model.skops movies/ -o report/ --annotations annotations/ --proxy")),
-    ("models", models, dict(help="the official pretrained models: list them, download them", progress=False)),
+    ("demo", demo, "run the whole method offline on generated test videos", [], True),
+    ("extract", extract, "videos -> per-second features (one .npz per movie)",
+     ["extract movies/ -o features/ --weights-dir ../shared/weights --n-jobs 2"], True),
+    ("fit", fit, "features + annotations -> a saved model",
+     ["fit features/ annotations/ -o model.skops", "fit features/ annotations/ -o baseline.skops --model baseline"],
+     True),
+    ("predict", predict, "a model + videos or features -> per-second CSV and PNG plot",
+     ["predict model.skops film.mp4 -o predictions/", "predict old-0.1-model.joblib film.mp4 -o predictions/ "
+      "--trust-model   # a pickle: only if you trust it"], True),
+    ("evaluate", evaluate, "predictions vs annotations -> the MediaEval table",
+     ["evaluate predictions/ baseline-predictions/ annotations/ --paper"], False),
+    ("cross-validate", cross_validate, "features + annotations -> held-out MediaEval scores of a model, split by movie",
+     ["cross-validate features/ annotations/ --model baseline", "cross-validate features/ annotations/ --folds 3 -o cv/"],
+     True),
+    ("report", report, "a model + videos -> HTML pages playing each movie over its emotion curves",
+     ["report model.skops film.mp4 -o report/",
+      "report model.skops movies/ -o report/ --annotations annotations/ --proxy"], True),
+    ("models", models, "the official pretrained models: list them, download them", [], False),
 ]
+
+
+def _epilog(examples: list[str]) -> str | None:
+    if not examples:
+        return None
+    return ("example:" if len(examples) == 1 else "examples:") + "".join(f"\n  sklearn-emotion {e}" for e in examples)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sklearn-emotion", description=_DESCRIPTION, formatter_class=formatter)
     parser.add_argument("--version", action="version", version=f"sklearn-emotion {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, module, texts in COMMANDS:
+    for name, module, help, examples, progress in COMMANDS:
         description = wrap(" ".join(module.add_arguments.__doc__.split()))
-        module.add_arguments(_command(sub, formatter, name, module, description=description, **texts))
+        module.add_arguments(_command(sub, formatter, name, module, help=help, description=description,
+                                      epilog=_epilog(examples), progress=progress))
     return parser
