@@ -9,14 +9,8 @@ from __future__ import annotations
 import argparse
 import warnings
 
-from sklearn.pipeline import make_pipeline
-
+from sklearn_emotion import ButterworthSmoother, make_paper_pipeline
 from sklearn_emotion.datasets import AnnotationLengthWarning, load_mediaeval2018
-from sklearn_emotion.gru_moe import GRUMoERegressor
-from sklearn_emotion.smoothing import SmoothedRegressor
-from sklearn_emotion.preprocessing import MovieStandardScaler
-from sklearn_emotion.smoothing import ButterworthSmoother
-from sklearn_emotion.windowing import Windower
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -50,18 +44,19 @@ def load(args: argparse.Namespace, subset: str):
 
 def paper_model(args: argparse.Namespace, *, window: int = 60, rnn: str = "gru", dropout: float = 0.0,
                 batch_norm: bool = False, epochs: int | None = None, seed: int | None = None, smoother=None):
-    """``MovieStandardScaler -> Windower -> SmoothedRegressor(GRUMoERegressor, smoother)``.
+    """:func:`sklearn_emotion.make_paper_pipeline` with the options of the command line.
 
-    The organisers' descriptors have very different scales: every modality is standardised with the
-    statistics of the training seconds before the network.
+    ``MovieStandardScaler -> Windower -> SmoothedRegressor(GRUMoERegressor, smoother)``: the organisers'
+    descriptors have very different scales, so every modality is standardised with the statistics of
+    the training seconds before the network.
     """
-    network = GRUMoERegressor(
+    return make_paper_pipeline(
+        window_length=window,
+        smoother=smoother if smoother is not None else ButterworthSmoother(cutoff=args.cutoff),
         rnn=rnn, units=args.units, dropout=dropout, batch_norm=batch_norm, batch_size=args.batch_size,
         block_size=min(64, args.batch_size), epochs=epochs or args.epochs,
         random_state=args.seed if seed is None else seed,
     )
-    smoother = smoother if smoother is not None else ButterworthSmoother(cutoff=args.cutoff)
-    return make_pipeline(MovieStandardScaler(), Windower(length=window), SmoothedRegressor(network, smoother))
 
 
 def unsmoothed_predictions(model, movies):

@@ -12,25 +12,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-from sklearn.linear_model import RidgeCV
-from sklearn.pipeline import make_pipeline
-
 from sklearn_emotion import (
     AudioEmbedder,
     ButterworthSmoother,
-    GRUMoERegressor,
     ImageEmbedder,
     ModalityUnion,
-    PerSecondRegressor,
-    SmoothedRegressor,
-    Windower,
+    make_baseline_pipeline,
+    make_paper_pipeline,
 )
 from sklearn_emotion.demo import DemoConfig, make_corpus
 from sklearn_emotion.extraction import colour_layout_model
 from sklearn_emotion.metrics import mediaeval_scores
 from sklearn_emotion.plotting import plot_curves
-from sklearn_emotion.preprocessing import MovieStandardScaler
 from sklearn_emotion.reporting import mediaeval_table
 
 
@@ -61,15 +54,11 @@ def main(argv: list[str] | None = None) -> None:
     # 3. Split by movie, train the paper's pipeline and the per-second baseline.
     n_test = max(1, len(X) // 4)
     X_train, y_train, X_test, y_test = X[n_test:], y[n_test:], X[:n_test], y[:n_test]
-    paper = make_pipeline(
-        MovieStandardScaler(),  # features of very different scales -> standardised per modality
-        Windower(length=10 if args.quick else 30),
-        SmoothedRegressor(
-            GRUMoERegressor(units=16, random_state=0),  # training sized to the corpus by its defaults
-            ButterworthSmoother(cutoff=0.05),
-        ),
-    ).fit(X_train, y_train)
-    baseline = PerSecondRegressor(RidgeCV(alphas=np.logspace(-2, 4, 13))).fit(X_train, y_train)
+    # MovieStandardScaler -> Windower -> SmoothedRegressor(GRUMoERegressor, smoother): the scaler puts the
+    # modalities' very different scales on one footing; training is sized to the corpus by the defaults.
+    paper = make_paper_pipeline(window_length=10 if args.quick else 30, smoother=ButterworthSmoother(cutoff=0.05),
+                                units=16, random_state=0).fit(X_train, y_train)
+    baseline = make_baseline_pipeline().fit(X_train, y_train)  # PerSecondRegressor(RidgeCV)
 
     # 4. MediaEval scores of the held-out movies, and a plot of the first one.
     predictions = {"per-second Ridge": baseline.predict(X_test), "GRU+MoE+Butterworth": paper.predict(X_test)}
