@@ -89,7 +89,7 @@ def test_every_example_has_a_test():
     assert scripts == tested
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_reproduce_table1_prints_the_five_runs_beside_the_paper(mediaeval_root, tmp_path):
     out = _run_example("reproduce_table1.py", mediaeval_root, *TINY, "--window", "8", "--cache-dir", tmp_path)
     rows = _table(out)
@@ -103,7 +103,7 @@ def test_reproduce_table1_prints_the_five_runs_beside_the_paper(mediaeval_root, 
     assert "6 development and 2 test movies" in out
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_ablations_compare_windows_cells_and_smoothers(mediaeval_root):
     out = _run_example("ablations.py", mediaeval_root, *TINY, "--windows", "4", "8", "--moving-average", "5")
     rows = _table(out)
@@ -117,7 +117,7 @@ def test_ablations_compare_windows_cells_and_smoothers(mediaeval_root):
     assert len(set(mse)) == 3
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_quickstart(tmp_path):
     out = _run_example("quickstart.py", "--output-dir", tmp_path, "--quick")
     rows = _table(out)

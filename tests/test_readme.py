@@ -43,7 +43,7 @@ def demo_folders(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.mark.slow
+@pytest.mark.keras
 def test_the_readme_model_beats_the_mean_on_held_out_movies(demo_folders, monkeypatch):
     monkeypatch.chdir(demo_folders)
     namespace: dict = {}
