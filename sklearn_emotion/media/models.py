@@ -898,9 +898,8 @@ def model_places(weights_dir: str | os.PathLike | None = None) -> list[ModelPlac
 
 def describe_places(places: list[ModelPlace]) -> str:
     """The places of :func:`model_places` in one phrase, saying which optional ones are absent."""
-    levels = {place.level for place in places}
-    absent = [what for level, what in (("environment", f"${WEIGHTS_ENV_VAR} unset"),
-                                       ("beside", f"no {BESIDE_CHECKOUT}")) if level not in levels]
+    absent = [what for missing, what in ((not os.environ.get(WEIGHTS_ENV_VAR), f"${WEIGHTS_ENV_VAR} unset"),
+                                         (not BESIDE_CHECKOUT.is_dir(), f"no {BESIDE_CHECKOUT}")) if missing]
     return ", ".join(map(str, places)) + (f" ({', '.join(absent)})" if absent else "")
 
 
