@@ -83,7 +83,7 @@ def test_an_intact_model_still_loads_and_predicts(tmp_path):
     assert model.estimator.predict([{"image": np.ones((4, 3), np.float32)}])[0].shape == (4, 2)
 
 
-@pytest.mark.slow  # TensorFlow
+@pytest.mark.keras  # fits a GRU-MoE
 def test_a_network_weight_of_the_wrong_shape_is_a_damaged_file(tmp_path):
     pytest.importorskip("tensorflow")
     from sklearn.pipeline import make_pipeline

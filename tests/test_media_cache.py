@@ -80,7 +80,7 @@ def test_unreadable_entry_is_recomputed(tmp_path, movies):
     np.testing.assert_array_equal(np.load(tmp_path / entry), computed)
 
 
-@pytest.mark.slow  # two worker processes
+@pytest.mark.subprocess  # two worker processes (Python interpreters)
 def test_parallel_workers_share_the_cache(tmp_path, movies, extractor):
     embedder = ImageEmbedder(extractor, cache_dir=tmp_path, n_jobs=2)
     first = embedder.transform(list(movies))

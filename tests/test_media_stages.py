@@ -310,7 +310,7 @@ def test_mute_movie_in_a_union(clips, colour_layout):
     np.testing.assert_array_equal(movie["audio"], np.repeat(movie["audio"][:1], 3, axis=0))
 
 
-@pytest.mark.slow  # two worker processes
+@pytest.mark.subprocess  # two worker processes (Python interpreters)
 def test_a_silent_movie_is_said_once_from_process_workers(clips, colour_layout):
     """Process workers' own warnings would never reach the caller: the union says them again."""
     mute, good = str(clips["mute"]), str(clips["first"])
@@ -351,7 +351,7 @@ def test_cached_modalities_are_not_decoded_again(tmp_path, clips, colour_layout,
     assert decodings["open"] == Counter({movie: 1 for movie in movies})
 
 
-@pytest.mark.slow  # two worker processes
+@pytest.mark.subprocess  # two worker processes (Python interpreters)
 def test_parallel_movies_give_the_same_features(clips, colour_layout):
     movies = [str(clips["first"]), str(clips["second"]), str(clips["second"])]
     union = weight_free_union(colour_layout)

@@ -379,7 +379,7 @@ def test_each_format_is_checked_and_loaded(tmp_path, shared_weights):
             check_model_file(tmp_path / name)
 
 
-@pytest.mark.slow  # TensorFlow writes the checkpoint in a fresh interpreter
+@pytest.mark.subprocess  # TensorFlow writes the checkpoint in a fresh interpreter
 def test_a_tensorflow_v1_checkpoint_like_vggishs_passes(tmp_path):
     """VGGish's vggish_model.ckpt is a one-file (V1) checkpoint: one is written in a fresh interpreter."""
     pytest.importorskip("tensorflow")

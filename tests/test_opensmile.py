@@ -64,7 +64,7 @@ def sound():
     return varied_sound(7.4)  # 7 whole seconds and a partial one
 
 
-@pytest.mark.slow  # the reference rows come from openSMILE in a fresh interpreter
+@pytest.mark.subprocess  # the reference rows come from openSMILE in a fresh interpreter
 @pytest.mark.parametrize("name", sorted(OPENSMILE_FEATURE_SETS))
 def test_rows_equal_the_opensmile_reference(opensmile, sound, name):
     embedder = AudioEmbedder(name)
@@ -87,7 +87,7 @@ def test_egemaps_names_and_the_window_layout(opensmile):
         AudioEmbedder("egemaps", window=0.5).fit()
 
 
-@pytest.mark.slow  # the reference rows come from openSMILE in a fresh interpreter
+@pytest.mark.subprocess  # the reference rows come from openSMILE in a fresh interpreter
 def test_the_window_parameter_gives_the_rows_of_its_windows(opensmile, sound):
     (three,) = AudioEmbedder("egemaps", window=3).transform([(sound, RATE)])
     np.testing.assert_allclose(three, reference_rows(opensmile, "egemaps", sound, 1, 2), rtol=1e-6, atol=1e-7)
@@ -95,7 +95,7 @@ def test_the_window_parameter_gives_the_rows_of_its_windows(opensmile, sound):
     np.testing.assert_allclose(two, reference_rows(opensmile, "egemaps", sound, 0.5, 1.5), rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.slow  # the reference rows come from openSMILE in a fresh interpreter
+@pytest.mark.subprocess  # the reference rows come from openSMILE in a fresh interpreter
 def test_a_real_song_file_streams_to_the_reference(opensmile, shared_data, tmp_path):
     song = shared_data / "emomusic" / "audio" / "2.mp3"
     clip = read_audio(song, sample_rate=RATE)[: int(11.5 * RATE)]
@@ -122,7 +122,7 @@ def test_streamed_windows_are_slices_of_the_track(tmp_path, window):
     assert len(streamed[-1][1]) == min(len(track), 12 * RATE + start + length) - (12 * RATE + start)
 
 
-@pytest.mark.slow  # the reference rows come from openSMILE in a fresh interpreter
+@pytest.mark.subprocess  # the reference rows come from openSMILE in a fresh interpreter
 def test_audio_of_a_movie_and_silence(opensmile, tmp_path):
     frames = [photo("coffee", (160, 120))] * 4
     movie = write_video(tmp_path / "movie.mp4", frames, audio=varied_sound(4))
@@ -139,7 +139,7 @@ def test_audio_of_a_movie_and_silence(opensmile, tmp_path):
     np.testing.assert_array_equal(silent, np.repeat(model.embed([np.zeros(5 * RATE, np.float32)]), 4, axis=0))
 
 
-@pytest.mark.slow  # the reference rows come from openSMILE in a fresh interpreter
+@pytest.mark.subprocess  # the reference rows come from openSMILE in a fresh interpreter
 def test_full_scale_samples_do_not_wrap(opensmile):
     # openSMILE reads 16-bit integers (x * 32768): a sample of +1.0 would wrap to -32768.
     square = np.where(np.sin(2 * np.pi * 200 * np.arange(3 * RATE) / RATE) >= 0, 1.0, -1.0).astype(np.float32)
@@ -168,7 +168,7 @@ def test_without_the_opensmile_package_the_error_says_what_to_install(monkeypatc
             call()
 
 
-@pytest.mark.slow  # the reference rows come from openSMILE in a fresh interpreter
+@pytest.mark.subprocess  # the reference rows come from openSMILE in a fresh interpreter
 def test_extract_command_with_opensmile_audio(opensmile, tmp_path, monkeypatch, capsys):
     from sklearn_emotion.cli import main
     from sklearn_emotion.files import load_features
@@ -187,7 +187,7 @@ def test_extract_command_with_opensmile_audio(opensmile, tmp_path, monkeypatch, 
     np.testing.assert_allclose(arrays["audio"], reference_rows(opensmile, "compare", decoded), rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.slow  # a fresh interpreter
+@pytest.mark.subprocess  # a fresh interpreter
 def test_opensmile_after_tensorflow_does_not_crash(opensmile):  # a fresh interpreter: 4-20 s
     """TensorFlow exports FFT functions named as openSMILE's: loaded after it, openSMILE used to abort."""
     pytest.importorskip("tensorflow")
