@@ -4,10 +4,12 @@ The paper compared LSTM and GRU sequence-to-one models on 10-, 30- and 60-s wind
 encoder-decoder TCN, and kept the GRU.  This script compares the package's versions, every model
 after a ``MovieStandardScaler`` and with every parameter at its default except ``random_state``:
 
-* ``per-second Ridge``: ``PerSecondRegressor(RidgeCV)``, no temporal context (the baseline);
-* ``GRU`` / ``LSTM``: ``Windower(L) -> GRUMoERegressor(rnn=...)`` for each window ``L`` (the past only);
-* ``TCN``: ``TCNRegressor()``, acausal (content before and after each second), and
-  ``TCN, causal``: ``TCNRegressor(causal=True)`` (the past only, like the windows).
+* ``per-second Ridge``: ``make_baseline_pipeline()`` (``PerSecondRegressor(RidgeCV)``), no temporal
+  context (the baseline);
+* ``GRU`` / ``LSTM``: ``make_paper_pipeline(window_length=L, smoother="none", rnn=...)``
+  (``Windower(L) -> GRUMoERegressor``) for each window ``L`` (the past only);
+* ``TCN``: ``make_tcn_pipeline(smoother="none")``, acausal (content before and after each second), and
+  ``TCN, causal``: ``make_tcn_pipeline(smoother="none", causal=True)`` (the past only, like the windows).
 
 No smoothing: the table compares the temporal models themselves.  Corpora, each held out by movie:
 
@@ -37,17 +39,16 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.pipeline import make_pipeline
 
 from sklearn_emotion import (
-    GRUMoERegressor,
     MovieStandardScaler,
-    PerSecondRegressor,
     TCNRegressor,
-    Windower,
+    make_baseline_pipeline,
     make_lagged_movies,
+    make_paper_pipeline,
+    make_tcn_pipeline,
 )
 from sklearn_emotion.metrics import mediaeval_scores
 from sklearn_emotion.tcn.network import receptive_field
@@ -61,15 +62,15 @@ def build_models(windows: list[int], seed: int, tiny: bool, recurrent: bool = Tr
     network = dict(units=4, n_experts=2, epochs=2) if tiny else {}
     tcn = dict(filters=8, levels=2, epochs=2) if tiny else {}
 
-    def ridge():
-        return make_pipeline(MovieStandardScaler(), PerSecondRegressor(RidgeCV(alphas=np.logspace(-2, 5, 15))))
+    def ridge():  # standardised like the networks' inputs, so that one penalty suits every feature
+        return make_pipeline(MovieStandardScaler(), make_baseline_pipeline())
 
-    def windowed(rnn: str, length: int):
-        return lambda: make_pipeline(MovieStandardScaler(), Windower(length=length),
-                                     GRUMoERegressor(rnn=rnn, random_state=seed, **network))
+    def windowed(rnn: str, length: int):  # the paper pipeline without its smoother
+        return lambda: make_paper_pipeline(window_length=length, smoother="none", rnn=rnn, random_state=seed,
+                                           **network)
 
     def convolutional(causal: bool):
-        return lambda: make_pipeline(MovieStandardScaler(), TCNRegressor(causal=causal, random_state=seed, **tcn))
+        return lambda: make_tcn_pipeline(smoother="none", causal=causal, random_state=seed, **tcn)
 
     levels, kernel = TCNRegressor(**tcn).levels, TCNRegressor(**tcn).kernel_size
     past, future = receptive_field(levels, kernel, False)
@@ -137,7 +138,8 @@ def demo_corpus(args: argparse.Namespace) -> tuple[list, list, str]:
     """The demo's movies and per-second features (extracted once, then read from ``--demo-dir``)."""
     from sklearn_emotion.demo import FULL, make_corpus
     from sklearn_emotion.extraction import default_feature_spec, extract_features
-    from sklearn_emotion.files import load_features, save_features
+    from sklearn_emotion.files import LengthMismatchWarning, save_features
+    from sklearn_emotion.workflows import load_feature_corpus
 
     movies = make_corpus(args.demo_dir / "corpus", FULL, random_state=args.seed)
     spec, _ = default_feature_spec(args.weights_dir, prefer_folder=True)
@@ -149,12 +151,9 @@ def demo_corpus(args: argparse.Namespace) -> tuple[list, list, str]:
                                                              cache_dir=args.demo_dir / "cache")):
             save_features(args.demo_dir / "features" / f"{movie.name}.npz", features)
         print(f"Extracted the features of {len(missing)} movies in {time.perf_counter() - start:.0f} s.")
-    X, y = [], []
-    for movie, path in zip(movies, paths):
-        features = load_features(path)
-        n = min(len(movie.curves), len(next(iter(features.values()))))
-        X.append({name: value[:n] for name, value in features.items()})
-        y.append(movie.curves[:n])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LengthMismatchWarning)  # a second more of video than of annotation: cut
+        X, y, _ = load_feature_corpus(paths, args.demo_dir / "corpus")  # annotation files beside the videos
     models = {name: Path(entry.get("backbone") or entry.get("face_model") or "?").name for name, entry in spec.items()}
     return X, y, ", ".join(f"{name}: {model}" for name, model in models.items())
 
