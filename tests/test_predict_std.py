@@ -38,7 +38,7 @@ KINDS = ("gru", "tcn")
 def std_model(kind, smoother="none", **params):
     """A tiny model predicting the std: Windower -> GRU-MoE, or ``make_tcn_pipeline`` (scaler -> TCN)."""
     if kind == "gru":
-        gru = small_gru(predict_std=True, **params)
+        gru = small_gru(**{"predict_std": True, **params})
         return make_pipeline(Windower(length=8), gru if smoother == "none" else SmoothedRegressor(gru, ButterworthSmoother()))
     return make_tcn_pipeline(smoother=smoother, **{**SMALL_TCN, "predict_std": True, **params})
 

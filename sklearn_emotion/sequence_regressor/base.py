@@ -170,7 +170,7 @@ class BaseSequenceRegressor(MovieRegressorMixin, BaseEstimator):
         unknown = np.isnan(largest)
         if unknown.any():
             warnings.warn(
-                f"{type(self).__name__}: std column(s) {list(np.flatnonzero(unknown) + k)} of y are NaN "
+                f"{type(self).__name__}: std column(s) {[int(c) for c in np.flatnonzero(unknown) + k]} of y are NaN "
                 "everywhere; their predicted std is not learned.", UserWarning, stacklevel=4,
             )
         self.std_max_ = np.where(unknown | ~(largest > 0), 1.0, largest)
