@@ -149,11 +149,11 @@ def test_full_scale_samples_do_not_wrap(opensmile):
 
 
 def test_cache_keys_follow_the_window_and_the_opensmile_release(opensmile, sound, tmp_path):
-    description = AudioEmbedder("egemaps")._full_description()
+    description = AudioEmbedder("egemaps").cache_description()
     assert description["window"] == 5.0 and description["opensmile"] == opensmile.__version__
     assert "weights" not in description and "pca_params" not in description
-    assert AudioEmbedder("egemaps", window=3)._full_description() != description
-    assert "window" not in AudioEmbedder("descriptors")._full_description()
+    assert AudioEmbedder("egemaps", window=3).cache_description() != description
+    assert "window" not in AudioEmbedder("descriptors").cache_description()
     cached = AudioEmbedder("egemaps", cache_dir=tmp_path)
     first, again = cached.transform([(sound, RATE)])[0], cached.transform([(sound, RATE)])[0]
     np.testing.assert_array_equal(first, again)

@@ -203,9 +203,6 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
         described = {key: value for key, value in params.items() if key not in _EXECUTION_PARAMS}
         return {"class": f"{type(self).__module__}.{type(self).__qualname__}", **described}
 
-    def _full_description(self) -> dict[str, Any]:  # old name, read by tests/test_opensmile.py for now
-        return self.cache_description()
-
     # -- scikit-learn API ---------------------------------------------------------------------
     def fit(self, X: Any = None, y: Any = None) -> MediaEmbedder:
         """Check the parameters; nothing is learnt.
