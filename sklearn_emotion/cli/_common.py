@@ -1,22 +1,17 @@
-"""What every ``sklearn-emotion`` command shares: errors, output, input files."""
+"""What every ``sklearn-emotion`` command shares: its error type, output lines and argparse types."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import textwrap
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from ..workflows.movies import AUDIO_SUFFIXES, VIDEO_SUFFIXES, error_line
-from ..workflows.extract import device_line
+from ..workflows.extract import device_line  # noqa: F401 - where tests/test_backend.py finds it
+from ..workflows.movies import AUDIO_SUFFIXES, VIDEO_SUFFIXES
 
-__all__ = ["AUDIO_SUFFIXES", "VIDEO_SUFFIXES", "CommandError", "collect", "device_line", "echo", "non_negative_seconds",
-           "one_line", "progress_enabled", "warn", "wrap"]
-
-#: An exception as one line (the library's; the commands' failure summaries use it too).
-one_line = error_line
+__all__ = ["AUDIO_SUFFIXES", "VIDEO_SUFFIXES", "CommandError", "device_line", "echo", "non_negative_seconds",
+           "progress_enabled", "warn", "wrap"]
 
 
 class CommandError(Exception):
@@ -49,13 +44,3 @@ def non_negative_seconds(text: str) -> int:
 
 def progress_enabled(args: argparse.Namespace) -> bool:
     return not getattr(args, "no_progress", False)
-
-
-def collect(paths: Sequence[str], suffixes: tuple[str, ...], what: str) -> list[Path]:
-    """Files named by ``paths`` (folders expanded to their files with ``suffixes``, sorted)."""
-    from ..files import find_files
-
-    try:
-        return find_files(paths, suffixes, what)
-    except (FileNotFoundError, ValueError) as error:
-        raise CommandError(str(error)) from error
