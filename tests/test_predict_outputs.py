@@ -140,6 +140,28 @@ def test_a_feature_file_of_other_widths_fails_alone(tmp_path, capsys):
     assert (tmp_path / "pred" / "good.csv").is_file()
 
 
+def test_the_workflow_from_python_raises_one_error_naming_each_failed_movie(tmp_path):
+    from sklearn_emotion.persistence import load_model
+    from sklearn_emotion.workflows.movies import MoviesFailedError
+    from sklearn_emotion.workflows.predict import predict_to_folder
+
+    path = _model(tmp_path / "model.skops")
+    good = _features(tmp_path / "features", ["good"])
+    bad = _features(tmp_path / "features", ["bad"], widths={"image": 4})
+    lines = []
+    with pytest.raises(MoviesFailedError, match=r"1 movie\(s\) failed; the others are written") as caught:
+        predict_to_folder(load_model(path), [tmp_path / "features"], tmp_path / "pred", model_file=path, plot=False,
+                          progress=False, echo=lines.append)
+    assert isinstance(caught.value, ValueError) and list(caught.value.failures) == bad
+    assert "movie bad has features {'image': 4}" in str(caught.value.failures[bad[0]])
+    assert any(line.startswith(f"FAILED {bad[0]}") for line in lines)
+    assert read_curves(tmp_path / "pred" / "good.csv").shape == (12, 2) and not (tmp_path / "pred" / "good.png").exists()
+    # A loaded model needs its file: the folder records its name and SHA-256.
+    with pytest.raises(ValueError, match="model_file"):
+        predict_to_folder(load_model(path), good, tmp_path / "other", progress=False, echo=lines.append)
+    assert predict_to_folder(path, good, tmp_path / "by-file", plot=False, progress=False, echo=lines.append) == ["good"]
+
+
 # ------------------------------------------------------------------------------------ item 20: trained on?
 def test_predictions_json_says_which_movies_the_model_was_trained_on(tmp_path, capsys):
     inputs = _features(tmp_path / "features", ["seen", "renamed_twin", "other"])
