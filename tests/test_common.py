@@ -91,7 +91,35 @@ def expected_failures(estimator) -> dict[str, str]:
     return EXPECTED_FAILURES.get(type(estimator).__name__, {})
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)
+#: scikit-learn's checks that fit nothing (construction, cloning, parameters, tags, refused inputs): on
+#: the Keras estimators every other check trains a network, about 2 s each, and is marked ``keras``.
+CHECKS_WITHOUT_TRAINING = {
+    "check_estimator_cloneable", "check_estimator_tags_renamed", "check_valid_tag_types", "check_estimator_repr",
+    "check_do_not_raise_errors_in_init_or_set_params", "check_mixin_order", "check_complex_data",
+    "check_estimators_empty_data_messages", "check_estimator_sparse_tag", "check_array_api_input",
+    "check_estimators_partial_fit_n_features", "check_supervised_y_no_nan",
+    "check_non_transformer_estimators_n_iter", "check_parameters_default_constructible",
+    "check_get_params_invariance", "check_fit1d", "check_requires_y_none", "check_no_attributes_set_in_init",
+    "check_estimators_unfitted", "check_estimator_sparse_array", "check_estimator_sparse_matrix",
+    "check_set_params",
+}
+
+
+def _keras_checks_marked(parametrize):
+    """``parametrize_with_checks``'s decorator, with ``keras`` on the checks that train a Keras estimator."""
+    names, params = parametrize.args
+    marked = []
+    for param in params:
+        values, marks, id_ = (param.values, param.marks, param.id) if hasattr(param, "marks") else (param, (), None)
+        estimator, check = values
+        check_name = getattr(check, "func", check).__name__
+        if isinstance(estimator, (GRUMoERegressor, TCNRegressor)) and check_name not in CHECKS_WITHOUT_TRAINING:
+            marks = (*marks, pytest.mark.keras)
+        marked.append(pytest.param(*values, marks=marks, id=id_))
+    return pytest.mark.parametrize(names, marked, **parametrize.kwargs)
+
+
+@_keras_checks_marked(parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures))
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 

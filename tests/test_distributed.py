@@ -16,6 +16,8 @@ import joblib
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.distributed
+
 pytest.importorskip("distributed")
 pytest.importorskip("av")
 pytest.importorskip("skimage")

@@ -121,6 +121,7 @@ _STUCK = textwrap.dedent("""
 """)
 
 
+@pytest.mark.subprocess
 def test_main_exits_130_even_when_a_thread_does_not_stop(tmp_path):
     # Last resort after the bounded join: the process ends with 130 without tearing down the
     # interpreter under a running thread.
@@ -146,6 +147,7 @@ _PYBIND_INTERRUPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.subprocess
 def test_an_interrupt_seen_by_native_code_still_exits_130(tmp_path):
     # Regression: "interrupted." was printed, then CPython ended the process by SIGINT (-2) at exit.
     (tmp_path / "sitecustomize.py").write_text(_PYBIND_INTERRUPT)
@@ -174,6 +176,7 @@ _INSIDE_A_LIBRARY = textwrap.dedent("""
 """)
 
 
+@pytest.mark.subprocess
 def test_an_interrupt_inside_a_native_library_exits_130_without_tearing_it_down(tmp_path):
     # Its half-built native objects must not be destroyed by the interpreter's shutdown (SIGABRT).
     done = subprocess.run([sys.executable, "-c", _INSIDE_A_LIBRARY], cwd=tmp_path, capture_output=True, text=True,
@@ -193,7 +196,7 @@ def test_main_returns_130_when_the_threads_stop(capsys, monkeypatch):
     assert "sklearn-emotion extract: interrupted." in capsys.readouterr().err
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_random_interrupts_of_extract_exit_130_and_resume_exactly(tmp_path):
     # The stress script's own code, reduced: 5 Ctrl-C at random moments across 2 movies, weight-free.
     sys.path.insert(0, str(REPO_DIR / "benchmarks"))
@@ -218,7 +221,7 @@ def _default_sigint() -> None:  # the child gets SIGINT's default even when pyte
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_a_ctrl_c_after_the_work_is_done_is_not_a_signal_death(tmp_path, shared_weights):
     # Regression: a Ctrl-C landing once the command had written everything, while TensorFlow and LiteRT
     # tore down at exit, ended the process by SIGINT (-2) in 3 of 4 tries: console_main now ignores it.
@@ -256,6 +259,7 @@ _INTERRUPTED_IMPORT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.subprocess
 def test_a_ctrl_c_while_the_command_loads_exits_130(tmp_path):
     # Regression: the KeyboardInterrupt escaped the import of the command line: a SIGINT death (-2).
     (tmp_path / "sitecustomize.py").write_text(_INTERRUPTED_IMPORT)

@@ -118,6 +118,7 @@ class _RunsCodeWhenUnpickled:
 
 
 # ------------------------------------------------------------------------------------ pickles
+@pytest.mark.subprocess
 def test_a_crafted_pickle_is_refused_and_runs_nothing_unless_trusted(tmp_path):
     features = tmp_path / "features"
     _feature_corpus(features, n_movies=1)
@@ -144,6 +145,7 @@ def test_a_crafted_pickle_is_refused_and_runs_nothing_unless_trusted(tmp_path):
     assert sentinel.exists()
 
 
+@pytest.mark.subprocess
 def test_trust_model_loads_the_0_1_model_and_predicts_what_0_1_predicted(tmp_path):
     with np.load(DATA / "model_v0_1_expected.npz") as stored:
         for index in range(2):
@@ -176,6 +178,7 @@ class Shifter(TransformerMixin, BaseEstimator):
 '''
 
 
+@pytest.mark.subprocess
 def test_a_type_outside_the_allow_list_is_refused_before_anything_is_imported(tmp_path, monkeypatch):
     from sklearn.linear_model import Ridge
     from sklearn.pipeline import make_pipeline
@@ -271,6 +274,7 @@ def test_the_allow_list_is_fixed_and_names_existing_classes():
 
 
 # ------------------------------------------------------------------------------------ round trips
+@pytest.mark.subprocess
 def test_saved_models_predict_identically_in_new_processes(tmp_path):
     from sklearn.linear_model import Ridge
     from sklearn.model_selection import GridSearchCV
@@ -318,6 +322,7 @@ def test_saved_models_predict_identically_in_new_processes(tmp_path):
 
 
 # ------------------------------------------------------------------------------------ portable feature settings
+@pytest.mark.subprocess
 def test_model_files_are_found_by_name_and_hash_in_another_weights_folder(tmp_path):
     import keras
     from sklearn.linear_model import Ridge

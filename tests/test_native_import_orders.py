@@ -36,16 +36,28 @@ _USE = (
 )
 
 
-@pytest.mark.parametrize("order", [
-    pytest.param(order, marks=() if order == "tensorflow, opensmile, package" else pytest.mark.slow)
-    for order in sorted(ORDERS)
-])
-def test_every_import_order_is_safe(order):
+@pytest.fixture(scope="module")
+def interpreters(request):
+    """The selected orders' interpreters, all started at once (each spends seconds importing): {order: process}."""
+    selected = {item.callspec.params["order"] for item in request.session.items
+                if getattr(item, "originalname", None) == "test_every_import_order_is_safe"
+                and item.module.__name__ == request.module.__name__}
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    run = subprocess.run([sys.executable, "-c", ORDERS[order] + _USE], capture_output=True, text=True, timeout=300,
-                         env=env, check=False)
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert "ROWS (3, 88) True" in run.stdout
+    started = {order: subprocess.Popen([sys.executable, "-c", ORDERS[order] + _USE], stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True, env=env) for order in sorted(selected)}
+    yield started
+    for process in started.values():
+        if process.returncode is None:  # its test did not wait for it (stopped early)
+            process.kill()
+            process.communicate()
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize("order", sorted(ORDERS))
+def test_every_import_order_is_safe(order, interpreters):
+    stdout, stderr = interpreters[order].communicate(timeout=300)
+    assert interpreters[order].returncode == 0, stderr[-2000:]
+    assert "ROWS (3, 88) True" in stdout
 
 
 def test_the_worker_restarts_when_it_died_and_stops_with_the_model():
@@ -67,6 +79,7 @@ def test_the_worker_restarts_when_it_died_and_stops_with_the_model():
     assert second.wait(timeout=10) == 0  # released with the model, by the end of its input
 
 
+@pytest.mark.subprocess
 def test_an_interrupt_mid_exchange_stops_the_worker_quietly_and_the_next_call_works():
     script = (
         "import os, signal, threading, numpy as np\n"

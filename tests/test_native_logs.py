@@ -51,30 +51,49 @@ print("DONE", [r.shape for r in rows])
 """
 
 
-def _run(tmp_path, shared_weights, **env) -> subprocess.CompletedProcess:
-    script = _SCRIPT.format(tests=os.fspath(TESTS), video=os.fspath(tmp_path / "movie.mp4"),
+def _start(folder: Path, shared_weights: Path, **env: str) -> subprocess.Popen:
+    script = _SCRIPT.format(tests=os.fspath(TESTS), video=os.fspath(folder / "movie.mp4"),
                             weights=os.fspath(shared_weights))
     environment = {k: v for k, v in os.environ.items()
                    if k not in ("TF_CPP_MIN_LOG_LEVEL", "SKLEARN_EMOTION_NATIVE_LOGS", "GLOG_minloglevel")}
     environment.update(env)
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
-                         env=environment, check=False)
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert "DONE" in run.stdout
-    return run
+    return subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=environment)
 
 
-def test_used_from_python_the_native_libraries_are_quiet(tmp_path, shared_weights):
-    run = _run(tmp_path, shared_weights)
-    leaked = [line for line in run.stderr.splitlines() if any(piece in line for piece in NATIVE)]
+def _finished(process: subprocess.Popen, done: str = "DONE") -> str:
+    """The standard error of ``process``, once it exited 0 having printed ``done``."""
+    stdout, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr[-3000:]
+    assert done in stdout
+    return stderr
+
+
+@pytest.fixture(scope="module")
+def scripts(tmp_path_factory, shared_weights):
+    """The script in two fresh interpreters started at once: "quiet" (the default) and "logs" (on request)."""
+    started = {"quiet": _start(tmp_path_factory.mktemp("quiet"), shared_weights),
+               "logs": _start(tmp_path_factory.mktemp("logs"), shared_weights, SKLEARN_EMOTION_NATIVE_LOGS="1")}
+    yield started
+    for process in started.values():
+        if process.returncode is None:  # its test did not wait for it (deselected or stopped early)
+            process.kill()
+            process.communicate()
+
+
+@pytest.mark.subprocess
+def test_used_from_python_the_native_libraries_are_quiet(scripts):
+    stderr = _finished(scripts["quiet"])
+    leaked = [line for line in stderr.splitlines() if any(piece in line for piece in NATIVE)]
     assert leaked == []
-    assert "UserWarning: the user's own warning" in run.stderr and "user text on stderr" in run.stderr
+    assert "UserWarning: the user's own warning" in stderr and "user text on stderr" in stderr
 
 
-def test_the_native_logs_come_back_on_request(tmp_path, shared_weights):
-    run = _run(tmp_path, shared_weights, SKLEARN_EMOTION_NATIVE_LOGS="1")
-    assert run.stderr.count("Sparsity tensors may not yet be fully supported") == 46
-    assert "XNNPACK" in run.stderr
+@pytest.mark.subprocess
+def test_the_native_logs_come_back_on_request(scripts):
+    stderr = _finished(scripts["logs"])
+    assert stderr.count("Sparsity tensors may not yet be fully supported") == 46
+    assert "XNNPACK" in stderr
 
 
 def test_a_hidden_block_gives_back_everything_else(capfd):
@@ -90,6 +109,7 @@ def test_a_hidden_block_gives_back_everything_else(capfd):
                                         "a Python message is kept"]
 
 
+@pytest.mark.subprocess
 def test_the_command_line_hides_the_sparse_detectors_notices(tmp_path, shared_weights):
     """``sklearn-emotion extract --face <full-range sparse detector>``: no sparsity notice unless --verbose."""
     sys.path.insert(0, os.fspath(TESTS))
@@ -103,14 +123,13 @@ def test_the_command_line_hides_the_sparse_detectors_notices(tmp_path, shared_we
             "--image", "none", "--audio", "none", "--face", os.fspath(shared_weights / "face_detection_full_range_sparse.tflite"),
             "--face-model", os.fspath(shared_weights / "fer2013_mini_XCEPTION.102-0.66.hdf5")]
     environment = {k: v for k, v in os.environ.items() if k != "SKLEARN_EMOTION_NATIVE_LOGS"}
-    quiet = subprocess.run([*argv, "-o", os.fspath(tmp_path / "quiet")], capture_output=True, text=True,
-                           timeout=600, env=environment, check=False)
-    assert quiet.returncode == 0, quiet.stderr[-3000:]
-    assert "Sparsity" not in quiet.stderr and "XNNPACK" not in quiet.stderr
-    verbose = subprocess.run([*argv, "-o", os.fspath(tmp_path / "verbose"), "--verbose"], capture_output=True,
-                             text=True, timeout=600, env=environment, check=False)
-    assert verbose.returncode == 0, verbose.stderr[-3000:]
-    assert verbose.stderr.count("Sparsity tensors may not yet be fully supported") == 46
+    # Both runs at once: each spends most of its time loading the libraries.
+    quiet, verbose = [subprocess.Popen([*argv, "-o", os.fspath(tmp_path / name), *extra], stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True, env=environment)
+                      for name, extra in (("quiet", []), ("verbose", ["--verbose"]))]
+    quiet_err = _finished(quiet, done="")
+    assert "Sparsity" not in quiet_err and "XNNPACK" not in quiet_err
+    assert _finished(verbose, done="").count("Sparsity tensors may not yet be fully supported") == 46
 
 
 def test_only_tensorflows_retracing_warning_is_filtered(caplog, monkeypatch):

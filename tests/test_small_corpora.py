@@ -24,6 +24,7 @@ def pooled_mse(y, predictions):
     return float(np.mean(np.concatenate([(p - t) ** 2 for p, t in zip(predictions, y)])))
 
 
+@pytest.mark.keras
 def test_default_fit_on_two_movies_beats_the_constant_on_their_seconds():
     # Regression test: with the paper's batch of 512, two movies gave 1 update per epoch and a
     # near-flat curve worse than the mean.  Every parameter at its default but the seed.
@@ -40,6 +41,7 @@ def test_default_fit_on_two_movies_beats_the_constant_on_their_seconds():
     assert "training loss" in network.stopping_summary_
 
 
+@pytest.mark.keras
 def test_untrained_network_starts_at_the_training_mean():
     X, y = user_guide_movies(lengths=(70, 80, 90))
     y = [0.55 + 0.1 * t for t in y]                 # mean far from the middle of [-1, 1]
@@ -65,6 +67,7 @@ def test_start_at_level_sets_each_output_level():
         network.start_at_level([0.5])
 
 
+@pytest.mark.keras
 def test_auto_early_stopping_holds_out_movies_only_when_there_are_enough():
     X, y = user_guide_movies(lengths=(40,) * 15)
     windows = Windower(length=10).fit_transform(X)
@@ -77,6 +80,7 @@ def test_auto_early_stopping_holds_out_movies_only_when_there_are_enough():
     assert fitted.validation_size_ == 0 and fitted.stopping_ == "loss" and "val_loss" not in fitted.history_
 
 
+@pytest.mark.keras
 def test_forced_early_stopping_on_one_movie_warns():
     X, y = user_guide_movies(lengths=(40,) * 5)
     windows = Windower(length=10).fit_transform(X)
@@ -85,6 +89,7 @@ def test_forced_early_stopping_on_one_movie_warns():
     assert fitted.validation_size_ == 1 and fitted.stopping_ == "val_loss"
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize("off", [False, np.False_])
 def test_no_early_stopping_runs_every_epoch_and_keeps_the_last(off):
     X, y = user_guide_movies(lengths=(40,) * 3)
@@ -93,6 +98,7 @@ def test_no_early_stopping_runs_every_epoch_and_keeps_the_last(off):
     assert fitted.n_epochs_ == 3 and fitted.best_epoch_ == 3 and fitted.stopping_ == "epochs"
 
 
+@pytest.mark.keras
 def test_verbose_reports_the_kept_epoch(capsys):
     X, y = user_guide_movies(lengths=(40,) * 3)
     windows = Windower(length=10).fit_transform(X)
@@ -101,6 +107,7 @@ def test_verbose_reports_the_kept_epoch(capsys):
     assert "Epoch 2/2" in out and "kept the weights of its best epoch" in out
 
 
+@pytest.mark.keras
 def test_barely_trained_model_warns(monkeypatch):
     # A validation loss that only rises: the best epoch is the first, and the user is told.
     X, y = user_guide_movies(lengths=(40,) * 15)
@@ -130,6 +137,7 @@ def test_auto_batch_scales_with_the_corpus(n_windows, batch, block):
     assert (paper.batch_size_, paper.block_size_) == (512, 64)
 
 
+@pytest.mark.keras
 def test_user_guide_model_fits_its_example_data():
     X, y = user_guide_movies()
     model = make_pipeline(Windower(length=60), SmoothedRegressor(
@@ -141,6 +149,7 @@ def test_user_guide_model_fits_its_example_data():
     assert pooled_mse(y, predictions) < 0.5 * variance
 
 
+@pytest.mark.keras
 def test_random_state_none_leaves_numpy_global_state_alone():
     X, y = user_guide_movies(lengths=(30, 30))
     windows = Windower(length=5).fit_transform(X)
@@ -150,6 +159,7 @@ def test_random_state_none_leaves_numpy_global_state_alone():
     assert np.array_equal(before[0], after[1]) and before[1] == after[2]
 
 
+@pytest.mark.keras
 def test_refit_on_movies_forgets_the_plain_array_width():
     rng = np.random.default_rng(0)
     model = GRUMoERegressor(units=2, epochs=1, target_range="auto", random_state=0)
