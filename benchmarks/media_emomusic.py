@@ -3,7 +3,8 @@
 Reads ``../shared/data/emomusic`` (10 real 45-s clips with their continuous 2 Hz valence/arousal,
 resampled to 1 Hz by :func:`sklearn_emotion.datasets.load_emomusic`, seconds 15-44 annotated)
 and the shared YAMNet model.  For every audio backbone available offline, each clip is held out in
-turn; a ``StandardScaler + RidgeCV`` fitted per second on the other nine clips predicts it.  Printed:
+turn; the per-second baseline after a scaler (``MovieStandardScaler -> make_baseline_pipeline()``, a
+``RidgeCV`` fitted per second) trained on the other nine clips predicts it.  Printed:
 pooled R² and RMSE over the held-out annotated seconds per axis, against predicting the training
 mean (the honest baseline), and the mean per-clip Pearson r.
 
@@ -17,14 +18,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import RidgeCV
 from sklearn.metrics import r2_score
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
+from sklearn_emotion import MovieStandardScaler, make_baseline_pipeline
 from sklearn_emotion.datasets import load_emomusic
 from sklearn_emotion.media import AudioEmbedder
-from sklearn_emotion.per_second import PerSecondRegressor
 
 AXES = ("valence", "arousal")
 
@@ -34,7 +33,7 @@ def evaluate(features: list[np.ndarray], targets: list[np.ndarray]) -> dict[str,
     predictions, means = [], []
     for held_out in range(len(features)):
         train = [i for i in range(len(features)) if i != held_out]
-        model = PerSecondRegressor(make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 5, 13))))
+        model = make_pipeline(MovieStandardScaler(), make_baseline_pipeline())
         model.fit([features[i] for i in train], [targets[i] for i in train])
         predictions.append(model.predict([features[held_out]])[0])
         means.append(np.nanmean(np.concatenate([targets[i] for i in train]), axis=0))

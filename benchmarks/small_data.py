@@ -2,10 +2,11 @@
 
 Three models, each evaluated on movies it did not see, every fold's predictions pooled before scoring:
 
-- ``gru``: ``Windower(60) -> SmoothedRegressor(GRUMoERegressor(random_state=seed), ButterworthSmoother())``,
-  every parameter of the regressor at its default;
-- ``ridge``: the per-second baseline ``SmoothedRegressor(PerSecondRegressor(StandardScaler + RidgeCV),
-  ButterworthSmoother())``;
+- ``gru``: ``make_paper_pipeline(random_state=seed)``, i.e. ``MovieStandardScaler -> Windower(60) ->
+  SmoothedRegressor(GRUMoERegressor, ButterworthSmoother())``, every other parameter at its default;
+- ``ridge``: the per-second baseline after the same scaler, ``MovieStandardScaler ->
+  make_baseline_pipeline(smoother="butterworth")`` (``SmoothedRegressor(PerSecondRegressor(RidgeCV),
+  ButterworthSmoother())``);
 - ``constant``: the training targets' mean.
 
 Corpora:
@@ -13,8 +14,8 @@ Corpora:
 (a) semi-synthetic (:func:`sklearn_emotion.datasets.make_lagged_movies`): the real LIRIS-ACCEDE curves,
     features at second t carrying the emotion at t + 20 s (noise 0.8), crops of at most 300 s, split
     with ``GroupKFold`` by source movie, for each corpus size and generator seed;
-(b) the 10 real emoMusic clips with audio (YAMNet features of the shared model, standardised per
-    fold with ``MovieStandardScaler``), 5 folds of 2 clips, seconds 15-44 annotated.
+(b) the 10 real emoMusic clips with audio (YAMNet features of the shared model), 5 folds of 2 clips,
+    seconds 15-44 annotated.
 
 Printed per row: MSE (per-movie average, MediaEval style) and per-movie Pearson r, each the mean of
 valence and arousal, and ``std ratio`` = std of the predictions / std of the targets over all held-out
@@ -32,30 +33,23 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
-from sklearn_emotion import (
-    ButterworthSmoother, GRUMoERegressor, MovieStandardScaler, PerSecondRegressor, SmoothedRegressor, Windower,
-)
+from sklearn_emotion import MovieStandardScaler, make_baseline_pipeline, make_paper_pipeline
 from sklearn_emotion.datasets import load_emomusic, make_lagged_movies
 from sklearn_emotion.metrics import movie_mean_squared_error, pearson_correlation
 
 MODELS = ("gru", "ridge", "constant")
 
 
-def build(name: str, seed: int, scale: bool):
-    first = [MovieStandardScaler()] if scale else []
+def build(name: str, seed: int):
     if name == "gru":
-        return make_pipeline(*first, Windower(length=60),
-                             SmoothedRegressor(GRUMoERegressor(random_state=seed), ButterworthSmoother()))
-    ridge = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 5, 15)))
-    return SmoothedRegressor(PerSecondRegressor(ridge), ButterworthSmoother())
+        return make_paper_pipeline(random_state=seed)
+    return make_pipeline(MovieStandardScaler(), make_baseline_pipeline(smoother="butterworth"))
 
 
-def cross_validate(X, y, groups, n_splits: int, seed: int, scale: bool = False) -> dict:
+def cross_validate(X, y, groups, n_splits: int, seed: int) -> dict:
     """Held-out predictions of every model, pooled over the folds; metrics and notes."""
     predictions = {name: [None] * len(X) for name in MODELS}
     notes, elapsed = [], 0.0
@@ -65,13 +59,13 @@ def cross_validate(X, y, groups, n_splits: int, seed: int, scale: bool = False) 
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            gru = build("gru", seed, scale).fit(X_train, y_train)
+            gru = build("gru", seed).fit(X_train, y_train)
         elapsed += time.perf_counter() - start
         regressor = gru[-1].regressor_
         notes.append(f"{regressor.stopping_} best {regressor.best_epoch_}/{regressor.n_epochs_}, "
                      f"batch {regressor.batch_size_}")
         notes.extend(f"warning: {w.message}" for w in caught if "GRUMoERegressor" in str(w.message))
-        ridge = build("ridge", seed, scale).fit(X_train, y_train)
+        ridge = build("ridge", seed).fit(X_train, y_train)
         level = np.nanmean(np.concatenate(y_train), axis=0)
         for model_name, predicted in (("gru", gru.predict(X_test)), ("ridge", ridge.predict(X_test)),
                                       ("constant", [np.tile(level, (len(y[i]), 1)) for i in test])):
@@ -140,7 +134,7 @@ def emomusic(shared: Path, seeds: list[int]) -> None:
     print(f"\n(b) the {len(X)} real emoMusic clips (YAMNet 1024-d, standardised), 5 folds of 2 clips\n")
     print(HEADER)
     for seed in seeds:
-        result = cross_validate(X, y, np.arange(len(X)), 5, seed, scale=True)
+        result = cross_validate(X, y, np.arange(len(X)), 5, seed)
         print(row(f"emoMusic, seed {seed}", result), flush=True)
         print(f"<!-- GRU fit {result['gru_seconds']:.0f} s; " + "; ".join(result["notes"]) + " -->", flush=True)
 
