@@ -15,11 +15,9 @@ unset, a filter of TensorFlow's retracing warning).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from ._backend import quiet_by_default, set_native_logs
 from ._compat import serve_moved_modules
+from ._lazy import lazy_names
 
 __version__ = "0.2.0.dev0"
 
@@ -48,20 +46,12 @@ _PUBLIC = {
     "make_paper_pipeline": "pipelines",
     "make_tcn_pipeline": "pipelines",
     "make_baseline_pipeline": "pipelines",
+    "load_feature_corpus": "workflows",
+    "predict_movies": "workflows",
 }
 
-__all__ = sorted(_PUBLIC) + ["__version__", "set_native_logs"]
+__all__, __getattr__, __dir__ = lazy_names(__name__, _PUBLIC, eager=["__version__", "set_native_logs"])
 
 quiet_by_default()
 serve_moved_modules()  # the 0.1 modules (sklearn_emotion.meta, .network...) until 0.4
 
-
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sklearn_emotion' has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{module}", __name__), name)
-
-
-def __dir__() -> list[str]:
-    return __all__

@@ -75,6 +75,6 @@ def test_a_missing_tensorflow_says_what_to_install(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tensorflow" else real(name, *a))
     with pytest.raises(ImportError, match=r'sklearn-emotion\[cpu\]".*sklearn-emotion\[gpu\]'):
         _backend.require_tensorflow()
-    from sklearn_emotion.cli._common import device_line
+    from sklearn_emotion.workflows.extract import device_line
 
     assert device_line().startswith("Keras networks: TensorFlow is not installed (")

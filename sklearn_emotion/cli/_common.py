@@ -7,10 +7,9 @@ import sys
 import textwrap
 from typing import Any
 
-from ..workflows.extract import device_line  # noqa: F401 - where tests/test_backend.py finds it
 from ..workflows.movies import AUDIO_SUFFIXES, VIDEO_SUFFIXES
 
-__all__ = ["AUDIO_SUFFIXES", "VIDEO_SUFFIXES", "CommandError", "device_line", "echo", "non_negative_seconds",
+__all__ = ["AUDIO_SUFFIXES", "VIDEO_SUFFIXES", "CommandError", "echo", "non_negative_seconds",
            "progress_enabled", "warn", "wrap"]
 
 

@@ -46,8 +46,8 @@ def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str
     from ..extraction import default_feature_spec, resolve_weights_dir
 
     folder, origin = resolve_weights_dir(args.weights_dir)
-    # A folder given on the command line wins over the model cache; otherwise the cache comes first.
-    spec, notes = default_feature_spec(folder, prefer_folder=args.weights_dir is not None)
+    # The order of media.models.locate_model: --weights-dir, $SKLEARN_EMOTION_WEIGHTS, the cache, ../shared/weights.
+    spec, notes = default_feature_spec(folder)
     notes = [f"Features: {origin}."] + notes
     # --image/--audio name a backbone, --face a detector; "none" switches the modality off
     for modality, key in (("image", "backbone"), ("audio", "backbone"), ("face", "detector")):

@@ -5,32 +5,33 @@ parsing plus one call of a function of this package, which Python users can call
 * :mod:`.extract` - :func:`extract_to_folder`: videos -> one ``.npz`` per movie, resumable;
 * :mod:`.predict` - :func:`predict_movies`: a model and movies -> mean curves and, when the model
   predicts it, the viewers' standard deviation;
-* :mod:`.cross_validate` - :func:`cross_validate_corpus`: held-out evaluation split by movie.
+* :mod:`.cross_validate` - :func:`cross_validate_corpus`: held-out evaluation split by movie;
+* :mod:`.predict` also :func:`predict_to_folder` (``sklearn-emotion predict``), :mod:`.report`
+  :func:`report_to_folder` (``report``), :mod:`.models` :func:`list_models` and :func:`download_models`
+  (``models``), :mod:`.fit` :func:`~.fit.fit_model_file` (``fit``), :mod:`.evaluate`
+  :func:`~.evaluate.evaluate_folders` (``evaluate``); :mod:`.movies` :class:`MoviesFailedError`, raised
+  once the other movies are written when some of them fail.
 
 Names are imported lazily: importing this package loads neither TensorFlow nor the media stack.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .._lazy import lazy_names
 
 _PUBLIC = {
     "load_feature_corpus": "corpus",
     "extract_to_folder": "extract",
     "predict_movies": "predict",
     "cross_validate_corpus": "cross_validate",
+    "predict_to_folder": "predict",
+    "report_to_folder": "report",
+    "list_models": "models",
+    "download_models": "models",
+    "fit_model_file": "fit",
+    "evaluate_folders": "evaluate",
+    "MoviesFailedError": "movies",
 }
 
-__all__ = sorted(_PUBLIC)
+__all__, __getattr__, __dir__ = lazy_names(__name__, _PUBLIC)
 
-
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{module}", __name__), name)
-
-
-def __dir__() -> list[str]:
-    return __all__

@@ -16,7 +16,7 @@ __all__ = ["cache_lines", "download_models", "list_models"]
 
 def cache_lines() -> list[str]:
     """Lines saying where the cache is and where files are downloaded from."""
-    from ..media.backbones import models_dir
+    from ..media.models import models_dir
     from ..media.models import MIRROR_ENV_VAR
 
     home = os.environ.get("SKLEARN_EMOTION_HOME")
