@@ -38,6 +38,7 @@ def fitted_pipeline(movies):
     return pipeline.fit(X, Y)
 
 
+@pytest.mark.slow
 def test_windowed_gru_moe_beats_constant_and_per_second_ridge_on_held_out_movies():
     X, Y = make_movies(12, seed=0)
     X_test, Y_test = make_movies(4, seed=1)
@@ -53,6 +54,7 @@ def test_windowed_gru_moe_beats_constant_and_per_second_ridge_on_held_out_movies
     assert gru < 0.5 * ridge
 
 
+@pytest.mark.slow
 def test_cross_val_score_of_the_paper_pipeline_with_the_package_scorers(movies):
     X, Y = movies
     pipeline = make_pipeline(
@@ -65,6 +67,7 @@ def test_cross_val_score_of_the_paper_pipeline_with_the_package_scorers(movies):
         assert np.all(np.isfinite(results[f"test_{name}"])), name
 
 
+@pytest.mark.slow
 def test_grid_search_over_window_length_and_units(movies):
     X, Y = movies
     pipeline = make_pipeline(Windower(), small_gru(epochs=1))
@@ -80,6 +83,7 @@ def test_grid_search_over_window_length_and_units(movies):
     assert [p.shape for p in predictions] == [y.shape for y in Y[:2]]
 
 
+@pytest.mark.slow
 def test_run_averaging_over_three_seeds(movies):
     X, Y = movies
     windows = Windower(length=10).fit_transform(X)

@@ -221,7 +221,7 @@ def test_return_std_with_metadata_routing(fitted, movies):
         assert_array_equal(a, b)
 
 
-def test_cross_validation_and_grid_search_with_the_std_scorers(movies):
+def test_cross_validation_with_the_std_scorers(movies):
     X, Y = movies
     pipeline = make_pipeline(Windower(length=8), small_gru(predict_std=True, epochs=1))
     results = cross_validate(pipeline, X, Y, cv=KFold(2), scoring={**MEDIAEVAL_SCORING, **STD_SCORING},
@@ -229,6 +229,12 @@ def test_cross_validation_and_grid_search_with_the_std_scorers(movies):
     for name in (*MEDIAEVAL_SCORING, *STD_SCORING):
         assert np.all(np.isfinite(results[f"test_{name}"])), name
     assert np.all(results["test_neg_valence_std_mse"] < 0)
+
+
+@pytest.mark.slow
+def test_grid_search_with_the_std_scorer(movies):
+    X, Y = movies
+    pipeline = make_pipeline(Windower(length=8), small_gru(predict_std=True, epochs=1))
     search = GridSearchCV(pipeline, {"grumoeregressor__units": [4, 8]}, cv=KFold(2),
                           scoring=get_movie_scorer("neg_std_mse"), error_score="raise").fit(X, Y)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))

@@ -260,6 +260,7 @@ def test_errors_say_what_is_wrong(movies, fitted):
         small_tcn().fit(X[:2], [np.full_like(y, np.nan) for y in Y[:2]])
 
 
+@pytest.mark.slow
 def test_learns_a_running_sum_that_a_per_second_model_cannot_see():
     # Targets integrate the last 20 s of two input columns: one second says almost nothing about them.
     X, Y = make_movies(8, seed=6, modalities=False)
@@ -270,6 +271,7 @@ def test_learns_a_running_sum_that_a_per_second_model_cannot_see():
 
 
 # ------------------------------------------------------------------ the comparison script
+@pytest.mark.slow
 def test_compare_models_example_prints_the_table(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_DIR), os.environ.get("PYTHONPATH")])))
     result = subprocess.run(
