@@ -112,7 +112,7 @@ def test_barely_trained_model_warns(monkeypatch):
     # A validation loss that only rises: the best epoch is the first, and the user is told.
     X, y = user_guide_movies(lengths=(40,) * 15)
     windows = Windower(length=10).fit_transform(X)
-    from sklearn_emotion.gru_moe import training
+    from sklearn_emotion.sequence_regressor import training
 
     losses = iter([0.1, 0.2, 0.3, 0.4])
     real = training.mean_loss
