@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["MOVED", "REMOVED_IN", "MovedModuleFinder", "MovedNameWarning", "deprecated_names", "moved_names",
+__all__ = ["MOVED", "REMOVED_IN", "MovedModuleFinder", "MovedNameWarning", "moved_names",
            "serve_moved_modules"]
 
 #: The version whose release removes every entry of :data:`MOVED` (tests/test_compat.py checks).
@@ -89,15 +89,6 @@ def moved_names(module: str) -> Callable[[str], Any]:
         return getattr(importlib.import_module(new_module), new_name)
 
     return __getattr__
-
-
-def deprecated_names(module: str, moved: dict[str, str]) -> Callable[[str], Any]:
-    """:func:`moved_names` for a module that still spells out its own ``moved`` table (metrics, until it
-    uses ``moved_names``): the table must agree with :data:`MOVED`, the one kept."""
-    same = {name: target if ":" in target else f"{target}:{name}" for name, target in moved.items()}
-    if same != _names_moved_from(module):
-        raise ValueError(f"{module}'s moved names {sorted(moved)} differ from sklearn_emotion._compat.MOVED")
-    return moved_names(module)
 
 
 class _MovedModuleLoader:

@@ -28,7 +28,7 @@ from typing import Any, Callable
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
 
-from ._compat import deprecated_names
+from ._compat import moved_names
 from .data import TARGET_NAMES, is_movie_sequence
 # The keys of mediaeval_scores are Table 1's columns, defined once in reporting (which imports nothing from here).
 from .reporting import TABLE_COLUMNS as _TABLE_COLUMNS
@@ -269,14 +269,5 @@ def mediaeval_scores(y_true: Any, y_pred: Any, *, average: str = "movie") -> dic
     return dict(zip(_TABLE_COLUMNS, values))
 
 
-# Old names, removed in 0.4: the scorers and Table 1 moved; ``mean_squared_error`` was renamed because
-# it shadowed scikit-learn's function with other defaults (average per movie, one value per column).
-__getattr__ = deprecated_names(__name__, {
-    "mean_squared_error": "sklearn_emotion.metrics:movie_mean_squared_error",
-    "get_scorer": "sklearn_emotion.scoring:get_movie_scorer",
-    "get_scorer_names": "sklearn_emotion.scoring:get_movie_scorer_names",
-    "MEDIAEVAL_SCORING": "sklearn_emotion.scoring",
-    "TABLE_COLUMNS": "sklearn_emotion.reporting",
-    "PAPER_TABLE_1": "sklearn_emotion.reporting",
-    "mediaeval_table": "sklearn_emotion.reporting",
-})
+# Old names (the scorers, Table 1, mean_squared_error), served until 0.4 from sklearn_emotion._compat.MOVED.
+__getattr__ = moved_names(__name__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sklearn_emotion.cli import main
 from sklearn_emotion.files import read_curves, save_features, write_curves
