@@ -180,6 +180,7 @@ def test_two_concurrent_runs_leave_a_complete_manifest(weight_free, corpus):
     assert all((weight_free / "features" / f"{m.stem}.npz").is_file() for m in corpus)
 
 
+@pytest.mark.keras
 def test_local_weight_files_for_named_backbones(weight_free, corpus, capsys, tmp_path):
     """Offline, --image-weights / --audio-weights / --pca-params take the paper's backbones from local files."""
     import keras

@@ -38,6 +38,7 @@ def fitted_pipeline(movies):
     return pipeline.fit(X, Y)
 
 
+@pytest.mark.keras
 @pytest.mark.slow
 def test_windowed_gru_moe_beats_constant_and_per_second_ridge_on_held_out_movies():
     X, Y = make_movies(12, seed=0)
@@ -54,6 +55,7 @@ def test_windowed_gru_moe_beats_constant_and_per_second_ridge_on_held_out_movies
     assert gru < 0.5 * ridge
 
 
+@pytest.mark.keras
 @pytest.mark.slow
 def test_cross_val_score_of_the_paper_pipeline_with_the_package_scorers(movies):
     X, Y = movies
@@ -67,6 +69,7 @@ def test_cross_val_score_of_the_paper_pipeline_with_the_package_scorers(movies):
         assert np.all(np.isfinite(results[f"test_{name}"])), name
 
 
+@pytest.mark.keras
 @pytest.mark.slow
 def test_grid_search_over_window_length_and_units(movies):
     X, Y = movies
@@ -83,6 +86,7 @@ def test_grid_search_over_window_length_and_units(movies):
     assert [p.shape for p in predictions] == [y.shape for y in Y[:2]]
 
 
+@pytest.mark.keras
 @pytest.mark.slow
 def test_run_averaging_over_three_seeds(movies):
     X, Y = movies
@@ -146,6 +150,7 @@ def test_every_second_gets_a_prediction_and_nan_targets_are_ignored(movies):
     assert model[-1].n_epochs_ == 2        # every epoch ran (none cut short by a changing batch count)
 
 
+@pytest.mark.keras
 def test_batch_statistics_at_inference_change_predictions_not_training(movies):
     X, Y = movies
     windows = Windower(length=10).fit_transform(X)
@@ -156,6 +161,7 @@ def test_batch_statistics_at_inference_change_predictions_not_training(movies):
     assert not np.allclose(population.predict(windows)[0], batch.predict(windows)[0])
 
 
+@pytest.mark.keras
 def test_plain_window_arrays_with_named_modalities():
     rng = np.random.RandomState(0)
     windows = rng.randn(200, 5, 6).astype(np.float32)

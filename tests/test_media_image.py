@@ -98,6 +98,7 @@ def test_keras_layer_output(frames):
         ImageEmbedder(model, output="nothing").transform([frames])
 
 
+@pytest.mark.keras
 def test_named_backbone_with_a_local_weights_file(tmp_path, frames):
     keras = pytest.importorskip("keras")
     # A weights file of the right architecture (untrained here: this checks the loading path).

@@ -294,6 +294,7 @@ def test_decoding_error_names_the_movie_and_stops_the_stages(tmp_path):
     assert not [thread for thread in stage_threads() if thread.is_alive()]
 
 
+@pytest.mark.slow
 def test_mute_movie_in_a_union(clips, colour_layout):
     mute, good = str(clips["mute"]), str(clips["first"])
     union = weight_free_union(colour_layout).fit([good])

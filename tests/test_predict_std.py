@@ -73,6 +73,7 @@ def fitted(request, movies):
 
 
 # ------------------------------------------------------------------ learning
+@pytest.mark.keras
 @pytest.mark.slow
 def test_the_predicted_std_beats_the_constant_std_on_held_out_movies():
     data = (*make_movies(12, seed=0), *make_movies(4, seed=1))
@@ -82,6 +83,7 @@ def test_the_predicted_std_beats_the_constant_std_on_held_out_movies():
     assert predicted < 0.5 * constant
 
 
+@pytest.mark.keras
 @pytest.mark.slow
 def test_the_tcns_predicted_std_beats_the_constant_std_on_held_out_movies():
     data = (*make_movies(12, seed=0), *make_movies(4, seed=1))
@@ -118,6 +120,7 @@ def test_predictions_have_the_documented_form(fitted, movies):
     assert predicts_std(fitted)
 
 
+@pytest.mark.keras
 def test_the_mean_path_is_unchanged_without_predict_std():
     # Reference values printed by the code *before* predict_std existed (same data, same seed): the
     # mean-only model must predict what it predicted then.
@@ -187,6 +190,7 @@ def test_bad_std_targets_are_refused(kind, movies):
 
 
 # ------------------------------------------------------------------ composition
+@pytest.mark.keras
 @pytest.mark.parametrize("kind", KINDS)
 def test_return_std_through_pipeline_smoothing_and_run_averaging(kind, movies):
     X, Y = movies
@@ -231,6 +235,7 @@ def test_cross_validation_with_the_std_scorers(movies):
     assert np.all(results["test_neg_valence_std_mse"] < 0)
 
 
+@pytest.mark.keras
 @pytest.mark.slow
 def test_grid_search_with_the_std_scorer(movies):
     X, Y = movies

@@ -68,6 +68,7 @@ def fresh_fits():
     return results
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("which", ["gru", "tcn"])
 def test_two_fresh_processes_fit_bitwise_alike(which, fresh_fits):
     first, second = fresh_fits
@@ -93,6 +94,7 @@ def _models():
     }
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize("which", ["gru", "tcn"])
 @pytest.mark.parametrize("user_setting", [False, True])
 def test_training_and_prediction_run_under_op_determinism_and_restore_the_users_setting(

@@ -55,6 +55,7 @@ def fitted(movies):
 
 
 # ------------------------------------------------------------------ it learns
+@pytest.mark.keras
 @pytest.mark.slow
 def test_defaults_beat_per_second_ridge_twice_on_held_out_lagged_movies(shared_data):
     # The criterion: the 30 real LIRIS-ACCEDE curves cropped to at most 600 s, features carrying
@@ -205,6 +206,7 @@ def test_auto_early_stopping_holds_out_movies_only_when_there_are_enough():
 
 
 # ------------------------------------------------------------------ scikit-learn tooling
+@pytest.mark.keras
 def test_pipeline_cross_val_score_and_grid_search(movies):
     X, Y = movies
     pipeline = make_pipeline(MovieStandardScaler(), SmoothedRegressor(small_tcn(epochs=1), ButterworthSmoother()))
@@ -216,6 +218,7 @@ def test_pipeline_cross_val_score_and_grid_search(movies):
     assert [p.shape for p in search.predict(X[:2])] == [y.shape for y in Y[:2]]
 
 
+@pytest.mark.keras
 def test_run_averaging_over_seeds(movies):
     X, Y = movies
     runs = RunAveragingRegressor.from_seeds(small_tcn(epochs=1), n_runs=2, random_state=0).fit(X, Y)
@@ -260,6 +263,7 @@ def test_errors_say_what_is_wrong(movies, fitted):
         small_tcn().fit(X[:2], [np.full_like(y, np.nan) for y in Y[:2]])
 
 
+@pytest.mark.keras
 @pytest.mark.slow
 def test_learns_a_running_sum_that_a_per_second_model_cannot_see():
     # Targets integrate the last 20 s of two input columns: one second says almost nothing about them.
@@ -271,6 +275,7 @@ def test_learns_a_running_sum_that_a_per_second_model_cannot_see():
 
 
 # ------------------------------------------------------------------ the comparison script
+@pytest.mark.subprocess
 @pytest.mark.slow
 def test_compare_models_example_prints_the_table(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_DIR), os.environ.get("PYTHONPATH")])))
