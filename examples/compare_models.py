@@ -142,7 +142,7 @@ def demo_corpus(args: argparse.Namespace) -> tuple[list, list, str]:
     from sklearn_emotion.workflows import load_feature_corpus
 
     movies = make_corpus(args.demo_dir / "corpus", FULL, random_state=args.seed)
-    spec, _ = default_feature_spec(args.weights_dir, prefer_folder=True)
+    spec, _ = default_feature_spec(args.weights_dir)
     paths = [args.demo_dir / "features" / f"{m.name}.npz" for m in movies]
     missing = [m for m, path in zip(movies, paths) if not path.is_file()]
     if missing:

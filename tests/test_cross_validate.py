@@ -125,6 +125,13 @@ def test_annotations_outside_the_target_range_are_refused_before_training(tmp_pa
     assert code == 1 and "b.csv (5 to 5)" in err and "fold" not in out
 
 
+def test_an_output_that_is_a_file_is_refused_before_any_training(tmp_path, capsys):
+    features, annotations = _corpus(tmp_path, names=["a", "b", "c"])
+    (tmp_path / "taken").write_text("not a folder\n")
+    code, out, err = _run(capsys, features, annotations, "--folds", "3", "-o", tmp_path / "taken")
+    assert code == 1 and "taken" in err and "not a folder" in err and "Cross-validating" not in out
+
+
 @pytest.mark.keras
 def test_the_paper_model_is_cross_validated(tmp_path, capsys):
     features, annotations = _corpus(tmp_path, names=NAMES[:4], seconds=30)

@@ -35,7 +35,11 @@ def demo_folders(tmp_path_factory) -> Path:
     """``features/`` (weight-free, as ``extract`` writes them) and ``annotations/`` of the demo's movies."""
     root = tmp_path_factory.mktemp("readme")
     movies = make_corpus(root / "corpus", CORPUS, random_state=0)
-    spec, _ = default_feature_spec(None)  # the tests' model cache is empty: weight-free image and audio
+    with pytest.MonkeyPatch.context() as patch:  # no ../shared/weights from here, and the tests' cache is empty:
+        patch.chdir(root)                         # weight-free image and audio, as the README says
+        patch.delenv("SKLEARN_EMOTION_WEIGHTS", raising=False)
+        spec, _ = default_feature_spec(None)
+    assert {options.get("backbone") for options in spec.values()} <= {"colour-layout", "descriptors"}, spec
     (root / "annotations").mkdir()
     for movie, features in zip(movies, extract_features([m.video for m in movies], spec)):
         save_features(root / "features" / f"{movie.name}.npz", features)

@@ -57,9 +57,9 @@ def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str
         if chosen == "none":
             spec.pop(modality, None)
         elif modality == "face":  # its expression model: --face-model, else where the default features find it
-            spec["face"] = {"detector": _local_model_file(chosen, "--face", folder, args),
+            spec["face"] = {"detector": _local_model_file(chosen, "--face", folder),
                             "face_model": args.face_model or _local_model_file("fer_mini_xception", "--face-model",
-                                                                               folder, args)}
+                                                                               folder)}
         else:
             spec[modality] = {key: chosen}
         notes.append(f"{modality}: --{modality} {chosen}")
@@ -89,7 +89,7 @@ def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str
     return spec, notes
 
 
-def _local_model_file(value: str, option: str, folder: Path | None, args: argparse.Namespace) -> str:
+def _local_model_file(value: str, option: str, folder: Path | None) -> str:
     """``value`` itself, or for an official model's name its file in the model cache or the weights folder.
 
     The command line never downloads a model by itself: a name found nowhere is an error saying which
@@ -102,7 +102,7 @@ def _local_model_file(value: str, option: str, folder: Path | None, args: argpar
     if model is None:
         return value
     try:
-        path, _ = locate_official_model(model, folder, prefer_folder=args.weights_dir is not None)
+        path, _ = locate_official_model(model, folder)
     except ModelIntegrityError as error:
         raise CommandError(" ".join(str(error).split())) from None
     if path is None:

@@ -6,7 +6,8 @@ import argparse
 import inspect
 from typing import Any
 
-from ._common import CommandError, non_negative_seconds
+from ._common import CommandError
+from ._options import add_max_length_difference_option
 
 #: Options of both networks, of the paper model, of the TCN -> their parameter (None: the estimator's default).
 _SHARED = {name: name for name in ("dropout", "learning_rate", "batch_size", "epochs", "patience")}
@@ -21,14 +22,14 @@ def _defaults(function: Any) -> dict[str, Any]:
 
 def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
     """FEATURES, ANNOTATIONS, ``--max-length-difference`` and ``--target-range``: the training corpus."""
+    from ..gru_moe import GRUMoERegressor
     parser.add_argument("features", nargs="+", metavar="FEATURES", help="feature files (.npz) or folders of them")
     parser.add_argument("annotations", metavar="ANNOTATIONS", help="folder of annotation files")
-    parser.add_argument("--max-length-difference", type=non_negative_seconds, default=2, metavar="S",
-                        help="accepted difference in seconds between a movie's features and annotations (default "
-                             "%(default)s; they are cut to the shorter); more is an error")
-    parser.add_argument("--target-range", nargs="+", default=["-1", "1"], metavar="LOW HIGH",
-                        help="scale of the annotations, e.g. 1 9 (default -1 1, MediaEval's), or 'auto' (their "
-                             "minimum and maximum); the networks predict within it")
+    add_max_length_difference_option(parser, "a movie's features and annotations")
+    low, high = _defaults(GRUMoERegressor)["target_range"]
+    parser.add_argument("--target-range", nargs="+", default=[f"{low:g}", f"{high:g}"], metavar="LOW HIGH",
+                        help=f"scale of the annotations, e.g. 1 9 (default {low:g} {high:g}, MediaEval's) or 'auto' "
+                             "(their min and max): the networks predict within it")
 
 
 def target_range(args: argparse.Namespace) -> tuple[float, float] | str:

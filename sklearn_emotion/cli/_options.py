@@ -47,3 +47,16 @@ def add_model_video_options(parser: _Parser) -> None:
     add_weights_dir_option(parser)
     add_trust_model_option(parser)
 
+
+
+def add_max_length_difference_option(parser: _Parser, between: str) -> None:
+    """``--max-length-difference S``: seconds by which a movie's two files (``between``) may differ in length."""
+    import inspect
+
+    from ..workflows.corpus import load_feature_corpus
+    from ._common import non_negative_seconds
+
+    default = inspect.signature(load_feature_corpus).parameters["max_length_difference"].default
+    parser.add_argument("--max-length-difference", type=non_negative_seconds, default=default, metavar="S",
+                        help=f"accepted difference in seconds between {between} (default %(default)s; they are cut "
+                             "to the shorter); more is an error")

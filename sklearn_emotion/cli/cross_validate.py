@@ -4,17 +4,15 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import inspect
 
-from ._common import CommandError, echo, progress_enabled
+from ._common import echo, progress_enabled
 from ._model_options import add_corpus_arguments, add_model_arguments, model_options, target_range
 
 
 def run(args: argparse.Namespace) -> int:
     from ..workflows.cross_validate import cross_validate_corpus, read_groups
 
-    if args.output and Path(args.output).exists() and not Path(args.output).is_dir():
-        raise CommandError(f"-o {args.output} is a file; -o names a folder.")
     cross_validate_corpus(
         args.features, args.annotations, model=args.model,
         model_options=model_options(args, verbose=1 if progress_enabled(args) else 0),
@@ -36,8 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     DIR/<model>/<movie>.csv (the held-out prediction), DIR/<model>/<movie>.png (beside the annotation)
     and DIR/table.md. The model options are those of `fit`, with the same defaults.
     """
+    from ..workflows.cross_validate import cross_validate_corpus
+
     add_corpus_arguments(parser)
-    parser.add_argument("--folds", type=int, default=5, metavar="K",
+    parser.add_argument("--folds", type=int, metavar="K", default=inspect.signature(
+                            cross_validate_corpus).parameters["n_splits"].default,
                         help="number of folds (default %(default)s; at most the number of sources)")
     parser.add_argument("--groups", metavar="FILE",
                         help="text file of 'movie group' lines (comma, tab or spaces between): movies of one "

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import echo, non_negative_seconds, warn
+from ._common import echo, warn
+from ._options import add_max_length_difference_option
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,8 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="movie: per movie then averaged (MediaEval, default); pooled: over all seconds")
     parser.add_argument("--paper", action="store_true",
                         help="show the paper's Table 1 numbers beside rows named 'Run 1' ... 'Run 5'")
-    parser.add_argument("--max-length-difference", type=non_negative_seconds, default=2, metavar="S",
-                        help="accepted difference in seconds between predictions and annotations (default %(default)s)")
+    add_max_length_difference_option(parser, "predictions and annotations")
     parser.add_argument("--per-movie", action="store_true",
                         help="also print a table per PREDICTIONS folder with a row per movie")
     parser.add_argument("--plots", metavar="DIR",

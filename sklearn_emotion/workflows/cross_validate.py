@@ -278,9 +278,12 @@ def cross_validate_corpus(features: str | os.PathLike | Sequence[str | os.PathLi
     -------
     CrossValidation
     """
+    from ..files import check_writable
     from .corpus import load_feature_corpus
     from .fit import check_target_range, make_model
 
+    if output_dir is not None:
+        check_writable(output_dir)  # a file or a read-only folder fails here, not after every fold's training
     X, y, names = load_feature_corpus(features, annotations_dir, max_length_difference=max_length_difference)
     options = dict(model_options or {})
     if model != "baseline":
