@@ -83,6 +83,8 @@ def test_the_worker_restarts_when_it_died_and_stops_with_the_model():
 def test_an_interrupt_mid_exchange_stops_the_worker_quietly_and_the_next_call_works():
     script = (
         "import os, signal, threading, numpy as np\n"
+        # Ctrl-C as in a terminal, whatever this run inherited (a job started with & ignores SIGINT)
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from sklearn_emotion.media.opensmile_features import OpenSmileFunctionals\n"
         "model = OpenSmileFunctionals('compare')\n"
         "process = model._worker._process\n"
