@@ -429,3 +429,14 @@ def test_a_video_that_cannot_be_loaded_says_what_to_do(chromium, corpus, tmp_pat
     message = WebDriverWait(chromium, 20).until(lambda d: d.execute_script(
         "var box = document.getElementById('video-error'); return box.hidden ? null : box.textContent;"))
     assert "moved.mp4" in message and "--proxy" in message
+
+
+def test_two_videos_of_one_name_are_refused_before_the_model_is_read(tmp_path):
+    from sklearn_emotion.workflows.report import report_to_folder
+
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "film.mp4").write_bytes(b"not decoded: refused before")
+    with pytest.raises(ValueError, match=r"share the movie name\(s\) \['film'\]"):
+        report_to_folder(tmp_path / "no-model.skops", [tmp_path / "a", tmp_path / "b"], tmp_path / "out")
+    assert not (tmp_path / "out").exists()

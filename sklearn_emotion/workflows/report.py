@@ -100,18 +100,12 @@ def _check_inputs(paths: Sequence[str | os.PathLike], annotations: str | os.Path
     """The videos, once each name is known to be unique and the folders usable (before any long work)."""
     from ..files import FEATURE_SUFFIX, find_files
 
-    videos = find_files(paths, VIDEO_SUFFIXES, "video file")
+    videos = find_files(paths, VIDEO_SUFFIXES, "video file")  # refuses two videos of one name (one page each)
     features = [video for video in videos if video.suffix.lower() == FEATURE_SUFFIX]
     if features:  # a page plays the movie: features alone cannot make one
         raise ValueError(f"{features[0]} is a feature file: a report plays each movie, so it needs the video "
                          "(its features are extracted as the model's were); for the curves of feature files, "
                          "use `sklearn-emotion predict`.")
-    seen: dict[str, Path] = {}
-    for video in videos:
-        if video.stem in seen:
-            raise ValueError(f"two videos are named {video.stem} ({seen[video.stem]} and {video}): "
-                             "each movie's page is <name>.html, so names must differ.")
-        seen[video.stem] = video
     if annotations is not None and not Path(annotations).is_dir():
         raise FileNotFoundError(f"annotation folder not found: {annotations}")
     if Path(output).exists() and not Path(output).is_dir():
