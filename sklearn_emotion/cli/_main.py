@@ -37,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread() and (
             signal.getsignal(signal.SIGINT) is signal.default_int_handler):
         previous = signal.signal(signal.SIGINT, on_sigint)
+    args = None  # stays None when building the parser itself fails
     try:
         args = build_parser().parse_args(argv)
         return int(args.command_module.run(args) or 0)
@@ -47,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return interrupted(getattr(args, "command", None), exc)
         if getattr(args, "debug", False):
             traceback.print_exc()
-        print(f"sklearn-emotion {args.command}: error: {_error_text(exc, args.command)}", file=sys.stderr)
+        command = getattr(args, "command", None) or "(start-up)"
+        print(f"sklearn-emotion {command}: error: {_error_text(exc, command)}", file=sys.stderr)
         return 1
     finally:
         if previous is not None:
