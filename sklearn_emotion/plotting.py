@@ -1,22 +1,25 @@
-"""PNG plots of per-second valence and arousal curves (annotation, model, baselines).
+"""PNG plots of per-second valence and arousal curves (annotation, model, baselines) and of what drives them.
 
 Every plot of the package gives a curve a colour by its *role* (:data:`ROLE_COLOURS`): the
 annotation (ground truth) is blue, the model's prediction orange and a baseline green, in
 ``predict``, ``evaluate --plots`` and the demo alike.  Curves without a role take other colours.
+The contributions of the modalities (``predict --explain``, the report's band) take a colour per
+modality (:func:`modality_colours`), the same in the PNG plots and the HTML report.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from .files import atomic_write_bytes
 
-__all__ = ["ROLES", "ROLE_COLOURS", "plot_curves"]
+__all__ = ["MODALITY_COLOURS", "ROLES", "ROLE_COLOURS", "modality_colours", "plot_contributions", "plot_curves",
+           "stacked_areas"]
 
 #: Colour of a curve by its role, the same in every plot (matplotlib's first three default colours,
 #: so the demo's figure keeps its look: annotation blue, the package's model orange, baseline green).
@@ -28,6 +31,41 @@ _OTHER_COLOURS = ("tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan"
 #: Line styles of the second, third... curve of one role (same colour, told apart by the style).
 _STYLES = ("-", "--", ":", "-.")
 _LINE_WIDTH = {"annotation": 2.0}
+#: Colour of the contributions of the package's modalities (none is a role's colour, nor the report's cursor).
+MODALITY_COLOURS: dict[str, str] = {"image": "tab:purple", "audio": "tab:cyan", "face": "tab:pink"}
+#: Colours of other modalities, in the order they come (a model has at most six modalities to explain).
+_OTHER_MODALITY_COLOURS = ("tab:brown", "tab:olive", "tab:gray", "tab:red", "gold", "navy")
+
+
+def modality_colours(modalities: Sequence[str]) -> dict[str, str]:
+    """The CSS hex colour of each modality's contributions, the same in every plot and report page.
+
+    The package's modalities have fixed colours (:data:`MODALITY_COLOURS`); others take the next
+    unused colour of a fixed list, in the order given (so a model's modalities, in its order, always
+    get the same colours).
+
+    Parameters
+    ----------
+    modalities : sequence of str
+        Modality names, e.g. ``["image", "audio", "face"]``.
+
+    Returns
+    -------
+    dict of str to str
+        Name -> ``"#rrggbb"``.
+    """
+    from matplotlib.colors import to_hex
+
+    taken = {MODALITY_COLOURS[name] for name in modalities if name in MODALITY_COLOURS}
+    spare = [colour for colour in _OTHER_MODALITY_COLOURS if colour not in taken]
+    colours, others = {}, 0
+    for name in modalities:
+        if name in MODALITY_COLOURS:
+            colours[name] = to_hex(MODALITY_COLOURS[name])
+        else:
+            colours[name] = to_hex(spare[others % len(spare)])
+            others += 1
+    return colours
 
 
 def _styles(labels: list[str], roles: Mapping[str, str]) -> dict[str, dict]:
@@ -148,6 +186,116 @@ def plot_curves(
         axis.grid(alpha=0.3)
     axes[0].legend(loc="upper right", fontsize="small")
     axes[1].set_xlabel("time (s)")
+    if title:
+        figure.suptitle(title)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return atomic_write_bytes(path, lambda out: out.write(buffer.getvalue()))
+
+
+def stacked_areas(contributions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper edges of each modality's area when signed contributions are stacked.
+
+    Positive contributions pile up from 0 and negative ones down from 0, each modality in turn, so
+    that the top edge is the sum of the positive parts and the bottom edge the sum of the negative
+    ones (their sum is the prediction minus the all-absent prediction).
+
+    Parameters
+    ----------
+    contributions : ndarray of shape (T, M)
+        One output's contributions, one column per modality (NaN counts as 0).
+
+    Returns
+    -------
+    lower, upper : ndarray of shape (T, M)
+    """
+    values = np.nan_to_num(np.asarray(contributions, dtype=np.float64))
+    positive, negative = np.clip(values, 0, None), np.clip(values, None, 0)
+    above = np.cumsum(positive, axis=1) - positive  # what the modalities before stacked up
+    below = np.cumsum(negative, axis=1) - negative
+    return np.where(values >= 0, above, below + negative), np.where(values >= 0, above + positive, below)
+
+
+def plot_contributions(
+    path: str | os.PathLike,
+    predicted: np.ndarray,
+    contributions: np.ndarray,
+    modalities: Sequence[str],
+    baseline_prediction: np.ndarray,
+    *,
+    title: str | None = None,
+    dpi: int = 100,
+) -> Path:
+    """Draw each output's predicted curve over the stacked contributions of the modalities, as a PNG.
+
+    One panel per output (valence, arousal): above, the prediction (the model's colour) and the
+    all-absent prediction (dashed grey); below it, on the same time axis, every modality's
+    contribution stacked (positive ones up from 0, negative ones down, :func:`modality_colours`)
+    and their sum, the prediction minus the all-absent prediction (a thin black line).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The PNG file, written atomically (1000 x 700 pixels at the default ``dpi``).
+    predicted : array-like of shape (T, 2)
+        The predicted valence and arousal.
+    contributions : array-like of shape (T, M, 2)
+        Each modality's contribution to each output every second
+        (:func:`sklearn_emotion.inspection.modality_contributions`).
+    modalities : sequence of str
+        The M modality names, in the order of ``contributions``' second axis.
+    baseline_prediction : array-like of shape (T, 2)
+        The prediction with every modality absent.
+    title : str, optional
+    dpi : int, default=100
+
+    Returns
+    -------
+    Path
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)  # no display needed; keeps working on servers
+    from matplotlib.figure import Figure
+
+    predicted = np.asarray(predicted, dtype=np.float64)
+    values = np.asarray(contributions, dtype=np.float64)
+    absent = np.asarray(baseline_prediction, dtype=np.float64)
+    modalities = [str(name) for name in modalities]
+    if predicted.ndim != 2 or absent.shape != predicted.shape:
+        raise ValueError(f"{path}: the prediction and the all-absent prediction must have one shape (T, n_outputs); "
+                         f"got {predicted.shape} and {absent.shape}.")
+    if values.shape != (len(predicted), len(modalities), predicted.shape[1]):
+        raise ValueError(f"{path}: contributions must have shape (T, M, n_outputs) = "
+                         f"{(len(predicted), len(modalities), predicted.shape[1])} for the modalities {modalities}; "
+                         f"got {values.shape}.")
+    colours = modality_colours(modalities)
+    seconds = np.arange(len(predicted))
+    figure = Figure(figsize=(10, 7), dpi=dpi, layout="constrained")
+    axes = figure.subplots(2 * predicted.shape[1], 1, sharex=True, height_ratios=[3, 2] * predicted.shape[1])
+    for column in range(predicted.shape[1]):
+        name = ("Valence", "Arousal")[column] if predicted.shape[1] == 2 else f"output {column}"
+        curve, parts = axes[2 * column], axes[2 * column + 1]
+        curve.plot(seconds, predicted[:, column], color=ROLE_COLOURS["model"], linewidth=1.6, label="prediction")
+        curve.plot(seconds, absent[:, column], color="grey", linestyle="--", linewidth=1.0,
+                   label="all modalities\nabsent")
+        extent = max(1.0, float(np.nanmax(np.abs(np.concatenate([predicted[:, column], absent[:, column]])),
+                                          initial=0.0)))
+        curve.set_ylim(-1.05 * extent, 1.05 * extent)
+        curve.set_ylabel(name)
+        lower, upper = stacked_areas(values[:, :, column])
+        for index, modality in enumerate(modalities):
+            parts.fill_between(seconds, lower[:, index], upper[:, index], step="mid", linewidth=0,
+                               color=colours[modality], label=modality)
+        parts.plot(seconds, np.nansum(values[:, :, column], axis=1), color="black", linewidth=0.8,
+                   drawstyle="steps-mid", label="sum:\nprediction\n- absent")
+        parts.axhline(0.0, color="grey", linewidth=0.5)
+        parts.set_ylabel(f"{name}\ncontributions", fontsize="small")
+        for axis in (curve, parts):
+            axis.grid(alpha=0.3)
+    for axis in axes[:2]:  # beside the plots: no legend hides a second
+        axis.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize="small")
+    axes[-1].set_xlabel("time (s)")
     if title:
         figure.suptitle(title)
     buffer = io.BytesIO()

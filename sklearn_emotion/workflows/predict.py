@@ -4,11 +4,15 @@
 deviation (:func:`sklearn_emotion.scoring.predicts_std`); ``predict``, ``report``, ``evaluate`` and
 ``cross-validate`` all predict through it.  :func:`predict_to_folder` is the ``predict`` command;
 :func:`model_video_features` extracts videos' features as a saved model's were (``report`` uses it too).
+With ``explain``, ``predict`` also writes what each modality contributes every second
+(:func:`sklearn_emotion.inspection.modality_contributions`) into ``DIR/contributions/``:
+:func:`write_contributions` and :func:`read_contributions` are that table's format.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,8 +21,17 @@ import numpy as np
 
 from .movies import VIDEO_SUFFIXES, MoviesFailedError, attempt_movie
 
-__all__ = ["check_finite", "check_widths", "model_label", "model_video_features", "predict_movies",
-           "predict_to_folder", "saved_model"]
+__all__ = ["CONTRIBUTIONS_FOLDER", "check_finite", "check_widths", "contribution_columns", "model_label",
+           "model_video_features", "predict_movies", "predict_to_folder", "read_contributions", "saved_model",
+           "write_contributions"]
+
+#: Sub-folder of a predictions folder holding ``<movie>_contributions.csv`` and ``.png`` (``predict --explain``).
+#: Not the folder itself: ``evaluate`` reads every CSV file there as a movie's prediction.
+CONTRIBUTIONS_FOLDER = "contributions"
+#: Prefix of the columns of the all-absent prediction in a contributions table.
+_ABSENT = "baseline"
+_OUTPUTS = ("Valence", "Arousal")
+_SEPARATORS = re.compile(r"[\s,;]")  # what separates the cells of a per-second table (files.read_table)
 
 
 def check_widths(modalities: Mapping[str, int], name: str, movie: Mapping[str, Any]) -> None:
@@ -89,6 +102,83 @@ def predict_movies(model: Any, movies: Sequence[Mapping[str, np.ndarray]], *,
     return means, stds
 
 
+def contribution_columns(modalities: Sequence[str], outputs: Sequence[str] = _OUTPUTS) -> list[str]:
+    """The header of a contributions table: ``Time``, ``<modality>_<output>`` for each, ``baseline_<output>``.
+
+    Raises ``ValueError`` for a modality name that cannot head a column: empty, holding a cell separator
+    (space, tab, comma, semicolon), or ``baseline`` (the all-absent prediction's columns).
+    """
+    for name in modalities:
+        if not name or _SEPARATORS.search(name) or name.lower() == _ABSENT:
+            raise ValueError(f"the modality name {name!r} cannot head a column of a contributions table: it must "
+                             f"not be empty, hold a space, tab, comma or semicolon, nor be {_ABSENT!r}.")
+    return (["Time"] + [f"{name}_{output}" for name in modalities for output in outputs]
+            + [f"{_ABSENT}_{output}" for output in outputs])
+
+
+def write_contributions(path: str | os.PathLike, contributions: np.ndarray, modalities: Sequence[str],
+                        baseline_prediction: np.ndarray, *, digits: int = 6) -> Path:
+    """Write one movie's contributions of each modality as a per-second CSV table, atomically.
+
+    The header is :func:`contribution_columns`' (e.g. ``Time,image_Valence,image_Arousal,audio_Valence,
+    audio_Arousal,baseline_Valence,baseline_Arousal``), one row per second from 0: the file is
+    self-contained, since a row's contributions plus its ``baseline_`` columns give the prediction.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file.
+    contributions : array-like of shape (T, M, 2)
+        Contribution of each of the M modalities to valence and arousal every second.
+    modalities : sequence of str
+        The M names, in the order of the second axis.
+    baseline_prediction : array-like of shape (T, 2)
+        The prediction with every modality absent.
+    digits : int, default=6
+        Decimals written.
+
+    Returns
+    -------
+    Path
+    """
+    from ..files import atomic_write_bytes
+
+    values = np.asarray(contributions, dtype=np.float64)
+    absent = np.asarray(baseline_prediction, dtype=np.float64)
+    columns = contribution_columns(list(modalities))
+    if values.ndim != 3 or values.shape[1:] != (len(modalities), len(_OUTPUTS)) or absent.shape != (len(values), 2):
+        raise ValueError(f"{path}: contributions must have shape (T, {len(modalities)}, 2) for the modalities "
+                         f"{list(modalities)} and the all-absent prediction (T, 2); got {values.shape} and "
+                         f"{absent.shape}.")
+    table = np.hstack([values.reshape(len(values), -1), absent])  # modality-major: image_Valence, image_Arousal, ...
+    lines = [",".join(columns)] + [f"{t}," + ",".join(f"{v:.{digits}f}" for v in row) for t, row in enumerate(table)]
+    text = "\n".join(lines) + "\n"
+    return atomic_write_bytes(path, lambda out: out.write(text.encode()))
+
+
+def read_contributions(path: str | os.PathLike) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Read a table written by :func:`write_contributions`: ``(contributions, modalities, baseline_prediction)``.
+
+    Returns arrays of shapes ``(T, M, 2)`` and ``(T, 2)``; raises ``ValueError`` naming the file when its
+    header is not a contributions table's.
+    """
+    from ..files import read_table
+
+    with open(path, encoding="utf-8-sig") as handle:
+        header = [cell for cell in _SEPARATORS.split(handle.readline().strip()) if cell]
+    names = [cell[: -len(f"_{_OUTPUTS[0]}")] for cell in header[1:-2:2]]
+    try:
+        expected = contribution_columns(names)
+    except ValueError:
+        expected = None
+    if header != expected:
+        raise ValueError(f"{path}: not a contributions table; its header is {','.join(header)!r}, expected "
+                         f"Time, then <modality>_Valence,<modality>_Arousal for each modality, then "
+                         f"{_ABSENT}_Valence,{_ABSENT}_Arousal.")
+    table = read_table(path, header, nan="reject")
+    return table[:, :-2].reshape(len(table), len(names), 2), names, table[:, -2:]
+
+
 def saved_model(model: Any, model_file: str | os.PathLike | None = None, *,
                 trust_pickle: bool = False) -> tuple[Any, str | os.PathLike]:
     """``(SavedModel, its file)`` of a model file, or of a ``SavedModel`` with the file it was loaded from.
@@ -156,7 +246,7 @@ def predict_to_folder(model: Any, inputs: Sequence[str | os.PathLike], output: s
                       model_file: str | os.PathLike | None = None, trust_pickle: bool = False,
                       overwrite: bool = False, plot: bool = True,
                       weights_dir: str | os.PathLike | None = None, n_jobs: int | None = None,
-                      missing_audio: str | None = None, progress: bool = True,
+                      missing_audio: str | None = None, explain: bool = False, progress: bool = True,
                       echo: Callable[[str], None] = print) -> list[str]:
     """Predict each movie of ``inputs`` (feature files, videos, folders) into ``output``: the ``predict`` command.
 
@@ -164,7 +254,9 @@ def predict_to_folder(model: Any, inputs: Sequence[str | os.PathLike], output: s
     record in ``predictions.json`` (the model, its SHA-256, each movie's input and whether the model was
     trained on it).  The folder belongs to one model: another model's predictions are refused unless
     ``overwrite`` (then removed).  Videos are extracted as the model's features were
-    (:func:`model_video_features`).
+    (:func:`model_video_features`).  With ``explain``, each movie's modality contributions
+    (:func:`sklearn_emotion.inspection.modality_contributions`, 2^M more predictions for M modalities) go to
+    ``output/contributions/<movie>_contributions.csv`` (:func:`write_contributions`) and ``.png``.
 
     Parameters
     ----------
@@ -180,6 +272,9 @@ def predict_to_folder(model: Any, inputs: Sequence[str | os.PathLike], output: s
         Load a pickle-based model file (sklearn-emotion 0.1): it can run any code.
     overwrite, plot, weights_dir, n_jobs, missing_audio, progress, echo
         As the command's options; ``echo`` prints the progress lines.
+    explain : bool, default=False
+        Also write what each modality contributes to each second's valence and arousal (CSV, and PNG with
+        ``plot``).  A movie predicted again without it loses its old contributions files.
 
     Returns
     -------
@@ -197,6 +292,8 @@ def predict_to_folder(model: Any, inputs: Sequence[str | os.PathLike], output: s
     from ..files import FEATURE_SUFFIX, find_files, load_features
 
     model, model_file = saved_model(model, model_file, trust_pickle=trust_pickle)
+    if explain:  # a modality name that cannot head a column fails before any work
+        contribution_columns(list(model.modalities))
     inputs = find_files(inputs, (FEATURE_SUFFIX,) + VIDEO_SUFFIXES, "feature or video file")
     features = [p for p in inputs if p.suffix == FEATURE_SUFFIX]
     videos = [p for p in inputs if p.suffix != FEATURE_SUFFIX]
@@ -204,7 +301,7 @@ def predict_to_folder(model: Any, inputs: Sequence[str | os.PathLike], output: s
     if videos:  # its errors come before any work
         extracted = model_video_features(model, videos, model_file=model_file, weights_dir=weights_dir,
                                          n_jobs=n_jobs, missing_audio=missing_audio, progress=progress, echo=echo)
-    write = _movie_writer(model, output, model_file, overwrite=overwrite, plot=plot, echo=echo)
+    write = _movie_writer(model, output, model_file, overwrite=overwrite, plot=plot, explain=explain, echo=echo)
     failures: dict[Path, Exception] = {}
     done: list[str] = []
     for path, movie in _loaded(features, load_features, progress):
@@ -215,6 +312,9 @@ def predict_to_folder(model: Any, inputs: Sequence[str | os.PathLike], output: s
     spread = " and the viewers' standard deviation" if write.with_std else ""
     echo(f"Wrote per-second valence and arousal{spread} of {len(done)} of {len(inputs)} movie(s) to {output}"
          + (" (CSV and PNG per movie)" if plot else "") + ".")
+    if explain:
+        echo(f"Wrote the contributions of the modalities {', '.join(model.modalities)} to "
+             f"{Path(output) / CONTRIBUTIONS_FOLDER} (<movie>_contributions.csv" + (" and .png)." if plot else ")."))
     if failures:
         raise MoviesFailedError(failures, "the others are written")
     return done
@@ -232,7 +332,7 @@ def _loaded(paths: Sequence[Path], load: Callable[[Path], Any], progress: bool) 
 
 
 def _movie_writer(model: Any, output: str | os.PathLike, model_file: str | os.PathLike, *, overwrite: bool,
-                  plot: bool, echo: Callable[[str], None]) -> _MovieWriter:
+                  plot: bool, explain: bool, echo: Callable[[str], None]) -> _MovieWriter:
     """The writer of one movie's files, once ``output`` is this model's folder (claimed before any long work)."""
     from ..media.cache import content_digest
     from ..prediction_info import PredictionFolder
@@ -243,15 +343,28 @@ def _movie_writer(model: Any, output: str | os.PathLike, model_file: str | os.Pa
                               training_movies=training if isinstance(training, list) else None)
     removed = folder.claim(overwrite=overwrite)  # recorded before the first movie
     if removed:
+        for path in removed:  # the other model's contributions go with its predictions
+            _remove_contributions(Path(output), path.stem)
         echo(f"--overwrite: removed the {len(removed)} prediction(s) of another model from {output}.")
-    return _MovieWriter(model, Path(output), folder, plot)
+    return _MovieWriter(model, Path(output), folder, plot, explain)
+
+
+def _contribution_files(output: Path, name: str) -> tuple[Path, Path]:
+    stem = output / CONTRIBUTIONS_FOLDER / f"{name}_contributions"
+    return stem.with_suffix(".csv"), stem.with_suffix(".png")
+
+
+def _remove_contributions(output: Path, name: str) -> None:
+    for path in _contribution_files(output, name):
+        path.unlink(missing_ok=True)
 
 
 class _MovieWriter:
-    """Predicts one movie and writes its CSV (and PNG) at once, then its record in ``predictions.json``."""
+    """Predicts one movie and writes its CSV (and PNG, and contributions) at once, then its record in
+    ``predictions.json``."""
 
-    def __init__(self, model: Any, output: Path, folder: Any, plot: bool):
-        self.model, self.output, self.folder, self.plot = model, output, folder, plot
+    def __init__(self, model: Any, output: Path, folder: Any, plot: bool, explain: bool):
+        self.model, self.output, self.folder, self.plot, self.explain = model, output, folder, plot, explain
         self.with_std = False  # whether a movie got the viewers' standard deviation
 
     def __call__(self, path: Path, movie: Mapping[str, np.ndarray]) -> str:
@@ -262,6 +375,7 @@ class _MovieWriter:
 
         name = path.stem
         (curves,), spread = predict_movies(self.model, [movie], names=[name])
+        explained = self._explained(name, movie) if self.explain else None  # may fail: before any file
         spread = None if spread is None else spread[0]
         self.with_std = self.with_std or spread is not None
         write_curves(self.output / f"{name}.csv", curves, std=spread)
@@ -269,5 +383,30 @@ class _MovieWriter:
             plot_curves(self.output / f"{name}.png", {"predicted": curves},
                         bands=None if spread is None else {"predicted": spread},
                         title=f"{name}: predicted emotion" + ("" if spread is None else " ± viewers' std"))
+        _remove_contributions(self.output, name)  # an earlier run's would not be this prediction's
+        if explained is not None:
+            self._write_explained(name, curves, *explained)
         self.folder.record(name, movie_record(name, path, content_digest(path), self.model.info))
         return name
+
+    def _explained(self, name: str, movie: Mapping[str, np.ndarray]) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """``(contributions (T, M, 2), modalities, all-absent prediction (T, 2))``: 2^M predictions of the movie."""
+        from ..inspection import modality_contributions
+
+        explained = modality_contributions(self.model, [movie])
+        (values,), (absent,) = explained.contributions, explained.baseline_prediction
+        check_finite(name, np.asarray(absent), None)
+        if not np.isfinite(values).all():
+            raise ValueError(f"movie {name}: a modality's contribution is NaN or infinite; no output written for it.")
+        return np.asarray(values), list(explained.modalities), np.asarray(absent)
+
+    def _write_explained(self, name: str, curves: np.ndarray, values: np.ndarray, modalities: list[str],
+                         absent: np.ndarray) -> None:
+        from ..plotting import plot_contributions
+
+        table, figure = _contribution_files(self.output, name)
+        table.parent.mkdir(parents=True, exist_ok=True)
+        write_contributions(table, values, modalities, absent)
+        if self.plot:
+            plot_contributions(figure, curves, values, modalities, absent,
+                               title=f"{name}: what each modality contributes to the predicted emotion")
