@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .base import MovieRegressorMixin, copy_inner_tags, inner_tags
 from .data import as_movies, as_targets, movie_length, stack_modalities
+from .preprocessing import movie_feature_means
 
 __all__ = ["PerSecondRegressor"]
 
@@ -42,6 +43,9 @@ class PerSecondRegressor(MovieRegressorMixin, BaseEstimator):
         Modalities, in the order their features are concatenated.
     n_features_per_modality_ : dict of str to int
         Number of features of each modality.
+    feature_means_ : dict of str to ndarray of shape (d_m,)
+        Each modality's mean over all training seconds (NaN values left out), the default baseline
+        of :func:`~sklearn_emotion.inspection.modality_contributions`.
     n_features_in_ : int
         Total number of features per second.
     n_targets_ : int
@@ -100,6 +104,7 @@ class PerSecondRegressor(MovieRegressorMixin, BaseEstimator):
         targets = as_targets(y, [movie_length(movie) for movie in movies], n_targets=None)
         self.modalities_ = list(movies[0])
         self.n_features_per_modality_ = {key: movies[0][key].shape[1] for key in self.modalities_}
+        self.feature_means_ = movie_feature_means(movies)
         features = self._stack(movies)
         stacked_targets = np.concatenate(targets)
         annotated = ~np.isnan(stacked_targets).any(axis=1)

@@ -19,13 +19,53 @@ from sklearn.utils.validation import check_is_fitted
 
 from .data import DEFAULT_MODALITY, as_movies, is_movie_sequence
 
-__all__ = ["MovieStandardScaler", "MovieTransformerMixin"]
+__all__ = ["MovieStandardScaler", "MovieTransformerMixin", "movie_feature_means"]
+
+
+def movie_feature_means(movies: Any) -> dict[str, np.ndarray]:
+    """Each modality's per-feature mean over all seconds of all movies, every second weighted equally.
+
+    The reference input of :func:`sklearn_emotion.inspection.modality_contributions` ("this modality
+    absent"), recorded at ``fit`` as ``feature_means_`` by the estimators that take movies.  NaN
+    values (features of estimators that accept them) are left out of the mean of their column.
+
+    Parameters
+    ----------
+    movies : sequence of mapping str -> ndarray of shape (T, d_m)
+        Validated movies (:func:`~sklearn_emotion.data.as_movies`), or ``(T, d)`` arrays.
+
+    Returns
+    -------
+    dict of str to ndarray of shape (d_m,)
+        float64; NaN for a column without any finite value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> movies = [{"audio": np.array([[1.0], [3.0]])}, {"audio": np.array([[8.0]])}]
+    >>> movie_feature_means(movies)["audio"].tolist()
+    [4.0]
+    """
+    sums: dict[str, np.ndarray] = {}
+    counts: dict[str, np.ndarray] = {}
+    for movie in movies:
+        items = movie.items() if isinstance(movie, Mapping) else [(DEFAULT_MODALITY, movie)]
+        for name, array in items:
+            # Summed movie by movie in float64: no copy of the corpus, no float32 rounding over hours.
+            finite = np.isfinite(array)
+            sums[name] = sums.get(name, 0.0) + np.where(finite, array, 0.0).sum(axis=0, dtype=np.float64)
+            counts[name] = counts.get(name, 0) + finite.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {name: np.where(counts[name] > 0, sums[name] / np.maximum(counts[name], 1), np.nan)
+                for name in sums}
 
 
 class MovieTransformerMixin(TransformerMixin):
     """Mixin for transformers fitted on a sequence of movies, whose modalities they record.
 
-    ``fit`` validates the parameters and sets ``modalities_`` (a subclass that learns more extends
+    ``fit`` validates the parameters and sets ``modalities_`` and ``feature_means_`` (each modality's
+    mean over all training seconds, the default baseline of
+    :func:`~sklearn_emotion.inspection.modality_contributions`; a subclass that learns more extends
     :meth:`_fit_movies`); ``transform`` requires the same modalities.  The tags say that ``X`` is
     a sequence of movies, not a 2-D array, and that ``fit`` comes first.
     """
@@ -47,10 +87,11 @@ class MovieTransformerMixin(TransformerMixin):
         return self
 
     def _fit_movies(self, X: Any) -> list[dict[str, np.ndarray]]:
-        """Validate the parameters, set ``modalities_`` and return the validated movies."""
+        """Validate the parameters, set ``modalities_`` and ``feature_means_``; return the validated movies."""
         self._validate_params()
         movies = as_movies(X)
         self.modalities_ = list(movies[0])
+        self.feature_means_ = movie_feature_means(movies)
         return movies
 
     def __sklearn_tags__(self):
@@ -75,6 +116,9 @@ class MovieStandardScaler(MovieTransformerMixin, BaseEstimator):
     ----------
     modalities_ : list of str
         Modalities seen in ``fit``; ``transform`` requires the same, with the same widths.
+    feature_means_ : dict of str to ndarray of shape (d_m,)
+        Each modality's mean over all training seconds (whatever ``with_mean``), the default
+        baseline of :func:`~sklearn_emotion.inspection.modality_contributions`.
     mean_ : dict of str to ndarray of shape (d_m,)
     scale_ : dict of str to ndarray of shape (d_m,)
     n_seconds_ : int

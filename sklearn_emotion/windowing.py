@@ -103,6 +103,9 @@ class Windower(MovieTransformerMixin, BaseEstimator):
     ----------
     modalities_ : list of str
         Modalities seen in ``fit``; ``transform`` requires the same.
+    feature_means_ : dict of str to ndarray of shape (d_m,)
+        Each modality's mean over all training seconds, the default baseline of
+        :func:`~sklearn_emotion.inspection.modality_contributions`.
 
     Examples
     --------

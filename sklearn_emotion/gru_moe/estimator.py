@@ -121,6 +121,9 @@ class GRUMoERegressor(BaseSequenceRegressor):
         The trained Keras model.
     modalities_ : list of (str, int)
         Modality names and widths.
+    feature_means_ : dict of str to ndarray of shape (d_m,)
+        Fitted on windowed movies: each modality's mean over all training seconds (the default
+        baseline of :func:`~sklearn_emotion.inspection.modality_contributions`).
     window_length_ : int
         Window length seen in ``fit``.
     target_range_ : tuple of float

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import Any
 
@@ -33,6 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import MovieRegressorMixin, private_random_state, resolve_target_range
 from ..data import as_targets
+from ..preprocessing import movie_feature_means
 
 __all__ = ["BaseSequenceRegressor"]
 
@@ -91,12 +93,31 @@ class BaseSequenceRegressor(MovieRegressorMixin, BaseEstimator):
         rng = private_random_state(self.random_state)
         seed = int(rng.randint(0, 2**31 - 1))
         data, targets = self._training_data(X, y)
+        self._record_feature_means(data)
         scaled = self._scaled_targets(targets)
         train_targets, train, validation = self._training_batches(data, scaled, rng, seed)
         self._network_config = self._network_settings(seed)
         self.network_ = self._compiled_network(self._training_level(train_targets))
         self._train(train, validation)
         return self
+
+    def _record_feature_means(self, data: Any) -> None:
+        """Set ``feature_means_`` (each modality's mean over the training seconds) when fitted on movies.
+
+        ``data`` is what ``_training_data`` returned: movies as mappings, or as ``(T, d)`` arrays of
+        the modalities of ``modalities_`` side by side.  Windows given as arrays overlap (a second is in
+        several rows): no per-second mean is recorded for them.
+        """
+        self.__dict__.pop("feature_means_", None)  # from an earlier fit on movies
+        if self._input_mode != "movies" or not isinstance(data, list):
+            return
+        bounds = np.cumsum([width for _, width in self.modalities_])[:-1]
+        movies = (
+            movie if isinstance(movie, Mapping)
+            else dict(zip((name for name, _ in self.modalities_), np.split(movie, bounds, axis=1)))
+            for movie in data
+        )
+        self.feature_means_ = movie_feature_means(movies)
 
     def _n_network_outputs(self) -> int:
         """Outputs of the network: the ``n_outputs_`` means, and as many stds with ``predict_std``."""

@@ -120,6 +120,9 @@ class TCNRegressor(BaseSequenceRegressor):
         The trained Keras model.
     modalities_ : list of (str, int)
         Modality names and widths, concatenated in this order.
+    feature_means_ : dict of str to ndarray of shape (d_m,)
+        Each modality's mean over all training seconds (the default baseline of
+        :func:`~sklearn_emotion.inspection.modality_contributions`).
     n_features_in_ : int
         Total feature width.
     target_range_ : tuple of float
