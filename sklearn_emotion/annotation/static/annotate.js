@@ -149,6 +149,7 @@
       requestAnimationFrame(tick);
     }
     requestAnimationFrame(tick);
+    video.addEventListener("play", () => { if (pass === null && !video.seeking) newPass(video.currentTime); });
     video.addEventListener("seeking", endPass);
     video.addEventListener("pause", () => { if (pass !== null && !video.seeking) advance(video.currentTime); endPass(); });
     video.addEventListener("loadedmetadata", () => {
