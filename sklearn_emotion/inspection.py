@@ -25,7 +25,7 @@ from sklearn.utils import Bunch, gen_even_slices
 from .data import as_movies, is_movie_sequence, movie_length
 from .ensemble import RunAveragingRegressor
 from .persistence import SavedModel
-from .preprocessing import movie_feature_means
+from .preprocessing import MovieStandardScaler, movie_feature_means
 from .smoothing import SmoothedRegressor
 from .windowing import WindowedMovies
 
@@ -101,6 +101,8 @@ def _resolve_baseline(baseline: Any, first: Any, movies: list[dict[str, np.ndarr
             f"baseline={baseline!r}: expected 'mean' or a mapping modality -> (d_m,) vector."
         )
     stored = getattr(first, "feature_means_", None)
+    if stored is None and isinstance(first, MovieStandardScaler) and first.with_mean and hasattr(first, "mean_"):
+        stored = first.mean_  # a scaler fitted before feature_means_ existed (0.2) holds the same means
     if stored is not None:
         return _check_vectors(stored, widths, f"the training means ({type(first).__name__}.feature_means_)")
     warnings.warn(
@@ -188,9 +190,10 @@ def modality_contributions(model: Any, X: Any, *, baseline: str | Mapping[str, A
         modalities the model was fitted on, in any order.
     baseline : "mean" or mapping str -> array-like of shape (d_m,), default="mean"
         What replaces an absent modality.  ``"mean"``: each modality's mean over all training seconds,
-        recorded at ``fit`` (``feature_means_``) by the model's first step that sees movies; for a model
-        that has none (fitted by sklearn-emotion < 0.3), the mean over the seconds of ``X``, with a
-        ``UserWarning``.  A mapping gives one vector per modality.
+        recorded at ``fit`` (``feature_means_``) by the model's first step that sees movies (for a
+        :class:`~sklearn_emotion.preprocessing.MovieStandardScaler` fitted before 0.3, its ``mean_``:
+        the same means); for a model that has none (fitted by sklearn-emotion < 0.3), the mean over
+        the seconds of ``X``, with a ``UserWarning``.  A mapping gives one vector per modality.
     n_jobs : int, default=None
         Movies explained in parallel (joblib, each worker taking an even share of the movies);
         ``None`` means 1 unless in a :func:`joblib.parallel_config` context.

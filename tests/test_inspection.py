@@ -117,3 +117,185 @@ def test_too_many_modalities_refused():
     model = PerSecondRegressor(Ridge()).fit(X, y)
     with pytest.raises(ValueError, match=r"7 modalities .* 2\*\*7 = 128 predictions .* at most 6"):
         modality_contributions(model, X)
+
+
+def test_modality_order_of_x_does_not_matter():
+    """X's mappings in another order: the same values, in the model's order."""
+    X, y = three_modality_movies()
+    model = make_baseline_pipeline(alpha=1.0).fit(X, y)
+    reordered = [{name: movie[name] for name in ("face", "image", "audio")} for movie in X[:2]]
+    expected, found = modality_contributions(model, X[:2]), modality_contributions(model, reordered)
+    assert found.modalities == ["image", "audio", "face"]
+    for a, b in zip(expected.contributions, found.contributions):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_contributions_follow_the_names_when_the_model_is_fitted_in_another_order():
+    """A model fitted on the modalities in another order: the values follow the names, not the positions."""
+    X, y = three_modality_movies()
+    order = ("face", "image", "audio")
+    permuted = [{name: movie[name] for name in order} for movie in X]
+    model = make_baseline_pipeline(alpha=1.0).fit(X, y)
+    permuted_model = make_baseline_pipeline(alpha=1.0).fit(permuted, y)
+    expected, found = modality_contributions(model, X[:2]), modality_contributions(permuted_model, X[:2])
+    assert found.modalities == list(order)
+    for a, b in zip(expected.contributions, found.contributions):
+        for j, name in enumerate(found.modalities):
+            np.testing.assert_allclose(b[:, j], a[:, expected.modalities.index(name)], atol=1e-6)
+    # The modalities differ: a wrong assignment would not pass the check above.
+    assert np.abs(expected.contributions[0][:, 0] - expected.contributions[0][:, 2]).max() > 0.1
+
+
+def test_model_trained_on_two_modalities():
+    """Valence driven by image alone, arousal by audio alone: each output's contributions go to its modality."""
+    rng = np.random.default_rng(1)
+    X = [{"image": rng.normal(size=(60, 3)).astype(np.float32), "audio": rng.normal(size=(60, 2)).astype(np.float32)}
+         for _ in range(4)]
+    y = [np.c_[np.tanh(m["image"] @ [0.7, -0.4, 0.2]), np.tanh(0.8 * m["audio"][:, 1])] for m in X]
+    model = make_baseline_pipeline(alpha=1.0).fit(X[:3], y[:3])
+    result = modality_contributions(model, X[3:])
+    contributions = result.contributions[0]
+    assert result.modalities == ["image", "audio"] and contributions.shape == (60, 2, 2)
+    assert_efficiency(result, model, X[3:])
+    absolute = np.abs(contributions).sum(axis=0)  # (modality, output)
+    assert absolute[0, 0] / absolute[:, 0].sum() > 0.9  # valence: image
+    assert absolute[1, 1] / absolute[:, 1].sum() > 0.9  # arousal: audio
+
+
+def test_pipeline_with_smoothing_is_the_smoothed_contributions():
+    """Butterworth smoothing is linear: the smoothed model's values are the smoothed values of the
+    unsmoothed model, and efficiency holds."""
+    X, y = three_modality_movies(lengths=(80, 120))
+    smoother = ButterworthSmoother(cutoff=0.1)
+    raw = make_baseline_pipeline(alpha=1.0).fit(X, y)
+    smoothed = make_baseline_pipeline(alpha=1.0, smoother=smoother).fit(X, y)
+    assert isinstance(smoothed, SmoothedRegressor)
+    result, plain = modality_contributions(smoothed, X[:2]), modality_contributions(raw, X[:2])
+    assert_efficiency(result, smoothed, X[:2])
+    for found, unsmoothed in zip(result.contributions, plain.contributions):
+        for j in range(3):
+            np.testing.assert_allclose(found[:, j], smoother.smooth(unsmoothed[:, j]), atol=1e-9)
+        assert np.abs(found - unsmoothed).max() > 0.05  # the smoothing did change them
+
+
+def test_first_step_scaler_gives_the_raw_training_means():
+    """MovieStandardScaler first: the baseline is on the scale of X (its input), not the scaled one."""
+    X, y = three_modality_movies()
+    X = [{name: 5.0 + 3.0 * array for name, array in movie.items()} for movie in X]
+    model = make_pipeline(MovieStandardScaler(), PerSecondRegressor(Ridge())).fit(X, y)
+    result = modality_contributions(model, X[:1])
+    np.testing.assert_allclose(result.baseline["audio"], np.concatenate([m["audio"] for m in X]).mean(axis=0),
+                               rtol=1e-6)
+    assert_efficiency(result, model, X[:1])
+
+
+def test_user_baseline():
+    X, y = three_modality_movies()
+    model = PerSecondRegressor(LinearRegression()).fit(X, y)
+    zeros = {"image": np.zeros(3), "audio": [0.0, 0.0], "face": np.zeros(4)}
+    result = modality_contributions(model, X[:1], baseline=zeros)
+    assert_efficiency(result, model, X[:1])
+    # The all-absent prediction is that of zero features: the intercept.
+    np.testing.assert_allclose(result.baseline_prediction[0], np.tile(model.estimator_.intercept_, (len(X[0]["image"]), 1)),
+                               atol=1e-6)
+    coef = model.estimator_.coef_
+    np.testing.assert_allclose(result.contributions[0][:, 1], X[0]["audio"] @ coef[:, 3:5].T, atol=1e-6)
+
+
+@pytest.mark.parametrize("baseline, message", [
+    ({"image": np.zeros(3), "audio": np.zeros(2)}, r"missing \['face'\]"),
+    ({"image": np.zeros(3), "audio": np.zeros(2), "face": np.zeros(4), "text": np.zeros(1)}, r"unexpected \['text'\]"),
+    ({"image": np.zeros(3), "audio": np.zeros(3), "face": np.zeros(4)}, r"baseline\['audio'\] has shape \(3,\) .* 2 features"),
+    ({"image": np.zeros((1, 3)), "audio": np.zeros(2), "face": np.zeros(4)}, r"baseline\['image'\] has shape \(1, 3\)"),
+    ({"image": np.zeros(3), "audio": np.zeros(2), "face": [0, 0, np.nan, 0]}, r"baseline\['face'\] contains NaN"),
+    ("median", r"baseline='median'"),
+])
+def test_user_baseline_validated(baseline, message):
+    X, y = three_modality_movies(n_movies=2)
+    model = make_baseline_pipeline(alpha=1.0).fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        modality_contributions(model, X, baseline=baseline)
+
+
+def test_model_without_stored_means_warns_and_uses_the_mean_over_x():
+    """A model fitted before feature_means_ existed (0.2's files hold none): the mean over X, with a warning."""
+    X, y = three_modality_movies()
+    model = make_baseline_pipeline(alpha=1.0).fit(X, y)
+    del model.feature_means_  # what a PerSecondRegressor loaded from a 0.2 model file lacks
+    with pytest.warns(UserWarning, match=r"PerSecondRegressor\) has no stored training feature means.*"
+                                         r"mean over the 2 movie\(s\) of X"):
+        result = modality_contributions(model, X[:2])
+    np.testing.assert_allclose(result.baseline["face"], np.concatenate([m["face"] for m in X[:2]]).mean(axis=0),
+                               rtol=1e-6)
+    assert_efficiency(result, model, X[:2])
+
+
+def test_old_scaler_uses_its_mean_without_warning():
+    """A 0.2 paper pipeline starts with MovieStandardScaler, whose mean_ is the training mean."""
+    X, y = three_modality_movies()
+    model = make_pipeline(MovieStandardScaler(), PerSecondRegressor(Ridge())).fit(X, y)
+    expected = modality_contributions(model, X[:1])
+    del model[0].feature_means_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = modality_contributions(model, X[:1])
+    np.testing.assert_allclose(found.contributions[0], expected.contributions[0], atol=1e-6)
+
+
+def test_array_movies_are_one_modality():
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(30, 4)).astype(np.float32) for _ in range(3)]
+    y = [np.tanh(m[:, :2]) for m in X]
+    model = make_baseline_pipeline(alpha=1.0).fit(X, y)
+    result = modality_contributions(model, X)
+    assert result.modalities == ["features"] and result.contributions[0].shape == (30, 1, 2)
+    assert_efficiency(result, model, X)
+
+
+def test_n_jobs_gives_the_same_values():
+    from joblib import parallel_config
+
+    X, y = three_modality_movies()
+    model = make_baseline_pipeline(alpha=1.0).fit(X, y)
+    expected = modality_contributions(model, X)
+    with parallel_config(backend="threading"):  # the shares of movies, without starting processes here
+        found = modality_contributions(model, X, n_jobs=2)
+    for a, b in zip(expected.contributions, found.contributions):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="n_jobs=0"):
+        modality_contributions(model, X, n_jobs=0)
+
+
+@pytest.mark.slow
+def test_n_jobs_in_processes():
+    X, y = three_modality_movies()
+    model = make_baseline_pipeline(alpha=1.0).fit(X, y)
+    expected, found = modality_contributions(model, X), modality_contributions(model, X, n_jobs=2)
+    for a, b in zip(expected.contributions, found.contributions):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_saved_model_round_trip(tmp_path):
+    """feature_means_ survives save_model/load_model (skops), and a SavedModel is accepted as the model."""
+    from sklearn_emotion.persistence import SavedModel, load_model, save_model
+
+    X, y = three_modality_movies()
+    model = make_pipeline(MovieStandardScaler(), make_baseline_pipeline(alpha=1.0, smoother="butterworth")).fit(X, y)
+    save_model(tmp_path / "model.skops", SavedModel(model, {"image": 3, "audio": 2, "face": 4}))
+    loaded = load_model(tmp_path / "model.skops")
+    for name, means in model[0].feature_means_.items():
+        np.testing.assert_array_equal(loaded.estimator[0].feature_means_[name], means)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the stored means, no fallback
+        found = modality_contributions(loaded, X[:1])
+    expected = modality_contributions(model, X[:1])
+    np.testing.assert_allclose(found.contributions[0], expected.contributions[0], atol=1e-12)
+
+
+def test_movies_not_matching_the_model_refused():
+    X, y = three_modality_movies(n_movies=2)
+    model = make_baseline_pipeline(alpha=1.0).fit(X, y)
+    with pytest.raises(ValueError, match=r"X\[0\]: modalities .* missing \['face'\]"):
+        modality_contributions(model, [{"image": X[0]["image"], "audio": X[0]["audio"]}])
+    with pytest.raises(TypeError, match="sequence of movies"):
+        modality_contributions(model, X[0]["image"])
