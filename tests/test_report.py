@@ -13,11 +13,10 @@ command's page (the one in docs/report.md).
 
 from __future__ import annotations
 
-import io
-import json
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
@@ -27,6 +26,10 @@ import pytest
 from sklearn_emotion.cli import main
 from sklearn_emotion.report import INDEX_PAGE, MovieReport, find_peaks, make_proxy, write_report
 from sklearn_emotion.workflows import predict_movies
+
+sys.path.insert(0, os.path.dirname(__file__))
+from report_browser import (  # noqa: E402
+    chromium_driver, click_at, geometry, not_blank, open_page, page_data, pixels_near, wait_for_cursor)
 
 SPEC = {"image": {"backbone": "colour-layout"}, "audio": {"backbone": "descriptors"}}
 
@@ -67,12 +70,6 @@ def cli_report(corpus, model_file, tmp_path_factory):
     return output
 
 
-def _page_data(text: str) -> dict:
-    found = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', text, re.DOTALL)
-    assert found, "the page carries its data"
-    return json.loads(found.group(1))
-
-
 def _synthetic(corpus, index: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A prediction near the annotation and a standard deviation with a clear bump at second 12."""
     truth = corpus.y[index]
@@ -95,7 +92,7 @@ def test_a_page_is_self_contained_and_links_the_video_relatively(corpus, tmp_pat
     src = re.search(r'<video id="video"[^>]*\bsrc="([^"]+)"', text).group(1)
     assert not urlparse(src).scheme and not src.startswith("/")
     assert Path(unquote(urlparse(urljoin(pages[0].as_uri(), src)).path)) == corpus.videos[0].resolve()
-    data = _page_data(text)
+    data = page_data(text)
     assert len(data["prediction"]) == len(predicted) and data["annotation"] is None and data["std"] is None
     assert np.allclose(np.array(data["prediction"], dtype=float), predicted, atol=1e-4)
     assert data["duration"] >= len(predicted) and 'class="band"' not in text and "Disagreement" not in text
@@ -109,7 +106,7 @@ def test_annotations_scores_and_the_band_of_the_standard_deviation(corpus, tmp_p
     truth = corpus.y[0]
     movie = MovieReport("film", corpus.videos[0], predicted, annotations=truth, std=std)
     text = write_report(tmp_path, [movie], min_distance=5)[0].read_text(encoding="utf-8")
-    data = _page_data(text)
+    data = page_data(text)
     expected = mediaeval_scores([truth], [predicted])
     assert data["scores"] == pytest.approx(expected, abs=1e-6)
     assert f"{expected['Valence MSE']:.4f}" in text and "Scores against the annotation" in text
@@ -139,7 +136,7 @@ def test_names_are_escaped_and_the_data_cannot_close_its_script(corpus, tmp_path
         .read_text(encoding="utf-8")
     assert "<b>" not in text and "<i>m</i>" not in text and "a&lt;b&gt;&amp;" in text
     json_text = re.search(r'id="report-data">(.*?)</script>', text, re.DOTALL).group(1)
-    assert "<" not in json_text and _page_data(text)["name"] == name
+    assert "<" not in json_text and page_data(text)["name"] == name
 
 
 def test_a_video_path_with_spaces_is_a_quoted_relative_url(corpus, tmp_path):
@@ -242,7 +239,7 @@ def test_report_help_documents_the_command(capsys):
 def test_the_command_writes_a_page_per_movie_and_an_index(cli_report, corpus):
     for index, name in enumerate(corpus.movies):
         text = (cli_report / f"{name}.html").read_text(encoding="utf-8")
-        data = _page_data(text)
+        data = page_data(text)
         assert data["annotation"] is not None and data["scores"] is not None and data["std"] is None
         assert len(data["prediction"]) == len(corpus.y[index]) and "baseline.skops (baseline)" in text
     assert (cli_report / INDEX_PAGE).is_file()
@@ -266,89 +263,12 @@ def test_command_errors_are_one_line(corpus, model_file, tmp_path, capsys):
 
 
 # ------------------------------------------------------------------------------------ in a real browser
-def _find_browser() -> tuple[str, str]:
-    """Chromium (or Chrome) and chromedriver, or a skip saying what to install."""
-    pytest.importorskip("selenium", reason="selenium is not installed: pip install selenium")
-    names = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-    browser = os.environ.get("CHROMIUM") or next(filter(None, map(shutil.which, names)), None)
-    driver = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver")
-    if browser is None:
-        pytest.skip("no Chromium or Chrome found (Debian: apt-get install chromium chromium-driver)")
-    if driver is None:
-        pytest.skip("no chromedriver found (Debian: apt-get install chromium-driver)")
-    return browser, driver
-
-
 @pytest.fixture(scope="module")
 def chromium():
-    """A headless Chromium driven by selenium, 1280 x 1000, allowed to play without a user gesture."""
-    browser, driver_path = _find_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for argument in ("--headless=new", "--autoplay-policy=no-user-gesture-required", "--mute-audio",
-                     "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
-                     "--force-device-scale-factor=1"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(options=options, service=Service(driver_path))
-    driver.set_script_timeout(30)
+    """A headless Chromium driven by selenium (skips saying what to install when there is none)."""
+    driver = chromium_driver()
     yield driver
     driver.quit()
-
-
-def _open(driver, page: Path) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    driver.get(page.as_uri())
-    ready = WebDriverWait(driver, 30).until(
-        lambda d: d.execute_script("var v = document.getElementById('video'); return (v.readyState >= 2 || v.error)"
-                                   " ? [v.readyState, v.error && v.error.code] : null"))
-    assert ready[1] is None and ready[0] >= 2, f"the video did not load: readyState {ready[0]}, error {ready[1]}"
-
-
-def _geometry(driver, target: str) -> dict:
-    return driver.execute_script(
-        "var p = document.getElementById('plot-' + arguments[0]), c = p.querySelector('line.cursor');"
-        "var b = p.getBoundingClientRect(), r = c.getBoundingClientRect(), v = document.getElementById('video');"
-        "return {left: b.left, width: b.width, cursor: r.left + r.width / 2, time: v.currentTime,"
-        "        duration: JSON.parse(document.getElementById('report-data').textContent).duration};", target)
-
-
-def _wait_for_cursor(driver, seconds: float) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    def on_place(d):
-        places = [_geometry(d, target) for target in ("valence", "arousal")]
-        return all(abs(g["cursor"] - (g["left"] + seconds / g["duration"] * g["width"])) < 2 for g in places)
-
-    WebDriverWait(driver, 10).until(on_place, f"the cursor did not move to {seconds} s")
-
-
-def _click_at(driver, target: str, fraction: float) -> float:
-    """Click the plot of ``target`` at ``fraction`` of its width; the time that point stands for."""
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.by import By
-
-    plot = driver.find_element(By.ID, f"plot-{target}")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", plot)
-    g = _geometry(driver, target)
-    ActionChains(driver).move_to_element_with_offset(plot, round((fraction - 0.5) * g["width"]), 0).click().perform()
-    return fraction * g["duration"]
-
-
-def _not_blank(png: bytes) -> np.ndarray:
-    from PIL import Image
-
-    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
-    assert image.std() > 20, "the screenshot is blank"
-    return image
-
-
-def _pixels_near(image: np.ndarray, colour: str, tolerance: int = 40) -> int:
-    rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
-    return int((np.abs(image - rgb).sum(axis=2) < tolerance).sum())
 
 
 @pytest.mark.browser
@@ -357,42 +277,42 @@ def test_the_report_plays_and_seeks_in_chromium(chromium, cli_report, corpus):
     from selenium.webdriver.common.keys import Keys
 
     driver = chromium
-    _open(driver, cli_report / f"{corpus.movies[0]}.html")
-    duration = _geometry(driver, "valence")["duration"]
+    open_page(driver, cli_report / f"{corpus.movies[0]}.html")
+    duration = geometry(driver, "valence")["duration"]
     assert abs(driver.execute_script("return document.getElementById('video').duration") - duration) < 1.0
     # setting currentTime moves the cursor of both plots to that time
     for seconds in (0.6 * duration, 0.2 * duration):
         driver.execute_script("document.getElementById('video').currentTime = arguments[0];", seconds)
-        _wait_for_cursor(driver, seconds)
+        wait_for_cursor(driver, seconds)
     # a click on a curve seeks the video to the time under the pointer
     for target, fraction in (("arousal", 0.75), ("valence", 0.3)):
-        expected = _click_at(driver, target, fraction)
-        assert abs(_geometry(driver, target)["time"] - expected) < 0.3, (target, fraction)
-        _wait_for_cursor(driver, _geometry(driver, target)["time"])
+        expected = click_at(driver, target, fraction)
+        assert abs(geometry(driver, target)["time"] - expected) < 0.3, (target, fraction)
+        wait_for_cursor(driver, geometry(driver, target)["time"])
     # a focused curve is a slider: the arrow keys seek by a second
-    before = _geometry(driver, "valence")["time"]
+    before = geometry(driver, "valence")["time"]
     driver.find_element(By.ID, "plot-valence").send_keys(Keys.ARROW_RIGHT)
-    assert abs(_geometry(driver, "valence")["time"] - (before + 1)) < 0.05
+    assert abs(geometry(driver, "valence")["time"] - (before + 1)) < 0.05
     # a peak button seeks to its second
     button = driver.find_element(By.CSS_SELECTOR, "button[data-seek]")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
     button.click()
-    assert _geometry(driver, "arousal")["time"] == pytest.approx(float(button.get_attribute("data-seek")), abs=0.05)
+    assert geometry(driver, "arousal")["time"] == pytest.approx(float(button.get_attribute("data-seek")), abs=0.05)
     # playback advances the video and the cursor follows it
-    start = _geometry(driver, "valence")["time"]
+    start = geometry(driver, "valence")["time"]
     assert driver.execute_script("return document.getElementById('video').play().then(() => true, e => String(e));")
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, 10).until(lambda d: _geometry(d, "valence")["time"] > start + 0.5, "the video did not play")
+    WebDriverWait(driver, 10).until(lambda d: geometry(d, "valence")["time"] > start + 0.5, "the video did not play")
     driver.execute_script("document.getElementById('video').pause();")
-    _wait_for_cursor(driver, _geometry(driver, "valence")["time"])
+    wait_for_cursor(driver, geometry(driver, "valence")["time"])
     # the screenshot shows the video and the curves (prediction orange, annotation blue)
     driver.execute_script("window.scrollTo(0, 0); var v = document.getElementById('video');"
                           "v.currentTime = arguments[0];", 0.45 * duration)
-    _wait_for_cursor(driver, 0.45 * duration)
+    wait_for_cursor(driver, 0.45 * duration)
     png = driver.get_screenshot_as_png()
-    image = _not_blank(png)
-    assert _pixels_near(image, "#ff7f0e") > 300 and _pixels_near(image, "#1f77b4") > 300
+    image = not_blank(png)
+    assert pixels_near(image, "#ff7f0e") > 300 and pixels_near(image, "#1f77b4") > 300
     box = driver.execute_script("var r = document.getElementById('video').getBoundingClientRect();"
                                 "return [r.left, r.top, r.right, r.bottom];")
     left, top, right, bottom = (int(v) for v in box)
@@ -408,14 +328,14 @@ def test_a_proxy_page_with_a_band_plays_in_chromium(chromium, corpus, tmp_path):
     predicted, std = _synthetic(corpus, 1)
     movie = MovieReport("proxy", corpus.videos[1], predicted, annotations=corpus.y[1], std=std)
     page = write_report(tmp_path, [movie], proxy=True, proxy_height=120)[0]
-    _open(chromium, page)
+    open_page(chromium, page)
     assert chromium.execute_script("return document.getElementById('video').currentSrc").endswith("media/proxy.webm")
     band = chromium.execute_script("return document.querySelector('#plot-arousal path.band')"
                                    ".getBoundingClientRect().width")
     assert band > 100
-    expected = _click_at(chromium, "valence", 0.5)
-    assert abs(_geometry(chromium, "valence")["time"] - expected) < 0.3
-    _not_blank(chromium.get_screenshot_as_png())
+    expected = click_at(chromium, "valence", 0.5)
+    assert abs(geometry(chromium, "valence")["time"] - expected) < 0.3
+    not_blank(chromium.get_screenshot_as_png())
 
 
 @pytest.mark.browser

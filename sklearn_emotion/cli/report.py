@@ -14,8 +14,8 @@ def run(args: argparse.Namespace) -> int:
     report_to_folder(args.model, args.videos, args.output, trust_pickle=args.trust_model,
                      annotations=args.annotations, proxy=args.proxy, n_peaks=args.peaks,
                      peak_distance=args.peak_distance, overwrite=args.overwrite, weights_dir=args.weights_dir,
-                     n_jobs=args.n_jobs, missing_audio=args.missing_audio, progress=progress_enabled(args),
-                     echo=echo, warn=lambda message: warn("report", message))
+                     n_jobs=args.n_jobs, missing_audio=args.missing_audio, explain=args.explain,
+                     progress=progress_enabled(args), echo=echo, warn=lambda message: warn("report", message))
     return 0
 
 
@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     malformed annotation file, NaN or infinite predictions) fails alone: the others' pages are
     written, a summary names each failed file, and the exit status is 1. Each page records the
     SHA-256 of the model file: DIR holding pages of another model is refused unless --overwrite.
+    With --explain, a "what drives this moment" band under each curve stacks what each modality
+    (image, audio, face) contributes every second, and each arousal peak names the modality
+    contributing most.
     """
     parser.add_argument("model", metavar="MODEL", help="model file written by `fit` (.skops)")
     parser.add_argument("videos", nargs="+", metavar="VIDEO", help="movie files, or folders of them")
@@ -48,6 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: 5)")
     parser.add_argument("--peak-distance", type=float, default=10.0, metavar="SECONDS",
                         help="smallest time between two listed peaks (default: 10)")
+    parser.add_argument("--explain", action="store_true",
+                        help="draw under each curve what each modality contributes every second (exact Shapley "
+                             "values of the modalities, stacked; their sum is the prediction minus the prediction "
+                             "with every modality replaced by its mean training features) and name the modality "
+                             "contributing most to each arousal peak. Costs 2^M predictions per movie for M "
+                             "modalities (8 for image, audio and face)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the report of another model in DIR (its pages are removed)")
     add_model_video_options(parser)

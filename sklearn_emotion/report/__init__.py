@@ -13,7 +13,12 @@ its style, script and data are inline, nothing is fetched from the network, and 
 - a click on a curve seeks the video there; a focused curve is a slider (arrow keys, Home, End;
   Space plays or pauses);
 - the movie's MediaEval scores (MSE, Pearson r) when annotations are given;
-- the peaks of arousal (and of the standard deviation) as buttons that seek the video.
+- the peaks of arousal (and of the standard deviation) as buttons that seek the video;
+- with ``contributions`` (what each modality contributes every second,
+  :func:`sklearn_emotion.inspection.modality_contributions`), a "what drives this moment" band under
+  each curve: the modalities' contributions stacked, one colour each
+  (:func:`sklearn_emotion.plotting.modality_colours`), with the cursor; each arousal peak then names
+  the modality contributing most to it.
 
 Second ``t`` of a curve covers ``[t, t + 1)`` (:mod:`sklearn_emotion.files`) and is drawn at its
 middle, ``t + 0.5``; the read-out under the video shows the values of the second being played.
@@ -76,6 +81,11 @@ class MovieReport:
     scores : mapping of str to float, optional
         The movie's scores, keyed like :func:`sklearn_emotion.metrics.mediaeval_scores`.  By default
         computed from ``annotations`` (over the seconds both curves have).
+    contributions : mapping of str to array-like of shape (T, 2), optional
+        Modality name -> its contribution to valence and arousal every second (e.g. from
+        :func:`sklearn_emotion.inspection.modality_contributions`), in the order the band stacks them.
+        The page then draws them under each curve and names, for each arousal peak, the modality whose
+        contribution to it is largest in absolute value.
     """
 
     name: str
@@ -84,6 +94,7 @@ class MovieReport:
     annotations: Any = None
     std: Any = None
     scores: Mapping[str, float] | None = None
+    contributions: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.name = str(self.name)
@@ -96,6 +107,21 @@ class MovieReport:
         if self.std is not None and self.std.shape != self.predicted.shape:
             raise ValueError(f"movie {self.name!r}: std has shape {self.std.shape} but predicted has "
                              f"{self.predicted.shape}.")
+        if self.contributions is not None:
+            self.contributions = self._checked_contributions(self.contributions)
+
+    def _checked_contributions(self, contributions: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        if not isinstance(contributions, Mapping) or not contributions:
+            raise ValueError(f"movie {self.name!r}: contributions must map each modality's name to its (T, 2) "
+                             f"contributions; got {type(contributions).__name__} {contributions!r:.80}.")
+        checked = {}
+        for modality, values in contributions.items():
+            array = _curves(values, f"the contributions of {modality!r}", self.name)
+            if not isinstance(modality, str) or not modality or array.shape != self.predicted.shape:
+                raise ValueError(f"movie {self.name!r}: the contributions of modality {modality!r} have shape "
+                                 f"{array.shape}, predicted {self.predicted.shape}; names must be non-empty strings.")
+            checked[modality] = array
+        return checked
 
 
 def _smooth(values: np.ndarray, width: int) -> np.ndarray:
@@ -209,11 +235,28 @@ def _page(movie: MovieReport, url: str, model_name: str, n_peaks: int, min_dista
     std_peaks = ([] if movie.std is None
                  else find_peaks(movie.std.mean(axis=1), n_peaks, min_distance=min_distance, smoothing=smoothing))
     upper = None if movie.std is None else np.abs(movie.predicted) + np.abs(movie.std)
+    peaks = find_peaks(movie.predicted[:, 1], n_peaks, min_distance=min_distance, smoothing=smoothing)
     return {"name": movie.name, "video_url": url, "model_name": model_name, "predicted": movie.predicted,
             "annotations": movie.annotations, "std": movie.std, "scores": scores, "scored_seconds": scored_seconds,
             "duration": _duration(movie), "limit": _limit(movie.predicted, movie.annotations, upper),
-            "peaks": find_peaks(movie.predicted[:, 1], n_peaks, min_distance=min_distance, smoothing=smoothing),
-            "std_peaks": std_peaks, "n_peaks": n_peaks, "href": quote(_page_name(movie.name))}
+            "peaks": peaks, "std_peaks": std_peaks, "n_peaks": n_peaks, "href": quote(_page_name(movie.name)),
+            "drivers": None if movie.contributions is None else _drivers(movie.contributions, peaks)}
+
+
+def _drivers(contributions: Mapping[str, np.ndarray], peaks: np.ndarray) -> dict[str, Any]:
+    """What the "what drives this moment" band shows: the modalities, their colours, their stacked areas."""
+    from ..plotting import modality_colours, stacked_areas
+
+    names = list(contributions)
+    values = np.stack([contributions[name] for name in names], axis=1)  # (T, M, 2)
+    lower, upper = zip(*(stacked_areas(values[:, :, column]) for column in range(values.shape[2])))
+    reach = max([float(np.abs(edge).max()) for edge in lower + upper] + [1e-6])
+    top = {}
+    for second in peaks:  # the modality whose contribution to the peak's arousal is largest in absolute value
+        row = np.nan_to_num(values[int(second), :, 1])
+        top[int(second)] = (names[int(np.argmax(np.abs(row)))], float(row[np.argmax(np.abs(row))]))
+    return {"modalities": names, "colours": modality_colours(names), "values": values, "lower": lower,
+            "upper": upper, "limit": 1.1 * reach, "peak_drivers": top}
 
 
 def _nav(pages: Sequence[Mapping[str, Any]], index: int) -> str:

@@ -33,6 +33,7 @@ main.movie { display: grid; grid-template-columns: minmax(0, 1fr); gap: 16px; }
 .swatch.model { border-color: var(--model); }
 .swatch.annotation { border-color: var(--annotation); }
 .swatch.band { height: 10px; border: 0; background: var(--model); opacity: 0.25; }
+.swatch.area { height: 10px; width: 14px; border: 0; }
 .swatch.cursor { border-color: var(--cursor); width: 3px; height: 14px; border-top: 0;
                  border-left: 2px solid var(--cursor); }
 .readout { font-variant-numeric: tabular-nums; min-height: 1.5em; font-size: 0.95rem; }
@@ -61,6 +62,14 @@ svg * { vector-effect: non-scaling-stroke; }
        color: #fff; padding: 0 4px; border-radius: 3px; pointer-events: none; visibility: hidden;
        white-space: nowrap; }
 .plot:hover .tip { visibility: visible; }
+.drivers-frame { margin-top: 3px; }
+.drivers { position: relative; height: 56px; background: var(--panel); border: 1px solid var(--rule);
+           border-radius: 4px; cursor: crosshair; }
+.drivers svg { position: absolute; inset: 0; width: 100%; height: 100%; overflow: visible; }
+.driver { stroke: none; }
+.drivers-legend .what { color: var(--muted); }
+.driver-name { color: var(--muted); white-space: nowrap; }
+.driver-name .swatch.area { width: 10px; height: 10px; margin: 0 3px 0 4px; }
 .time-axis { position: relative; height: 1.6em; margin-left: 3em; font-size: 0.75rem; color: var(--muted);
              font-variant-numeric: tabular-nums; }
 .time-axis span { position: absolute; transform: translateX(-50%); top: 2px; }
@@ -95,6 +104,8 @@ SCRIPT = r"""
   var plots = Array.prototype.slice.call(document.querySelectorAll(".plot"));
   var cursors = Array.prototype.slice.call(document.querySelectorAll("line.cursor"));
   var readout = document.getElementById("readout");
+  var driversReadout = document.getElementById("drivers-readout");
+  var bands = Array.prototype.slice.call(document.querySelectorAll(".drivers"));
   var duration = data.duration;
   var frame = null;
 
@@ -120,12 +131,27 @@ SCRIPT = r"""
     if (data.annotation) { text += " (annotation " + number(at(data.annotation, second, column)) + ")"; }
     return text;
   }
+  function drivers(second, column) {
+    // the modalities' contributions to this second's output, largest first: "audio +0.21, image -0.03"
+    var rows = data.drivers.values[second];
+    if (!rows) { return "\u2013"; }
+    return data.drivers.modalities.map(function (name, m) { return [name, rows[m][column]]; })
+      .filter(function (pair) { return pair[1] !== null; })
+      .sort(function (a, b) { return Math.abs(b[1]) - Math.abs(a[1]); })
+      .map(function (pair) { return pair[0] + " " + (pair[1] < 0 ? "\u2212" : "+") + Math.abs(pair[1]).toFixed(2); })
+      .join(", ");
+  }
   function update() {
     var t = video.currentTime || 0;
     var x = String(clamp(t));
     cursors.forEach(function (c) { c.setAttribute("x1", x); c.setAttribute("x2", x); });
     var valence = describe(t, 0), arousal = describe(t, 1);
     readout.textContent = clock(t) + "  \u00b7  valence " + valence + "  \u00b7  arousal " + arousal;
+    if (driversReadout) {
+      var second = Math.floor(t);
+      driversReadout.textContent = "what drives it: valence " + drivers(second, 0) + "  \u00b7  arousal " +
+        drivers(second, 1);
+    }
     plots.forEach(function (p) {
       p.setAttribute("aria-valuenow", t.toFixed(1));
       p.setAttribute("aria-valuetext", clock(t) + ", " + p.dataset.target + " " +
@@ -176,6 +202,9 @@ SCRIPT = r"""
       else { return; }
       event.preventDefault();
     });
+  });
+  bands.forEach(function (band) {
+    band.addEventListener("click", function (event) { seek(timeAt(band, event.clientX)); });
   });
   Array.prototype.forEach.call(document.querySelectorAll("button[data-seek]"), function (button) {
     button.addEventListener("click", function () { seek(parseFloat(button.dataset.seek)); });

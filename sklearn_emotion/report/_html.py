@@ -4,7 +4,8 @@ Everything a page needs is in the page (style, script, data); the only link to a
 ``<video>``'s ``src`` (a relative URL) and, between pages, plain ``<a>`` links.  Curves are drawn
 in an SVG whose user units are seconds (x) and minus the value (y, so that up is positive), stretched
 to the plot's box (``preserveAspectRatio="none"``, strokes of constant width): the second ``t``
-(covering ``[t, t + 1)``) is drawn at its middle, ``t + 0.5``.
+(covering ``[t, t + 1)``) is drawn at its middle, ``t + 0.5``; the stacked contributions of the
+"what drives this moment" band are steps covering each whole second.
 """
 
 from __future__ import annotations
@@ -85,6 +86,27 @@ def band_data(mean: np.ndarray, std: np.ndarray) -> str:
     return "".join(parts)
 
 
+def step_area_data(lower: np.ndarray, upper: np.ndarray) -> str:
+    """SVG path of the area between two per-second edges, drawn as steps (second ``t`` covers ``[t, t + 1)``).
+
+    One closed polygon per run of seconds where both edges are finite and differ; nothing where they
+    are equal (a modality that contributes nothing then draws nothing).
+    """
+    shown = np.isfinite(lower) & np.isfinite(upper) & (lower != upper)
+    parts, start = [], None
+    for second in range(len(lower) + 1):
+        if second < len(lower) and shown[second]:
+            start = second if start is None else start
+            continue
+        if start is not None:
+            seconds = range(start, second)
+            top = [f"{_number(x, 2)} {_number(-upper[t])}" for t in seconds for x in (t, t + 1)]
+            bottom = [f"{_number(x, 2)} {_number(-lower[t])}" for t in reversed(seconds) for x in (t + 1, t)]
+            parts.append("M" + "L".join(top + bottom) + "Z")
+            start = None
+    return "".join(parts)
+
+
 def time_ticks(duration: float, most: int = 10) -> list[float]:
     """Round times (every 1, 2, 5, 10, 15, 30 s, 1, 2, 5... min) from 0, at most ``most`` of them."""
     step = next((s for s in _TICK_STEPS if duration / s <= most), _TICK_STEPS[-1])
@@ -126,8 +148,30 @@ def _panel(page: Mapping[str, Any], column: int) -> str:
         f'<div class="plot" id="plot-{target}" data-target="{target}" tabindex="0" role="slider" '
         f'aria-label="{label} over time: click or use the arrow keys to seek the movie" aria-valuemin="0" '
         f'aria-valuemax="{_number(duration, 3)}" aria-valuenow="0" aria-valuetext="0:00">{svg}'
-        f'<span class="tip" aria-hidden="true"></span></div></div></figure>'
+        f'<span class="tip" aria-hidden="true"></span></div></div>{_drivers_band(page, column)}</figure>'
     )
+
+
+def _drivers_band(page: Mapping[str, Any], column: int) -> str:
+    """The "what drives this moment" band under a curve: each modality's contribution, stacked (or nothing)."""
+    drivers = page["drivers"]
+    if drivers is None:
+        return ""
+    target, duration, limit = _TARGETS[column], page["duration"], drivers["limit"]
+    areas = "".join(f'<path class="driver" data-modality="{escape(name)}" fill="{escape(drivers["colours"][name])}" '
+                    f'd="{step_area_data(drivers["lower"][column][:, m], drivers["upper"][column][:, m])}"/>'
+                    for m, name in enumerate(drivers["modalities"]))
+    extent = f'y1="{_number(-limit)}" y2="{_number(limit)}"'
+    svg = (f'<svg viewBox="0 {_number(-limit)} {_number(duration, 3)} {_number(2 * limit)}" '
+           f'preserveAspectRatio="none" aria-hidden="true" focusable="false">'
+           f'<line class="grid zero" x1="0" x2="{_number(duration, 3)}" y1="0" y2="0"/>{areas}'
+           f'<line class="cursor" x1="0" x2="0" {extent}/></svg>')
+    reach = _number(limit / 1.1, 2)
+    yticks = (f'<span class="ytick" style="top:14%">+{reach}</span><span class="ytick" style="top:50%">0</span>'
+              f'<span class="ytick" style="top:86%">&minus;{reach}</span>')
+    return (f'<div class="frame drivers-frame"><div class="yaxis" aria-hidden="true">{yticks}</div>'
+            f'<div class="drivers" id="drivers-{target}" data-target="{target}" title="What drives the '
+            f'{target}: each modality&#39;s contribution (click to seek)">{svg}</div></div>')
 
 
 def _time_axis(duration: float) -> str:
@@ -143,7 +187,14 @@ def _legend(page: Mapping[str, Any]) -> str:
     if page["annotations"] is not None:
         items.append('<span><span class="swatch annotation"></span>annotation</span>')
     items.append('<span><span class="swatch cursor"></span>now playing</span>')
-    return f'<div class="legend">{"".join(items)}</div>'
+    legend = f'<div class="legend">{"".join(items)}</div>'
+    drivers = page["drivers"]
+    if drivers is not None:
+        areas = "".join(f'<span><span class="swatch area" style="background:{escape(drivers["colours"][name])}">'
+                        f'</span>{escape(name)}</span>' for name in drivers["modalities"])
+        legend += (f'<div class="legend drivers-legend"><span class="what">Under each curve, what drives this '
+                   f'moment (contribution of each modality, above or below 0):</span>{areas}</div>')
+    return legend
 
 
 def _score(value: float, digits: int) -> str:
@@ -158,16 +209,31 @@ def scores_table(scores: Mapping[str, float], caption: str = "") -> str:
             f'<th scope="col">Pearson r</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
-def _peak_list(title: str, what: str, seconds: Sequence[int], values: np.ndarray, explain: str) -> str:
+def _peak_list(title: str, what: str, seconds: Sequence[int], values: np.ndarray, explain: str,
+               drivers: Mapping[str, Any] | None = None) -> str:
     if len(seconds):
         items = "".join(
             f'<li><button type="button" data-seek="{int(t)}" aria-label="Seek to {clock(t)} ({what} '
-            f'{values[t]:.2f})">{clock(t)} <span class="value">{_score(values[t], 2)}</span></button></li>'
+            f'{values[t]:.2f}{_peak_driver(drivers, int(t), label=True)})">{clock(t)} '
+            f'<span class="value">{_score(values[t], 2)}</span>{_peak_driver(drivers, int(t))}</button></li>'
             for t in seconds)
         body = f'<ul class="peaks">{items}</ul>'
     else:
         body = '<p class="hint">No peak: the curve has no local maximum.</p>'
     return f'<section><h2>{escape(title)}</h2><p class="hint">{explain}</p>{body}</section>'
+
+
+def _peak_driver(drivers: Mapping[str, Any] | None, second: int, *, label: bool = False) -> str:
+    """The modality contributing most to the peak at ``second`` (its name and signed contribution), or ""."""
+    if drivers is None or second not in drivers["peak_drivers"]:
+        return ""
+    name, value = drivers["peak_drivers"][second]
+    signed = f"{value:+.2f}"
+    if label:
+        return f", mostly {escape(name)} {signed}"
+    colour = escape(drivers["colours"][name])
+    return (f' <span class="driver-name" data-modality="{escape(name)}"><span class="swatch area" '
+            f'style="background:{colour}"></span>{escape(name)} {signed.replace("-", "&minus;")}</span>')
 
 
 def _sidebar(page: Mapping[str, Any]) -> str:
@@ -177,9 +243,11 @@ def _sidebar(page: Mapping[str, Any]) -> str:
         hint = "" if seconds is None else f'<p class="hint">over {seconds} annotated second(s)</p>'
         parts.append(f'<section><h2>Scores against the annotation</h2>{scores_table(page["scores"])}{hint}</section>')
     if page["n_peaks"] > 0:
+        named = (" Each names the modality contributing most to its arousal (largest contribution in absolute "
+                 "value)." if page["drivers"] is not None else "")
         parts.append(_peak_list("Arousal peaks", "arousal", page["peaks"], page["predicted"][:, 1],
                                 "The most exciting moments the model sees (highest local maxima of the smoothed "
-                                "predicted arousal); click one to watch it."))
+                                f"predicted arousal); click one to watch it.{named}", page["drivers"]))
     if page["std"] is not None and page["n_peaks"] > 0:
         parts.append(_peak_list("Disagreement peaks", "standard deviation", page["std_peaks"],
                                 page["std"].mean(axis=1),
@@ -222,7 +290,15 @@ def movie_page(page: Mapping[str, Any], *, nav: str, colours: Mapping[str, str],
             "std_peaks": [int(t) for t in page["std_peaks"]], "scores": page["scores"]}
     if data["scores"] is not None:
         data["scores"] = {k: (round(v, 6) if np.isfinite(v) else None) for k, v in data["scores"].items()}
+    if page["drivers"] is not None:
+        drivers = page["drivers"]
+        data["drivers"] = {"modalities": drivers["modalities"],
+                           "colours": [drivers["colours"][name] for name in drivers["modalities"]],
+                           "values": [_rows(second) for second in drivers["values"]],  # [second][modality][output]
+                           "peaks": [{"second": t, "modality": name, "value": round(value, 4)}
+                                     for t, (name, value) in drivers["peak_drivers"].items()]}
     curves = "".join(_panel(page, column) for column in range(2))
+    drivers_readout = "" if page["drivers"] is None else '<div id="drivers-readout" class="readout"></div>'
     return (
         _head(f"{page['name']}: emotion report", colours["model"], colours["annotation"], version, model_sha256)
         + f'<body>\n<header>{nav}<h1>{name}</h1><p class="sub">Valence (pleasant &harr; unpleasant) and arousal '
@@ -231,7 +307,8 @@ def movie_page(page: Mapping[str, Any], *, nav: str, colours: Mapping[str, str],
         f'<video id="video" controls preload="auto" playsinline src="{escape(page["video_url"])}"></video>'
         f'<p id="video-error" class="error" role="alert" hidden></p></section>'
         f'<section class="curves" aria-label="Emotion curves">{_legend(page)}'
-        f'<div id="readout" class="readout"></div>{curves}{_time_axis(page["duration"])}</section></div>'
+        f'<div id="readout" class="readout"></div>{drivers_readout}{curves}{_time_axis(page["duration"])}'
+        '</section></div>'
         f'{_sidebar(page)}</main>\n'
         '<footer>Click a curve, or focus it and press <kbd>&larr;</kbd> <kbd>&rarr;</kbd> (with <kbd>Shift</kbd>: '
         '10 s), <kbd>Home</kbd>, <kbd>End</kbd> to seek; <kbd>Space</kbd> plays or pauses. Second <i>t</i> of a '

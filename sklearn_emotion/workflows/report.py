@@ -27,8 +27,8 @@ def report_to_folder(model: Any, videos: Sequence[str | os.PathLike], output: st
                      annotations: str | os.PathLike | None = None, proxy: bool = False, n_peaks: int = 5,
                      peak_distance: float = 10.0, overwrite: bool = False,
                      weights_dir: str | os.PathLike | None = None, n_jobs: int | None = None,
-                     missing_audio: str | None = None, progress: bool = True, echo: Callable[[str], None] = print,
-                     warn: Callable[[str], None] | None = None) -> list[Path]:
+                     missing_audio: str | None = None, explain: bool = False, progress: bool = True,
+                     echo: Callable[[str], None] = print, warn: Callable[[str], None] | None = None) -> list[Path]:
     """Write an HTML page per video into ``output`` (and ``index.html`` for several): the ``report`` command.
 
     Parameters
@@ -46,6 +46,10 @@ def report_to_folder(model: Any, videos: Sequence[str | os.PathLike], output: st
         Annotation folder: each page draws the movie's annotation and gives its scores.
     proxy, n_peaks, peak_distance
         As :func:`sklearn_emotion.report.write_report`'s ``proxy``, ``n_peaks``, ``min_distance``.
+    explain : bool, default=False
+        Draw under each curve what each modality contributes every second and name, for each arousal
+        peak, the modality contributing most (:func:`sklearn_emotion.inspection.modality_contributions`:
+        2^M more predictions of each movie for M modalities).
     warn : callable, optional
         Says that a movie has no annotation file (default: :func:`warnings.warn`).
 
@@ -77,7 +81,8 @@ def report_to_folder(model: Any, videos: Sequence[str | os.PathLike], output: st
     def movie_report(video: Path, features: dict) -> MovieReport:
         (predicted,), std = predict_movies(model, [features], names=[video.stem])
         return MovieReport(video.stem, video, predicted, annotations=_annotations(annotations, video.stem, warn),
-                           std=None if std is None else std[0])
+                           std=None if std is None else std[0],
+                           contributions=_contributions(model, features, video.stem) if explain else None)
 
     for index, result in extracted:  # an exception: this video's extraction failed (it names the video)
         movies[index] = attempt_movie(videos[index], result, movie_report, failures, echo)
@@ -114,6 +119,17 @@ def _check_inputs(paths: Sequence[str | os.PathLike], annotations: str | os.Path
         raise ValueError(f"the number of peaks (--peaks) and the distance between them (--peak-distance) must "
                          f"not be negative; got {n_peaks} and {peak_distance}.")
     return videos
+
+
+def _contributions(model: Any, features: dict, name: str) -> dict[str, np.ndarray]:
+    """``{modality: (T, 2) contribution}`` of one movie, in the model's modality order (2^M predictions)."""
+    from ..inspection import modality_contributions
+
+    explained = modality_contributions(model, [features])
+    (values,) = explained.contributions
+    if not np.isfinite(values).all():
+        raise ValueError(f"movie {name}: a modality's contribution is NaN or infinite; no page written for it.")
+    return {modality: np.asarray(values[:, m, :]) for m, modality in enumerate(explained.modalities)}
 
 
 def _annotations(folder: str | os.PathLike | None, name: str,
