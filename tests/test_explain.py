@@ -299,6 +299,29 @@ def test_the_band_is_drawn_under_each_curve_and_follows_the_video_in_chromium(ch
     assert chromium.find_element("css selector", 'button[data-seek="6"] .driver-name').text == "audio +0.60"
     errors = [entry for entry in chromium.get_log("browser") if entry["level"] == "SEVERE"]
     assert not errors, errors
+    if os.environ.get("SKLEARN_EMOTION_EXPLAIN_SCREENSHOT"):  # the picture of docs/report.md, at the audio peak
+        chromium.execute_script("document.getElementById('video').currentTime = 6.5;")
+        wait_for_cursor(chromium, 6.5, boxes=("plot", "drivers"))
+        chromium.execute_script("document.getElementById('panel-valence').scrollIntoView({block: 'center'});")
+        Path(os.environ["SKLEARN_EMOTION_EXPLAIN_SCREENSHOT"]).write_bytes(chromium.get_screenshot_as_png())
+
+
+def test_the_docs_example_of_the_band_runs(tmp_path, monkeypatch):
+    text = (Path(__file__).resolve().parents[1] / "docs" / "report.md").read_text(encoding="utf-8")
+    section = text[text.index("## What drives this moment") : text.index("## Offline, and where the movie is")]
+    (code,) = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    monkeypatch.chdir(tmp_path)
+    _model(tmp_path / "model.skops")
+    save_features(tmp_path / "features" / "film.npz", _movie(3))
+    (tmp_path / "film.mp4").write_bytes(b"not decoded: the page links it")
+    namespace: dict = {}
+    exec(compile(code, "docs/report.md", "exec"), namespace)
+    assert namespace["pages"] == [Path("report/film.html")]
+    data = page_data((tmp_path / "report" / "film.html").read_text(encoding="utf-8"))
+    assert data["drivers"]["modalities"] == ["image", "audio", "face"]
+    values = np.array(data["drivers"]["values"], dtype=float)
+    np.testing.assert_allclose(values.sum(axis=1) + namespace["explained"].baseline_prediction[0],
+                               np.array(data["prediction"], dtype=float), atol=5e-4)  # four decimals each
 
 
 # ------------------------------------------------------------------------------------ the commands on videos

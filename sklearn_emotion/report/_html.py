@@ -98,11 +98,10 @@ def step_area_data(lower: np.ndarray, upper: np.ndarray) -> str:
         if second < len(lower) and shown[second]:
             start = second if start is None else start
             continue
-        if start is not None:
-            seconds = range(start, second)
-            top = [f"{_number(x, 2)} {_number(-upper[t])}" for t in seconds for x in (t, t + 1)]
-            bottom = [f"{_number(x, 2)} {_number(-lower[t])}" for t in reversed(seconds) for x in (t + 1, t)]
-            parts.append("M" + "L".join(top + bottom) + "Z")
+        if start is not None:  # along the top edge, then back along the bottom one: H and V keep it short
+            top = "".join(f"V{_number(-upper[t])}H{t + 1}" for t in range(start, second))
+            bottom = "".join(f"V{_number(-lower[t])}H{t}" for t in reversed(range(start, second)))
+            parts.append(f"M{start} {_number(-lower[start])}{top}{bottom}Z")
             start = None
     return "".join(parts)
 
