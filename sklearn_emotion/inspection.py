@@ -137,10 +137,10 @@ def _explain_movie(model: Any, movie: dict[str, np.ndarray], names: list[str], b
     values = []
     for curve in predicted:
         curve = np.asarray(curve, dtype=np.float64)
+        if len(curve) != n:
+            raise ValueError(f"movie {index}: the model predicted {len(curve)} seconds for a movie of {n} seconds.")
         values.append(curve.reshape(n, -1))
     values = np.stack(values)  # (2**M, T, k)
-    if values.shape[1] != n:
-        raise ValueError(f"movie {index}: the model predicted {values.shape[1]} seconds for a movie of {n} seconds.")
     weights = _shapley_weights(m)
     sizes = np.array([bin(mask).count("1") for mask in range(2 ** m)])
     contributions = np.zeros((n, m, values.shape[2]))
@@ -250,7 +250,7 @@ def modality_contributions(model: Any, X: Any, *, baseline: str | Mapping[str, A
     estimator = model.estimator if isinstance(model, SavedModel) else model
     first = _first_step(estimator)
     names = _model_modalities(model, first)
-    movies = as_movies(X, modalities=names)
+    movies = as_movies(X, modalities=names, allow_nan=True)  # NaN features: the model's own rules apply
     names = list(movies[0])
     if len(names) > MAX_MODALITIES:
         raise ValueError(

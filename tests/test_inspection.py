@@ -398,3 +398,38 @@ def test_switching_movies_contributions_go_to_the_carrier(shared_data):
     print("shares per held-out movie (half, output):", np.round(shares, 3).tolist(), "pooled:", np.round(pooled, 3).tolist())
     assert shares.shape == (6, 2, 2) and len(set(found["carriers"])) > 1
     assert (pooled >= 0.65).all(), pooled
+
+
+@pytest.mark.keras
+def test_model_predicting_the_std_is_explained_for_its_mean():
+    from sklearn_emotion import Windower
+    from sequence_helpers import make_std_movies, small_gru
+
+    X, y = make_std_movies(3, seed=0)
+    model = make_pipeline(Windower(5), small_gru(predict_std=True)).fit(X, y)
+    result = modality_contributions(model, X[:1])
+    assert result.contributions[0].shape == (len(y[0]), 2, 2)  # valence and arousal means, not the stds
+    assert_efficiency(result, model, X[:1], atol=1e-5)
+
+
+def docs_example() -> str:
+    """The ```python block of docs/inspection.md's "Example"."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "inspection.md").read_text(encoding="utf-8")
+    section = text.split("## Example\n", 1)[1].split("\n## ", 1)[0]
+    return re.search(r"^```python\n(.*?)^```$", section, flags=re.M | re.S).group(1)
+
+
+def test_docs_example(capsys):
+    namespace: dict = {"__name__": "docs_inspection_example"}
+    exec(compile(docs_example(), "docs/inspection.md", "exec", dont_inherit=True), namespace)  # as a user's script
+    result, model, X = namespace["result"], namespace["model"], namespace["X"]
+    assert namespace["driver"] == "audio"
+    shares = dict(zip(result.modalities, namespace["shares"]))
+    assert shares["audio"] > 0.8 and shares["audio"] == max(shares.values())
+    assert_efficiency(result, model, X[5:])
+    out = capsys.readouterr().out  # what the page says it prints
+    assert "arousal peak at 0 s, driven most by the audio" in out
+    assert "share of |contribution| to arousal: image 5%, audio 93%, face 2%" in out
