@@ -36,7 +36,8 @@ def test_alpha_is_the_textbook_formula_and_pearson_and_ccc_average_the_pairs():
     def lin(x, y):  # Lin (1989) with population moments
         return 2 * np.cov(x, y, ddof=0)[0, 1] / (x.var() + y.var() + (x.mean() - y.mean()) ** 2)
 
-    assert result["mean_ccc"] == pytest.approx(np.mean([lin(SHROUT_FLEISS[:, i], SHROUT_FLEISS[:, j]) for i, j in pairs]))
+    ccc = [lin(SHROUT_FLEISS[:, i], SHROUT_FLEISS[:, j]) for i, j in pairs]
+    assert result["mean_ccc"] == pytest.approx(np.mean(ccc))
     # the judges' offsets (judge 2 rates ~4 lower) cost CCC and ICC(2,.) but not Pearson and ICC(3,.)
     assert result["mean_ccc"] < result["mean_pearson"] and result["ICC(2,1)"] < result["ICC(3,1)"]
 

@@ -13,7 +13,7 @@ MOVIES = ("Islands", "After_The_Rain", "Big_Buck_Bunny", "Chatter", "Decay", "Th
 
 
 def _raters(curve: np.ndarray, lags, seed: int, noise: float = 0.01) -> np.ndarray:
-    """``(T, len(lags))``: the curve delayed by each lag (linear interpolation), plus white noise; NaN before it starts."""
+    """``(T, len(lags))``: the curve delayed by each lag (linear interpolation) plus white noise, NaN before it."""
     rng = np.random.default_rng(seed)
     seconds = np.arange(len(curve), dtype=float)
     return np.column_stack([np.interp(seconds - lag, seconds, curve, left=np.nan) + rng.normal(0, noise, len(curve))

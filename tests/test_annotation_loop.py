@@ -105,8 +105,8 @@ def test_the_documented_loop_rates_merges_fits_predicts_and_reports(tmp_path, mo
             mean, true = merged[: len(truth), d][rated_seconds], truth[rated_seconds, d]
             assert np.corrcoef(mean, true)[0, 1] > 0.9 and np.mean((mean - true) ** 2) < 0.02, (movie, d)
         assert np.nanmedian(merged[:, 2:]) < 0.2  # the raters' disagreement: noise and residual lag
-    lags = np.array([line.split(",")[4] for line in (tmp_path / "annotations" / "raters.csv").read_text().splitlines()[1:]],
-                    dtype=float).reshape(len(rated), 2, len(RATERS))
+    rows = (tmp_path / "annotations" / "raters.csv").read_text().splitlines()[1:]
+    lags = np.array([row.split(",")[4] for row in rows], dtype=float).reshape(len(rated), 2, len(RATERS))
     print("lags (s) per movie, dimension, rater:", lags.round(2).tolist())
     np.testing.assert_allclose(np.median(lags, axis=(0, 1)), list(RATERS.values()), atol=0.6)
 

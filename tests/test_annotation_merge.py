@@ -73,7 +73,7 @@ def test_the_per_second_file_keeps_unrated_seconds_as_nan(tmp_path):
 # ------------------------------------------------------------------------------------ merge_raters
 def _raters(seed: int = 0) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    raters = {"alice": rng.uniform(-1, 1, (40, 2)), "bob": rng.uniform(-1, 1, (35, 2)), "carol": rng.uniform(-1, 1, (40, 2))}
+    raters = {name: rng.uniform(-1, 1, (seconds, 2)) for name, seconds in (("alice", 40), ("bob", 35), ("carol", 40))}
     raters["carol"][5:9, 0] = np.nan  # a pause
     raters["bob"][0:3] = np.nan
     return raters
@@ -212,8 +212,8 @@ def test_the_command_merges_with_lags(tmp_path, capsys):
     (lambda folder: write_curves(folder / "alice" / "m1.csv", np.zeros((5, 2))), "rated by a single rater"),
     (lambda folder: [write_curves(folder / r / "agreement.csv", np.zeros((5, 2))) for r in ("a", "b")],
      r"movie\(s\) named \['agreement'\]"),
-    (lambda folder: [(folder / r).mkdir(parents=True) or (folder / r / "m1.csv").write_text("Time,Valence,Arousal\n0,x,1\n")
-                     for r in ("a", "b")], "m1.csv, line 2: Valence value 'x' is not a number"),
+    (lambda folder: [(folder / r).mkdir(parents=True) or (folder / r / "m1.csv").write_text(
+        "Time,Valence,Arousal\n0,x,1\n") for r in ("a", "b")], "m1.csv, line 2: Valence value 'x' is not a number"),
 ])
 def test_problems_are_one_error_line_naming_the_folder_or_file(tmp_path, capsys, setup, message):
     folder = tmp_path / "ratings"
@@ -223,6 +223,13 @@ def test_problems_are_one_error_line_naming_the_folder_or_file(tmp_path, capsys,
     assert code == 1 and err.startswith("sklearn-emotion annotations: error: ")
     assert str(folder) in err and re.search(message, err), err
     assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_an_output_inside_the_ratings_folder_is_refused(tmp_path):
+    folder, _ = _folder(tmp_path, movies=("m1",))
+    with pytest.raises(ValueError, match="inside .* would read it as a rater"):
+        merge_annotation_folder(folder, folder / "merged", echo=lambda *_: None)
+    assert not (folder / "merged").exists()
 
 
 def test_help_documents_the_command(capsys):

@@ -125,7 +125,7 @@ def agreement(ratings: Any) -> dict[str, float]:
         "ICC(1,k)": _ratio(bms - wms, bms),
         "ICC(2,k)": _ratio(bms - ems, bms + (jms - ems) / n),
         "ICC(3,k)": _ratio(bms - ems, bms),
-        "cronbach_alpha": float(k / (k - 1) * (1 - item_variances / total_variance)) if total_variance > 0 else float("nan"),
+        "cronbach_alpha": _ratio(k * (total_variance - item_variances), (k - 1) * total_variance),
         "mean_pearson": float(np.nanmean(pearson)) if not np.isnan(pearson).all() else float("nan"),
         "mean_ccc": float(np.nanmean(ccc)) if not np.isnan(ccc).all() else float("nan"),
     }

@@ -2,8 +2,9 @@
 
 A rater moves the pointer after seeing the scene: continuous ratings trail the movie by a few
 seconds, and each rater by a different amount.  Averaging raters with different lags blurs the
-mean curve; shifting each rater earlier by its lag first keeps it sharp (S. Mariooryad and C. Busso, "Correcting time-continuous emotional labels by
-modeling the reaction lag of evaluators", IEEE Trans. Affective Computing 6(2), 2015).
+mean curve; shifting each rater earlier by its lag first keeps it sharp (S. Mariooryad and
+C. Busso, "Correcting time-continuous emotional labels by modeling the reaction lag of
+evaluators", IEEE Transactions on Affective Computing 6(2), 2015).
 
 Method: for every pair of raters, the lag that maximises the Pearson correlation of their ratings
 over the seconds both rated, searched over whole seconds within ``+-max_lag`` and refined to a

@@ -52,10 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     merge = actions.add_parser("merge", help="raters' ratings -> mean and std per second + agreement",
                                description=wrap(" ".join(_MERGE.split())),
                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                               epilog="example:\n  sklearn-emotion annotations merge ratings/ -o annotations/ --max-lag 5")
+                               epilog="example:\n  sklearn-emotion annotations merge ratings/ -o annotations/ "
+                                      "--max-lag 5")
     merge.add_argument("folder", metavar="DIR", help="folder of rater folders: DIR/<rater>/<movie>.csv")
     merge.add_argument("-o", "--output", required=True, metavar="ANNOTATIONS",
-                       help="folder to write <movie>.csv, agreement.csv and raters.csv into")
+                       help="folder to write <movie>.csv, agreement.csv and raters.csv into (not inside DIR)")
     merge.add_argument("--normalize", choices=("none", "center", "zscore"), default="none",
                        help="per rater and dimension before merging: none (default), center (minus the "
                             "rater's mean), zscore (also divided by the rater's std; the result leaves "

@@ -119,7 +119,8 @@ def merge_annotation_folder(folder: str | os.PathLike, output: str | os.PathLike
         ``DIR/<rater>/<movie>.csv`` (:func:`find_rater_files`); every movie needs at least 2 raters.
     output : str or path-like
         Folder for ``<movie>.csv`` (``Time,Valence,Arousal,Valence_std,Arousal_std``), ``agreement.csv``
-        and ``raters.csv``; created.  Every input file is read and checked before anything is written.
+        and ``raters.csv``; created, not inside ``folder`` (it would be read as a rater).  Every input
+        file is read and checked before anything is written.
     normalize : {"none", "center", "zscore"}, default="none"
         Per-rater normalisation (:func:`~sklearn_emotion.annotation.merge_raters`).
     max_lag : float, optional
@@ -136,6 +137,9 @@ def merge_annotation_folder(folder: str | os.PathLike, output: str | os.PathLike
     dict of str to MergedRatings
         Per movie, sorted by name.
     """
+    if Path(output).resolve().parent == Path(folder).resolve():
+        raise ValueError(f"-o {output} is a folder inside {folder}: the next merge would read it as a rater; "
+                         "write the annotations elsewhere.")
     ratings = {movie: {rater: read_curves(path) for rater, path in raters.items()}
                for movie, raters in find_rater_files(folder).items()}
     merged = {movie: merge_raters(by_rater, normalize=normalize, max_lag=max_lag)
