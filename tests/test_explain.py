@@ -178,6 +178,26 @@ def test_predicting_again_without_explain_or_by_another_model_removes_the_old_ta
     assert list(tables.iterdir()) == []  # b's were the other model's
 
 
+@pytest.mark.keras
+def test_predict_explain_of_the_paper_pipeline_with_the_std(tmp_path, capsys):
+    """The paper's system (scaler, windows, GRU-MoE, Butterworth) fitted to the viewers' std too: explained for
+    its mean, each table adding up to the CSV's prediction (the 2^M variants are predicted in one batch)."""
+    from sklearn_emotion import make_paper_pipeline
+    from sklearn_emotion.persistence import SavedModel, save_model
+
+    movies = [_movie(seed, seconds=40) for seed in range(4)]
+    targets = [np.hstack([np.tanh(0.5 * m["image"][:, :2]), np.full((40, 2), 0.2)]) for m in movies]
+    model = make_paper_pipeline(window_length=10, units=4, n_experts=2, epochs=2, predict_std=True, random_state=0)
+    model.fit(movies, targets)
+    path = save_model(tmp_path / "paper.skops", SavedModel(model, WIDTHS, None, info={"model": "paper"}))
+    inputs = [save_features(tmp_path / "f" / "film.npz", _movie(9, seconds=40))]
+    code, _, err = _run(capsys, "predict", path, *inputs, "-o", tmp_path / "pred", "--explain", "--no-progress")
+    assert code == 0, err
+    assert read_curves(tmp_path / "pred" / "film.csv", with_std=True).shape == (40, 4)
+    _check_table(tmp_path / "pred", "film", list(WIDTHS))
+    assert (tmp_path / "pred" / CONTRIBUTIONS_FOLDER / "film_contributions.png").is_file()
+
+
 def test_a_modality_that_cannot_head_a_column_is_refused_before_any_work(tmp_path, capsys):
     model = _model(tmp_path / "model.skops", widths={"baseline": 2, "image": 3})
     inputs = [save_features(tmp_path / "f" / "a.npz", _movie(1, widths={"baseline": 2, "image": 3}))]
@@ -186,12 +206,35 @@ def test_a_modality_that_cannot_head_a_column_is_refused_before_any_work(tmp_pat
     assert not (tmp_path / "pred").exists()
 
 
-def test_predict_help_states_the_cost_of_explain(capsys):
+def test_a_model_without_training_means_is_explained_against_each_movie_with_one_warning(tmp_path, capsys):
+    from sklearn_emotion.persistence import SavedModel, load_model, save_model
+
+    saved = load_model(_model(tmp_path / "new.skops"))
+    del saved.estimator.feature_means_  # as a model fitted by sklearn-emotion < 0.3, which recorded none
+    old = save_model(tmp_path / "old.skops", SavedModel(saved.estimator, WIDTHS, None, info={"model": "baseline"}))
+    inputs = [save_features(tmp_path / "f" / f"{name}.npz", _movie(seed)) for name, seed in (("a", 1), ("b", 2))]
+    with pytest.warns(UserWarning) as caught:
+        code, _, err = _run(capsys, "predict", old, *inputs, "-o", tmp_path / "pred", "--explain", "--no-plot",
+                            "--no-progress")
+    assert code == 0, err
+    said = [str(w.message) for w in caught if "training feature means" in str(w.message)]
+    assert len(said) == 1 and "each movie's contributions are measured against that movie's own mean" in said[0]
+    for name, seed in (("a", 1), ("b", 2)):  # the all-absent prediction: the movie's own mean features
+        values, _ = _check_table(tmp_path / "pred", name, list(WIDTHS))
+        _, _, absent = read_contributions(tmp_path / "pred" / CONTRIBUTIONS_FOLDER / f"{name}_contributions.csv")
+        means = {k: np.tile(v.mean(axis=0), (len(v), 1)) for k, v in _movie(seed).items()}
+        np.testing.assert_allclose(absent, saved.estimator.predict([means])[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("command, words", [
+    ("predict", ("--explain", "2^M predictions per movie", "<movie>_contributions.csv", "baseline_Valence")),
+    ("report", ("--explain", "2^M predictions per movie", "what drives this moment", "arousal peak"))])
+def test_the_help_states_what_explain_does_and_costs(capsys, command, words):
     with pytest.raises(SystemExit):
-        main(["predict", "--help"])
+        main([command, "--help"])
     text = re.sub(r"\s+", " ", capsys.readouterr().out)
-    for words in ("--explain", "2^M predictions per movie", "<movie>_contributions.csv", "baseline_Valence"):
-        assert words in text, words
+    for word in words:
+        assert word in text, word
 
 
 # ------------------------------------------------------------------------------------ the report's band

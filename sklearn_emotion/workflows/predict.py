@@ -21,9 +21,9 @@ import numpy as np
 
 from .movies import VIDEO_SUFFIXES, MoviesFailedError, attempt_movie
 
-__all__ = ["CONTRIBUTIONS_FOLDER", "check_finite", "check_widths", "contribution_columns", "model_label",
-           "model_video_features", "predict_movies", "predict_to_folder", "read_contributions", "saved_model",
-           "write_contributions"]
+__all__ = ["CONTRIBUTIONS_FOLDER", "MovieExplainer", "check_finite", "check_widths", "contribution_columns",
+           "model_label", "model_video_features", "predict_movies", "predict_to_folder", "read_contributions",
+           "saved_model", "write_contributions"]
 
 #: Sub-folder of a predictions folder holding ``<movie>_contributions.csv`` and ``.png`` (``predict --explain``).
 #: Not the folder itself: ``evaluate`` reads every CSV file there as a movie's prediction.
@@ -177,6 +177,62 @@ def read_contributions(path: str | os.PathLike) -> tuple[np.ndarray, list[str], 
                          f"{_ABSENT}_Valence,{_ABSENT}_Arousal.")
     table = read_table(path, header, nan="reject")
     return table[:, :-2].reshape(len(table), len(names), 2), names, table[:, -2:]
+
+
+class MovieExplainer:
+    """What each modality contributes to one movie's predicted seconds, for ``predict`` and ``report --explain``.
+
+    Calls :func:`sklearn_emotion.inspection.modality_contributions` on one movie at a time (memory stays
+    at one movie; 2^M predictions of it for M modalities).  A model that records no training feature
+    means (fitted by sklearn-emotion < 0.3) is explained against each movie's own mean features: that
+    is said once, by ``warn``, not once per movie.
+
+    Parameters
+    ----------
+    model : estimator or SavedModel
+        The fitted model.
+    warn : callable, optional
+        Says that the baseline is each movie's mean (default: :func:`warnings.warn`).
+    """
+
+    def __init__(self, model: Any, warn: Callable[[str], None] | None = None):
+        self.model, self.warn = model, warn
+        self.warned = False  # whether the missing training means were said
+
+    def __call__(self, name: str, movie: Mapping[str, np.ndarray]) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """``(contributions (T, M, 2), modalities, all-absent prediction (T, 2))`` of the movie ``name``.
+
+        Raises ``ValueError`` naming the movie when a contribution or the all-absent prediction is NaN or
+        infinite.
+        """
+        import warnings
+
+        from ..inspection import modality_contributions
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            explained = modality_contributions(self.model, [movie])
+        for warning in caught:
+            if "no stored training feature means" in str(warning.message):  # said once below, in the CLI's words
+                self._say_no_means()
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        (values,), (absent,) = explained.contributions, explained.baseline_prediction
+        check_finite(name, np.asarray(absent), None)
+        if not np.isfinite(values).all():
+            raise ValueError(f"movie {name}: a modality's contribution is NaN or infinite; no output written for it.")
+        return np.asarray(values), list(explained.modalities), np.asarray(absent)
+
+    def _say_no_means(self) -> None:
+        import warnings
+
+        if self.warned:
+            return
+        self.warned = True
+        message = ("the model records no training feature means (fitted by sklearn-emotion < 0.3): each movie's "
+                   "contributions are measured against that movie's own mean features, so they depend on the movie; "
+                   "fit the model again to explain every movie against the training means.")
+        self.warn(message) if self.warn is not None else warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def saved_model(model: Any, model_file: str | os.PathLike | None = None, *,
@@ -346,7 +402,7 @@ def _movie_writer(model: Any, output: str | os.PathLike, model_file: str | os.Pa
         for path in removed:  # the other model's contributions go with its predictions
             _remove_contributions(Path(output), path.stem)
         echo(f"--overwrite: removed the {len(removed)} prediction(s) of another model from {output}.")
-    return _MovieWriter(model, Path(output), folder, plot, explain)
+    return _MovieWriter(model, Path(output), folder, plot, MovieExplainer(model) if explain else None)
 
 
 def _contribution_files(output: Path, name: str) -> tuple[Path, Path]:
@@ -363,7 +419,7 @@ class _MovieWriter:
     """Predicts one movie and writes its CSV (and PNG, and contributions) at once, then its record in
     ``predictions.json``."""
 
-    def __init__(self, model: Any, output: Path, folder: Any, plot: bool, explain: bool):
+    def __init__(self, model: Any, output: Path, folder: Any, plot: bool, explain: MovieExplainer | None):
         self.model, self.output, self.folder, self.plot, self.explain = model, output, folder, plot, explain
         self.with_std = False  # whether a movie got the viewers' standard deviation
 
@@ -375,7 +431,7 @@ class _MovieWriter:
 
         name = path.stem
         (curves,), spread = predict_movies(self.model, [movie], names=[name])
-        explained = self._explained(name, movie) if self.explain else None  # may fail: before any file
+        explained = self.explain(name, movie) if self.explain is not None else None  # may fail: before any file
         spread = None if spread is None else spread[0]
         self.with_std = self.with_std or spread is not None
         write_curves(self.output / f"{name}.csv", curves, std=spread)
@@ -388,17 +444,6 @@ class _MovieWriter:
             self._write_explained(name, curves, *explained)
         self.folder.record(name, movie_record(name, path, content_digest(path), self.model.info))
         return name
-
-    def _explained(self, name: str, movie: Mapping[str, np.ndarray]) -> tuple[np.ndarray, list[str], np.ndarray]:
-        """``(contributions (T, M, 2), modalities, all-absent prediction (T, 2))``: 2^M predictions of the movie."""
-        from ..inspection import modality_contributions
-
-        explained = modality_contributions(self.model, [movie])
-        (values,), (absent,) = explained.contributions, explained.baseline_prediction
-        check_finite(name, np.asarray(absent), None)
-        if not np.isfinite(values).all():
-            raise ValueError(f"movie {name}: a modality's contribution is NaN or infinite; no output written for it.")
-        return np.asarray(values), list(explained.modalities), np.asarray(absent)
 
     def _write_explained(self, name: str, curves: np.ndarray, values: np.ndarray, modalities: list[str],
                          absent: np.ndarray) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .movies import VIDEO_SUFFIXES, MoviesFailedError, attempt_movie
-from .predict import model_label, model_video_features, predict_movies, saved_model
+from .predict import MovieExplainer, model_label, model_video_features, predict_movies, saved_model
 
 __all__ = ["report_to_folder"]
 
@@ -77,12 +77,13 @@ def report_to_folder(model: Any, videos: Sequence[str | os.PathLike], output: st
     _claim(output, digest, overwrite, echo)
     movies: dict[int, MovieReport] = {}
     failures: dict[Path, Exception] = {}
+    explainer = MovieExplainer(model, warn) if explain else None
 
     def movie_report(video: Path, features: dict) -> MovieReport:
         (predicted,), std = predict_movies(model, [features], names=[video.stem])
         return MovieReport(video.stem, video, predicted, annotations=_annotations(annotations, video.stem, warn),
                            std=None if std is None else std[0],
-                           contributions=_contributions(model, features, video.stem) if explain else None)
+                           contributions=None if explainer is None else _contributions(explainer, video.stem, features))
 
     for index, result in extracted:  # an exception: this video's extraction failed (it names the video)
         movies[index] = attempt_movie(videos[index], result, movie_report, failures, echo)
@@ -121,15 +122,10 @@ def _check_inputs(paths: Sequence[str | os.PathLike], annotations: str | os.Path
     return videos
 
 
-def _contributions(model: Any, features: dict, name: str) -> dict[str, np.ndarray]:
+def _contributions(explainer: MovieExplainer, name: str, features: dict) -> dict[str, np.ndarray]:
     """``{modality: (T, 2) contribution}`` of one movie, in the model's modality order (2^M predictions)."""
-    from ..inspection import modality_contributions
-
-    explained = modality_contributions(model, [features])
-    (values,) = explained.contributions
-    if not np.isfinite(values).all():
-        raise ValueError(f"movie {name}: a modality's contribution is NaN or infinite; no page written for it.")
-    return {modality: np.asarray(values[:, m, :]) for m, modality in enumerate(explained.modalities)}
+    values, modalities, _ = explainer(name, features)
+    return {modality: values[:, m, :] for m, modality in enumerate(modalities)}
 
 
 def _annotations(folder: str | os.PathLike | None, name: str,
