@@ -368,7 +368,7 @@ def predict_to_folder(model: Any, inputs: Sequence[str | os.PathLike], output: s
     spread = " and the viewers' standard deviation" if write.with_std else ""
     echo(f"Wrote per-second valence and arousal{spread} of {len(done)} of {len(inputs)} movie(s) to {output}"
          + (" (CSV and PNG per movie)" if plot else "") + ".")
-    if explain:
+    if explain and done:
         echo(f"Wrote the contributions of the modalities {', '.join(model.modalities)} to "
              f"{Path(output) / CONTRIBUTIONS_FOLDER} (<movie>_contributions.csv" + (" and .png)." if plot else ")."))
     if failures:
