@@ -184,8 +184,8 @@ class MovieExplainer:
 
     Calls :func:`sklearn_emotion.inspection.modality_contributions` on one movie at a time (memory stays
     at one movie; 2^M predictions of it for M modalities).  A model that records no training feature
-    means (fitted by sklearn-emotion < 0.3) is explained against each movie's own mean features: that
-    is said once, by ``warn``, not once per movie.
+    means (fitted by sklearn-emotion < 0.3, its first step not a ``MovieStandardScaler``) is explained
+    against each movie's own mean features: that is said once, by ``warn``, not once per movie.
 
     Parameters
     ----------
