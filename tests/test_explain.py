@@ -171,9 +171,10 @@ def test_predicting_again_without_explain_or_by_another_model_removes_the_old_ta
     tables = out / CONTRIBUTIONS_FOLDER
     assert sorted(p.name for p in tables.iterdir()) == ["a_contributions.csv", "a_contributions.png",
                                                         "b_contributions.csv", "b_contributions.png"]
-    assert _run(capsys, "predict", first, inputs[0], "-o", out, "--no-progress")[0] == 0  # a's tables: stale
+    assert _run(capsys, "predict", first, inputs[0], "-o", out, "--no-plot", "--no-progress")[0] == 0  # a's: stale
     assert sorted(p.name for p in tables.iterdir()) == ["b_contributions.csv", "b_contributions.png"]
-    code, text, err = _run(capsys, "predict", second, inputs[0], "-o", out, "--overwrite", "--no-progress")
+    code, text, err = _run(capsys, "predict", second, inputs[0], "-o", out, "--overwrite", "--no-plot",
+                           "--no-progress")
     assert code == 0, err
     assert list(tables.iterdir()) == []  # b's were the other model's
 
