@@ -148,6 +148,21 @@ def test_lag_compensation_aligns_late_raters_and_reports_their_lags():
     assert merged.agreement["arousal"]["ICC(2,1)"] > unshifted.agreement["arousal"]["ICC(2,1)"]
 
 
+def test_a_rater_who_rated_one_dimension_only_is_left_out_of_the_other():
+    rng = np.random.default_rng(4)
+    curve = np.cumsum(rng.normal(0, 0.05, (120, 2)), axis=0)
+    both = {name: np.vstack([np.full((lag, 2), np.nan), curve[: 120 - lag]]) + rng.normal(0, 0.01, (120, 2))
+            for name, lag in (("a", 0), ("b", 2))}
+    valence_only = np.vstack([np.full((3, 2), np.nan), curve[:117]]) + rng.normal(0, 0.01, (120, 2))
+    valence_only[:, 1] = np.nan  # annotate --dimension valence
+    merged = merge_raters({**both, "v": valence_only}, max_lag=6)
+    np.testing.assert_allclose(merged.lags[:, 0], [0, 2, 3], atol=0.3)
+    assert np.isnan(merged.lags[2, 1]) and merged.lags[1, 1] == pytest.approx(2, abs=0.3)
+    assert merged.agreement["arousal"]["ICC(3,k)"] > 0.9  # the two raters of arousal
+    assert np.isnan(merged.rater_correlations[2, 1]) and merged.rater_correlations[2, 0] > 0.9
+    assert merged.n_rated[10:110, 1].max() == 2
+
+
 # ------------------------------------------------------------------------------------ the folder and the command
 def _folder(tmp_path, lags=(0, 0, 0), seconds=50, movies=("m1", "m2")):
     rng = np.random.default_rng(3)

@@ -42,13 +42,15 @@ class MergedRatings:
         How many raters rated each second.
     lags : ndarray of shape (n_raters, 2) or None
         Each rater's estimated lag per dimension in seconds (earliest rater 0, positive = later), by
-        which its ratings were shifted earlier; NaN for a dimension nobody rated; None when lags
-        were not compensated.
+        which its ratings were shifted earlier; NaN for a dimension the rater did not rate at all;
+        None when lags were not compensated.
     agreement : dict of str to dict of str to float
         Per dimension (``"valence"``, ``"arousal"``), :func:`~sklearn_emotion.annotation.agreement`
-        over the seconds every rater rated (all NaN when fewer than 2 such seconds).
+        of the raters who rated that dimension, over the seconds they all rated (all NaN when fewer
+        than 2 raters or 2 such seconds).
     rater_correlations : ndarray of shape (n_raters, 2)
-        Each rater's Pearson correlation with the mean of the others, per dimension.
+        Each rater's Pearson correlation with the mean of the others, per dimension (NaN for a
+        dimension the rater did not rate).
     """
 
     raters: tuple[str, ...]
@@ -132,12 +134,41 @@ def shift_earlier(values: np.ndarray, lag: float) -> np.ndarray:
     return at(whole) if fraction[0] == 0 else (1 - fraction) * at(whole) + fraction * at(whole + 1)
 
 
+def _raters_of(table: np.ndarray) -> np.ndarray:
+    """The columns (raters) of one dimension's ``(n_seconds, n_raters)`` table that rated it at all."""
+    return ~np.isnan(table).all(axis=0)
+
+
 def _dimension_agreement(table: np.ndarray) -> tuple[dict[str, float], np.ndarray]:
-    """:func:`agreement` and :func:`rater_correlations` of one dimension, NaN when too little was rated."""
-    if (~np.isnan(table).any(axis=1)).sum() < 2:
-        return dict.fromkeys(AGREEMENT_KEYS, float("nan")), np.full(table.shape[1], np.nan)
+    """:func:`agreement` and :func:`rater_correlations` of one dimension among the raters who rated it.
+
+    A rater who left the dimension out entirely (``annotate --dimension``) is not counted (its
+    correlation NaN); all NaN when fewer than 2 raters, or 2 seconds rated by all of them, remain.
+    """
+    rated = _raters_of(table)
+    correlations = np.full(table.shape[1], np.nan)
+    if rated.sum() < 2 or (~np.isnan(table[:, rated]).any(axis=1)).sum() < 2:
+        return dict.fromkeys(AGREEMENT_KEYS, float("nan")), correlations
     with np.errstate(invalid="ignore", divide="ignore"):
-        return agreement(table), rater_correlations(table)
+        correlations[rated] = rater_correlations(table[:, rated])
+        return agreement(table[:, rated]), correlations
+
+
+def _compensate_lags(stacked: np.ndarray, max_lag: float) -> np.ndarray:
+    """Estimate each rater's lag per dimension and shift its ratings earlier by it, in place; the lags.
+
+    Per dimension, among the raters who rated it (the others' lag NaN; a lone rater's 0).
+    """
+    lags = np.full(stacked.shape[1:], np.nan)
+    for dimension in range(stacked.shape[2]):
+        rated = _raters_of(stacked[:, :, dimension])
+        if rated.sum() == 1:
+            lags[rated, dimension] = 0.0
+        elif rated.sum() > 1:
+            lags[rated, dimension] = estimate_rater_lags(stacked[:, rated, dimension], max_lag=max_lag)
+        for rater in np.flatnonzero(rated):
+            stacked[:, rater, dimension] = shift_earlier(stacked[:, rater, dimension], lags[rater, dimension])
+    return lags
 
 
 def merge_raters(ratings: Mapping[str, Any] | Sequence[Any], *, normalize: str = "none",
@@ -169,15 +200,7 @@ def merge_raters(ratings: Mapping[str, Any] | Sequence[Any], *, normalize: str =
     """
     raters, stacked = _stack(ratings)
     stacked = normalize_ratings(stacked, normalize, raters)
-    lags = None
-    if max_lag is not None:
-        lags = np.full((len(raters), len(TARGET_NAMES)), np.nan)
-        for dimension in range(len(TARGET_NAMES)):
-            if np.isnan(stacked[:, :, dimension]).all():
-                continue  # a dimension nobody rated (annotate --dimension): nothing to align
-            lags[:, dimension] = estimate_rater_lags(stacked[:, :, dimension], max_lag=max_lag)
-            for rater, lag in enumerate(lags[:, dimension]):
-                stacked[:, rater, dimension] = shift_earlier(stacked[:, rater, dimension], lag)
+    lags = None if max_lag is None else _compensate_lags(stacked, max_lag)
     n_rated = (~np.isnan(stacked)).sum(axis=1)
     mean, variance = np.full(n_rated.shape, np.nan), np.full(n_rated.shape, np.nan)
     np.divide(np.nansum(stacked, axis=1), n_rated, out=mean, where=n_rated > 0)
