@@ -11,8 +11,11 @@
   (``ddof=1``), optional per-rater normalisation and lag compensation, agreement
   (:class:`MergedRatings`).
 
-``sklearn-emotion annotate`` records the traces, ``sklearn-emotion annotations merge``
-(:func:`sklearn_emotion.workflows.annotations.merge_annotation_folder`) merges a folder of them.
+The browser tool that records the traces (``sklearn-emotion annotate``) lives in :mod:`.store` (a
+rater's journal, trace and 1-Hz files of one movie) and :mod:`.server` (the local web server and its
+page); ``sklearn-emotion annotations merge``
+(:func:`sklearn_emotion.workflows.annotations.merge_annotation_folder`) merges a folder of ratings.
+See docs/annotate.md.
 """
 
 from __future__ import annotations
