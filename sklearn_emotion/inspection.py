@@ -100,11 +100,11 @@ def _resolve_baseline(baseline: Any, first: Any, movies: list[dict[str, np.ndarr
         raise ValueError(
             f"baseline={baseline!r}: expected 'mean' or a mapping modality -> (d_m,) vector."
         )
-    stored = getattr(first, "feature_means_", None)
+    stored, where = getattr(first, "feature_means_", None), "feature_means_"
     if stored is None and isinstance(first, MovieStandardScaler) and first.with_mean and hasattr(first, "mean_"):
-        stored = first.mean_  # a scaler fitted before feature_means_ existed (0.2) holds the same means
+        stored, where = first.mean_, "mean_"  # a scaler fitted before feature_means_ existed holds the same means
     if stored is not None:
-        return _check_vectors(stored, widths, f"the training means ({type(first).__name__}.feature_means_)")
+        return _check_vectors(stored, widths, f"the training means ({type(first).__name__}.{where})")
     warnings.warn(
         f"modality_contributions: the model's first step ({type(first).__name__}) has no stored training "
         "feature means (a model fitted by sklearn-emotion < 0.3, or a step that records none); the "
@@ -131,9 +131,7 @@ def _explain_movie(model: Any, movie: dict[str, np.ndarray], names: list[str], b
         variant = {name: movie[name] if mask >> j & 1 else absent[name] for j, name in enumerate(names)}
         variants.append(variant[names[0]] if as_array else variant)
     X = WindowedMovies(variants, window_length) if window_length is not None else variants
-    predicted = model.predict(X)  # the 2**M variants of this movie in one call
-    if isinstance(predicted, tuple):  # pragma: no cover - a predict returning (mean, std) by default
-        predicted = predicted[0]
+    predicted = model.predict(X)  # the 2**M variants of this movie in one call; the mean curves only
     values = []
     for curve in predicted:
         curve = np.asarray(curve, dtype=np.float64)

@@ -433,3 +433,32 @@ def test_docs_example(capsys):
     out = capsys.readouterr().out  # what the page says it prints
     assert "arousal peak at 0 s, driven most by the audio" in out
     assert "share of |contribution| to arousal: image 5%, audio 93%, face 2%" in out
+
+
+def test_movies_of_other_widths_refused_naming_the_modality():
+    X, y = three_modality_movies(n_movies=2)
+    model = make_baseline_pipeline(alpha=1.0).fit(X, y)
+    wider = [{**movie, "audio": np.hstack([movie["audio"], movie["audio"][:, :1]])} for movie in X]
+    with pytest.raises(ValueError, match=r"feature_means_\)\['audio'\] has shape \(2,\) but modality 'audio' "
+                                         r"of the movies has 3 features"):
+        modality_contributions(model, wider)
+
+
+def test_means_found_through_run_averaging_and_grid_search():
+    """The walk to the first step: a RunAveragingRegressor's first run, a grid search's best estimator."""
+    from sklearn.model_selection import GridSearchCV
+
+    from sklearn_emotion import RunAveragingRegressor
+
+    X, y = three_modality_movies()
+    X = [{name: 2.0 + array for name, array in movie.items()} for movie in X]  # means far from 0
+    expected = np.concatenate([m["image"] for m in X]).mean(axis=0)
+    runs = RunAveragingRegressor([("a", PerSecondRegressor(Ridge())), ("b", PerSecondRegressor(Ridge(alpha=10)))])
+    search = GridSearchCV(make_pipeline(MovieStandardScaler(), PerSecondRegressor(Ridge())),
+                          {"persecondregressor__estimator__alpha": [0.1, 10.0]}, cv=2)
+    for model in (runs.fit(X, y), search.fit(X, y)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # found, no fallback to the mean over X
+            result = modality_contributions(model, X[:1])
+        np.testing.assert_allclose(result.baseline["image"], expected, rtol=1e-6)
+        assert_efficiency(result, model, X[:1])
