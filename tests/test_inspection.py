@@ -321,9 +321,11 @@ def test_gru_moe_paper_pipeline_efficiency_and_order():
 
 
 @pytest.mark.keras
-def test_bare_gru_moe_takes_windowed_movies():
-    """A GRUMoERegressor fitted on WindowedMovies records the means itself; X is then WindowedMovies."""
+def test_bare_gru_moe_takes_windowed_movies(tmp_path):
+    """A GRUMoERegressor fitted on WindowedMovies records the means itself (kept by its skops file);
+    X is then WindowedMovies."""
     from sklearn_emotion import Windower
+    from sklearn_emotion.persistence import SavedModel, load_model, save_model
     from sequence_helpers import small_gru
 
     X, y = three_modality_movies(n_movies=3, lengths=(40, 60))
@@ -333,6 +335,13 @@ def test_bare_gru_moe_takes_windowed_movies():
                                rtol=1e-5)
     result = modality_contributions(model, windows[:1])
     assert_efficiency(result, model, windows[:1], atol=1e-5)
+    # A model file predicts movies: the network saved behind its Windower (which records them too).
+    pipeline = make_pipeline(Windower(6), small_gru()).fit(X, y)
+    save_model(tmp_path / "gru.skops", SavedModel(pipeline, {"image": 3, "audio": 2, "face": 4}))
+    loaded = load_model(tmp_path / "gru.skops").estimator
+    for name, means in pipeline[-1].feature_means_.items():
+        np.testing.assert_array_equal(loaded[-1].feature_means_[name], means)
+        np.testing.assert_array_equal(loaded[0].feature_means_[name], means)
 
 
 @pytest.mark.keras
