@@ -104,8 +104,8 @@ class PerSecondRegressor(MovieRegressorMixin, BaseEstimator):
         targets = as_targets(y, [movie_length(movie) for movie in movies], n_targets=None)
         self.modalities_ = list(movies[0])
         self.n_features_per_modality_ = {key: movies[0][key].shape[1] for key in self.modalities_}
+        features = self._stack(movies)  # refuses other widths first, naming the fitted ones
         self.feature_means_ = movie_feature_means(movies)
-        features = self._stack(movies)
         stacked_targets = np.concatenate(targets)
         annotated = ~np.isnan(stacked_targets).any(axis=1)
         if not annotated.any():

@@ -39,6 +39,11 @@ def movie_feature_means(movies: Any) -> dict[str, np.ndarray]:
     dict of str to ndarray of shape (d_m,)
         float64; NaN for a column without any finite value.
 
+    Raises
+    ------
+    ValueError
+        Naming the movie and modality, when a modality's width differs between movies.
+
     Examples
     --------
     >>> import numpy as np
@@ -48,9 +53,14 @@ def movie_feature_means(movies: Any) -> dict[str, np.ndarray]:
     """
     sums: dict[str, np.ndarray] = {}
     counts: dict[str, np.ndarray] = {}
-    for movie in movies:
+    for index, movie in enumerate(movies):
         items = movie.items() if isinstance(movie, Mapping) else [(DEFAULT_MODALITY, movie)]
         for name, array in items:
+            if name in sums and array.shape[1] != len(sums[name]):
+                raise ValueError(
+                    f"movie {index}, modality {name!r}: {array.shape[1]} features (shape {array.shape}) but "
+                    f"the movies before it have {len(sums[name])}."
+                )
             # Summed movie by movie in float64: no copy of the corpus, no float32 rounding over hours.
             finite = np.isfinite(array)
             sums[name] = sums.get(name, 0.0) + np.where(finite, array, 0.0).sum(axis=0, dtype=np.float64)
@@ -65,7 +75,8 @@ class MovieTransformerMixin(TransformerMixin):
 
     ``fit`` validates the parameters and sets ``modalities_`` and ``feature_means_`` (each modality's
     mean over all training seconds, the default baseline of
-    :func:`~sklearn_emotion.inspection.modality_contributions`; a subclass that learns more extends
+    :func:`~sklearn_emotion.inspection.modality_contributions`; not set when a modality's width
+    differs between movies, which the next step refuses; a subclass that learns more extends
     :meth:`_fit_movies`); ``transform`` requires the same modalities.  The tags say that ``X`` is
     a sequence of movies, not a 2-D array, and that ``fit`` comes first.
     """
@@ -91,7 +102,11 @@ class MovieTransformerMixin(TransformerMixin):
         self._validate_params()
         movies = as_movies(X)
         self.modalities_ = list(movies[0])
-        self.feature_means_ = movie_feature_means(movies)
+        widths = {name: array.shape[1] for name, array in movies[0].items()}
+        if all(array.shape[1] == widths[name] for movie in movies for name, array in movie.items()):
+            self.feature_means_ = movie_feature_means(movies)
+        else:  # no mean of mixed widths; the step that reads the features refuses them, naming its own widths
+            self.__dict__.pop("feature_means_", None)
         return movies
 
     def __sklearn_tags__(self):

@@ -471,3 +471,17 @@ def test_means_found_through_run_averaging_and_grid_search():
             result = modality_contributions(model, X[:1])
         np.testing.assert_allclose(result.baseline["image"], expected, rtol=1e-6)
         assert_efficiency(result, model, X[:1])
+
+
+def test_feature_means_of_movies_of_other_widths():
+    """movie_feature_means names the movie whose width differs; a Windower fitted on such movies still
+    fits (the model after it refuses them, naming its widths) and records no means."""
+    from sklearn_emotion import Windower
+    from sklearn_emotion.preprocessing import movie_feature_means
+
+    X, _ = three_modality_movies(n_movies=3)
+    X[2] = {**X[2], "face": X[2]["face"][:, :3]}
+    with pytest.raises(ValueError, match=r"movie 2, modality 'face': 3 features .* the movies before it have 4"):
+        movie_feature_means(X)
+    assert not hasattr(Windower(5).fit(X), "feature_means_")
+    assert Windower(5).fit(X[:2]).feature_means_["face"].shape == (4,)
