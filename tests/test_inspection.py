@@ -421,14 +421,14 @@ def test_model_predicting_the_std_is_explained_for_its_mean():
     assert_efficiency(result, model, X[:1], atol=1e-5)
 
 
-def docs_example() -> str:
-    """The ```python block of docs/inspection.md's "Example"."""
+def docs_example(section: str = "Example") -> str:
+    """The ```python block of a section of docs/inspection.md ("" for the page's introduction)."""
     import re
     from pathlib import Path
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "inspection.md").read_text(encoding="utf-8")
-    section = text.split("## Example\n", 1)[1].split("\n## ", 1)[0]
-    return re.search(r"^```python\n(.*?)^```$", section, flags=re.M | re.S).group(1)
+    part = text.split(f"## {section}\n", 1)[1] if section else text
+    return re.search(r"^```python\n(.*?)^```$", part.split("\n## ", 1)[0], flags=re.M | re.S).group(1)
 
 
 def test_docs_example(capsys):
@@ -442,6 +442,10 @@ def test_docs_example(capsys):
     out = capsys.readouterr().out  # what the page says it prints
     assert "arousal peak at 0 s, driven most by the audio" in out
     assert "share of |contribution| to arousal: image 5%, audio 93%, face 2%" in out
+    # The page's first block, on the example's model and held-out movie.
+    intro = {"model": model, "movies": X[5:], "i": 0}
+    exec(compile(docs_example(""), "docs/inspection.md", "exec", dont_inherit=True), intro)
+    assert intro["result"].contributions[0].shape == (120, 3, 2)
 
 
 def test_movies_of_other_widths_refused_naming_the_modality():
