@@ -117,9 +117,8 @@ def open_movie(driver, url: str, movie: str, timeout: float = 30.0) -> dict:
 
 
 def pad_geometry(driver) -> dict:
-    return driver.execute_script("var b = document.getElementById('pad').getBoundingClientRect();"
-                                 "return {width: b.width, height: b.height, scale: "
-                                 "document.getElementById('pad').classList.contains('scale')};")
+    return driver.execute_script("var p = document.getElementById('pad');"  # the inside of its border
+                                 "return {width: p.clientWidth, height: p.clientHeight};")
 
 
 def point_at(driver, valence: float, arousal: float, geometry: dict | None = None,
@@ -133,9 +132,10 @@ def point_at(driver, valence: float, arousal: float, geometry: dict | None = Non
         x, y = valence, arousal
     else:
         x, y = 0.0, valence if dimension == "valence" else arousal
-    # Offsets from the centre of the element (selenium 4); inside the border by a pixel at the edges.
-    dx = round(max(-1, min(1, x)) * (geometry["width"] / 2 - 3))
-    dy = round(-max(-1, min(1, y)) * (geometry["height"] / 2 - 3))
+    # Offsets from the centre of the element (selenium 4), kept 2 pixels inside the edges.
+    half_width, half_height = geometry["width"] / 2, geometry["height"] / 2
+    dx = round(max(-half_width + 2, min(half_width - 2, x * half_width)))
+    dy = round(max(-half_height + 2, min(half_height - 2, -y * half_height)))
     ActionChains(driver, duration=0).move_to_element_with_offset(driver.find_element(By.ID, "pad"), dx, dy).perform()
 
 

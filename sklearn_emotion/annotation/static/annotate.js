@@ -82,9 +82,9 @@
         : `${config.dimension} ${signed(value[config.dimension])}`;
     }
     function setFromPointer(event) {
-      const box = pad.getBoundingClientRect();
-      const x = clamp((event.clientX - box.left) / box.width * 2 - 1);
-      const y = clamp(1 - (event.clientY - box.top) / box.height * 2);
+      const box = pad.getBoundingClientRect();  // the inside of the border is [-1, 1]
+      const x = clamp((event.clientX - box.left - pad.clientLeft) / pad.clientWidth * 2 - 1);
+      const y = clamp(1 - (event.clientY - box.top - pad.clientTop) / pad.clientHeight * 2);
       if (both) { value.valence = x; value.arousal = y; } else { value[config.dimension] = y; }
       show();
     }
@@ -121,7 +121,8 @@
 
     function newPass(t) {
       lastPass = Math.max(Date.now(), lastPass + 1);  // larger = newer: the newest pass wins
-      pass = {id: lastPass, seq: 0, lastK: Math.ceil(t / STEP - 1e-6) - 1, lastT: t};
+      // From the grid point at or before t: a pass covers, without a gap, every moment it replays.
+      pass = {id: lastPass, seq: 0, lastK: Math.floor(t / STEP + 1e-6) - 1, lastT: t};
     }
     function cut() {  // the pending samples become a batch, sent in order
       lastCut = performance.now();
