@@ -157,6 +157,22 @@ def test_one_dimension_on_a_vertical_scale(chromium, movies, tmp_path):
     assert np.mean(error) < 0.03 and np.quantile(error, 0.95) < 0.08
 
 
+def test_leaving_the_page_sends_what_was_not_sent_yet(chromium, movies, tmp_path):
+    import time
+
+    movie = movies.movies[1]
+    with AnnotationServer(movies.videos, tmp_path / "dan", rater="dan").start() as server:
+        rate_movie(chromium, server.url, movie, _path, playback_rate=2.0, stop=5.0, pause=False, wait=False)
+        played = chromium.execute_script("return document.getElementById('video').currentTime")
+        chromium.get(server.url)  # pagehide while playing: the page sends what it recorded since its last batch
+        deadline, last = time.monotonic() + 10, 0.0
+        while time.monotonic() < deadline and last < played - 0.05:
+            time.sleep(0.1)
+            trace = server.ratings[movie].trace
+            last = trace[-1, 0] if len(trace) else 0.0
+        assert last >= played - 0.05, (last, played)  # the periodic batches alone would be up to 1 s behind
+
+
 @pytest.mark.subprocess
 def test_a_killed_server_loses_at_most_2_s_and_a_restart_resumes_there(chromium, movies, tmp_path):
     from selenium.webdriver.common.by import By

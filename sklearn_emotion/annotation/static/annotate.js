@@ -187,11 +187,11 @@
     function showStatus() {
       timeText.textContent = `${clock(video.currentTime)} / ${clock(duration())}`;
       rated.textContent = percent(state.samples ? state.rated : null);
-      const unsaved = queue.length + (pending.length ? 1 : 0);
+      const unsaved = queue.length;  // batches cut but not yet saved (a slow or absent server)
       if (failure) { saved.textContent = `NOT SAVED: ${failure}`; saved.className = "failure"; }
       else if (lastSaved === null) { saved.textContent = state.samples ? `resumed at ${clock(state.resume)}` : "nothing rated yet"; saved.className = ""; }
       else {
-        saved.textContent = `saved ${((performance.now() - lastSaved) / 1000).toFixed(1)} s ago` + (unsaved ? ", more coming" : "");
+        saved.textContent = `saved ${((performance.now() - lastSaved) / 1000).toFixed(1)} s ago` + (unsaved > 1 ? `, ${unsaved} batches waiting` : "");
         saved.className = "ok";
       }
     }
