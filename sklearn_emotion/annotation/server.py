@@ -31,6 +31,7 @@ import os
 import re
 import secrets
 import socket
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -74,7 +75,8 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A browser that drops a video connection while seeking is normal: say nothing about it.
-        pass
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class AnnotationServer:
@@ -194,8 +196,10 @@ class AnnotationServer:
         title = "movies to rate" if index is None else movies[index]["name"]
         template = resources.files(__package__).joinpath("static", "annotate.html").read_text(encoding="utf-8")
         data = json.dumps(config).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        return (template.replace("{{title}}", html.escape(f"{title} - {self.rater} - sklearn-emotion annotate"))
-                .replace("{{token}}", self.token).replace("{{config}}", data).encode())
+        values = {"title": html.escape(f"{title} - {self.rater} - sklearn-emotion annotate"), "token": self.token,
+                  "config": data}
+        # One pass: a movie named "{{config}}" stays a name.
+        return re.sub(r"\{\{(title|token|config)\}\}", lambda m: values[m.group(1)], template).encode()
 
     def save(self, index: int, payload: Any) -> dict[str, Any]:
         """Save one batch (a JSON object) or several (a list); the movie's new state."""
@@ -261,6 +265,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # -------------------------------------------------------------------- responses
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
+        if self.close_connection:
+            headers = {**(headers or {}), "Connection": "close"}
         for name, value in {**_SECURITY_HEADERS, "Content-Type": content_type,
                             "Content-Length": str(len(body)), **(headers or {})}.items():
             self.send_header(name, value)
@@ -269,6 +275,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _send_text(self, status: int, text: str) -> None:
+        if status >= 400:  # a refused request's body may be unread: never reuse the connection
+            self.close_connection = True
         self._send(status, text.encode() + b"\n", "text/plain; charset=utf-8")
 
     def _send_json(self, status: int, value: Any) -> None:
