@@ -171,6 +171,13 @@ def test_leaving_the_page_sends_what_was_not_sent_yet(chromium, movies, tmp_path
             trace = server.ratings[movie].trace
             last = trace[-1, 0] if len(trace) else 0.0
         assert last >= played - 0.05, (last, played)  # the periodic batches alone would be up to 1 s behind
+        # the list of movies shows the progress saved
+        from selenium.webdriver.common.by import By
+
+        chromium.get(server.url)
+        progress = [element.text for element in chromium.find_elements(By.CSS_SELECTOR, "#movies .progress-text")]
+        rated = server.ratings[movie].state()["rated"]
+        assert progress == ["not started", f"{math.floor(100 * rated)} % rated"] and 0.2 < rated < 0.5, progress
 
 
 @pytest.mark.subprocess
