@@ -29,10 +29,14 @@ from .preprocessing import MovieStandardScaler, movie_feature_means
 from .smoothing import SmoothedRegressor
 from .windowing import WindowedMovies
 
-__all__ = ["MAX_MODALITIES", "modality_contributions"]
+__all__ = ["MAX_MODALITIES", "MissingTrainingMeansWarning", "modality_contributions"]
 
 #: The most modalities :func:`modality_contributions` explains: 2**6 = 64 predictions per movie.
 MAX_MODALITIES = 6
+
+
+class MissingTrainingMeansWarning(UserWarning):
+    """The model stores no training feature means: the baseline is the mean over the movies explained."""
 
 
 def _first_step(model: Any) -> Any:
@@ -110,7 +114,7 @@ def _resolve_baseline(baseline: Any, first: Any, movies: list[dict[str, np.ndarr
         "feature means (a model fitted by sklearn-emotion < 0.3, or a step that records none); the "
         f"baseline is the mean over the {len(movies)} movie(s) of X instead, so the contributions depend "
         "on which movies are explained. Pass baseline={modality: vector} or refit the model to fix it.",
-        UserWarning, stacklevel=3,
+        MissingTrainingMeansWarning, stacklevel=3,
     )
     return _check_vectors(movie_feature_means(movies), widths, "the mean over X")
 
@@ -191,7 +195,7 @@ def modality_contributions(model: Any, X: Any, *, baseline: str | Mapping[str, A
         recorded at ``fit`` (``feature_means_``) by the model's first step that sees movies (for a
         :class:`~sklearn_emotion.preprocessing.MovieStandardScaler` fitted before 0.3, its ``mean_``:
         the same means); for a model that has none (fitted by sklearn-emotion < 0.3), the mean over
-        the seconds of ``X``, with a ``UserWarning``.  A mapping gives one vector per modality.
+        the seconds of ``X``, with a :class:`MissingTrainingMeansWarning`.  A mapping gives one vector per modality.
     n_jobs : int, default=None
         Movies explained in parallel (joblib, each worker taking an even share of the movies);
         ``None`` means 1 unless in a :func:`joblib.parallel_config` context.

@@ -11,7 +11,7 @@ from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.pipeline import make_pipeline
 
 from sklearn_emotion import PerSecondRegressor, SmoothedRegressor, make_baseline_pipeline
-from sklearn_emotion.inspection import MAX_MODALITIES, modality_contributions
+from sklearn_emotion.inspection import MAX_MODALITIES, MissingTrainingMeansWarning, modality_contributions
 from sklearn_emotion.preprocessing import MovieStandardScaler
 from sklearn_emotion.smoothing import ButterworthSmoother
 
@@ -222,7 +222,7 @@ def test_model_without_stored_means_warns_and_uses_the_mean_over_x():
     X, y = three_modality_movies()
     model = make_baseline_pipeline(alpha=1.0).fit(X, y)
     del model.feature_means_  # what a PerSecondRegressor loaded from a 0.2 model file lacks
-    with pytest.warns(UserWarning, match=r"PerSecondRegressor\) has no stored training feature means.*"
+    with pytest.warns(MissingTrainingMeansWarning, match=r"PerSecondRegressor\) has no stored training feature means.*"
                                          r"mean over the 2 movie\(s\) of X"):
         result = modality_contributions(model, X[:2])
     np.testing.assert_allclose(result.baseline["face"], np.concatenate([m["face"] for m in X[:2]]).mean(axis=0),

@@ -207,13 +207,13 @@ class MovieExplainer:
         """
         import warnings
 
-        from ..inspection import modality_contributions
+        from ..inspection import MissingTrainingMeansWarning, modality_contributions
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             explained = modality_contributions(self.model, [movie])
         for warning in caught:
-            if "no stored training feature means" in str(warning.message):  # said once below, in the CLI's words
+            if issubclass(warning.category, MissingTrainingMeansWarning):  # said once below, in the CLI's words
                 self._say_no_means()
             else:
                 warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
