@@ -15,7 +15,9 @@ Per-second tables (annotations and predictions)
     ``<movie>_Valence.txt`` / ``<movie>_Arousal.txt`` (``Time Mean Std``) is read with
     :func:`read_mean_std_pair` (which :func:`sklearn_emotion.datasets.load_liris_accede` uses for
     each movie).  ``sklearn-emotion predict`` writes
-    ``<movie>.csv`` (comma separated; with the std columns for a model that predicts them).
+    ``<movie>.csv`` (comma separated; with the std columns for a model that predicts them), and with
+    ``--explain`` a contributions table per movie (:func:`write_contributions`: ``Time``, then
+    ``<modality>_Valence,<modality>_Arousal`` per modality, then ``baseline_Valence,baseline_Arousal``).
 
 Alignment
     When the sequences of one movie (features and annotations, valence and arousal files, ...) have
@@ -60,6 +62,9 @@ __all__ = [
     "read_mean_std_pair",
     "check_range",
     "write_curves",
+    "contribution_columns",
+    "write_contributions",
+    "read_contributions",
     "truncate_to_shortest",
     "warn_truncated",
     "align_lengths",
@@ -560,6 +565,87 @@ def write_curves(path: str | os.PathLike, curves: np.ndarray, *, std: np.ndarray
     lines += [f"{t}," + ",".join(f"{value:.{digits}f}" for value in row) for t, row in enumerate(curves)]
     text = "\n".join(lines) + "\n"
     return atomic_write_bytes(path, lambda out: out.write(text.encode()))
+
+
+# ------------------------------------------------------------------------------------ contributions tables
+#: Prefix of the columns of the all-absent prediction in a contributions table.
+_ALL_ABSENT = "baseline"
+_CONTRIBUTION_OUTPUTS = CURVE_COLUMNS[1:]
+_CELL_SEPARATOR = re.compile(r"[,;\s]")  # a column name holding one would split into two cells
+
+
+def contribution_columns(modalities: Sequence[str], outputs: Sequence[str] = _CONTRIBUTION_OUTPUTS) -> list[str]:
+    """The header of a contributions table: ``Time``, ``<modality>_<output>`` for each, ``baseline_<output>``.
+
+    Raises ``ValueError`` for a modality name that cannot head a column: empty, holding a cell separator
+    (space, tab, comma, semicolon), or ``baseline`` (the all-absent prediction's columns).
+    """
+    for name in modalities:
+        if not name or _CELL_SEPARATOR.search(name) or name.lower() == _ALL_ABSENT:
+            raise ValueError(f"the modality name {name!r} cannot head a column of a contributions table: it must "
+                             f"not be empty, hold a space, tab, comma or semicolon, nor be {_ALL_ABSENT!r}.")
+    return (["Time"] + [f"{name}_{output}" for name in modalities for output in outputs]
+            + [f"{_ALL_ABSENT}_{output}" for output in outputs])
+
+
+def write_contributions(path: str | os.PathLike, contributions: np.ndarray, modalities: Sequence[str],
+                        baseline_prediction: np.ndarray, *, digits: int = 6) -> Path:
+    """Write one movie's contributions of each modality as a per-second CSV table, atomically.
+
+    The header is :func:`contribution_columns`' (e.g. ``Time,image_Valence,image_Arousal,audio_Valence,
+    audio_Arousal,baseline_Valence,baseline_Arousal``), one row per second from 0: the file is
+    self-contained, since a row's contributions plus its ``baseline_`` columns give the prediction.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file.
+    contributions : array-like of shape (T, M, 2)
+        Contribution of each of the M modalities to valence and arousal every second.
+    modalities : sequence of str
+        The M names, in the order of the second axis.
+    baseline_prediction : array-like of shape (T, 2)
+        The prediction with every modality absent.
+    digits : int, default=6
+        Decimals written.
+
+    Returns
+    -------
+    Path
+    """
+    values = np.asarray(contributions, dtype=np.float64)
+    absent = np.asarray(baseline_prediction, dtype=np.float64)
+    columns = contribution_columns(list(modalities))
+    expected = (len(modalities), len(_CONTRIBUTION_OUTPUTS))
+    if values.ndim != 3 or values.shape[1:] != expected or absent.shape != (len(values), expected[1]):
+        raise ValueError(f"{path}: contributions must have shape (T, {len(modalities)}, 2) for the modalities "
+                         f"{list(modalities)} and the all-absent prediction (T, 2); got {values.shape} and "
+                         f"{absent.shape}.")
+    table = np.hstack([values.reshape(len(values), -1), absent])  # modality-major: image_Valence, image_Arousal, ...
+    lines = [",".join(columns)] + [f"{t}," + ",".join(f"{v:.{digits}f}" for v in row) for t, row in enumerate(table)]
+    text = "\n".join(lines) + "\n"
+    return atomic_write_bytes(path, lambda out: out.write(text.encode()))
+
+
+def read_contributions(path: str | os.PathLike) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Read a table written by :func:`write_contributions`: ``(contributions, modalities, baseline_prediction)``.
+
+    Returns arrays of shapes ``(T, M, 2)`` and ``(T, 2)``; raises ``ValueError`` naming the file when its
+    header is not a contributions table's.
+    """
+    with open(path, encoding="utf-8-sig") as handle:
+        header = _tokens(handle.readline())
+    names = [cell[: -len(f"_{_CONTRIBUTION_OUTPUTS[0]}")] for cell in header[1:-2:2]]
+    try:
+        expected = contribution_columns(names)
+    except ValueError:
+        expected = None
+    if header != expected:
+        raise ValueError(f"{path}: not a contributions table; its header is {','.join(header)!r}, expected "
+                         f"Time, then <modality>_Valence,<modality>_Arousal for each modality, then "
+                         f"{_ALL_ABSENT}_Valence,{_ALL_ABSENT}_Arousal.")
+    table = read_table(path, header, nan="reject")
+    return table[:, :-2].reshape(len(table), len(names), 2), names, table[:, -2:]
 
 
 # ------------------------------------------------------------------------------------ alignment

@@ -22,8 +22,8 @@ from sklearn_emotion.cli import main
 from sklearn_emotion.files import read_curves, save_features
 from sklearn_emotion.plotting import MODALITY_COLOURS, ROLE_COLOURS, modality_colours, stacked_areas
 from sklearn_emotion.report import MovieReport, write_report
-from sklearn_emotion.workflows.predict import (CONTRIBUTIONS_FOLDER, contribution_columns, read_contributions,
-                                               write_contributions)
+from sklearn_emotion.files import contribution_columns, read_contributions, write_contributions
+from sklearn_emotion.workflows.predict import CONTRIBUTIONS_FOLDER
 
 sys.path.insert(0, os.path.dirname(__file__))
 from report_browser import (  # noqa: E402

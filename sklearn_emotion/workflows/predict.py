@@ -6,13 +6,13 @@ deviation (:func:`sklearn_emotion.scoring.predicts_std`); ``predict``, ``report`
 :func:`model_video_features` extracts videos' features as a saved model's were (``report`` uses it too).
 With ``explain``, ``predict`` also writes what each modality contributes every second
 (:func:`sklearn_emotion.inspection.modality_contributions`) into ``DIR/contributions/``:
-:func:`write_contributions` and :func:`read_contributions` are that table's format.
+:func:`sklearn_emotion.files.write_contributions` and :func:`~sklearn_emotion.files.read_contributions` are
+that table's format.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,17 +21,12 @@ import numpy as np
 
 from .movies import VIDEO_SUFFIXES, MoviesFailedError, attempt_movie
 
-__all__ = ["CONTRIBUTIONS_FOLDER", "MovieExplainer", "check_finite", "check_widths", "contribution_columns",
-           "model_label", "model_video_features", "predict_movies", "predict_to_folder", "read_contributions",
-           "saved_model", "write_contributions"]
+__all__ = ["CONTRIBUTIONS_FOLDER", "MovieExplainer", "check_finite", "check_widths", "model_label",
+           "model_video_features", "predict_movies", "predict_to_folder", "saved_model"]
 
 #: Sub-folder of a predictions folder holding ``<movie>_contributions.csv`` and ``.png`` (``predict --explain``).
 #: Not the folder itself: ``evaluate`` reads every CSV file there as a movie's prediction.
 CONTRIBUTIONS_FOLDER = "contributions"
-#: Prefix of the columns of the all-absent prediction in a contributions table.
-_ABSENT = "baseline"
-_OUTPUTS = ("Valence", "Arousal")
-_SEPARATORS = re.compile(r"[\s,;]")  # what separates the cells of a per-second table (files.read_table)
 
 
 def check_widths(modalities: Mapping[str, int], name: str, movie: Mapping[str, Any]) -> None:
@@ -100,83 +95,6 @@ def predict_movies(model: Any, movies: Sequence[Mapping[str, np.ndarray]], *,
     for index, (name, mean) in enumerate(zip(names, means)):
         check_finite(name, mean, None if stds is None else stds[index])
     return means, stds
-
-
-def contribution_columns(modalities: Sequence[str], outputs: Sequence[str] = _OUTPUTS) -> list[str]:
-    """The header of a contributions table: ``Time``, ``<modality>_<output>`` for each, ``baseline_<output>``.
-
-    Raises ``ValueError`` for a modality name that cannot head a column: empty, holding a cell separator
-    (space, tab, comma, semicolon), or ``baseline`` (the all-absent prediction's columns).
-    """
-    for name in modalities:
-        if not name or _SEPARATORS.search(name) or name.lower() == _ABSENT:
-            raise ValueError(f"the modality name {name!r} cannot head a column of a contributions table: it must "
-                             f"not be empty, hold a space, tab, comma or semicolon, nor be {_ABSENT!r}.")
-    return (["Time"] + [f"{name}_{output}" for name in modalities for output in outputs]
-            + [f"{_ABSENT}_{output}" for output in outputs])
-
-
-def write_contributions(path: str | os.PathLike, contributions: np.ndarray, modalities: Sequence[str],
-                        baseline_prediction: np.ndarray, *, digits: int = 6) -> Path:
-    """Write one movie's contributions of each modality as a per-second CSV table, atomically.
-
-    The header is :func:`contribution_columns`' (e.g. ``Time,image_Valence,image_Arousal,audio_Valence,
-    audio_Arousal,baseline_Valence,baseline_Arousal``), one row per second from 0: the file is
-    self-contained, since a row's contributions plus its ``baseline_`` columns give the prediction.
-
-    Parameters
-    ----------
-    path : path-like
-        The CSV file.
-    contributions : array-like of shape (T, M, 2)
-        Contribution of each of the M modalities to valence and arousal every second.
-    modalities : sequence of str
-        The M names, in the order of the second axis.
-    baseline_prediction : array-like of shape (T, 2)
-        The prediction with every modality absent.
-    digits : int, default=6
-        Decimals written.
-
-    Returns
-    -------
-    Path
-    """
-    from ..files import atomic_write_bytes
-
-    values = np.asarray(contributions, dtype=np.float64)
-    absent = np.asarray(baseline_prediction, dtype=np.float64)
-    columns = contribution_columns(list(modalities))
-    if values.ndim != 3 or values.shape[1:] != (len(modalities), len(_OUTPUTS)) or absent.shape != (len(values), 2):
-        raise ValueError(f"{path}: contributions must have shape (T, {len(modalities)}, 2) for the modalities "
-                         f"{list(modalities)} and the all-absent prediction (T, 2); got {values.shape} and "
-                         f"{absent.shape}.")
-    table = np.hstack([values.reshape(len(values), -1), absent])  # modality-major: image_Valence, image_Arousal, ...
-    lines = [",".join(columns)] + [f"{t}," + ",".join(f"{v:.{digits}f}" for v in row) for t, row in enumerate(table)]
-    text = "\n".join(lines) + "\n"
-    return atomic_write_bytes(path, lambda out: out.write(text.encode()))
-
-
-def read_contributions(path: str | os.PathLike) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Read a table written by :func:`write_contributions`: ``(contributions, modalities, baseline_prediction)``.
-
-    Returns arrays of shapes ``(T, M, 2)`` and ``(T, 2)``; raises ``ValueError`` naming the file when its
-    header is not a contributions table's.
-    """
-    from ..files import read_table
-
-    with open(path, encoding="utf-8-sig") as handle:
-        header = [cell for cell in _SEPARATORS.split(handle.readline().strip()) if cell]
-    names = [cell[: -len(f"_{_OUTPUTS[0]}")] for cell in header[1:-2:2]]
-    try:
-        expected = contribution_columns(names)
-    except ValueError:
-        expected = None
-    if header != expected:
-        raise ValueError(f"{path}: not a contributions table; its header is {','.join(header)!r}, expected "
-                         f"Time, then <modality>_Valence,<modality>_Arousal for each modality, then "
-                         f"{_ABSENT}_Valence,{_ABSENT}_Arousal.")
-    table = read_table(path, header, nan="reject")
-    return table[:, :-2].reshape(len(table), len(names), 2), names, table[:, -2:]
 
 
 class MovieExplainer:
@@ -312,7 +230,7 @@ def predict_to_folder(model: Any, inputs: Sequence[str | os.PathLike], output: s
     ``overwrite`` (then removed).  Videos are extracted as the model's features were
     (:func:`model_video_features`).  With ``explain``, each movie's modality contributions
     (:func:`sklearn_emotion.inspection.modality_contributions`, 2^M more predictions for M modalities) go to
-    ``output/contributions/<movie>_contributions.csv`` (:func:`write_contributions`) and ``.png``.
+    ``output/contributions/<movie>_contributions.csv`` (:func:`~sklearn_emotion.files.write_contributions`) and ``.png``.
 
     Parameters
     ----------
@@ -345,7 +263,7 @@ def predict_to_folder(model: Any, inputs: Sequence[str | os.PathLike], output: s
         Before any movie, when an input is missing, the folder holds another model's predictions or
         cannot be written, or a model file the features need is missing.
     """
-    from ..files import FEATURE_SUFFIX, find_files, load_features
+    from ..files import FEATURE_SUFFIX, contribution_columns, find_files, load_features
 
     model, model_file = saved_model(model, model_file, trust_pickle=trust_pickle)
     if explain:  # a modality name that cannot head a column fails before any work
@@ -447,6 +365,7 @@ class _MovieWriter:
 
     def _write_explained(self, name: str, curves: np.ndarray, values: np.ndarray, modalities: list[str],
                          absent: np.ndarray) -> None:
+        from ..files import write_contributions
         from ..plotting import plot_contributions
 
         table, figure = _contribution_files(self.output, name)
