@@ -21,7 +21,8 @@ Used by the annotation tests (tests/test_annotate_browser.py, tests/test_annotat
   ``path(t)``, ``t`` the video's ``currentTime`` read just before each move (a move takes a selenium
   round trip, some 10-50 ms of wall time, so the value held lags ``path`` by that times the playback
   rate).  It stops at ``stop`` seconds of video time or at the end, pauses (unless ``pause=False``),
-  waits until the page has saved everything (unless ``wait_saved=False``), and returns a dict:
+  then waits until the page has saved everything (unless ``wait=False``; never when not paused,
+  since a playing page always has samples to send), and returns a dict:
   ``start`` (the video time it started at: the resume point), ``end`` (the last ``currentTime``
   read), ``moves`` (pointer moves made), ``status`` (the page's ``window.annotateStatus()``).
 """
@@ -171,5 +172,6 @@ def rate_movie(driver, url: str, movie: str, path: Callable[[float], tuple[float
         raise AssertionError(f"{movie} did not reach {stop or 'its end'} in time (at {now:.1f} s)")
     if pause:
         now = driver.execute_script("var v = document.getElementById('video'); v.pause(); return v.currentTime;")
-    status = wait_saved(driver) if wait else driver.execute_script("return window.annotateStatus();")
+    # While the video plays, samples keep coming: only a paused page ever has nothing left to send.
+    status = wait_saved(driver) if pause and wait else driver.execute_script("return window.annotateStatus();")
     return {"start": opened["time"], "end": now, "moves": moves, "status": status}

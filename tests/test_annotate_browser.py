@@ -180,6 +180,30 @@ def test_leaving_the_page_sends_what_was_not_sent_yet(chromium, movies, tmp_path
         assert progress == ["not started", f"{math.floor(100 * rated)} % rated"] and 0.2 < rated < 0.5, progress
 
 
+def test_the_page_says_when_it_cannot_play_or_save(chromium, movies, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def status(driver):
+        return driver.find_element(By.ID, "saved").text
+
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(np.random.default_rng(0).integers(0, 256, 50_000, dtype=np.uint8).tobytes())
+    with AnnotationServer([broken], tmp_path / "eve", rater="eve").start() as server:
+        chromium.get(server.movie_url(0))
+        WebDriverWait(chromium, 20).until(lambda d: "cannot play the video" in status(d), "no message")
+    server = AnnotationServer(movies.videos, tmp_path / "eve", rater="eve").start()
+    try:
+        rate_movie(chromium, server.url, movies.movies[0], _path, playback_rate=2.0, stop=2.0, pause=False)
+        WebDriverWait(chromium, 10).until(lambda d: status(d).startswith("saved "), "nothing saved")
+    finally:
+        server.close()  # the server goes away while the movie plays on
+    # "the annotate server is stopping" (503) on a connection kept open, then "the server does not answer"
+    WebDriverWait(chromium, 10).until(lambda d: status(d).startswith("NOT SAVED: the "),
+                                      "the page did not say that nothing is saved")
+    chromium.execute_script("document.getElementById('video').pause();")
+
+
 @pytest.mark.subprocess
 def test_a_killed_server_loses_at_most_2_s_and_a_restart_resumes_there(chromium, movies, tmp_path):
     from selenium.webdriver.common.by import By

@@ -157,8 +157,9 @@
       if (state.resume > 0 && state.resume < video.duration - 0.5) video.currentTime = state.resume;  // resume
       showStatus();
     });
+    let unplayable = null;
     video.addEventListener("error", () => {
-      failure = "this browser cannot play the video (convert it, e.g. to H.264/AAC MP4 or VP9/Opus WebM)";
+      unplayable = "this browser cannot play the video: convert it (e.g. to H.264/AAC MP4 or VP9/Opus WebM)";
       showStatus();
     });
 
@@ -188,7 +189,8 @@
       timeText.textContent = `${clock(video.currentTime)} / ${clock(duration())}`;
       rated.textContent = percent(state.samples ? state.rated : null);
       const unsaved = queue.length;  // batches cut but not yet saved (a slow or absent server)
-      if (failure) { saved.textContent = `NOT SAVED: ${failure}`; saved.className = "failure"; }
+      if (unplayable) { saved.textContent = unplayable; saved.className = "failure"; }
+      else if (failure) { saved.textContent = `NOT SAVED: ${failure}`; saved.className = "failure"; }
       else if (lastSaved === null) { saved.textContent = state.samples ? `resumed at ${clock(state.resume)}` : "nothing rated yet"; saved.className = ""; }
       else {
         saved.textContent = `saved ${((performance.now() - lastSaved) / 1000).toFixed(1)} s ago` + (unsaved > 1 ? `, ${unsaved} batches waiting` : "");
