@@ -30,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     current rating) and DIR/RATER/<movie>.csv (Time,Valence,Arousal per second, NaN where unrated; the
     input of `annotations merge`) are rewritten, so a browser or server killed loses at most the last
     seconds; running the command again on the same DIR and rater resumes each movie at its last rated
-    second. Every request must carry the URL's random token, name this server as its Host and come from
-    its own page (403 otherwise), and only the videos given are served. Ctrl-C stops the server (exit
+    second. Every request must carry the URL's random token, name this server as its Host and, when the
+    browser gives its Origin, come from this server's pages (403 otherwise); only the videos given are served. Ctrl-C stops the server (exit
     status 130) once the batch being received is saved.
     """
     parser.add_argument("videos", nargs="+", metavar="VIDEO", help="movie files, or folders of them "
