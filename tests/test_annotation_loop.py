@@ -21,7 +21,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "annotate.md"
 RATERS = {"alice": 0.0, "bob": 1.0, "carol": 2.0}
 NOISE = 0.03
 #: Video seconds per wall-clock second while rating (each pointer move lags its target by a selenium round trip).
-PLAYBACK_RATE = 8
+PLAYBACK_RATE = 6
 
 
 def loop_commands() -> list[str]:
