@@ -161,14 +161,14 @@ def test_rater_names_are_safe_file_names():
 def test_each_batch_is_journaled_then_the_trace_and_seconds_are_rewritten(server):
     rating = server.ratings["alpha"]
     status, state = post(server, 0, {"pass": 10, "seq": 0, "duration": 4.5, "samples": samples(0, 0.95, 0.2, -0.4)})
-    assert status == 200 and state["samples"] == 20 and state["rated"] == pytest.approx(1 / 5)
+    assert status == 200 and state["samples"] == 20 and state["rated"] == pytest.approx(1 / 4)
     status, state = post(server, 0, {"pass": 10, "seq": 1, "duration": 4.5,
                                      "samples": [[1.0, 0.6, None], [1.5, 0.8, None]]})
-    assert status == 200 and state["resume"] == 1.0 and state["last_time"] == 1.5 and state["rated"] == 0.4
+    assert status == 200 and state["resume"] == 1.0 and state["last_time"] == 1.5 and state["rated"] == 0.5
     trace = read_trace(rating.trace_file)
     assert trace.shape == (22, 3) and np.isnan(trace[-2:, 2]).all() and (np.diff(trace[:, 0]) > 0).all()
     seconds = read_curves(rating.curve_file)
-    assert seconds.shape == (5, 2)  # ceil(4.5)
+    assert seconds.shape == (4, 2)  # the whole seconds of 4.5 s, as extract counts them
     np.testing.assert_allclose(seconds[:2], [[0.2, -0.4], [0.7, np.nan]])
     assert np.isnan(seconds[2:]).all()
     lines = rating.journal.read_text().splitlines()
@@ -225,7 +225,7 @@ def test_a_restart_rebuilds_the_trace_from_the_journal(tmp_path):
     np.testing.assert_allclose(again.trace, expected)
     assert again.state()["resume"] == 6 and again.state()["duration"] == 12.2 and again.state()["last_pass"] == 2
     assert rating.journal.read_bytes().endswith(b"\n") and not list(folder.glob(".*.tmp"))
-    assert read_curves(again.curve_file).shape == (13, 2)
+    assert read_curves(again.curve_file).shape == (12, 2)  # the 12 whole seconds of 12.2 s
     # appending after the cut-off line keeps the journal readable
     again.add({"pass": 3, "seq": 0, "samples": samples(6.05, 7, 0.1)})
     assert MovieRating(folder, "m").state()["last_time"] == 7.0

@@ -57,8 +57,8 @@ def test_trace_to_seconds_is_the_mean_of_the_samples_of_each_second():
             expected = inside.mean() if len(inside) else np.nan
             np.testing.assert_allclose(seconds[t, d], expected, equal_nan=True)
     assert np.isnan(seconds[3, 1])
-    padded = trace_to_seconds(trace, duration=10.2)  # ceil(10.2) rows, the unplayed seconds NaN
-    assert padded.shape == (11, 2) and np.isnan(padded[8:]).all()
+    padded = trace_to_seconds(trace, duration=10.2)  # the 10 whole seconds, the unplayed ones NaN
+    assert padded.shape == (10, 2) and np.isnan(padded[8:]).all()
     np.testing.assert_array_equal(padded[:8], seconds)
     assert trace_to_seconds(trace, duration=5.0).shape == (5, 2)  # samples at or after 5 s ignored
 

@@ -241,7 +241,8 @@ class MovieRating:
         return self._trace.copy()
 
     def seconds(self) -> np.ndarray:
-        """The 1-Hz rating ``(T, 2)`` (NaN where unrated), ``T = ceil(duration)`` once the duration is known."""
+        """The 1-Hz rating ``(T, 2)`` (NaN where unrated), ``T = floor(duration)`` (the movie's whole seconds,
+        as its features) once the duration is known."""
         return trace_to_seconds(self._trace, duration=self.duration)
 
     def refresh(self) -> None:

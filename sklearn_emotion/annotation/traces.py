@@ -132,8 +132,10 @@ def trace_to_seconds(trace: np.ndarray, *, duration: float | None = None) -> np.
     trace : array-like of shape (n_samples, 3)
         Video time, valence, arousal (:func:`read_trace`); NaN ratings are ignored per dimension.
     duration : float, optional
-        The movie's duration in seconds: ``ceil(duration)`` rows, seconds after the last sample NaN,
-        samples at or after ``duration`` ignored.  Default: up to the second of the latest sample.
+        The movie's duration in seconds: its whole seconds, ``floor(duration)`` rows, as feature
+        extraction counts them (so ratings and features of a movie have the same length); seconds
+        after the last sample NaN, samples in the last partial second or later ignored.  Default: up
+        to the second of the latest sample.
 
     Returns
     -------
@@ -144,8 +146,8 @@ def trace_to_seconds(trace: np.ndarray, *, duration: float | None = None) -> np.
     if duration is not None:
         if not (math.isfinite(duration) and duration >= 0):
             raise ValueError(f"duration must be a finite number of seconds >= 0, got {duration!r}.")
-        trace = trace[trace[:, 0] < duration]
-        n_seconds = math.ceil(duration)
+        n_seconds = math.floor(duration + 1e-6)  # media.decoding's whole seconds: one row per feature row
+        trace = trace[trace[:, 0] < n_seconds]
     else:
         n_seconds = int(np.floor(trace[:, 0].max())) + 1 if len(trace) else 0
     seconds = np.floor(trace[:, 0]).astype(np.intp)
