@@ -62,7 +62,7 @@ def write_trace(path: str | os.PathLike, trace: np.ndarray) -> Path:
     trace = _check_trace(trace, os.fspath(path))
     # 6 decimals: a microsecond of video time, and ratings far finer than any pointer gives
     lines = [",".join(TRACE_COLUMNS)]
-    lines += [f"{t:.6f},{v:.6f},{a:.6f}" for t, v, a in trace]
+    lines += [f"{t:.6f},{v:.6f},{a:.6f}" for t, v, a in trace.tolist()]  # Python floats: twice as fast as NumPy scalars
     text = "\n".join(lines) + "\n"
     return atomic_write_bytes(path, lambda out: out.write(text.encode()))
 
