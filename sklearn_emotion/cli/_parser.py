@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from . import cross_validate, demo, evaluate, extract, fit, models, predict, report
+from . import annotate, annotation_merge, cross_validate, demo, evaluate, extract, fit, models, predict, report
 from ._common import wrap
 
 _DESCRIPTION = """\
@@ -23,6 +23,10 @@ Typical workflow on your own movies:
   sklearn-emotion evaluate predictions/ annotations/       # MediaEval MSE / Pearson table
   sklearn-emotion cross-validate features/ annotations/    # held-out scores, split by movie
   sklearn-emotion report model.skops new_movie.mp4 -o report/   # watch the movie over its curves
+
+No annotations yet? Rate your movies in the browser, then merge the raters:
+  sklearn-emotion annotate movies/ -o ratings/ --rater alice
+  sklearn-emotion annotations merge ratings/ -o annotations/
 """
 
 
@@ -59,6 +63,10 @@ COMMANDS = [
     ("report", report, "a model + videos -> HTML pages playing each movie over its emotion curves",
      ["report model.skops film.mp4 -o report/",
       "report model.skops movies/ -o report/ --annotations annotations/ --proxy"], True),
+    ("annotate", annotate, "rate movies' valence and arousal continuously in the browser -> per-rater traces",
+     ["annotate film.mp4 other.mp4 -o ratings/ --rater alice"], False),
+    ("annotations", annotation_merge, "raters' ratings -> annotations (mean and std across raters) + their agreement",
+     ["annotations merge ratings/ -o annotations/ --max-lag 5"], False),
     ("models", models, "the official pretrained models: list them, download them", [], False),
 ]
 

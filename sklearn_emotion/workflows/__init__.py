@@ -10,7 +10,10 @@ parsing plus one call of a function of this package, which Python users can call
   :func:`report_to_folder` (``report``), :mod:`.models` :func:`list_models` and :func:`download_models`
   (``models``), :mod:`.fit` :func:`~.fit.fit_model_file` (``fit``), :mod:`.evaluate`
   :func:`~.evaluate.evaluate_folders` (``evaluate``); :mod:`.movies` :class:`MoviesFailedError`, raised
-  once the other movies are written when some of them fail.
+  once the other movies are written when some of them fail;
+* :mod:`.annotate` - :func:`annotate_movies`: rate movies in the browser (``sklearn-emotion annotate``);
+  :mod:`.annotations` - :func:`merge_annotation_folder`: raters' ratings -> annotations and their agreement
+  (``sklearn-emotion annotations merge``).
 
 Names are imported lazily: importing this package loads neither TensorFlow nor the media stack.
 """
@@ -31,6 +34,8 @@ _PUBLIC = {
     "fit_model_file": "fit",
     "evaluate_folders": "evaluate",
     "MoviesFailedError": "movies",
+    "annotate_movies": "annotate",
+    "merge_annotation_folder": "annotations",
 }
 
 __all__, __getattr__, __dir__ = lazy_names(__name__, _PUBLIC)
