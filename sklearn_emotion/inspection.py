@@ -7,29 +7,28 @@ modalities and whose value, for a set ``S`` of *present* modalities, is the mode
 that second when every modality outside ``S`` is replaced by a baseline (by default its mean over the
 training seconds, repeated over the movie's seconds).  With ``M`` modalities the exact values need
 the ``2**M`` subsets, each predicted once per movie: 8 predictions for image, audio and face.
+A model that normalises with each batch's statistics has each subset predicted in its own call.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from math import factorial
 from numbers import Integral
 from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
-from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, gen_even_slices
 
-from .data import as_movies, is_movie_sequence, movie_length
-from .ensemble import RunAveragingRegressor
+from .data import DEFAULT_MODALITY, as_movies, check_has_movies, is_movie_sequence, movie_length
 from .persistence import SavedModel
 from .preprocessing import MovieStandardScaler, movie_feature_means
-from .smoothing import SmoothedRegressor
+from .scoring import inner_estimators
 from .windowing import WindowedMovies
 
-__all__ = ["MAX_MODALITIES", "MissingTrainingMeansWarning", "modality_contributions"]
+__all__ = ["MAX_MODALITIES", "MissingTrainingMeansWarning", "modality_contributions", "uses_batch_statistics"]
 
 #: The most modalities :func:`modality_contributions` explains: 2**6 = 64 predictions per movie.
 MAX_MODALITIES = 6
@@ -40,23 +39,26 @@ class MissingTrainingMeansWarning(UserWarning):
 
 
 def _first_step(model: Any) -> Any:
-    """The estimator of ``model`` that first sees the movies: a Pipeline's first step, the inner
-    regressor of a SmoothedRegressor, the first run of a RunAveragingRegressor (all runs see the same
-    movies), a search's best estimator, followed down to an estimator that holds none of these."""
-    while True:
-        if isinstance(model, Pipeline):
-            steps = [step for _, step in model.steps if step is not None and not isinstance(step, str)]
-            if not steps:
-                return model
-            model = steps[0]
-        elif isinstance(model, SmoothedRegressor) and hasattr(model, "regressor_"):
-            model = model.regressor_
-        elif isinstance(model, RunAveragingRegressor) and getattr(model, "estimators_", None):
-            model = model.estimators_[0]
-        elif hasattr(model, "best_estimator_"):  # GridSearchCV and the like
-            model = model.best_estimator_
-        else:
-            return model
+    """The estimator of ``model`` that first sees the movies: the first of its inner estimators
+    (:func:`~sklearn_emotion.scoring.inner_estimators`: a Pipeline's first step, a smoother's regressor,
+    the first run of a RunAveragingRegressor, a search's best estimator), followed down to a leaf."""
+    while inner := inner_estimators(model):
+        model = inner[0]
+    return model
+
+
+def _estimators(model: Any) -> Iterator[Any]:
+    """``model`` and every estimator inside it."""
+    yield model
+    for inner in inner_estimators(model):
+        yield from _estimators(inner)
+
+
+def uses_batch_statistics(model: Any) -> bool:
+    """Whether a prediction of ``model`` depends on what else is in its batch: a step that normalises with
+    each batch's statistics at inference (``batch_norm=True, batch_norm_inference="batch"``)."""
+    return any(getattr(step, "batch_norm", False) is True and getattr(step, "batch_norm_inference", None) == "batch"
+               for step in _estimators(model))
 
 
 def _model_modalities(model: Any, first: Any) -> list[str] | None:
@@ -95,8 +97,8 @@ def _check_vectors(vectors: Mapping, widths: dict[str, int], what: str) -> dict[
     return checked
 
 
-def _resolve_baseline(baseline: Any, first: Any, movies: list[dict[str, np.ndarray]],
-                      widths: dict[str, int]) -> dict[str, np.ndarray]:
+def _resolve_baseline(baseline: Any, first: Any, movies: Callable[[], Iterator[dict[str, np.ndarray]]],
+                      n_movies: int, widths: dict[str, int]) -> dict[str, np.ndarray]:
     """The baseline vector of every modality (see :func:`modality_contributions`)."""
     if isinstance(baseline, Mapping):
         return _check_vectors(baseline, widths, "baseline")
@@ -112,11 +114,11 @@ def _resolve_baseline(baseline: Any, first: Any, movies: list[dict[str, np.ndarr
     warnings.warn(
         f"modality_contributions: the model's first step ({type(first).__name__}) has no stored training "
         "feature means (a model fitted by sklearn-emotion < 0.3, or a step that records none); the "
-        f"baseline is the mean over the {len(movies)} movie(s) of X instead, so the contributions depend "
+        f"baseline is the mean over the {n_movies} movie(s) of X instead, so the contributions depend "
         "on which movies are explained. Pass baseline={modality: vector} or refit the model to fix it.",
         MissingTrainingMeansWarning, stacklevel=3,
     )
-    return _check_vectors(movie_feature_means(movies), widths, "the mean over X")
+    return _check_vectors(movie_feature_means(movies()), widths, "the mean over X")
 
 
 def _shapley_weights(n: int) -> np.ndarray:
@@ -124,23 +126,57 @@ def _shapley_weights(n: int) -> np.ndarray:
     return np.array([factorial(s) * factorial(n - s - 1) / factorial(n) for s in range(n)])
 
 
-def _explain_movie(model: Any, movie: dict[str, np.ndarray], names: list[str], baseline: dict[str, np.ndarray],
-                   as_array: bool, window_length: int | None, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _converted(movie: Any, names: list[str], index: int) -> dict[str, np.ndarray]:
+    """Movie ``index`` of ``X`` as ``{modality: (T, d_m) float32}``, converted alone (memory: one movie)."""
+    try:
+        (converted,) = as_movies([movie], modalities=names, allow_nan=True)  # NaN: the model's own rules apply
+    except ValueError as exc:  # as_movies names the movie X[0]: it is X[index]
+        message = str(exc)
+        raise ValueError(f"X[{index}]" + message[4:] if message.startswith("X[0]") else message) from exc
+    return converted
+
+
+def _keys(movie: Any, as_array: bool) -> list[str] | None:
+    """A movie's modality names as ``as_movies`` gives them (``None``: not a mapping, left to its error)."""
+    return [DEFAULT_MODALITY] if as_array else [str(key) for key in movie] if isinstance(movie, Mapping) else None
+
+
+def _explain_movie(model: Any, movie: Any, names: list[str], baseline: dict[str, np.ndarray], as_array: bool,
+                   window_length: int | None, index: int, label: str,
+                   alone: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One movie's ``(T, M, k)`` contributions, its all-absent and its full prediction ``(T, k)``."""
+    movie = _converted({names[0]: movie} if as_array else movie, names, index)
     n, m = movie_length(movie), len(names)
     absent = {name: np.ascontiguousarray(np.broadcast_to(baseline[name].astype(np.float32), movie[name].shape))
               for name in names}
-    variants = []
-    for mask in range(2 ** m):  # bit j set: modality names[j] present
-        variant = {name: movie[name] if mask >> j & 1 else absent[name] for j, name in enumerate(names)}
-        variants.append(variant[names[0]] if as_array else variant)
-    X = WindowedMovies(variants, window_length) if window_length is not None else variants
-    predicted = model.predict(X)  # the 2**M variants of this movie in one call; the mean curves only
+
+    def variant(mask: int) -> Any:  # bit j set: modality names[j] present
+        present = {name: movie[name] if mask >> j & 1 else absent[name] for j, name in enumerate(names)}
+        return present[names[0]] if as_array else present
+
+    def predict(masks: list[int]) -> list:
+        X = [variant(mask) for mask in masks]
+        try:
+            return list(model.predict(WindowedMovies(X, window_length) if window_length is not None else X))
+        except ValueError as exc:
+            if len(masks) > 1:  # find the variant refused, to name the modalities it had
+                for mask in masks:
+                    predict([mask])
+            present = [name for j, name in enumerate(names) if masks[0] >> j & 1] if len(masks) == 1 else "some"
+            raise ValueError(f"{label}, with the modalities {present} present (the others replaced by their "
+                             f"baseline): the model refused it: {exc}") from exc
+
+    full = 2 ** m - 1
+    if alone:  # each prediction depends on its batch: one call per variant, as model.predict([variant]) does
+        predicted = [curve for mask in range(2 ** m) for curve in predict([mask])]
+    else:  # the movie itself first and alone (f(N) is model.predict([movie])), then the 2**M - 1 others in one call
+        itself = predict([full])
+        predicted = predict(list(range(full))) + itself
     values = []
-    for curve in predicted:
+    for curve in predicted:  # the mean curves only
         curve = np.asarray(curve, dtype=np.float64)
         if len(curve) != n:
-            raise ValueError(f"movie {index}: the model predicted {len(curve)} seconds for a movie of {n} seconds.")
+            raise ValueError(f"{label}: the model predicted {len(curve)} seconds for a movie of {n} seconds.")
         values.append(curve.reshape(n, -1))
     values = np.stack(values)  # (2**M, T, k)
     weights = _shapley_weights(m)
@@ -153,13 +189,14 @@ def _explain_movie(model: Any, movie: dict[str, np.ndarray], names: list[str], b
     return contributions, values[0], values[-1]
 
 
-def _explain_movies(model: Any, movies: list[dict[str, np.ndarray]], start: int, **kwargs: Any) -> list:
+def _explain_movies(model: Any, movies: Sequence[Any], start: int, labels: Sequence[str], **kwargs: Any) -> list:
     """:func:`_explain_movie` of consecutive movies, the first being movie ``start`` of ``X``."""
-    return [_explain_movie(model, movie, index=start + i, **kwargs) for i, movie in enumerate(movies)]
+    return [_explain_movie(model, movie, index=start + i, label=labels[start + i], **kwargs)
+            for i, movie in enumerate(movies)]
 
 
 def modality_contributions(model: Any, X: Any, *, baseline: str | Mapping[str, Any] = "mean",
-                           n_jobs: int | None = None) -> Bunch:
+                           n_jobs: int | None = None, movie_names: Sequence[str] | None = None) -> Bunch:
     """Exact Shapley values of each modality for every predicted second of every movie.
 
     For a movie with modalities ``N = {1, ..., M}`` and a set ``S`` of present modalities, ``f(S)`` is
@@ -174,9 +211,16 @@ def modality_contributions(model: Any, X: Any, *, baseline: str | Mapping[str, A
     temporal context (windows, convolutions) and smoothing are included, so a modality's contribution
     at ``t`` also reflects its content in the seconds the model reads around ``t``.
 
-    Cost: ``2**M`` predictions of each movie (8 for three modalities), made in one ``predict`` call
-    per movie, so that memory holds one movie's ``2**M`` variants at a time.  At most
-    :data:`MAX_MODALITIES` modalities (64 predictions per movie).
+    Cost: ``2**M`` predictions of each movie (8 for three modalities), made in two ``predict`` calls
+    per movie: the movie itself alone (so ``prediction`` is exactly ``model.predict([movie])``), then
+    its ``2**M - 1`` other variants together.  Memory holds one movie (converted to float32 in its
+    turn) and its variants at a time.  At most :data:`MAX_MODALITIES` modalities (64 predictions per movie).
+
+    A model whose prediction of a movie depends on the other movies of its batch (a
+    :class:`~sklearn_emotion.GRUMoERegressor` with ``batch_norm=True, batch_norm_inference="batch"``,
+    which normalises with each batch's statistics, see :func:`uses_batch_statistics`) has each variant
+    predicted in its own call, as ``model.predict([variant])`` would: mixing the variants in one batch
+    would change every one of them.  The cost in predictions is the same; there are ``2**M`` calls.
 
     Parameters
     ----------
@@ -199,6 +243,8 @@ def modality_contributions(model: Any, X: Any, *, baseline: str | Mapping[str, A
     n_jobs : int, default=None
         Movies explained in parallel (joblib, each worker taking an even share of the movies);
         ``None`` means 1 unless in a :func:`joblib.parallel_config` context.
+    movie_names : sequence of str, optional
+        The movies' names, for the errors (default: their positions in ``X``).
 
     Returns
     -------
@@ -220,7 +266,9 @@ def modality_contributions(model: Any, X: Any, *, baseline: str | Mapping[str, A
     ------
     ValueError
         With more than :data:`MAX_MODALITIES` modalities; a ``baseline`` mapping that misses a
-        modality or has the wrong width (naming it); movies whose modalities differ from the model's.
+        modality or has the wrong width (naming it); movies whose modalities differ from the model's;
+        a movie the model refuses (e.g. NaN features), naming the movie and the modalities present in
+        the variant refused, the model's error chained as its cause.
 
     Examples
     --------
@@ -248,12 +296,17 @@ def modality_contributions(model: Any, X: Any, *, baseline: str | Mapping[str, A
             "X must be a sequence of movies (mappings modality -> (T, d_m) array, or (T, d) arrays), "
             f"got {type(X).__name__}."
         )
-    as_array = len(X) > 0 and not isinstance(X[0], Mapping)
+    check_has_movies(X)
+    X = list(X)  # the movies themselves are not copied
+    as_array = not isinstance(X[0], Mapping)
+    if movie_names is not None and len(movie_names) != len(X):
+        raise ValueError(f"movie_names has {len(movie_names)} name(s) for {len(X)} movie(s).")
+    labels = [f"movie {index}" + ("" if movie_names is None else f" ({movie_names[index]})") for index in range(len(X))]
     estimator = model.estimator if isinstance(model, SavedModel) else model
     first = _first_step(estimator)
     names = _model_modalities(model, first)
-    movies = as_movies(X, modalities=names, allow_nan=True)  # NaN features: the model's own rules apply
-    names = list(movies[0])
+    # Only the first movie is converted here (its names and widths); each movie is converted in its turn.
+    names = list(_converted({DEFAULT_MODALITY: X[0]} if as_array else X[0], names or _keys(X[0], as_array), 0))
     if len(names) > MAX_MODALITIES:
         raise ValueError(
             f"modality_contributions: exact Shapley values over the {len(names)} modalities {names} need "
@@ -261,24 +314,29 @@ def modality_contributions(model: Any, X: Any, *, baseline: str | Mapping[str, A
             f"modalities ({2 ** MAX_MODALITIES} predictions) are explained. Group modalities (e.g. "
             "concatenate related ones) before fitting."
         )
-    widths = {name: movies[0][name].shape[1] for name in names}
-    for index, movie in enumerate(movies):
+    widths = {name: np.shape(X[0] if as_array else X[0][name])[1] for name in names}
+    for index, movie in enumerate(X):  # widths checked before any prediction, without converting the movies
         for name, width in widths.items():
-            if movie[name].shape[1] != width:
-                raise ValueError(
-                    f"X[{index}][{name!r}] has {movie[name].shape[1]} features (shape {movie[name].shape}) "
-                    f"but X[0][{name!r}] has {width}."
-                )
-    vectors = _resolve_baseline(baseline, first, movies, widths)
-    settings = dict(names=names, baseline=vectors, as_array=as_array, window_length=window_length)
-    n_workers = min(effective_n_jobs(n_jobs), len(movies))
+            array = movie if as_array else movie[name] if isinstance(movie, Mapping) and name in movie else None
+            shape = np.shape(array) if array is not None else ()  # other faults: as_movies's error, in its turn
+            if len(shape) == 2 and shape[1] != width:
+                raise ValueError(f"X[{index}][{name!r}] has {shape[1]} features (shape {shape}) but X[0][{name!r}] "
+                                 f"has {width}.")
+
+    def converted() -> Iterator[dict[str, np.ndarray]]:
+        return (_converted({names[0]: movie} if as_array else movie, names, index) for index, movie in enumerate(X))
+
+    vectors = _resolve_baseline(baseline, first, converted, len(X), widths)
+    settings = dict(names=names, baseline=vectors, as_array=as_array, window_length=window_length, labels=labels,
+                    alone=uses_batch_statistics(estimator))
+    n_workers = min(effective_n_jobs(n_jobs), len(X))
     if n_workers == 1:
-        results = _explain_movies(estimator, movies, 0, **settings)
+        results = _explain_movies(estimator, X, 0, **settings)
     else:
         # One task per worker with its share of the movies: the model is sent once to each worker.
         shares = Parallel(n_jobs=n_workers)(
-            delayed(_explain_movies)(estimator, movies[part], part.start, **settings)
-            for part in gen_even_slices(len(movies), n_workers)
+            delayed(_explain_movies)(estimator, X[part], part.start, **settings)
+            for part in gen_even_slices(len(X), n_workers)
         )
         results = [result for share in shares for result in share]
     return Bunch(

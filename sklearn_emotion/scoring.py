@@ -37,7 +37,8 @@ from .metrics import (
     valence_pearson,
 )
 
-__all__ = ["MEDIAEVAL_SCORING", "STD_SCORING", "get_movie_scorer", "get_movie_scorer_names", "predicts_std"]
+__all__ = ["MEDIAEVAL_SCORING", "STD_SCORING", "get_movie_scorer", "get_movie_scorer_names", "inner_estimators",
+           "predicts_std"]
 
 _BOTH_COLUMNS = {"multioutput": "uniform_average"}
 _SCORE_FUNCTIONS: dict[str, tuple[Callable[..., float], bool, dict[str, str]]] = {
@@ -148,12 +149,45 @@ def _build_scorers() -> dict[str, Any]:
     return scorers
 
 
+def inner_estimators(estimator: Any) -> list[Any]:
+    """The estimators directly inside ``estimator``, in the order they see the movies.
+
+    The one walker of the package's model nesting: a ``Pipeline``'s steps (``None`` and
+    ``"passthrough"`` left out), a fitted search's ``best_estimator_``, the regressor of a
+    ``SmoothedRegressor`` (or ``TransformedTargetRegressor``), the runs of a ``RunAveragingRegressor``
+    (fitted ``estimators_``, else the configured ``estimators``); an empty list for any other estimator.
+
+    Parameters
+    ----------
+    estimator : estimator
+
+    Returns
+    -------
+    list of estimator
+    """
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(estimator, Pipeline):
+        return [step for _, step in estimator.steps if step is not None and not isinstance(step, str)]
+    if hasattr(estimator, "best_estimator_"):
+        return [estimator.best_estimator_]
+    inner = getattr(estimator, "regressor_", None)
+    if inner is None and hasattr(estimator, "regressor") and hasattr(estimator, "smoother"):
+        inner = estimator.regressor  # an unfitted SmoothedRegressor
+    if inner is not None:
+        return [inner]
+    runs = getattr(estimator, "estimators_", None)
+    if runs is None and isinstance(getattr(estimator, "estimators", None), list):
+        runs = [member for _, member in estimator.estimators if not isinstance(member, str)]
+    return list(runs) if isinstance(runs, list) else []
+
+
 def predicts_std(estimator: Any) -> bool:
     """Whether ``estimator.predict(X, return_std=True)`` gives the viewers' standard deviation.
 
     True for an estimator fitted (or, unfitted, configured) with ``predict_std=True``, and for a
-    ``Pipeline``, ``SmoothedRegressor``, ``RunAveragingRegressor`` (every run) or fitted search
-    (``best_estimator_``) around such estimators.
+    ``Pipeline`` (its last step), ``SmoothedRegressor``, ``RunAveragingRegressor`` (every run) or fitted
+    search (``best_estimator_``) around such estimators (:func:`inner_estimators`).
 
     Parameters
     ----------
@@ -165,20 +199,11 @@ def predicts_std(estimator: Any) -> bool:
     """
     from sklearn.pipeline import Pipeline
 
-    if isinstance(estimator, Pipeline):
-        return predicts_std(estimator.steps[-1][1])
-    if hasattr(estimator, "best_estimator_"):
-        return predicts_std(estimator.best_estimator_)
-    inner = getattr(estimator, "regressor_", None)
-    if inner is None and hasattr(estimator, "regressor") and hasattr(estimator, "smoother"):
-        inner = estimator.regressor  # an unfitted SmoothedRegressor
-    if inner is not None:
-        return predicts_std(inner)
-    runs = getattr(estimator, "estimators_", None)
-    if runs is None and isinstance(getattr(estimator, "estimators", None), list):
-        runs = [member for _, member in estimator.estimators if not isinstance(member, str)]
-    if isinstance(runs, list):
-        return bool(runs) and all(predicts_std(run) for run in runs)
+    inner = inner_estimators(estimator)
+    if isinstance(estimator, Pipeline):  # the last step predicts
+        return bool(inner) and predicts_std(inner[-1])
+    if inner or isinstance(getattr(estimator, "estimators_", getattr(estimator, "estimators", None)), list):
+        return bool(inner) and all(predicts_std(member) for member in inner)  # every run, for an ensemble
     if hasattr(estimator, "network_") or hasattr(estimator, "std_max_"):  # a fitted network
         return hasattr(estimator, "std_max_")
     value = getattr(estimator, "predict_std", False)

@@ -290,6 +290,7 @@ def test_saved_model_round_trip(tmp_path):
         found = modality_contributions(loaded, X[:1])
     expected = modality_contributions(model, X[:1])
     np.testing.assert_allclose(found.contributions[0], expected.contributions[0], atol=1e-12)
+    assert_efficiency(found, loaded.estimator, X[:1])
 
 
 def test_movies_not_matching_the_model_refused():
@@ -489,3 +490,72 @@ def test_feature_means_of_movies_of_other_widths():
         movie_feature_means(X)
     assert not hasattr(Windower(5).fit(X), "feature_means_")
     assert Windower(5).fit(X[:2]).feature_means_["face"].shape == (4,)
+
+
+def test_pipeline_with_smoothing_inside_efficiency():
+    """A Pipeline whose last step smooths (scaler, then Ridge + Butterworth): efficiency per second."""
+    X, y = three_modality_movies(lengths=(60, 90))
+    model = make_pipeline(MovieStandardScaler(), make_baseline_pipeline(alpha=1.0, smoother="butterworth")).fit(X, y)
+    result = modality_contributions(model, X[:2])
+    assert_efficiency(result, model, X[:2])
+    assert all(np.abs(c).max() > 0.05 for c in result.contributions)  # not trivially zero
+
+
+def test_errors_name_the_movie_and_the_modalities_present():
+    """A model's refusal names the movie explained (not the variant) and which modalities it had."""
+    X, y = three_modality_movies(n_movies=3)
+    model = make_baseline_pipeline(alpha=1.0).fit(X, y)
+    bad = [{name: array.copy() for name, array in movie.items()} for movie in X]
+    bad[1]["audio"][3, 0] = np.nan
+    with pytest.raises(ValueError, match=r"^movie 1 \(second\), with the modalities \['image', 'audio', 'face'\] "
+                                         r"present .*NaN") as caught:
+        modality_contributions(model, bad, movie_names=["first", "second", "third"])
+    assert isinstance(caught.value.__cause__, ValueError)
+    with pytest.raises(ValueError, match=r"^movie 1, with the modalities"):
+        modality_contributions(model, bad)
+    with pytest.raises(ValueError, match="movie_names"):
+        modality_contributions(model, X, movie_names=["only one"])
+
+
+def test_movies_converted_one_at_a_time(monkeypatch):
+    """float64 input is converted movie by movie inside the explanation, not as a float32 copy of X first:
+    a movie that is not a 2-D array is refused by its index only when its turn comes, and widths are
+    checked before any prediction."""
+    import sklearn_emotion.inspection as inspection
+
+    X, y = three_modality_movies(n_movies=3)
+    model = make_baseline_pipeline(alpha=1.0).fit(X, y)
+    X64 = [{name: array.astype(np.float64) for name, array in movie.items()} for movie in X]
+    seen = []
+    original = inspection.as_movies
+    monkeypatch.setattr(inspection, "as_movies",
+                        lambda movies, **kwargs: seen.append(len(movies)) or original(movies, **kwargs))
+    result = modality_contributions(model, X64)
+    monkeypatch.undo()
+    assert len(seen) >= len(X) and set(seen) == {1}  # never the corpus at once
+    assert_efficiency(result, model, X64)
+    wide = [dict(movie) for movie in X64]
+    wide[2]["face"] = np.zeros((len(wide[2]["face"]), 5))
+    with pytest.raises(ValueError, match=r"X\[2\]\['face'\] has 5 features"):
+        modality_contributions(model, wide)
+
+
+@pytest.mark.keras
+def test_batch_statistics_model_predicts_each_variant_alone():
+    """A GRU-MoE normalising with each batch's statistics (batch_norm_inference="batch"): every variant is
+    predicted in its own call, so f(N) is model.predict([movie]) and f({}) model.predict([all-absent])."""
+    from sklearn_emotion import GRUMoERegressor, Windower
+
+    rng = np.random.default_rng(0)
+    X = [{"image": rng.normal(size=(50, 3)).astype(np.float32),
+          "audio": rng.normal(size=(50, 2)).astype(np.float32)} for _ in range(3)]
+    y = [np.tanh(movie["image"][:, :2]) for movie in X]
+    model = make_pipeline(Windower(5), GRUMoERegressor(units=4, n_experts=2, epochs=2, batch_norm=True,
+                                                       batch_norm_inference="batch", batch_size=32,
+                                                       random_state=0)).fit(X, y)
+    result = modality_contributions(model, X[:1])
+    alone = model.predict(X[:1])[0]
+    np.testing.assert_allclose(result.prediction[0], alone, atol=1e-6)
+    absent = {name: np.tile(result.baseline[name].astype(np.float32), (50, 1)) for name in ("image", "audio")}
+    np.testing.assert_allclose(result.baseline_prediction[0], model.predict([absent])[0], atol=1e-6)
+    np.testing.assert_allclose(result.contributions[0].sum(axis=1), alone - result.baseline_prediction[0], atol=1e-6)
