@@ -164,11 +164,11 @@ def plot_curves(
         extent = 1.0
         for label, array in checked.items():
             values = array[:, column]
-            axis.plot(np.arange(len(array)), values, label=label, **styles[label])
+            axis.plot(np.arange(len(array)), values, label=_plain(label), **styles[label])
             if label in spreads:
                 spread = spreads[label][:, column]
                 axis.fill_between(np.arange(len(array)), values - spread, values + spread, alpha=0.2,
-                                  linewidth=0, color=styles[label]["color"], label=f"{label} ± viewers' std")
+                                  linewidth=0, color=styles[label]["color"], label=_plain(f"{label} ± viewers' std"))
                 reach = np.abs(values) + spread
                 reach = reach[np.isfinite(reach)]
                 if reach.size:  # keep the whole band in view
@@ -187,10 +187,15 @@ def plot_curves(
     axes[0].legend(loc="upper right", fontsize="small")
     axes[1].set_xlabel("time (s)")
     if title:
-        figure.suptitle(title)
+        figure.suptitle(_plain(title))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return atomic_write_bytes(path, lambda out: out.write(buffer.getvalue()))
+
+
+def _plain(text: str) -> str:
+    """``text`` drawn as written: a ``$`` pair would be read as mathtext (and may fail at save)."""
+    return text.replace("$", r"\$")
 
 
 def stacked_areas(contributions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -273,31 +278,33 @@ def plot_contributions(
     seconds = np.arange(len(predicted))
     figure = Figure(figsize=(10, 7), dpi=dpi, layout="constrained")
     axes = figure.subplots(2 * predicted.shape[1], 1, sharex=True, height_ratios=[3, 2] * predicted.shape[1])
+    legends = []
     for column in range(predicted.shape[1]):
         name = ("Valence", "Arousal")[column] if predicted.shape[1] == 2 else f"output {column}"
         curve, parts = axes[2 * column], axes[2 * column + 1]
-        curve.plot(seconds, predicted[:, column], color=ROLE_COLOURS["model"], linewidth=1.6, label="prediction")
-        curve.plot(seconds, absent[:, column], color="grey", linestyle="--", linewidth=1.0,
-                   label="all modalities\nabsent")
+        # Legends from explicit handles and labels: a modality named "_x" would otherwise be left out.
+        handles = [curve.plot(seconds, predicted[:, column], color=ROLE_COLOURS["model"], linewidth=1.6)[0],
+                   curve.plot(seconds, absent[:, column], color="grey", linestyle="--", linewidth=1.0)[0]]
+        legends.append((curve, handles, ["prediction", "all modalities\nabsent"]))
         extent = max(1.0, float(np.nanmax(np.abs(np.concatenate([predicted[:, column], absent[:, column]])),
                                           initial=0.0)))
         curve.set_ylim(-1.05 * extent, 1.05 * extent)
         curve.set_ylabel(name)
         lower, upper = stacked_areas(values[:, :, column])
-        for index, modality in enumerate(modalities):
-            parts.fill_between(seconds, lower[:, index], upper[:, index], step="mid", linewidth=0,
-                               color=colours[modality], label=modality)
-        parts.plot(seconds, np.nansum(values[:, :, column], axis=1), color="black", linewidth=0.8,
-                   drawstyle="steps-mid", label="sum:\nprediction\n- absent")
+        handles = [parts.fill_between(seconds, lower[:, index], upper[:, index], step="mid", linewidth=0,
+                                      color=colours[modality]) for index, modality in enumerate(modalities)]
+        handles += parts.plot(seconds, np.nansum(values[:, :, column], axis=1), color="black", linewidth=0.8,
+                              drawstyle="steps-mid")
+        legends.append((parts, handles, [_plain(name) for name in modalities] + ["sum:\nprediction\n- absent"]))
         parts.axhline(0.0, color="grey", linewidth=0.5)
         parts.set_ylabel(f"{name}\ncontributions", fontsize="small")
         for axis in (curve, parts):
             axis.grid(alpha=0.3)
-    for axis in axes[:2]:  # beside the plots: no legend hides a second
-        axis.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize="small")
+    for axis, handles, labels in legends[:2]:  # beside the plots: no legend hides a second
+        axis.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize="small")
     axes[-1].set_xlabel("time (s)")
     if title:
-        figure.suptitle(title)
+        figure.suptitle(_plain(title))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return atomic_write_bytes(path, lambda out: out.write(buffer.getvalue()))
