@@ -419,3 +419,63 @@ def test_report_explain_on_a_video(film, video_model, tmp_path, capsys):
         names = drivers["modalities"]
         assert peak["modality"] == names[int(np.argmax(np.abs(values[peak["second"], :, 1])))]
         assert f'data-seek="{peak["second"]}"' in text
+
+
+# ------------------------------------------------------------------------------------ odd names, failed movies
+def test_odd_modality_names_are_drawn_as_written(tmp_path, monkeypatch):
+    """'$' is not mathtext and a name starting with '_' stays in the legend."""
+    from matplotlib.figure import Figure
+
+    from sklearn_emotion.plotting import plot_contributions
+
+    figures = []
+    savefig = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: figures.append(self) or savefig(self, *a, **k))
+    rng = np.random.default_rng(0)
+    names = ["im$^$age", "_face", "audio"]
+    path = plot_contributions(tmp_path / "x.png", rng.normal(size=(20, 2)), rng.normal(size=(20, 3, 2)), names,
+                              np.zeros((20, 2)), title="film $1$: contributions")
+    assert path.stat().st_size > 0
+    legends = [axis.get_legend() for axis in figures[0].axes if axis.get_legend() is not None]
+    shown = [text.get_text().replace("\\$", "$") for legend in legends for text in legend.get_texts()]
+    for name in names:
+        assert name in shown, (name, shown)
+    assert figures[0]._suptitle.get_text().replace("\\$", "$") == "film $1$: contributions"
+
+
+@pytest.mark.parametrize("blocked", ["film.png", f"{CONTRIBUTIONS_FOLDER}/film_contributions.png"])
+def test_a_movie_whose_png_fails_leaves_no_unrecorded_file(tmp_path, capsys, blocked):
+    """A PNG that cannot be written (a folder stands in its place) fails the movie: none of its files stay
+    unless predictions.json records it, and the other movie is written."""
+    import json
+
+    model = _model(tmp_path / "model.skops")
+    inputs = [save_features(tmp_path / "f" / f"{name}.npz", _movie(seed)) for name, seed in (("film", 1), ("b", 2))]
+    out = tmp_path / "pred"
+    (out / blocked).mkdir(parents=True)
+    code, _, err = _run(capsys, "predict", model, *inputs, "-o", out, "--explain", "--no-progress")
+    assert code == 1 and "film" in err
+    recorded = json.loads((out / "predictions.json").read_text())["movies"]
+    assert sorted(recorded) == ["b"]
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.suffix != ".lock")
+    assert [f for f in files if "film" in f] == [], files
+    assert f"{CONTRIBUTIONS_FOLDER}/b_contributions.csv" in files and "b.csv" in files
+
+
+def test_predict_explain_costs_2_to_the_m_predictions_per_movie(tmp_path, capsys, monkeypatch):
+    """Without a std, the curves are the explanation's f(all modalities): 8 movie predictions for 3 modalities,
+    not 9, and the CSV is byte-identical to predict's without --explain."""
+    from sklearn_emotion import PerSecondRegressor
+
+    model = _model(tmp_path / "model.skops")
+    inputs = [save_features(tmp_path / "f" / "film.npz", _movie(3))]
+    assert _run(capsys, "predict", model, *inputs, "-o", tmp_path / "plain", "--no-plot", "--no-progress")[0] == 0
+    seconds = []  # of each movie predicted (load_model's own check predicts a movie of its own too)
+    predict = PerSecondRegressor.predict
+    monkeypatch.setattr(PerSecondRegressor, "predict",
+                        lambda self, X, **k: seconds.extend(len(m["image"]) for m in X) or predict(self, X, **k))
+    code, _, err = _run(capsys, "predict", model, *inputs, "-o", tmp_path / "pred", "--explain", "--no-plot",
+                        "--no-progress")
+    assert code == 0, err
+    assert seconds.count(len(_movie(3)["image"])) == 2 ** 3, seconds
+    assert (tmp_path / "pred" / "film.csv").read_bytes() == (tmp_path / "plain" / "film.csv").read_bytes()

@@ -117,11 +117,13 @@ class MovieExplainer:
         self.model, self.warn = model, warn
         self.warned = False  # whether the missing training means were said
 
-    def __call__(self, name: str, movie: Mapping[str, np.ndarray]) -> tuple[np.ndarray, list[str], np.ndarray]:
-        """``(contributions (T, M, 2), modalities, all-absent prediction (T, 2))`` of the movie ``name``.
+    def __call__(self, name: str,
+                 movie: Mapping[str, np.ndarray]) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+        """``(contributions (T, M, 2), modalities, all-absent prediction (T, 2), prediction (T, 2))`` of the
+        movie ``name``; the prediction is ``model.predict([movie])`` (the mean, for a model with the std).
 
-        Raises ``ValueError`` naming the movie when a contribution or the all-absent prediction is NaN or
-        infinite.
+        Raises ``ValueError`` naming the movie when the model refuses it, or when a contribution or the
+        all-absent prediction is NaN or infinite.
         """
         import warnings
 
@@ -129,17 +131,17 @@ class MovieExplainer:
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            explained = modality_contributions(self.model, [movie])
+            explained = modality_contributions(self.model, [movie], movie_names=[name])
         for warning in caught:
             if issubclass(warning.category, MissingTrainingMeansWarning):  # said once below, in the CLI's words
                 self._say_no_means()
             else:
                 warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-        (values,), (absent,) = explained.contributions, explained.baseline_prediction
+        (values,), (absent,), (predicted,) = explained.contributions, explained.baseline_prediction, explained.prediction
         check_finite(name, np.asarray(absent), None)
         if not np.isfinite(values).all():
             raise ValueError(f"movie {name}: a modality's contribution is NaN or infinite; no output written for it.")
-        return np.asarray(values), list(explained.modalities), np.asarray(absent)
+        return np.asarray(values), list(explained.modalities), np.asarray(absent), np.asarray(predicted)
 
     def _say_no_means(self) -> None:
         import warnings
@@ -346,31 +348,50 @@ class _MovieWriter:
         from ..media.cache import content_digest
         from ..plotting import plot_curves
         from ..prediction_info import movie_record
+        from ..scoring import predicts_std
 
         name = path.stem
-        (curves,), spread = predict_movies(self.model, [movie], names=[name])
-        explained = self.explain(name, movie) if self.explain is not None else None  # may fail: before any file
-        spread = None if spread is None else spread[0]
+        explained = None
+        if self.explain is not None and not predicts_std(self.model.estimator):
+            # The explanation's f(all modalities) is model.predict([movie]): 2^M predictions, not 2^M + 1.
+            check_widths(self.model.modalities, name, movie)
+            explained = self.explain(name, movie)
+            curves, spread = explained[3], None
+            check_finite(name, curves, None)
+        else:  # the std needs predict(return_std=True): one prediction more than the 2^M of the explanation
+            (curves,), spread = predict_movies(self.model, [movie], names=[name])
+            spread = None if spread is None else spread[0]
+            explained = self.explain(name, movie) if self.explain is not None else None
         self.with_std = self.with_std or spread is not None
-        write_curves(self.output / f"{name}.csv", curves, std=spread)
-        if self.plot:
-            plot_curves(self.output / f"{name}.png", {"predicted": curves},
-                        bands=None if spread is None else {"predicted": spread},
-                        title=f"{name}: predicted emotion" + ("" if spread is None else " ± viewers' std"))
         _remove_contributions(self.output, name)  # an earlier run's would not be this prediction's
-        if explained is not None:
-            self._write_explained(name, curves, *explained)
-        self.folder.record(name, movie_record(name, path, content_digest(path), self.model.info))
+        written: list[Path] = []  # removed if the movie fails: no file stays that predictions.json does not record
+        try:
+            if explained is not None:
+                self._write_explained(name, curves, *explained[:3], written)
+            if self.plot:
+                written.append(self.output / f"{name}.png")
+                plot_curves(written[-1], {"predicted": curves}, bands=None if spread is None else {"predicted": spread},
+                            title=f"{name}: predicted emotion" + ("" if spread is None else " ± viewers' std"))
+            written.append(self.output / f"{name}.csv")  # last: the file evaluate reads
+            write_curves(written[-1], curves, std=spread)
+            self.folder.record(name, movie_record(name, path, content_digest(path), self.model.info))
+        except BaseException:
+            for file in written:
+                if file.is_file():
+                    file.unlink()
+            raise
         return name
 
     def _write_explained(self, name: str, curves: np.ndarray, values: np.ndarray, modalities: list[str],
-                         absent: np.ndarray) -> None:
+                         absent: np.ndarray, written: list[Path]) -> None:
         from ..files import write_contributions
         from ..plotting import plot_contributions
 
         table, figure = _contribution_files(self.output, name)
         table.parent.mkdir(parents=True, exist_ok=True)
+        written.append(table)
         write_contributions(table, values, modalities, absent)
         if self.plot:
+            written.append(figure)
             plot_contributions(figure, curves, values, modalities, absent,
                                title=f"{name}: what each modality contributes to the predicted emotion")

@@ -124,7 +124,7 @@ def _check_inputs(paths: Sequence[str | os.PathLike], annotations: str | os.Path
 
 def _contributions(explainer: MovieExplainer, name: str, features: dict) -> dict[str, np.ndarray]:
     """``{modality: (T, 2) contribution}`` of one movie, in the model's modality order (2^M predictions)."""
-    values, modalities, _ = explainer(name, features)
+    values, modalities, _, _ = explainer(name, features)
     return {modality: values[:, m, :] for m, modality in enumerate(modalities)}
 
 
