@@ -399,10 +399,18 @@ def test_predict_explain_on_a_video(film, video_model, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_report_explain_on_a_video(film, video_model, tmp_path, capsys):
+def test_report_explain_on_a_video(film, video_model, tmp_path, capsys, monkeypatch):
+    from sklearn_emotion import PerSecondRegressor
+
+    seconds = []  # of each movie predicted: 2^M = 4 of the film (its curves are the explanation's f(all))
+    predict = PerSecondRegressor.predict
+    monkeypatch.setattr(PerSecondRegressor, "predict",
+                        lambda self, X, **k: seconds.extend(len(m["image"]) for m in X) or predict(self, X, **k))
     code, out, err = _run(capsys, "report", video_model, film, "-o", tmp_path / "report", "--explain",
                           "--peak-distance", "4", "--no-progress")
     assert code == 0, err
+    monkeypatch.undo()
+    assert seconds.count(max(seconds)) == 2 ** 2, seconds
     text = (tmp_path / "report" / f"{film.stem}.html").read_text(encoding="utf-8")
     data = page_data(text)
     drivers = data["drivers"]
@@ -414,6 +422,8 @@ def test_report_explain_on_a_video(film, video_model, tmp_path, capsys):
                 "--no-progress")[0] == 0
     table, _, _ = read_contributions(tmp_path / "pred" / CONTRIBUTIONS_FOLDER / f"{film.stem}_contributions.csv")
     np.testing.assert_allclose(values, table, atol=1e-4)
+    np.testing.assert_allclose(np.array(data["prediction"], dtype=float), read_curves(tmp_path / "pred" / f"{film.stem}.csv"),
+                               atol=1e-4)  # the page's curves: the prediction itself
     assert data["peaks"], "the prediction has arousal peaks"
     for peak in drivers["peaks"]:  # each peak names the modality of the largest absolute arousal contribution
         names = drivers["modalities"]
