@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sklearn_emotion.annotation import estimate_rater_lags
+from sklearn_emotion.annotation.lags import lagged_correlations
 from sklearn_emotion.files import read_mean_std_pair
 
 #: Several movies of different lengths (174 s to 4,568 s) and character.
@@ -71,3 +72,12 @@ def test_raters_who_cannot_be_compared_are_a_clear_error():
         estimate_rater_lags(ratings, max_lag=3)
     with pytest.raises(ValueError, match="max_lag"):
         estimate_rater_lags(np.zeros((50, 2)), max_lag=-1)
+
+
+def test_a_max_lag_longer_than_the_movie_searches_only_the_lags_it_can():
+    # 20 seconds, max_lag 30: only lags leaving MIN_OVERLAP seconds in common are searched (crashed on a[:n-lag])
+    rng = np.random.default_rng(0)
+    curve = np.cumsum(rng.normal(size=26))
+    ratings = np.column_stack([curve[3:23], curve[:20]])  # the second rater 3 s late
+    assert estimate_rater_lags(ratings, max_lag=30) == pytest.approx([0.0, 3.0], abs=0.1)
+    assert lagged_correlations(ratings[:, 0], ratings[:, 1], 30).shape == (61,)

@@ -43,13 +43,16 @@ def lagged_correlations(first: Any, second: Any, max_lag: int) -> np.ndarray:
     Returns
     -------
     ndarray of shape (2 * max_lag + 1,)
-        NaN at a lag with fewer than :data:`MIN_OVERLAP` seconds rated by both, or a constant side.
+        NaN at a lag with fewer than :data:`MIN_OVERLAP` seconds rated by both (every lag beyond
+        ``n_seconds - MIN_OVERLAP``, whatever ``max_lag``), or a constant side.
     """
     a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
     n = min(len(a), len(b))
     a, b = a[:n], b[:n]
     out = np.full(2 * max_lag + 1, np.nan)
     for index, lag in enumerate(range(-max_lag, max_lag + 1)):
+        if abs(lag) > n - MIN_OVERLAP:  # a max_lag as long as the movie: too few seconds left in common
+            continue
         x, y = (a[: n - lag], b[lag:]) if lag >= 0 else (a[-lag:], b[: n + lag])
         both = ~(np.isnan(x) | np.isnan(y))
         if both.sum() < MIN_OVERLAP:
