@@ -26,18 +26,26 @@ def _curves(shared_data, movie: str) -> np.ndarray:
     return curves[:, :2]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lags", [(0.0, 2.0, 4.0), (0.0, 1.5, 3.25)], ids=["0-2-4", "sub-second"])
 def test_lags_of_three_raters_are_recovered_within_half_a_second_on_liris_accede(shared_data, lags):
-    # The curves are very smooth (lag-1 autocorrelation 0.999): the estimator must still find the peak.
+    # Over 30 seeds, not the seeds that happen to pass (benchmarks/rater_lags.py measures the same on others).
+    # The curves are very smooth (lag-1 autocorrelation 0.999): the estimator must still find the peak.  On the
+    # movies of 500 s or more every lag is found within 0.5 s; the short, slowly changing ones (Islands, 174 s,
+    # whose arousal changes by 0.0045 a second, less than the noise) give too little evidence for that every time.
+    curves = {movie: _curves(shared_data, movie) for movie in MOVIES}
     errors = {}
-    for seed, movie in enumerate(MOVIES):
-        curves = _curves(shared_data, movie)
-        for dimension, name in enumerate(("valence", "arousal")):
-            estimated = estimate_rater_lags(_raters(curves[:, dimension], lags, seed), max_lag=8)
-            errors[f"{movie} {name}"] = np.abs(estimated - np.array(lags)).max()
-    worst = max(errors, key=errors.get)
-    assert errors[worst] <= 0.5, f"{worst}: a lag missed by {errors[worst]:.2f} s; all errors {errors}"
-    assert np.median(list(errors.values())) < 0.2
+    for seed in range(30):
+        for movie, movie_curves in curves.items():
+            for dimension, name in enumerate(("valence", "arousal")):
+                ratings = _raters(movie_curves[:, dimension], lags, seed * 1000 + dimension)
+                errors[f"{movie} {name} seed {seed}"] = np.abs(estimate_rater_lags(ratings, max_lag=8) - lags).max()
+    long_movies = {key: error for key, error in errors.items() if len(curves[key.split()[0]]) >= 500}
+    worst = max(long_movies, key=long_movies.get)
+    assert len(long_movies) == 30 * 4 * 2 and long_movies[worst] <= 0.5, f"{worst}: missed by {long_movies[worst]:.2f} s"
+    values = np.array(list(errors.values()))
+    assert np.mean(values <= 0.5) >= 0.95, f"{np.mean(values > 0.5):.1%} of {len(values)} cases missed by > 0.5 s"
+    assert np.median(values) < 0.15 and values.max() < 1.5, (np.median(values), values.max())
 
 
 def test_lags_are_relative_to_the_earliest_rater_whatever_the_order(shared_data):
