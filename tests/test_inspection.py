@@ -441,8 +441,8 @@ def test_docs_example(capsys):
     assert shares["audio"] > 0.8 and shares["audio"] == max(shares.values())
     assert_efficiency(result, model, X[5:])
     out = capsys.readouterr().out  # what the page says it prints
-    assert "arousal peak at 0 s, driven most by the audio" in out
-    assert "share of |contribution| to arousal: image 5%, audio 93%, face 2%" in out
+    assert "arousal peak at 99 s, driven most by the audio" in out  # inside the movie, not at its edge
+    assert "share of |contribution| to arousal: image 3%, audio 96%, face 1%" in out
     # The page's first block, on the example's model and held-out movie.
     intro = {"model": model, "movies": X[5:], "i": 0}
     exec(compile(docs_example(""), "docs/inspection.md", "exec", dont_inherit=True), intro)

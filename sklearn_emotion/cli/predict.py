@@ -46,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "every modality replaced by its mean training features), in DIR/contributions/<movie>"
                              "_contributions.csv (Time, <modality>_Valence, <modality>_Arousal..., baseline_Valence, "
                              "baseline_Arousal) and .png. Costs 2^M predictions per movie for M modalities "
-                             "(8 for image, audio and face)")
+                             "(8 for image, audio and face) instead of 1, 2^M + 1 for a model that predicts the "
+                             "viewers' std")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the predictions of another model in DIR (its CSV and PNG files are removed)")
     add_model_video_options(parser)

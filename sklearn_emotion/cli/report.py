@@ -56,7 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "values of the modalities, stacked; their sum is the prediction minus the prediction "
                              "with every modality replaced by its mean training features) and name the modality "
                              "contributing most to each arousal peak. Costs 2^M predictions per movie for M "
-                             "modalities (8 for image, audio and face)")
+                             "modalities (8 for image, audio and face) instead of 1, 2^M + 1 for a model that "
+                             "predicts the viewers' std")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the report of another model in DIR (its pages are removed)")
     add_model_video_options(parser)
