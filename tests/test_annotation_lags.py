@@ -78,6 +78,8 @@ def test_raters_who_cannot_be_compared_are_a_clear_error():
     ratings = np.column_stack([np.sin(np.arange(50.0) / 5), np.full(50, np.nan)])
     with pytest.raises(ValueError, match=r"rater\(s\) \[1\]"):
         estimate_rater_lags(ratings, max_lag=3)
+    with pytest.raises(ValueError, match=r"rater\(s\) bob to the others"):
+        estimate_rater_lags(ratings, max_lag=3, raters=["alice", "bob"])
     with pytest.raises(ValueError, match="max_lag"):
         estimate_rater_lags(np.zeros((50, 2)), max_lag=-1)
 

@@ -254,3 +254,22 @@ def test_help_documents_the_command(capsys):
     for words in ("--normalize {none,center,zscore}", "--max-lag S", "Valence_std,Arousal_std", "ICC(2,k)",
                   "Shrout & Fleiss 1979", "--min-correlation", "positive = later"):
         assert words in text, words
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"max_lag": 5}, r"valence: the lag of rater\(s\) carol to the others cannot be estimated"),
+    ({"max_lag": 60}, r"valence: the lag of rater\(s\) carol to the others cannot be estimated"),
+    ({"normalize": "zscore"}, "rater carol's valence is constant"),
+])
+def test_a_movie_that_cannot_be_merged_is_named_with_its_files_and_rater(tmp_path, options, message):
+    curve = np.cumsum(np.random.default_rng(0).normal(size=(40, 2)), axis=0) / 20
+    folder = tmp_path / "ratings"
+    write_curves(folder / "alice" / "film one.csv", np.clip(curve, -1, 1))
+    write_curves(folder / "bob" / "film one.csv", np.clip(curve + 0.01, -1, 1))
+    carol = np.full((40, 2), np.nan)
+    carol[:5] = 0.1  # rated 5 seconds, then stopped
+    write_curves(folder / "carol" / "film one.csv", carol)
+    with pytest.raises(ValueError, match=message) as error:
+        merge_annotation_folder(folder, tmp_path / "out", echo=lambda *_: None, **options)
+    assert str(error.value).startswith("film one (") and str(folder / "carol" / "film one.csv") in str(error.value)
+    assert not (tmp_path / "out").exists()

@@ -20,6 +20,7 @@ themselves in none).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -93,7 +94,7 @@ def estimate_pair_lag(first: Any, second: Any, max_lag: int) -> float:
     return peak - max_lag + _vertex(correlations, peak)
 
 
-def estimate_rater_lags(ratings: Any, max_lag: float = 5) -> np.ndarray:
+def estimate_rater_lags(ratings: Any, max_lag: float = 5, *, raters: Sequence[str] = ()) -> np.ndarray:
     """Each rater's lag in seconds relative to the earliest rater, from the pairwise cross-correlations.
 
     Parameters
@@ -103,6 +104,9 @@ def estimate_rater_lags(ratings: Any, max_lag: float = 5) -> np.ndarray:
     max_lag : float, default=5
         Largest lag between two raters searched, in seconds (``+-max_lag``; whole seconds, rounded
         down, then refined to a fraction of a second).
+    raters : sequence of str, optional
+        The raters' names, in the order of the columns, for the error messages (default: the
+        column numbers).
 
     Returns
     -------
@@ -132,8 +136,10 @@ def estimate_rater_lags(ratings: Any, max_lag: float = 5) -> np.ndarray:
     for _ in range(k):
         linked |= {b for i, j in pairs for a, b in ((i, j), (j, i)) if a in linked}
     if len(linked) < k:
-        raise ValueError(f"the lag of rater(s) {sorted(set(range(k)) - linked)} (columns) to the others cannot be "
-                         f"estimated: fewer than {MIN_OVERLAP} seconds rated together, or constant ratings.")
+        unlinked = sorted(set(range(k)) - linked)
+        names = ", ".join(raters[j] for j in unlinked) if len(raters) == k else f"{unlinked} (columns)"
+        raise ValueError(f"the lag of rater(s) {names} to the others cannot be estimated: fewer than "
+                         f"{MIN_OVERLAP} seconds rated together, or constant ratings.")
     rows = np.zeros((len(pairs), k))
     for row, (i, j) in enumerate(pairs):
         rows[row, i], rows[row, j] = -1.0, 1.0

@@ -154,10 +154,11 @@ def _dimension_agreement(table: np.ndarray) -> tuple[dict[str, float], np.ndarra
         return agreement(table[:, rated]), correlations
 
 
-def _compensate_lags(stacked: np.ndarray, max_lag: float) -> np.ndarray:
+def _compensate_lags(stacked: np.ndarray, max_lag: float, raters: Sequence[str]) -> np.ndarray:
     """Estimate each rater's lag per dimension and shift its ratings earlier by it, in place; the lags.
 
-    Per dimension, among the raters who rated it (the others' lag NaN; a lone rater's 0).
+    Per dimension, among the raters who rated it (the others' lag NaN; a lone rater's 0).  An error
+    names the dimension and the raters (``raters``: the names of the columns).
     """
     lags = np.full(stacked.shape[1:], np.nan)
     for dimension in range(stacked.shape[2]):
@@ -165,7 +166,12 @@ def _compensate_lags(stacked: np.ndarray, max_lag: float) -> np.ndarray:
         if rated.sum() == 1:
             lags[rated, dimension] = 0.0
         elif rated.sum() > 1:
-            lags[rated, dimension] = estimate_rater_lags(stacked[:, rated, dimension], max_lag=max_lag)
+            names = [name for name, used in zip(raters, rated) if used]
+            try:
+                lags[rated, dimension] = estimate_rater_lags(stacked[:, rated, dimension], max_lag=max_lag,
+                                                             raters=names)
+            except ValueError as error:
+                raise ValueError(f"{TARGET_NAMES[dimension]}: {error}") from error
         for rater in np.flatnonzero(rated):
             stacked[:, rater, dimension] = shift_earlier(stacked[:, rater, dimension], lags[rater, dimension])
     return lags
@@ -200,7 +206,7 @@ def merge_raters(ratings: Mapping[str, Any] | Sequence[Any], *, normalize: str =
     """
     raters, stacked = _stack(ratings)
     stacked = normalize_ratings(stacked, normalize, raters)
-    lags = None if max_lag is None else _compensate_lags(stacked, max_lag)
+    lags = None if max_lag is None else _compensate_lags(stacked, max_lag, raters)
     n_rated = (~np.isnan(stacked)).sum(axis=1)
     mean, variance = np.full(n_rated.shape, np.nan), np.full(n_rated.shape, np.nan)
     np.divide(np.nansum(stacked, axis=1), n_rated, out=mean, where=n_rated > 0)

@@ -140,10 +140,14 @@ def merge_annotation_folder(folder: str | os.PathLike, output: str | os.PathLike
     if Path(output).resolve().parent == Path(folder).resolve():
         raise ValueError(f"-o {output} is a folder inside {folder}: the next merge would read it as a rater; "
                          "write the annotations elsewhere.")
-    ratings = {movie: {rater: read_curves(path) for rater, path in raters.items()}
-               for movie, raters in find_rater_files(folder).items()}
-    merged = {movie: merge_raters(by_rater, normalize=normalize, max_lag=max_lag)
-              for movie, by_rater in ratings.items()}  # errors (e.g. lags) before any file is written
+    files = find_rater_files(folder)
+    ratings = {movie: {rater: read_curves(path) for rater, path in raters.items()} for movie, raters in files.items()}
+    merged = {}
+    for movie, by_rater in ratings.items():  # errors (e.g. lags) before any file is written
+        try:
+            merged[movie] = merge_raters(by_rater, normalize=normalize, max_lag=max_lag)
+        except ValueError as error:
+            raise ValueError(f"{movie} ({', '.join(map(str, files[movie].values()))}): {error}") from error
     output = check_writable(output)
     for movie, result in merged.items():
         write_curves(output / f"{movie}.csv", result.curves)
