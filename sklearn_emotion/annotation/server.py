@@ -8,8 +8,11 @@ Security, because any web page the rater visits meanwhile can send requests to a
 * every request carries the session's random token (``?token=``, from :func:`secrets.token_urlsafe`),
   compared in constant time: 403 otherwise;
 * the ``Host`` header must name the bound address and port (``127.0.0.1`` and ``localhost`` are
-  aliases of each other): 403 otherwise, which defeats DNS rebinding; an ``Origin`` header, when
-  present, must be this server's own origin: 403 otherwise;
+  aliases of each other; no port means 80): 403 otherwise, which defeats DNS rebinding; bound to
+  every interface (``0.0.0.0``, ``::``), the name may be any of this machine's own: ``localhost``,
+  its loopback addresses, its host name, the addresses that name resolves to, and the address the
+  request arrived on; an ``Origin`` header, when present, must be this server's own origin (the
+  same names): 403 otherwise;
 * only the videos named on the command line are served, by their index (``/video/0``), never by a
   path: nothing else on disk can be reached;
 * it binds to 127.0.0.1 unless told otherwise (the caller warns when it is not a loopback address).
@@ -53,6 +56,7 @@ _LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 _ROUTE = re.compile(r"/(?:(?P<page>movie|video|api/samples)/(?P<index>[0-9]{1,6})|(?P<name>api/movies)|"
                     r"static/(?P<static>[a-z]+\.(?:js|css))|)")
 _RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
+_AUTHORITY = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^:\[\]/@]*)(?::([0-9]{1,5}))?")
 _SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
                      "X-Frame-Options": "DENY", "Cache-Control": "no-store"}
 _PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; media-src 'self'; connect-src 'self'; "
@@ -67,6 +71,24 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _bracketed(address: str) -> str:
+    """An address as a Host header writes it: IPv6 in brackets, names in lower case."""
+    address = address.split("%")[0]  # an IPv6 zone ("fe80::1%eth0") is never in a Host header
+    return f"[{address}]" if ":" in address else address.lower()
+
+
+def _machine_names() -> set[str]:
+    """This machine's own names and addresses, as a Host header writes them."""
+    names = {*_LOOPBACK_NAMES, "[::1]"}
+    try:
+        hostname = socket.gethostname()
+        names |= {hostname.lower(), socket.getfqdn().lower()}
+        names |= {_bracketed(info[4][0]) for info in socket.getaddrinfo(hostname, None)}
+    except OSError:  # a host name that does not resolve: its name is still this machine's
+        pass
+    return names
 
 
 class _HTTPServer(http.server.ThreadingHTTPServer):
@@ -128,6 +150,7 @@ class AnnotationServer:
         self.httpd = server_class((host, port), _Handler)
         self.httpd.app = self
         self.host, self.port = host, int(self.httpd.server_address[1])
+        self._own_names = _machine_names() if host in _WILDCARDS else set()
         self._thread: threading.Thread | None = None
 
     # -------------------------------------------------------------------- addresses
@@ -146,13 +169,27 @@ class AnnotationServer:
         index = movie if isinstance(movie, int) else list(self.ratings).index(movie)
         return self.address(f"/movie/{index}")
 
-    def allowed_hosts(self) -> set[str] | None:
-        """The accepted ``Host`` names (without port); None = any (bound to every interface)."""
+    def allowed_hosts(self, local_address: str | None = None) -> set[str]:
+        """The accepted ``Host`` names (without port): the bound address and its aliases; bound to every
+        interface, this machine's own names and addresses, and ``local_address`` (where a request arrived)."""
         if self.host in _WILDCARDS:
-            return None
+            names = set(self._own_names)
+            if local_address:
+                names.add(_bracketed(local_address))
+                if local_address.lower().startswith("::ffff:") and "." in local_address:  # IPv4 on a dual socket
+                    names.add(local_address[7:])
+            return names
         if is_loopback(self.host):
             return {*_LOOPBACK_NAMES, "[::1]"} if ":" in self.host else set(_LOOPBACK_NAMES)
-        return {f"[{self.host}]" if ":" in self.host else self.host.lower()}
+        return {_bracketed(self.host)}
+
+    def accepts_host(self, authority: str, local_address: str | None = None) -> bool:
+        """Whether a ``Host`` header's value (``name[:port]``, no port = 80) names this server."""
+        match = _AUTHORITY.fullmatch(authority.strip())
+        if match is None:
+            return False
+        name, port = match.groups()
+        return int(port or 80) == self.port and name.lower() in self.allowed_hosts(local_address)
 
     # -------------------------------------------------------------------- running
     def serve_forever(self) -> None:
@@ -183,12 +220,16 @@ class AnnotationServer:
 
     # -------------------------------------------------------------------- content
     def states(self) -> list[dict[str, Any]]:
+        """Each movie's :meth:`~sklearn_emotion.annotation.store.MovieRating.state`, with what another
+        process saved into the folder meanwhile."""
+        for rating in self.ratings.values():
+            rating.refresh()
         return [rating.state() for rating in self.ratings.values()]
 
     def page(self, index: int | None) -> bytes:
         """The HTML of the list of movies (``index`` None) or of movie ``index``'s rating page."""
-        movies = [{"name": name, "url": self.movie_url(i), "state": rating.state()}
-                  for i, (name, rating) in enumerate(self.ratings.items())]
+        movies = [{"name": name, "url": self.movie_url(i), "state": state}
+                  for i, (name, state) in enumerate(zip(self.ratings, self.states()))]
         config = {"rater": self.rater, "dimension": self.dimension, "token": self.token, "movies": movies,
                   "samples_url": None if index is None else self.address(f"/api/samples/{index}"),
                   "video_url": None if index is None else self.address(f"/video/{index}"),
@@ -215,6 +256,10 @@ class AnnotationServer:
             return rating.state()
 
 
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number a batch may hold (JSON has none).")
+
+
 def _family(host: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
@@ -232,16 +277,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # -------------------------------------------------------------------- checks
     def _refusal(self, query: dict[str, list[str]]) -> str | None:
         app = self.server.app
-        host, _, port = (self.headers.get("Host") or "").rpartition(":")
-        allowed = app.allowed_hosts()
-        if port != str(app.port) or (allowed is not None and host.lower() not in allowed):
+        local_address = self.connection.getsockname()[0]
+        if not app.accepts_host(self.headers.get("Host") or "", local_address):
             return "wrong Host header"
         origin = self.headers.get("Origin")
         if origin is not None:
             scheme, _, rest = origin.partition("://")
-            origin_host, _, origin_port = rest.rpartition(":")
-            if scheme != "http" or origin_port != str(app.port) or (
-                    allowed is not None and origin_host.lower() not in allowed):
+            if scheme != "http" or not app.accepts_host(rest, local_address):
                 return "request from another origin"
         tokens = query.get("token", [])
         if len(tokens) != 1 or not secrets.compare_digest(tokens[0].encode(), app.token.encode()):
@@ -324,10 +366,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _save(self, index: int, body: bytes) -> None:
         app = self.server.app
+        movie = list(app.ratings)[index]
         try:
-            state = app.save(index, json.loads(body))
+            state = app.save(index, json.loads(body, parse_constant=_no_constant))
         except (ValueError, UnicodeDecodeError) as exc:  # json.JSONDecodeError is a ValueError
-            self._send_json(400, {"error": str(exc)})
+            self._send_json(400, {"error": str(exc) if movie in str(exc) else f"movie {movie}: {exc}"})
+        except RecursionError:
+            self._send_json(400, {"error": f"movie {movie}: the JSON is nested too deeply to be a batch."})
         except ConnectionAbortedError as exc:
             self._send_json(503, {"error": str(exc)})
         except OSError as exc:  # a full disk, a folder removed: the page says "not saved" and retries
@@ -343,6 +388,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         start, end, status = 0, size - 1, 200
         requested = self.headers.get("Range")
+        if requested and "," in requested:  # several ranges: RFC 9110 lets a server ignore Range, and send it all
+            requested = None
         match = _RANGE.fullmatch(requested.strip()) if requested else None
         if requested and (match is None or match.groups() == ("", "")):
             self._send(416, b"", "text/plain", {"Content-Range": f"bytes */{size}"})

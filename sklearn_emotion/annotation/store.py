@@ -15,6 +15,7 @@ two passes over one moment, whatever order the batches arrive in.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -41,6 +42,8 @@ LOCK_NAME = ".annotate.lock"
 #: Most samples one batch may carry (2 s at the page's 20 Hz is 40; a page kept in the background
 #: sends more at once): larger batches are refused.
 MAX_BATCH_SAMPLES = 20_000
+#: The largest pass or batch number (2**53: the page counts with JavaScript numbers, exact up to there).
+MAX_COUNTER = 2**53
 
 
 def check_rater(name: str) -> str:
@@ -67,13 +70,13 @@ class Batch:
     def from_json(cls, payload: Mapping[str, Any], *, received: float = 0.0) -> Batch:
         """A batch from the page's (or the journal's) JSON object; ``ValueError`` naming what is wrong."""
         try:
-            pass_id, seq = int(payload["pass"]), int(payload["seq"])
+            pass_id, seq = _counter(payload["pass"], "pass"), _counter(payload["seq"], "seq")
             rows = payload["samples"]
             samples = np.array([[float("nan") if x is None else float(x) for x in row] for row in rows],
                                dtype=np.float64).reshape(len(rows), 3)
             duration = payload.get("duration")
             duration = None if duration is None else float(duration)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:  # OverflowError: float(10**400)
             raise ValueError(f"malformed batch of samples ({type(exc).__name__}: {exc}).") from None
         if len(samples) > MAX_BATCH_SAMPLES:
             raise ValueError(f"a batch holds {len(samples)} samples, more than {MAX_BATCH_SAMPLES}.")
@@ -92,40 +95,49 @@ class Batch:
                            "received": round(self.received, 3), "samples": rows}, separators=(",", ":"))
 
 
+def _counter(value: Any, name: str) -> int:
+    """A pass or batch number: an integer in [0, 2**53] (the page's numbers are JavaScript's exact integers)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value <= MAX_COUNTER) or (
+            value != int(value)):
+        raise ValueError(f"{name!r} must be a whole number from 0 to 2**53, got {value!r}")
+    return int(value)
+
+
 def resolve_passes(batches: Iterable[Batch]) -> np.ndarray:
     """The current rating ``(n, 3)``, sorted by video time, from batches in any order (newest pass wins).
 
     Each pass covers the span of video time from its first sample to its last; a pass's samples
-    replace those of older passes in the span it covers.  Batches are applied pass by pass (oldest
-    first), within a pass in order of ``seq``; a repeated ``(pass_id, seq)`` counts once.
+    replace those of older passes in the span it covers.  A repeated ``(pass_id, seq)`` counts once.
     """
-    passes = _Passes()
-    for batch in sorted({(b.pass_id, b.seq): b for b in batches}.values(), key=lambda b: (b.pass_id, b.seq)):
-        passes.apply(batch)
-    return passes.trace()
+    return _resolve(list({(b.pass_id, b.seq): b for b in batches}.values()))
 
 
-class _Passes:
-    """The samples kept so far and the pass of each, updated batch by batch in (pass, seq) order."""
+def _resolve(batches: Sequence[Batch]) -> np.ndarray:
+    """:func:`resolve_passes` of batches with distinct ``(pass_id, seq)``, in one vectorised step.
 
-    def __init__(self) -> None:
-        self.samples = np.empty((0, 3))
-        self.pass_of = np.empty(0, dtype=np.int64)
-        self.start: dict[int, float] = {}  # first video time of each pass
-        self.last: tuple[int, int] = (-1, -1)  # the last (pass, seq) applied
-
-    def apply(self, batch: Batch) -> None:
-        self.last = (batch.pass_id, batch.seq)
-        if not len(batch.samples):
-            return
-        low = min(self.start.setdefault(batch.pass_id, batch.samples[0, 0]), batch.samples[0, 0])
-        times = self.samples[:, 0]
-        older = (self.pass_of != batch.pass_id) & (times >= low) & (times <= batch.samples[-1, 0])
-        self.samples = np.vstack([self.samples[~older], batch.samples])
-        self.pass_of = np.concatenate([self.pass_of[~older], np.full(len(batch.samples), batch.pass_id)])
-
-    def trace(self) -> np.ndarray:
-        return self.samples[np.argsort(self.samples[:, 0], kind="stable")]
+    All samples are sorted by time (ties in (pass, seq) order); then each pass, oldest first, marks
+    the samples in its span as covered by it, so each sample ends up marked with the newest pass
+    covering it, and is kept when that is its own pass.  Cost: one sort plus the passes' spans,
+    where applying batch after batch cost the whole trace per batch (a 2-hour journal: minutes).
+    """
+    batches = sorted((b for b in batches if len(b.samples)), key=lambda b: (b.pass_id, b.seq))
+    if not batches:
+        return np.empty((0, 3))
+    samples = np.concatenate([b.samples for b in batches])
+    pass_ids = np.unique([b.pass_id for b in batches])
+    rank = np.repeat(np.searchsorted(pass_ids, [b.pass_id for b in batches]), [len(b.samples) for b in batches])
+    order = np.argsort(samples[:, 0], kind="stable")
+    samples, rank = samples[order], rank[order]
+    times = samples[:, 0]
+    low = np.full(len(pass_ids), np.inf)
+    high = np.full(len(pass_ids), -np.inf)
+    np.minimum.at(low, rank, times)
+    np.maximum.at(high, rank, times)
+    begin, stop = np.searchsorted(times, low, side="left"), np.searchsorted(times, high, side="right")
+    covered = np.empty(len(times), dtype=rank.dtype)
+    for index in range(len(pass_ids)):  # oldest first: a newer pass overwrites the mark of an older one
+        covered[begin[index]:stop[index]] = index
+    return samples[covered == rank]
 
 
 class MovieRating:
@@ -141,9 +153,9 @@ class MovieRating:
     duration : float, optional
         The video's duration in seconds, if known before the page reports it.
 
-    Each method takes the folder's lock (:func:`sklearn_emotion.files.locked`) and first reads what
-    another process may have appended to the journal, so two ``annotate`` runs on one folder stay
-    consistent.
+    :meth:`add` and :meth:`refresh` take the folder's lock (:func:`sklearn_emotion.files.locked`) and
+    first read what another process may have appended to the journal, so two ``annotate`` runs on one
+    folder stay consistent; :meth:`state` shows what was read last (call :meth:`refresh` first).
     """
 
     def __init__(self, folder: str | os.PathLike, movie: str, duration: float | None = None) -> None:
@@ -155,9 +167,9 @@ class MovieRating:
         self.curve_file = self.folder / f"{movie}.csv"
         self._batches: list[Batch] = []
         self._keys: set[tuple[int, int]] = set()
-        self._passes = _Passes()
         self._offset = 0  # bytes of the journal already read
         self._trace = np.empty((0, 3))
+        self._stale = False  # the trace and 1-Hz files lag the journal (a rewrite failed): rewrite at next chance
         self.saved_at: float | None = None  # time.time() of the last batch saved by this process
         self.folder.mkdir(parents=True, exist_ok=True)
         with locked(self.folder / LOCK_NAME):
@@ -195,17 +207,13 @@ class MovieRating:
         self._batches.append(batch)
         if batch.duration is not None:
             self.duration = batch.duration
-        if key > self._passes.last:  # the usual case: newer than every batch so far
-            self._passes.apply(batch)
-        else:  # a late batch of an older pass: apply everything again in order
-            self._passes = _Passes()
-            for earlier in sorted(self._batches, key=lambda b: (b.pass_id, b.seq)):
-                self._passes.apply(earlier)
 
     def add(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Save a batch from the page durably, then rewrite the trace and 1-Hz files; the new :meth:`state`.
 
-        Raises ``ValueError`` (naming the movie) for a malformed batch, before anything is written.
+        Raises ``ValueError`` (naming the movie) for a malformed batch, before anything is written, and
+        ``OSError`` when the batch could not be saved whole (the journal is cut back to what it was: the
+        page sends the batch again).
         """
         try:
             batch = Batch.from_json(payload, received=time.time())
@@ -213,26 +221,47 @@ class MovieRating:
             raise ValueError(f"movie {self.movie}: {exc}") from None
         line = (batch.to_json() + "\n").encode()
         with locked(self.folder / LOCK_NAME):
-            self._read_journal()
-            if (batch.pass_id, batch.seq) in self._keys:  # resent after a lost reply: saved already
-                return self.state()
-            descriptor = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-            try:
-                os.write(descriptor, line)
-                os.fsync(descriptor)  # durable before the page hears "saved"
-            finally:
-                os.close(descriptor)
-            self._offset += len(line)
-            self._add(batch)
-            self._rewrite()
+            changed = self._read_journal()
+            if (batch.pass_id, batch.seq) not in self._keys:
+                self._append(line)
+                self._add(batch)
+                changed = True
+            # else: resent after a lost reply, journaled already; its files are rewritten if a rewrite failed
+            if changed or self._stale:
+                self._rewrite()
         self.saved_at = time.time()
         return self.state()
 
+    def _append(self, line: bytes) -> None:
+        """Append ``line`` to the journal and fsync it, whole or not at all (a full disk writes part of it)."""
+        created = not self.journal.exists()
+        descriptor = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            size = os.fstat(descriptor).st_size
+            try:
+                view = memoryview(line)
+                while view:
+                    written = os.write(descriptor, view)
+                    if written <= 0:
+                        raise OSError(errno.ENOSPC, "the journal took none of the bytes written", os.fspath(self.journal))
+                    view = view[written:]
+                os.fsync(descriptor)  # durable before the page hears "saved"
+            except BaseException:
+                os.ftruncate(descriptor, size)  # no partial line left to be read as a batch, or to corrupt the next
+                raise
+            self._offset = os.fstat(descriptor).st_size
+        finally:
+            os.close(descriptor)
+        if created:  # the journal's name is durable too, not only its bytes
+            _fsync_folder(self.folder)
+
     def _rewrite(self) -> None:
-        self._trace = self._passes.trace()
+        self._stale = True
+        self._trace = _resolve(self._batches)
         write_trace(self.trace_file, self._trace)
         if self.duration is not None or len(self._trace):
             write_curves(self.curve_file, self.seconds())
+        self._stale = False
 
     # -------------------------------------------------------------------- views
     @property
@@ -246,10 +275,12 @@ class MovieRating:
         return trace_to_seconds(self._trace, duration=self.duration)
 
     def refresh(self) -> None:
-        """Read what another process appended to the journal since."""
+        """Read what another process appended to the journal since (cheap when nothing was: one ``stat``)."""
+        if not self.journal.exists() or self.journal.stat().st_size == self._offset:
+            return
         with locked(self.folder / LOCK_NAME):
             if self._read_journal():
-                self._trace = self._passes.trace()
+                self._trace = _resolve(self._batches)
 
     def state(self) -> dict[str, Any]:
         """What the page shows and resumes from: ``resume`` (the last rated second), ``rated`` (the
@@ -265,6 +296,15 @@ class MovieRating:
                 "last_pass": max((b.pass_id for b in self._batches), default=0)}
 
 
-def open_ratings(folder: str | os.PathLike, movies: Sequence[str]) -> dict[str, MovieRating]:
-    """``{movie: MovieRating}`` for the rater's ``folder``."""
-    return {movie: MovieRating(folder, movie) for movie in movies}
+def _fsync_folder(folder: Path) -> None:
+    """Make a file's creation in ``folder`` durable (POSIX; elsewhere a folder cannot be opened: skipped)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # some file systems refuse to fsync a folder; the journal's bytes are durable already
+    finally:
+        os.close(descriptor)
