@@ -192,7 +192,8 @@ def test_merge_writes_annotations_that_fit_reads_with_their_std(tmp_path):
         np.testing.assert_allclose(annotated[:, 2:], merged[movie].std, atol=1e-6)
         assert np.abs(annotated[:, :2] - truth).max() < 0.1  # the mean of 3 noisy raters follows the truth
     header = (tmp_path / "annotations" / "agreement.csv").read_text().splitlines()
-    assert header[0].startswith("movie,dimension,raters,seconds,ICC(1,1),") and len(header) == 5
+    # the ICC columns hold commas: quoted (pandas.read_csv and csv.reader read them as one column each)
+    assert header[0].startswith('movie,dimension,raters,seconds,"ICC(1,1)","ICC(2,1)",') and len(header) == 5
     assert header[1].startswith("m1,valence,3,50,0.9")
     raters = (tmp_path / "annotations" / "raters.csv").read_text().splitlines()
     assert raters[0] == "movie,dimension,rater,correlation,lag" and len(raters) == 1 + 2 * 2 * 3
@@ -273,3 +274,19 @@ def test_a_movie_that_cannot_be_merged_is_named_with_its_files_and_rater(tmp_pat
         merge_annotation_folder(folder, tmp_path / "out", echo=lambda *_: None, **options)
     assert str(error.value).startswith("film one (") and str(folder / "carol" / "film one.csv") in str(error.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_tables_quote_movie_and_rater_names_with_commas_and_quotes(tmp_path):
+    import csv
+
+    movies = ("Hello, World", 'say "hi"')
+    folder, _ = _folder(tmp_path, movies=movies)
+    (folder / "bob").rename(folder / "bob, jr")
+    merge_annotation_folder(folder, tmp_path / "out", echo=lambda *_: None)
+    with open(tmp_path / "out" / "agreement.csv", newline="") as stream:
+        agreement_table = list(csv.reader(stream))
+    with open(tmp_path / "out" / "raters.csv", newline="") as stream:
+        raters_table = list(csv.reader(stream))
+    assert {len(row) for row in agreement_table} == {13} and {len(row) for row in raters_table} == {5}
+    assert [row[0] for row in agreement_table[1:]] == [movies[0]] * 2 + [movies[1]] * 2
+    assert {row[2] for row in raters_table[1:]} == {"alice", "bob, jr", "carol"}

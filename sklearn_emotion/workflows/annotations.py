@@ -12,6 +12,8 @@ and, with ``max_lag``, its lag).  :func:`merge_annotation_folder` is the whole c
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -96,8 +98,10 @@ def low_raters(movie: str, merged: MergedRatings, min_correlation: float) -> lis
 
 
 def _write_table(path: Path, header: Sequence[str], rows: list[list[str]]) -> None:
-    text = "\n".join(",".join(row) for row in [list(header), *rows]) + "\n"
-    atomic_write_bytes(path, lambda out: out.write(text.encode()))
+    # csv quotes a movie or rater name holding a comma or a quote ("Hello, World")
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([list(header), *rows])
+    atomic_write_bytes(path, lambda out: out.write(text.getvalue().encode()))
 
 
 def _print_table(rows: list[list[str]], echo: Callable[..., None]) -> None:
