@@ -118,7 +118,14 @@ def test_normalisation_per_rater():
     zscored = merge_raters(raters, normalize="zscore")
     np.testing.assert_allclose(zscored.ratings[:, 0], zscored.ratings[:, 1], atol=1e-12)  # same curve, other scale
     assert zscored.std == pytest.approx(np.zeros((60, 2)), abs=1e-12)
-    assert merge_raters(raters).agreement["valence"]["ICC(2,1)"] < 0.9 < zscored.agreement["valence"]["ICC(2,1)"]
+    # the agreement is the raters' own, before normalising: the offsets and scales it would hide stay visible
+    raw = merge_raters(raters).agreement
+    assert zscored.agreement == raw and centred.agreement == raw
+    assert raw["valence"]["ICC(2,1)"] < 0.9 and raw["valence"]["mean_pearson"] == pytest.approx(1.0)
+    assert raw["valence"]["mean_ccc"] < 0.9
+    lagged = {name: np.vstack([np.full((2 * i, 2), np.nan), values[: 60 - 2 * i]]) for i, (name, values)
+              in enumerate(raters.items())}
+    assert merge_raters(lagged, normalize="zscore", max_lag=4).agreement == merge_raters(lagged, max_lag=4).agreement
     with pytest.raises(ValueError, match="rater flat's valence is constant"):
         merge_raters({"flat": np.zeros((10, 2)), "other": truth[:10]}, normalize="zscore")
     with pytest.raises(ValueError, match="normalize must be one of"):
@@ -198,6 +205,7 @@ def test_merge_writes_annotations_that_fit_reads_with_their_std(tmp_path):
     raters = (tmp_path / "annotations" / "raters.csv").read_text().splitlines()
     assert raters[0] == "movie,dimension,rater,correlation,lag" and len(raters) == 1 + 2 * 2 * 3
     assert any("ICC(3,k)" in line for line in lines) and not any("below" in line for line in lines)
+    assert "Agreement of the ratings as rated (shifted by their lags, not normalised):" in lines
 
 
 def test_a_rater_who_ignored_the_movie_is_named(tmp_path):
@@ -253,7 +261,7 @@ def test_help_documents_the_command(capsys):
         main(["annotations", "merge", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     for words in ("--normalize {none,center,zscore}", "--max-lag S", "Valence_std,Arousal_std", "ICC(2,k)",
-                  "Shrout & Fleiss 1979", "--min-correlation", "positive = later"):
+                  "Shrout & Fleiss 1979", "--min-correlation", "positive = later", "not normalised"):
         assert words in text, words
 
 

@@ -5,6 +5,8 @@ standard deviation (``ddof=1``: the spread of the population of viewers the rate
 disagreement target that ``fit`` learns).  Optionally each rater is first normalised
 (``center``: minus the rater's mean; ``zscore``: also divided by the rater's standard deviation)
 and shifted earlier by its reaction lag (:func:`~sklearn_emotion.annotation.estimate_rater_lags`).
+The agreement is that of the ratings as rated (shifted, not normalised): normalising would remove
+the very differences of offset and scale between raters that ICC(2,.) and Lin's CCC measure.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ class MergedRatings:
     agreement : dict of str to dict of str to float
         Per dimension (``"valence"``, ``"arousal"``), :func:`~sklearn_emotion.annotation.agreement`
         of the raters who rated that dimension, over the seconds they all rated (all NaN when fewer
-        than 2 raters or 2 such seconds).
+        than 2 raters or 2 such seconds); of their ratings as rated, shifted by their lags but not
+        normalised, so that differences of offset and scale between raters show.
     rater_correlations : ndarray of shape (n_raters, 2)
         Each rater's Pearson correlation with the mean of the others, per dimension (NaN for a
         dimension the rater did not rate).
@@ -154,11 +157,11 @@ def _dimension_agreement(table: np.ndarray) -> tuple[dict[str, float], np.ndarra
         return agreement(table[:, rated]), correlations
 
 
-def _compensate_lags(stacked: np.ndarray, max_lag: float, raters: Sequence[str]) -> np.ndarray:
-    """Estimate each rater's lag per dimension and shift its ratings earlier by it, in place; the lags.
+def _estimate_lags(stacked: np.ndarray, max_lag: float, raters: Sequence[str]) -> np.ndarray:
+    """Each rater's lag per dimension, ``(n_raters, 2)``, among the raters who rated that dimension.
 
-    Per dimension, among the raters who rated it (the others' lag NaN; a lone rater's 0).  An error
-    names the dimension and the raters (``raters``: the names of the columns).
+    The others' lag is NaN, a lone rater's 0.  An error names the dimension and the raters
+    (``raters``: the names of the columns).
     """
     lags = np.full(stacked.shape[1:], np.nan)
     for dimension in range(stacked.shape[2]):
@@ -172,9 +175,15 @@ def _compensate_lags(stacked: np.ndarray, max_lag: float, raters: Sequence[str])
                                                              raters=names)
             except ValueError as error:
                 raise ValueError(f"{TARGET_NAMES[dimension]}: {error}") from error
-        for rater in np.flatnonzero(rated):
-            stacked[:, rater, dimension] = shift_earlier(stacked[:, rater, dimension], lags[rater, dimension])
     return lags
+
+
+def _shift_all(stacked: np.ndarray, lags: np.ndarray) -> np.ndarray:
+    """Each rater (axis 1) and dimension (axis 2) shifted earlier by its lag (a NaN lag: not rated)."""
+    shifted = np.array(stacked, dtype=np.float64)
+    for rater, dimension in np.argwhere(~np.isnan(lags)):
+        shifted[:, rater, dimension] = shift_earlier(stacked[:, rater, dimension], lags[rater, dimension])
+    return shifted
 
 
 def merge_raters(ratings: Mapping[str, Any] | Sequence[Any], *, normalize: str = "none",
@@ -188,7 +197,8 @@ def merge_raters(ratings: Mapping[str, Any] | Sequence[Any], *, normalize: str =
         :func:`sklearn_emotion.files.read_curves`); NaN = not rated.  Raters of different lengths are
         padded with NaN to the longest.  A sequence names the raters ``"0"``, ``"1"``, ...
     normalize : {"none", "center", "zscore"}, default="none"
-        Per-rater normalisation before merging (:func:`normalize_ratings`).
+        Per-rater normalisation before merging (:func:`normalize_ratings`) of the mean and std; the
+        agreement is computed on the ratings before normalising.
     max_lag : float, optional
         When given, each rater's lag per dimension is estimated within ``+-max_lag`` seconds
         (:func:`~sklearn_emotion.annotation.estimate_rater_lags`) and its ratings are shifted
@@ -204,15 +214,20 @@ def merge_raters(ratings: Mapping[str, Any] | Sequence[Any], *, normalize: str =
         With fewer than 2 raters (a single rater has no spread and no agreement to report), ratings
         that are not ``(n_seconds, 2)``, an unknown ``normalize``, or lags that cannot be estimated.
     """
-    raters, stacked = _stack(ratings)
-    stacked = normalize_ratings(stacked, normalize, raters)
-    lags = None if max_lag is None else _compensate_lags(stacked, max_lag, raters)
+    raters, raw = _stack(ratings)
+    stacked = normalize_ratings(raw, normalize, raters)
+    lags = None
+    if max_lag is not None:  # Pearson's r, hence the lags, are the same before and after normalising
+        lags = _estimate_lags(raw, max_lag, raters)
+        raw, stacked = _shift_all(raw, lags), _shift_all(stacked, lags)
     n_rated = (~np.isnan(stacked)).sum(axis=1)
     mean, variance = np.full(n_rated.shape, np.nan), np.full(n_rated.shape, np.nan)
     np.divide(np.nansum(stacked, axis=1), n_rated, out=mean, where=n_rated > 0)
     np.divide(np.nansum((stacked - mean[:, None]) ** 2, axis=1), n_rated - 1, out=variance, where=n_rated > 1)
     std = np.sqrt(variance)
-    tables = [_dimension_agreement(stacked[:, :, d]) for d in range(len(TARGET_NAMES))]
+    # the agreement of the ratings as rated (only shifted): normalising would hide the offsets and scales it
+    # measures (ICC(2,.) against ICC(3,.), CCC against Pearson)
+    tables = [_dimension_agreement(raw[:, :, d]) for d in range(len(TARGET_NAMES))]
     return MergedRatings(
         raters=raters, ratings=stacked, mean=mean, std=std, n_rated=n_rated, lags=lags,
         agreement={name: table for name, (table, _) in zip(TARGET_NAMES, tables)},

@@ -17,7 +17,8 @@ and shifted earlier by its reaction lag (--max-lag: pairwise lags by maximal cro
 +-S seconds, combined by least squares, relative to the earliest rater, positive = later). The agreement
 of the raters per movie and dimension is printed and written to ANNOTATIONS/agreement.csv: ICC(1,1),
 ICC(2,1), ICC(3,1), ICC(1,k), ICC(2,k), ICC(3,k) (Shrout & Fleiss 1979), Cronbach's alpha, the mean
-pairwise Pearson r and Lin's CCC, over the seconds every rater rated; ANNOTATIONS/raters.csv gives each
+pairwise Pearson r and Lin's CCC, over the seconds every rater rated, of the ratings as rated (shifted by
+their lags, not normalised); ANNOTATIONS/raters.csv gives each
 rater's correlation with the others' mean (and lag), and raters below --min-correlation are named.
 Every file is read and checked before anything is written. See docs/annotate.md."""
 

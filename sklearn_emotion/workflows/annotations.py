@@ -161,6 +161,7 @@ def merge_annotation_folder(folder: str | os.PathLike, output: str | os.PathLike
                  [row for movie, result in merged.items() for row in rater_rows(movie, result)])
     echo(f"Merged {len(merged)} movie(s) into {output} (mean and std across raters per second; "
          f"normalisation: {normalize}).")
+    echo("Agreement of the ratings as rated (shifted by their lags, not normalised):")
     _print_table(rows, echo)
     if max_lag is not None:
         for movie, result in merged.items():
