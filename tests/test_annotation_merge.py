@@ -298,3 +298,35 @@ def test_the_tables_quote_movie_and_rater_names_with_commas_and_quotes(tmp_path)
     assert {len(row) for row in agreement_table} == {13} and {len(row) for row in raters_table} == {5}
     assert [row[0] for row in agreement_table[1:]] == [movies[0]] * 2 + [movies[1]] * 2
     assert {row[2] for row in raters_table[1:]} == {"alice", "bob, jr", "carol"}
+
+
+@pytest.mark.parametrize("movie", ["Big_Buck_Bunny", "Chatter"])
+def test_merging_lagged_raters_of_a_real_curve_equals_numpy_and_follows_the_curve(shared_data, movie):
+    # issue 21: real LIRIS-ACCEDE curves, three raters lagging 0, 2 and 4 s with white noise of std 0.01
+    from sklearn_emotion.files import read_mean_std_pair
+
+    truth = read_mean_std_pair(shared_data / "liris-accede-continuous", movie)[0][:, :2]
+    seconds = np.arange(len(truth), dtype=float)
+    rng = np.random.default_rng(21)
+    raters = {name: np.column_stack([np.interp(seconds - lag, seconds, truth[:, d], left=np.nan) for d in range(2)])
+                    + rng.normal(0, 0.01, truth.shape) for name, lag in (("a", 0.0), ("b", 2.0), ("c", 4.0))}
+    merged = merge_raters(raters, max_lag=8)
+    np.testing.assert_allclose(merged.lags, [[0, 0], [2, 2], [4, 4]], atol=0.5)
+    # the same merge by hand: each rater moved earlier by its estimated lag (np.interp), then NumPy's nanmean/nanstd
+    shifted = np.stack([np.column_stack([np.interp(seconds + merged.lags[r, d], seconds, values[:, d], right=np.nan)
+                                         for d in range(2)]) for r, values in enumerate(raters.values())], axis=1)
+    np.testing.assert_array_equal(np.isnan(merged.ratings), np.isnan(shifted))
+    counts = (~np.isnan(shifted)).sum(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(shifted, axis=1)
+        std = np.where(counts >= 2, np.nanstd(shifted, axis=1, ddof=1), np.nan)
+    np.testing.assert_allclose(merged.mean, mean, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(merged.std, std, rtol=0, atol=1e-12)
+    # aligned with the earliest rater, the mean follows the true curve within the noise left by 3 raters (0.01 / sqrt(3))
+    all_rated = counts.min(axis=1) == 3
+    error = merged.mean[all_rated] - truth[all_rated]
+    assert all_rated.sum() >= len(truth) - 6 and np.sqrt(np.mean(error ** 2)) < 0.008 and np.abs(error).max() < 0.04
+    unshifted = merge_raters(raters)
+    # aligned, the raters differ by their noise only (the std of 3 draws of std 0.01 averages 0.0089); not aligned, more
+    assert np.nanmean(merged.std) < 0.0105 < 0.013 < np.nanmean(unshifted.std)
