@@ -87,6 +87,16 @@ def test_the_page_loads_with_the_token_and_is_refused_without(chromium, movies, 
         assert chromium.find_element(By.ID, "back").get_attribute("href") == server.url
         chromium.get(server.address("/video/5"))
         assert "404" in chromium.find_element(By.TAG_NAME, "body").text
+        # from the page's own origin, with the token: no path outside the videos and the page's two files
+        chromium.get(server.url)
+        outside = ["/video/../../etc/passwd", "/video/%2e%2e/%2e%2e/etc/passwd", "/video/..%2f..%2fetc%2fpasswd",
+                   "/video/0/../../store.py", "/static/annotate.html", "/static/store.py", "/static/%2e%2e/store.py",
+                   "/static/..%2fstore.py", "/video/alpha.mp4", "/video/2"]
+        answers = chromium.execute_script(
+            "return Promise.all(arguments[0].map(path => fetch(path + '?token=' + arguments[1])"
+            "  .then(r => r.text().then(body => [path, r.status, body.length]))))", outside, server.token)
+        assert [path for path, *_ in answers] == outside
+        assert all(status == 404 and size < 100 for _, status, size in answers), answers
         severe = [entry for entry in chromium.get_log("browser") if entry["level"] == "SEVERE"
                   and "403" not in entry["message"] and "404" not in entry["message"]]
         assert not severe, severe
@@ -202,6 +212,26 @@ def test_the_page_says_when_it_cannot_play_or_save(chromium, movies, tmp_path):
     WebDriverWait(chromium, 10).until(lambda d: status(d).startswith("NOT SAVED: the "),
                                       "the page did not say that nothing is saved")
     chromium.execute_script("document.getElementById('video').pause();")
+
+
+def test_a_page_whose_address_is_no_longer_valid_says_so_and_stops(chromium, movies, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    server = AnnotationServer(movies.videos, tmp_path / "dan", rater="dan").start()
+    try:
+        rate_movie(chromium, server.url, movies.movies[0], _path, playback_rate=2.0, stop=2.0, pause=False)
+    finally:
+        server.close()
+    # the command run again on the same port: a new token, which this page does not carry
+    with AnnotationServer(movies.videos, tmp_path / "dan", rater="dan", port=server.port).start():
+        WebDriverWait(chromium, 15).until(
+            lambda d: "address is no longer valid" in d.find_element(By.ID, "saved").text, "no message")
+        status = chromium.execute_script("document.getElementById('video').pause(); return window.annotateStatus();")
+        assert status["invalid"] and "open the address the command printed" in status["failure"]
+        assert "403" in status["failure"]  # the server's own words, read as text
+        chromium.execute_script("return new Promise(r => setTimeout(r, 2500))")
+        assert not chromium.execute_script("return window.annotateStatus().sending")  # no more retries
 
 
 @pytest.mark.subprocess

@@ -436,7 +436,8 @@ def test_the_workflow_warns_about_another_host_and_refuses_bad_inputs(videos, tm
     clash = videos[0].parent / "alpha.trace.mp4"
     clash.write_bytes(b"x")
     for inputs, rater, error in (([videos[0], twin], "bob", "share the movie name"),
-                                 ([videos[0], clash], "bob", "would share the file"),
+                                 ([videos[0], clash], "bob", "ends in '.trace'"),
+                                 ([clash], "bob", r"alpha\.trace\.csv would be taken for a trace file"),
                                  ([videos[0]], "../bob", "rater name"),
                                  ([tmp_path / "missing.mp4"], "bob", "not found")):
         with pytest.raises((ValueError, FileNotFoundError), match=error):

@@ -374,6 +374,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except RecursionError:
             self._send_json(400, {"error": f"movie {movie}: the JSON is nested too deeply to be a batch."})
         except ConnectionAbortedError as exc:
+            self.close_connection = True  # the page's retry then reaches whatever serves this port next
             self._send_json(503, {"error": str(exc)})
         except OSError as exc:  # a full disk, a folder removed: the page says "not saved" and retries
             if app.warn is not None:

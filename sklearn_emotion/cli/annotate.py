@@ -24,14 +24,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     dimensions at once on a 2-D pad (valence left to right, arousal bottom to top, each in [-1, 1]; the
     default), or one dimension on a vertical scale (--dimension valence|arousal) -- with the pointer or the
     arrow keys (left/right valence, up/down arousal, step 0.05). The rating follows the video's time, 20
-    samples per second of video at any playback speed; pausing is allowed, and seeking back re-rates what
+    samples per second of video at any playback speed (the pointer is read once per screen frame, so above
+    about 3x at 60 frames per second neighbouring samples repeat a value); pausing is allowed, and seeking back re-rates what
     is played again (the newest pass wins). The page saves every second: each batch is appended to
     DIR/RATER/<movie>.journal (fsync'd) before DIR/RATER/<movie>.trace.csv (video_time,valence,arousal: the
     current rating) and DIR/RATER/<movie>.csv (Time,Valence,Arousal per second, NaN where unrated; the
     input of `annotations merge`) are rewritten, so a browser or server killed loses at most the last
     seconds; running the command again on the same DIR and rater resumes each movie at its last rated
-    second. Every request must carry the URL's random token, name this server as its Host and, when the
-    browser gives its Origin, come from this server's pages (403 otherwise); only the videos given are served. Ctrl-C stops the server (exit
+    second. Every request must carry the URL's random token, name this server as its Host (with --host
+    0.0.0.0 or ::, one of this machine's names or addresses) and, when the browser gives its Origin, come
+    from this server's pages (403 otherwise); only the videos given are served; a movie whose name ends in
+    .trace is refused (its DIR/RATER/<movie>.csv would read as a trace). Ctrl-C stops the server (exit
     status 130) once the batch being received is saved.
     """
     parser.add_argument("videos", nargs="+", metavar="VIDEO", help="movie files, or folders of them "
@@ -44,7 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="rate both on a 2-D pad (default), or one on a vertical scale")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default: 127.0.0.1, this machine only; another address is warned "
-                             "about: anyone reaching it with the token can rate and read the videos)")
+                             "about: anyone reaching it with the token can rate and read the videos; 0.0.0.0 or :: "
+                             "binds every interface and accepts only this machine's names and addresses as Host)")
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: 0, a free port)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a web browser; open the printed "
                         "address yourself")

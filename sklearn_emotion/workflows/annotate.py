@@ -104,9 +104,9 @@ def _check_inputs(videos: Sequence[str | os.PathLike], output: str | os.PathLike
     features = [video for video in found if video.suffix.lower() == FEATURE_SUFFIX]
     if features:
         raise ValueError(f"{features[0]} is a feature file: rating needs the movie itself (a video file).")
-    stems = {video.stem for video in found}
-    clashes = [video for video in found if video.stem.endswith(".trace") and video.stem[: -len(".trace")] in stems]
-    if clashes:  # <movie>.trace.csv is the other movie's trace file
-        raise ValueError(f"the movie names {clashes[0].stem!r} and {clashes[0].stem[:-6]!r} would share the file "
-                         f"{clashes[0].stem}.csv; rename {clashes[0]}.")
+    traces = [video for video in found if video.stem.lower().endswith(".trace")]
+    if traces:  # its 1-Hz file <movie>.csv would read as a trace file (<name>.trace.csv): merge would skip it
+        raise ValueError(f"the movie name {traces[0].stem!r} ends in '.trace': its ratings file {traces[0].stem}.csv "
+                         f"would be taken for a trace file (and another movie's trace file could be its own); "
+                         f"rename {traces[0]}.")
     return check_writable(Path(output) / rater), found

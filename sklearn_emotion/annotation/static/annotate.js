@@ -164,24 +164,34 @@
     });
 
     // -------------------------------------------------------------- saving
+    let invalid = false;  // the server refuses this page's address (restarted: a new token): retrying is useless
     function send() {
-      if (sending || !queue.length) return;
+      if (sending || invalid || !queue.length) return;
       sending = true;
       fetch(config.samples_url, {method: "POST", headers: {"Content-Type": "application/json"},
                                  body: JSON.stringify(queue[0])})
-        .then((response) => response.json().then((body) => [response.status, body]))
+        .then((response) => response.text().then((text) => {  // a refusal (403, 404) is plain text, not JSON
+          let body;
+          try { body = JSON.parse(text); } catch (error) { body = {error: text.trim()}; }
+          return [response.status, body || {}];
+        }))
         .then(([status, body]) => {
           if (status === 200) { queue.shift(); state = body; lastSaved = performance.now(); failure = null; }
           else if (status === 400) { queue.shift(); failure = `a batch was refused: ${body.error}`; }
+          else if (status === 403 || status === 404) {
+            invalid = true;
+            failure = "this page's address is no longer valid: open the address the command printed "
+              + `(the server said: ${body.error || status})`;
+          }
           else failure = body.error || `HTTP ${status}`;
         })
         .catch(() => { failure = "the server does not answer (is sklearn-emotion annotate still running?)"; })
-        .finally(() => { sending = false; showStatus(); if (queue.length) setTimeout(send, failure ? RETRY_MS : 0); });
+        .finally(() => { sending = false; showStatus(); if (queue.length && !invalid) setTimeout(send, failure ? RETRY_MS : 0); });
     }
     function flushNow() {  // the page goes away or is hidden: stop, and send what is left in one beacon
       if (!video.paused) { if (pass !== null) advance(video.currentTime); video.pause(); }
       cut();
-      if (queue.length) navigator.sendBeacon(config.samples_url, new Blob([JSON.stringify(queue)], {type: "text/plain"}));
+      if (queue.length && !invalid) navigator.sendBeacon(config.samples_url, new Blob([JSON.stringify(queue)], {type: "text/plain"}));
     }
     document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") flushNow(); });
     window.addEventListener("pagehide", flushNow);
@@ -202,7 +212,7 @@
     showStatus();
     // For scripted raters and tests: what the page holds right now.
     window.annotateStatus = () => ({value: {...value}, pass: pass && pass.id, pending: pending.length,
-      queued: queue.length, sending, failure, state, savedAgo: lastSaved === null ? null : (performance.now() - lastSaved) / 1000});
+      queued: queue.length, sending, failure, invalid, state, savedAgo: lastSaved === null ? null : (performance.now() - lastSaved) / 1000});
   }
 
   const app = document.getElementById("app");
