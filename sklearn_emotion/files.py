@@ -58,6 +58,7 @@ __all__ = [
     "find_annotation_file",
     "read_annotations",
     "read_table",
+    "table_body",
     "read_curves",
     "read_mean_std_pair",
     "check_range",
@@ -351,12 +352,15 @@ def _tokens(line: str) -> list[str]:
     return [token for token in _SEPARATORS.split(line.strip()) if token]
 
 
-def _body_lines(path: Path, columns: tuple[str, ...]) -> list[str]:
-    """The lines of ``path`` after its header, which must name ``columns`` (case-insensitive)."""
+def table_body(path: str | os.PathLike, columns: Sequence[str], what: str = "Table") -> list[str]:
+    """The lines of the text table ``path`` after its header, which must name ``columns`` (case-insensitive,
+    separated by commas, semicolons or white space); errors name the file and the line (``what``: the
+    kind of file, in the not-found error)."""
+    path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError:
-        raise FileNotFoundError(f"Table file not found: {path}") from None
+        raise FileNotFoundError(f"{what} file not found: {path}") from None
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not a UTF-8 text file ({exc}).") from None
     expected = " ".join(columns)
@@ -428,7 +432,7 @@ def read_table(path: str | os.PathLike, columns: Sequence[str] = CURVE_COLUMNS, 
         raise ValueError(f"nan must be 'allow' or 'reject', got {nan!r}.")
     path, columns = Path(path), tuple(columns)
     rows: list[list[float]] = []
-    for line_no, line in enumerate(_body_lines(path, columns), start=2):
+    for line_no, line in enumerate(table_body(path, columns), start=2):
         tokens = _tokens(line)
         if tokens:
             rows.append(_parse_row(tokens, columns, len(rows), nan, f"{path}, line {line_no}"))
@@ -520,7 +524,7 @@ def read_curves(path: str | os.PathLike, *, with_std: bool = False, nan: NanPoli
     if len(negative):
         row, column = negative[0]
         # the line of data row `row` (read_table skips blank lines)
-        body = [n for n, line in enumerate(_body_lines(path, CURVE_STD_COLUMNS), start=2) if _tokens(line)]
+        body = [n for n, line in enumerate(table_body(path, CURVE_STD_COLUMNS), start=2) if _tokens(line)]
         raise ValueError(
             f"{path}, line {body[row]}: {CURVE_STD_COLUMNS[3 + column]} value {float(table[row, 2 + column])!r} "
             "is negative; a standard deviation cannot be."

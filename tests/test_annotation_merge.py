@@ -26,7 +26,7 @@ def test_a_trace_round_trips_with_nan_for_a_dimension_not_rated(tmp_path):
 
 
 @pytest.mark.parametrize("body, message", [
-    ("video_time,valence\n", "line 1: expected the header 'video_time,valence,arousal'"),
+    ("video_time,valence\n", "line 1: expected the header 'video_time valence arousal'"),
     ("video_time,valence,arousal\n0.1,0.2,0.3\n0.2,x,0.3\n", "line 3: valence value 'x' is not a number"),
     ("video_time,valence,arousal\n-0.1,0.2,0.3\n", "line 2: video_time '-0.1' must be a finite"),
     ("video_time,valence,arousal\nnan,0.2,0.3\n", "line 2: video_time 'nan' must be a finite"),

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import atomic_write_bytes
+from ..files import atomic_write_bytes, table_body
 
 __all__ = ["TRACE_COLUMNS", "TRACE_SUFFIX", "write_trace", "read_trace", "trace_to_seconds"]
 
@@ -109,18 +109,8 @@ def read_trace(path: str | os.PathLike) -> np.ndarray:
         When the file is malformed: the message names the file and the line (wrong header, a value that
         is not a number, a negative or non-finite time, a rating outside [-1, 1]).
     """
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"Trace file not found: {path}") from None
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not a UTF-8 text file ({exc}).") from None
-    header = ",".join(TRACE_COLUMNS)
-    if not lines or [t.strip().lower() for t in lines[0].split(",")] != list(TRACE_COLUMNS):
-        got = repr(lines[0].strip()) if lines else "an empty file"
-        raise ValueError(f"{path}, line 1: expected the header {header!r}, got {got}.")
-    rows = [_parse_line(line, f"{path}, line {n}") for n, line in enumerate(lines[1:], start=2) if line.strip()]
+    body = table_body(path, TRACE_COLUMNS, "Trace")  # the header checked as every table's
+    rows = [_parse_line(line, f"{path}, line {n}") for n, line in enumerate(body, start=2) if line.strip()]
     return np.asarray(rows, dtype=np.float64).reshape(-1, len(TRACE_COLUMNS))
 
 
