@@ -565,8 +565,12 @@ def write_curves(path: str | os.PathLike, curves: np.ndarray, *, std: np.ndarray
         curves = np.hstack([curves, std])
     if curves.shape[1] == 2 * len(TARGET_NAMES) and (curves[:, 2:] < 0).any():
         raise ValueError(f"{path}: a standard deviation is negative.")
-    lines = [",".join(CURVE_STD_COLUMNS if curves.shape[1] == 4 else CURVE_COLUMNS)]
-    lines += [f"{t}," + ",".join(f"{value:.{digits}f}" for value in row) for t, row in enumerate(curves)]
+    return _write_seconds(path, CURVE_STD_COLUMNS if curves.shape[1] == 4 else CURVE_COLUMNS, curves, digits)
+
+
+def _write_seconds(path: str | os.PathLike, columns: Sequence[str], table: np.ndarray, digits: int) -> Path:
+    """A per-second CSV table, atomically: the header ``columns`` (``Time`` first), then ``t,row`` per second."""
+    lines = [",".join(columns)] + [f"{t}," + ",".join(f"{v:.{digits}f}" for v in row) for t, row in enumerate(table)]
     text = "\n".join(lines) + "\n"
     return atomic_write_bytes(path, lambda out: out.write(text.encode()))
 
@@ -626,9 +630,7 @@ def write_contributions(path: str | os.PathLike, contributions: np.ndarray, moda
                          f"{list(modalities)} and the all-absent prediction (T, 2); got {values.shape} and "
                          f"{absent.shape}.")
     table = np.hstack([values.reshape(len(values), -1), absent])  # modality-major: image_Valence, image_Arousal, ...
-    lines = [",".join(columns)] + [f"{t}," + ",".join(f"{v:.{digits}f}" for v in row) for t, row in enumerate(table)]
-    text = "\n".join(lines) + "\n"
-    return atomic_write_bytes(path, lambda out: out.write(text.encode()))
+    return _write_seconds(path, columns, table, digits)
 
 
 def read_contributions(path: str | os.PathLike) -> tuple[np.ndarray, list[str], np.ndarray]:
