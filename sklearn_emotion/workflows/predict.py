@@ -143,6 +143,25 @@ class MovieExplainer:
             raise ValueError(f"movie {name}: a modality's contribution is NaN or infinite; no output written for it.")
         return np.asarray(values), list(explained.modalities), np.asarray(absent), np.asarray(predicted)
 
+    def predict(self, name: str, movie: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None, tuple]:
+        """``(curves (T, 2), std (T, 2) or None, explanation)`` of the movie ``name``, ``explanation`` being
+        ``self(name, movie)``: the one place where ``predict`` and ``report`` get an explained movie's curves.
+
+        Without the viewers' std the curves are the explanation's own prediction (2^M predictions); a model
+        that predicts the std needs ``predict(X, return_std=True)`` besides (2^M + 1).  Errors name the movie.
+        """
+        from ..persistence import SavedModel
+        from ..scoring import predicts_std
+
+        if predicts_std(getattr(self.model, "estimator", self.model)):
+            (curves,), stds = predict_movies(self.model, [movie], names=[name])
+            return curves, stds[0], self(name, movie)
+        if isinstance(self.model, SavedModel):  # the same check and message as predict_movies
+            check_widths(self.model.modalities, name, movie)
+        explained = self(name, movie)
+        check_finite(name, explained[3], None)
+        return explained[3], None, explained
+
     def _say_no_means(self) -> None:
         import warnings
 
@@ -348,20 +367,13 @@ class _MovieWriter:
         from ..media.cache import content_digest
         from ..plotting import plot_curves
         from ..prediction_info import movie_record
-        from ..scoring import predicts_std
 
         name = path.stem
-        explained = None
-        if self.explain is not None and not predicts_std(self.model.estimator):
-            # The explanation's f(all modalities) is model.predict([movie]): 2^M predictions, not 2^M + 1.
-            check_widths(self.model.modalities, name, movie)
-            explained = self.explain(name, movie)
-            curves, spread = explained[3], None
-            check_finite(name, curves, None)
-        else:  # the std needs predict(return_std=True): one prediction more than the 2^M of the explanation
-            (curves,), spread = predict_movies(self.model, [movie], names=[name])
-            spread = None if spread is None else spread[0]
-            explained = self.explain(name, movie) if self.explain is not None else None
+        if self.explain is not None:
+            curves, spread, explained = self.explain.predict(name, movie)
+        else:
+            (curves,), spreads = predict_movies(self.model, [movie], names=[name])
+            spread, explained = None if spreads is None else spreads[0], None
         self.with_std = self.with_std or spread is not None
         _remove_contributions(self.output, name)  # an earlier run's would not be this prediction's
         written: list[Path] = []  # removed if the movie fails: no file stays that predictions.json does not record

@@ -17,8 +17,7 @@ from typing import Any
 import numpy as np
 
 from .movies import VIDEO_SUFFIXES, MoviesFailedError, attempt_movie
-from .predict import (MovieExplainer, check_finite, check_widths, model_label, model_video_features,
-                      predict_movies, saved_model)
+from .predict import MovieExplainer, model_label, model_video_features, predict_movies, saved_model
 
 __all__ = ["report_to_folder"]
 
@@ -69,7 +68,6 @@ def report_to_folder(model: Any, videos: Sequence[str | os.PathLike], output: st
     """
     from ..media.cache import content_digest
     from ..report import MovieReport, write_report
-    from ..scoring import predicts_std
 
     videos = _check_inputs(videos, annotations, output, n_peaks, peak_distance)
     model, model_file = saved_model(model, model_file, trust_pickle=trust_pickle)
@@ -82,15 +80,15 @@ def report_to_folder(model: Any, videos: Sequence[str | os.PathLike], output: st
     explainer = MovieExplainer(model, warn) if explain else None
 
     def movie_report(video: Path, features: dict) -> MovieReport:
-        contributions, std = None, None
-        if explainer is not None and not predicts_std(model.estimator):  # the curves: the explanation's f(all)
-            contributions, predicted = _contributions(explainer, video.stem, features)
-        else:  # the std needs predict(return_std=True): 2^M + 1 predictions with --explain
-            (predicted,), std = predict_movies(model, [features], names=[video.stem])
-            if explainer is not None:
-                contributions, _ = _contributions(explainer, video.stem, features)
+        contributions = None
+        if explainer is not None:  # 2^M predictions (2^M + 1 with the std)
+            predicted, std, (values, modalities, _, _) = explainer.predict(video.stem, features)
+            contributions = {modality: values[:, m, :] for m, modality in enumerate(modalities)}
+        else:
+            (predicted,), stds = predict_movies(model, [features], names=[video.stem])
+            std = None if stds is None else stds[0]
         return MovieReport(video.stem, video, predicted, annotations=_annotations(annotations, video.stem, warn),
-                           std=None if std is None else std[0], contributions=contributions)
+                           std=std, contributions=contributions)
 
     for index, result in extracted:  # an exception: this video's extraction failed (it names the video)
         movies[index] = attempt_movie(videos[index], result, movie_report, failures, echo)
@@ -127,16 +125,6 @@ def _check_inputs(paths: Sequence[str | os.PathLike], annotations: str | os.Path
         raise ValueError(f"the number of peaks (--peaks) and the distance between them (--peak-distance) must "
                          f"not be negative; got {n_peaks} and {peak_distance}.")
     return videos
-
-
-def _contributions(explainer: MovieExplainer, name: str,
-                   features: dict) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """``{modality: (T, 2) contribution}`` of one movie, in the model's modality order, and its prediction
-    (2^M predictions); raises ``ValueError`` naming the movie when its features are not the model's."""
-    check_widths(explainer.model.modalities, name, features)
-    values, modalities, _, predicted = explainer(name, features)
-    check_finite(name, predicted, None)
-    return {modality: values[:, m, :] for m, modality in enumerate(modalities)}, predicted
 
 
 def _annotations(folder: str | os.PathLike | None, name: str,
