@@ -37,6 +37,7 @@ __all__ = [
     "AVERAGES",
     "movie_mean_squared_error",
     "pearson_correlation",
+    "pearson_r",
     "valence_mse",
     "arousal_mse",
     "valence_pearson",
@@ -92,7 +93,7 @@ def _check_average(average: str) -> None:
         raise ValueError(f"average must be one of {AVERAGES}, got {average!r}.")
 
 
-def _pearson(true: np.ndarray, pred: np.ndarray) -> float:
+def pearson_r(true: np.ndarray, pred: np.ndarray) -> float:
     """Pearson r of two 1-D arrays; NaN when undefined (fewer than 2 values or a constant one)."""
     if len(true) < 2 or np.all(true == true[0]) or np.all(pred == pred[0]):
         return np.nan
@@ -201,7 +202,7 @@ def pearson_correlation(
     UndefinedMetricWarning
         When r is undefined for some movie (it is then left out of the movie average).
     """
-    return _reduce(_per_column(y_true, y_pred, average, _pearson, "Pearson's r"), multioutput)
+    return _reduce(_per_column(y_true, y_pred, average, pearson_r, "Pearson's r"), multioutput)
 
 
 def _check_two_columns(y_true: Any, function: str) -> None:

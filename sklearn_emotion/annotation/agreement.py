@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..metrics import pearson_r  # NaN for a constant rater: undefined
+
 __all__ = ["AGREEMENT_KEYS", "agreement", "rater_correlations", "concordance_correlation"]
 
 #: The keys of :func:`agreement`'s result, in order.
@@ -39,12 +41,6 @@ def _complete_table(ratings: Any) -> np.ndarray:
             f"of {len(table)} (targets with a NaN are dropped)."
         )
     return complete
-
-
-def _pearson(x: np.ndarray, y: np.ndarray) -> float:
-    x, y = x - x.mean(), y - y.mean()
-    denominator = np.sqrt((x @ x) * (y @ y))
-    return float(x @ y / denominator) if denominator > 0 else float("nan")  # a constant rater: undefined
 
 
 def concordance_correlation(x: Any, y: Any) -> float:
@@ -116,7 +112,7 @@ def agreement(ratings: Any) -> dict[str, float]:
     total_variance = table.sum(axis=1).var(ddof=1)
     pairs = list(itertools.combinations(range(k), 2))
     with np.errstate(invalid="ignore"):
-        pearson = [_pearson(table[:, i], table[:, j]) for i, j in pairs]
+        pearson = [pearson_r(table[:, i], table[:, j]) for i, j in pairs]
         ccc = [concordance_correlation(table[:, i], table[:, j]) for i, j in pairs]
     return {
         "ICC(1,1)": _ratio(bms - wms, bms + (k - 1) * wms),
@@ -149,4 +145,4 @@ def rater_correlations(ratings: Any) -> np.ndarray:
     table = _complete_table(ratings)
     k = table.shape[1]
     others = (table.sum(axis=1, keepdims=True) - table) / (k - 1)
-    return np.array([_pearson(table[:, j], others[:, j]) for j in range(k)])
+    return np.array([pearson_r(table[:, j], others[:, j]) for j in range(k)])
