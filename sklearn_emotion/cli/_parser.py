@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 from . import annotate, annotation_merge, cross_validate, demo, evaluate, extract, fit, models, predict, report
@@ -77,14 +79,37 @@ def _epilog(examples: list[str]) -> str | None:
     return ("example:" if len(examples) == 1 else "examples:") + "".join(f"\n  sklearn-emotion {e}" for e in examples)
 
 
+class _Parser(argparse.ArgumentParser):
+    """The top-level parser: ``--version --verbose`` (either order, before the command) prints
+    :func:`~sklearn_emotion.show_versions`' lines and exits.
+
+    argparse's version action exits as soon as it is read, before a later ``--verbose`` is, so the
+    pair is looked for in the arguments before they are parsed.
+    """
+
+    def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:
+        arguments = list(sys.argv[1:] if args is None else args)
+        options = arguments[:next((i for i, a in enumerate(arguments) if not a.startswith("-")), len(arguments))]
+        if "--version" in options and "--verbose" in options:
+            from .._show_versions import show_versions
+
+            show_versions()
+            self.exit()
+        return super().parse_known_args(arguments, namespace)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``sklearn-emotion``: one sub-command per entry of ``COMMANDS``."""
     from .. import __version__
 
     formatter = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog="sklearn-emotion", description=_DESCRIPTION, formatter_class=formatter)
-    parser.add_argument("--version", action="version", version=f"sklearn-emotion {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser = _Parser(prog="sklearn-emotion", description=_DESCRIPTION, formatter_class=formatter)
+    parser.add_argument("--version", action="version", version=f"sklearn-emotion {__version__}",
+                        help="show the version (one line) and exit; with --verbose, the versions of Python, the "
+                             "platform, the dependencies and the device Keras uses, for a bug report")
+    # The commands' parsers are plain ones: --version --verbose is the top level's alone.
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                parser_class=argparse.ArgumentParser)
     for name, module, help, examples, progress in COMMANDS:
         description = wrap(" ".join(module.add_arguments.__doc__.split()))
         module.add_arguments(_command(sub, formatter, name, module, help=help, description=description,
