@@ -37,6 +37,25 @@ class WindowedMovies(Sequence):
         Validated movies, as returned by :func:`sklearn_emotion.data.as_movies`.
     length : int
         Window length in seconds.
+
+    Examples
+    --------
+    :class:`Windower` returns one; a second's window is the ``length`` seconds ending there:
+
+    >>> import numpy as np
+    >>> from sklearn_emotion import Windower
+    >>> movies = Windower(length=3).fit_transform([np.arange(8.0).reshape(4, 2), np.ones((6, 2))])
+    >>> movies
+    WindowedMovies(n_movies=2, length=3, modalities=['features'])
+    >>> movies.lengths, movies[0]["features"].shape, movies[1:]
+    ([4, 6], (4, 2), WindowedMovies(n_movies=1, length=3, modalities=['features']))
+    >>> windows, mask = movies.materialize(0)
+    >>> windows["features"].shape
+    (4, 3, 2)
+    >>> windows["features"][1], mask[1]  # second 1: one step before the start (zeros, masked)
+    (array([[0., 0.],
+           [0., 1.],
+           [2., 3.]], dtype=float32), array([0., 1., 1.], dtype=float32))
     """
 
     def __init__(self, movies: list[dict[str, np.ndarray]], length: int) -> None:

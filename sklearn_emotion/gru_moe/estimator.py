@@ -165,10 +165,26 @@ class GRUMoERegressor(BaseSequenceRegressor):
 
     Examples
     --------
+    Three small movies of 4 features per second, whose valence and arousal follow their features'
+    history; a tiny network trained for 2 epochs on 10-second windows:
+
+    >>> import numpy as np
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn_emotion import Windower, GRUMoERegressor
-    >>> model = make_pipeline(Windower(length=60), GRUMoERegressor(units=64, random_state=0))
-    >>> # model.fit(movies, annotations).predict(new_movies) -> list of (T, 2) arrays
+    >>> rng = np.random.default_rng(0)
+    >>> movies = [rng.normal(size=(seconds, 4)).astype("float32") for seconds in (40, 30, 50)]
+    >>> annotations = [np.tanh(np.cumsum(movie[:, :2], axis=0) / 10) for movie in movies]
+    >>> model = make_pipeline(Windower(length=10),
+    ...                       GRUMoERegressor(units=4, n_experts=2, epochs=2, random_state=0))
+    >>> predictions = model.fit(movies, annotations).predict(movies)
+    >>> [p.shape for p in predictions]
+    [(40, 2), (30, 2), (50, 2)]
+    >>> model[-1].n_epochs_, model[-1].stopping_
+    (2, 'loss')
+    >>> bool(np.all(np.abs(predictions[0]) <= 1))  # in the target range (-1, 1)
+    True
+
+    The paper's model is ``make_paper_pipeline()`` (60-s windows, 128 units, Butterworth smoothing).
     """
 
     _parameter_constraints: dict = {

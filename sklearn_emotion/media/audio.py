@@ -356,6 +356,23 @@ class AudioEmbedder(MediaEmbedder):
     -----
     ``X`` is a sequence of movies: file paths (any container with an audio stream: mp4, mkv,
     webm, avi, mp3, wav, ...) or already-decoded ``(waveform, sample_rate)`` tuples.
+
+    Examples
+    --------
+    The weight-free descriptors (112 per second) of 3 seconds of a 440 Hz tone, already decoded:
+
+    >>> import numpy as np
+    >>> from sklearn_emotion import AudioEmbedder
+    >>> rate = 16000
+    >>> tone = 0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)
+    >>> features = AudioEmbedder("descriptors").fit_transform([(tone.astype(np.float32), rate)])
+    >>> features[0].shape
+    (3, 112)
+
+    VGGish, the paper's AudioSet features, on video files (downloads the checkpoint once):
+
+    >>> AudioEmbedder("vggish").fit_transform(["movie.mp4"])[0].shape  # doctest: +SKIP
+    (T, 128)
     """
 
     backbone: Any = "vggish"

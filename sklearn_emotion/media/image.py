@@ -140,6 +140,30 @@ class ImageEmbedder(MediaEmbedder):
     ``(T, height, width, 3)`` of uint8 RGB frames (one per second).  ``transform`` returns one
     ``(T, n_features)`` float32 array per movie.  Nothing is learnt: ``fit`` only checks the
     parameters.
+
+    Examples
+    --------
+    A weight-free backbone (nothing to download): the mean colour of a 4 x 4 grid and of the whole
+    frame, 51 values per second.  Here one movie of 3 seconds, already decoded, whose right half is
+    white:
+
+    >>> import numpy as np
+    >>> from sklearn_emotion import ImageEmbedder
+    >>> from sklearn_emotion.extraction import colour_layout_model
+    >>> frames = np.zeros((3, 48, 64, 3), dtype=np.uint8)
+    >>> frames[:, :, 32:] = 255
+    >>> embedder = ImageEmbedder(colour_layout_model(), preprocessing="unit")
+    >>> features = embedder.fit_transform([frames])
+    >>> features[0].shape
+    (3, 51)
+    >>> features[0][0, -3:].round(3)  # the whole frame's mean red, green, blue
+    array([0.5, 0.5, 0.5], dtype=float32)
+
+    The paper's network, on video files (downloads the ImageNet weights once):
+
+    >>> embedder = ImageEmbedder("InceptionV3")  # doctest: +SKIP
+    >>> embedder.fit_transform(["movie.mp4"])[0].shape  # doctest: +SKIP
+    (T, 2048)
     """
 
     backbone: Any = "InceptionV3"

@@ -114,6 +114,24 @@ class ModalityUnion(TransformerMixin, _BaseComposition):
     --------
     iter_transform : each movie's features as soon as they are ready; failing movies reported
         one by one.
+
+    Examples
+    --------
+    Weight-free image and audio embedders on a generated 3-second video file (decoded once):
+
+    >>> import tempfile
+    >>> from sklearn_emotion import AudioEmbedder, ImageEmbedder, ModalityUnion
+    >>> from sklearn_emotion.datasets import make_movie_files
+    >>> from sklearn_emotion.extraction import colour_layout_model
+    >>> folder = tempfile.mkdtemp()
+    >>> data = make_movie_files(folder, 1, min_seconds=3, max_seconds=3, random_state=0)
+    >>> union = ModalityUnion([("image", ImageEmbedder(colour_layout_model(), preprocessing="unit")),
+    ...                        ("audio", AudioEmbedder("descriptors"))])
+    >>> movies = union.fit_transform(data.videos)
+    >>> {modality: features.shape for modality, features in movies[0].items()}
+    {'image': (3, 51), 'audio': (3, 112)}
+    >>> union.modalities_
+    ['image', 'audio']
     """
 
     _parameter_constraints: dict = {

@@ -156,10 +156,22 @@ class TCNRegressor(BaseSequenceRegressor):
 
     Examples
     --------
+    Three small movies of 4 features per second; a tiny network (2 levels of 4 filters) trained
+    for 2 epochs:
+
+    >>> import numpy as np
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn_emotion import MovieStandardScaler, TCNRegressor
-    >>> model = make_pipeline(MovieStandardScaler(), TCNRegressor(random_state=0))
-    >>> # model.fit(movies, annotations).predict(new_movies) -> list of (T, 2) arrays
+    >>> rng = np.random.default_rng(0)
+    >>> movies = [rng.normal(size=(seconds, 4)).astype("float32") for seconds in (40, 30, 50)]
+    >>> annotations = [np.tanh(np.cumsum(movie[:, :2], axis=0) / 10) for movie in movies]
+    >>> tcn = TCNRegressor(projection=4, filters=4, levels=2, kernel_size=3, epochs=2, random_state=0)
+    >>> model = make_pipeline(MovieStandardScaler(), tcn)
+    >>> predictions = model.fit(movies, annotations).predict(movies)
+    >>> [p.shape for p in predictions]
+    [(40, 2), (30, 2), (50, 2)]
+    >>> tcn.n_epochs_, bool(np.all(np.abs(predictions[0]) <= 1))
+    (2, True)
     """
 
     _parameter_constraints: dict = {

@@ -1,0 +1,175 @@
+"""The ``Examples`` section of every public docstring, run as a doctest; and every public class and top-level
+function required to have one.
+
+The public objects are the names in ``__all__`` of the public modules (the API reference documents the
+same), each object once (at the first module exporting it), plus the public methods of public classes
+whose docstrings hold examples.  Each runs with the standard :mod:`doctest` module (ELLIPSIS and
+NORMALIZE_WHITESPACE) in a fresh namespace holding its module's globals, in a temporary working directory
+so that nothing is written in the repository.  Examples that train a Keras network are marked ``keras``.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import inspect
+import re
+
+import pytest
+
+#: The public modules (issue 24's shared definition); a name exported by several belongs to the first.
+PUBLIC_MODULES = (
+    "sklearn_emotion",
+    "sklearn_emotion.annotation",
+    "sklearn_emotion.data",
+    "sklearn_emotion.datasets",
+    "sklearn_emotion.ensemble",
+    "sklearn_emotion.extraction",
+    "sklearn_emotion.files",
+    "sklearn_emotion.inspection",
+    "sklearn_emotion.media",
+    "sklearn_emotion.media.decoding",
+    "sklearn_emotion.metrics",
+    "sklearn_emotion.persistence",
+    "sklearn_emotion.pipelines",
+    "sklearn_emotion.plotting",
+    "sklearn_emotion.preprocessing",
+    "sklearn_emotion.report",
+    "sklearn_emotion.reporting",
+    "sklearn_emotion.scoring",
+    "sklearn_emotion.smoothing",
+    "sklearn_emotion.windowing",
+    "sklearn_emotion.workflows",
+)
+
+#: Examples that train a Keras network (seconds each on CPU), kept out of the quick tier.
+KERAS_EXAMPLES = {
+    "sklearn_emotion.GRUMoERegressor",
+    "sklearn_emotion.TCNRegressor",
+    "sklearn_emotion.make_paper_pipeline",
+    "sklearn_emotion.make_tcn_pipeline",
+    "sklearn_emotion.inspection.modality_contributions",
+    "sklearn_emotion.inspection.uses_batch_statistics",
+}
+
+OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+_EXAMPLES_HEADING = re.compile(r"^\s*Examples\n\s*-{8,}\s*$", re.MULTILINE)
+
+
+def public_objects() -> dict[str, object]:
+    """Qualified name (``module.Name``) -> object, each function or class once, at its first public module."""
+    objects: dict[str, object] = {}
+    seen: set[int] = set()
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if not (inspect.isclass(obj) or inspect.isfunction(obj)) or id(obj) in seen:
+                continue  # constants have no docstring of their own
+            seen.add(id(obj))
+            objects[f"{module_name}.{name}"] = obj
+    return objects
+
+
+def has_examples(obj: object) -> bool:
+    return bool(_EXAMPLES_HEADING.search(inspect.getdoc(obj) or ""))
+
+
+def documented_objects() -> dict[str, object]:
+    """The public objects and public methods (defined in this package) whose docstrings hold examples."""
+    found = {}
+    for qualname, obj in public_objects().items():
+        if has_examples(obj):
+            found[qualname] = obj
+        if inspect.isclass(obj):
+            for name, member in vars(obj).items():
+                function = getattr(member, "__func__", member)
+                if not name.startswith("_") and inspect.isfunction(function) and has_examples(function):
+                    found[f"{qualname}.{name}"] = function
+    return found
+
+
+def missing_examples(objects: dict[str, object]) -> list[str]:
+    """Those of ``objects`` that must have an Examples section and have none, or only skipped ones."""
+    missing = []
+    for qualname, obj in objects.items():
+        module = qualname.rpartition(".")[0]
+        if not (inspect.isclass(obj) or module == "sklearn_emotion"):
+            continue  # required: every public class, every top-level function
+        examples = [e for test in doctest.DocTestFinder(recurse=False).find(obj, qualname) for e in test.examples]
+        if not has_examples(obj) or all(e.options.get(doctest.SKIP) for e in examples):
+            missing.append(qualname)
+    return missing
+
+
+def run_examples(qualname: str, obj: object) -> doctest.TestResults:
+    module = importlib.import_module(obj.__module__)
+    globs = dict(vars(module))  # a fresh copy: one example cannot change the next one's names
+    runner = doctest.DocTestRunner(optionflags=OPTIONS)
+    for test in doctest.DocTestFinder(recurse=False).find(obj, qualname, globs=globs):
+        runner.run(test)
+    return runner.summarize(verbose=False)
+
+
+def _params():
+    for qualname, obj in documented_objects().items():
+        owner = qualname if qualname in KERAS_EXAMPLES else qualname.rpartition(".")[0]
+        marks = [pytest.mark.keras] if qualname in KERAS_EXAMPLES or owner in KERAS_EXAMPLES else []
+        yield pytest.param(qualname, obj, id=qualname, marks=marks)
+
+
+@pytest.mark.parametrize(("qualname", "obj"), list(_params()))
+def test_examples_run(qualname, obj, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # examples that write files write them here, never in the repository
+    result = run_examples(qualname, obj)
+    assert result.attempted > 0, f"{qualname}: its Examples section has no example that runs"
+    assert result.failed == 0, f"{qualname}: {result.failed} of {result.attempted} examples failed (see above)"
+
+
+def test_every_public_class_and_top_level_function_has_examples():
+    missing = missing_examples(public_objects())
+    assert not missing, f"no Examples section (or only skipped examples) in: {', '.join(missing)}"
+
+
+def test_the_requirement_can_fail():
+    def undocumented():
+        """A function without examples."""
+
+    class Skipped:
+        """A class whose only example is skipped.
+
+        Examples
+        --------
+        >>> Skipped()  # doctest: +SKIP
+        """
+
+    def documented():
+        """A function with an example.
+
+        Examples
+        --------
+        >>> 1 + 1
+        2
+        """
+
+    objects = {"sklearn_emotion.undocumented": undocumented, "sklearn_emotion.metrics.Skipped": Skipped,
+               "sklearn_emotion.documented": documented, "sklearn_emotion.metrics.private": undocumented}
+    assert missing_examples(objects) == ["sklearn_emotion.undocumented", "sklearn_emotion.metrics.Skipped"]
+
+
+def test_a_failing_example_is_reported():
+    def wrong():
+        """Examples
+        --------
+        >>> 1 + 1
+        3
+        """
+
+    wrong.__module__ = __name__
+    assert run_examples("wrong", wrong) == doctest.TestResults(failed=1, attempted=1)
+
+
+def test_the_keras_marks_name_public_objects():
+    # A renamed object would silently lose its mark and slow the quick tier down.
+    names = set(public_objects())
+    assert KERAS_EXAMPLES <= names, sorted(KERAS_EXAMPLES - names)
