@@ -117,6 +117,23 @@ def as_movies(
     ValueError
         With the movie index and the shapes involved, when a movie is not 2-D, is empty, contains
         NaN, has modalities of different lengths, or lacks a modality.
+
+    Examples
+    --------
+    A 2-D array is a movie of one modality, named ``"features"``; a mapping gives several:
+
+    >>> import numpy as np
+    >>> from sklearn_emotion.data import as_movies
+    >>> movies = as_movies([np.zeros((3, 2)), np.ones((5, 2))])
+    >>> [{name: (a.shape, a.dtype) for name, a in m.items()} for m in movies]
+    [{'features': ((3, 2), dtype('float32'))}, {'features': ((5, 2), dtype('float32'))}]
+    >>> movies = as_movies([{"image": np.ones((4, 5)), "audio": np.ones((4, 2))}])
+    >>> {name: features.shape for name, features in movies[0].items()}
+    {'image': (4, 5), 'audio': (4, 2)}
+    >>> as_movies([{"image": np.ones((4, 5)), "audio": np.ones((3, 2))}])
+    Traceback (most recent call last):
+        ...
+    ValueError: X[0]: modalities have different numbers of seconds ('image': (4, 5), 'audio': (3, 2)).
     """
     if not is_movie_sequence(X):
         raise TypeError(
@@ -199,6 +216,20 @@ def as_targets(
     Returns
     -------
     list of ndarray of shape (T, n_targets) or (T, 2 * n_targets), float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.data import as_targets
+    >>> y = as_targets([[[0.1, -0.2], [0.3, np.nan]]], lengths=[2])  # NaN: an unannotated second
+    >>> y[0].shape, y[0].dtype
+    ((2, 2), dtype('float64'))
+    >>> as_targets([np.zeros((2, 4))], with_std=True)[0].shape  # means, then the viewers' std
+    (2, 4)
+    >>> as_targets([np.zeros((2, 2))], lengths=[3])
+    Traceback (most recent call last):
+        ...
+    ValueError: movie 0: X has 3 seconds but y[0] has 2 rows (shape (2, 2)).
     """
     if not is_movie_sequence(y):
         raise TypeError(

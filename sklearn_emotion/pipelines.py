@@ -72,10 +72,18 @@ def make_paper_pipeline(*, window_length: int = 60, smoother: Any = "butterworth
 
     Examples
     --------
-    >>> from sklearn_emotion import make_paper_pipeline
-    >>> model = make_paper_pipeline(window_length=30, units=64, random_state=0)
+    A tiny GRU-MoE (4 units, 2 experts, 10-s windows), trained for 2 epochs on three small movies:
+
+    >>> import numpy as np
+    >>> from sklearn_emotion.pipelines import make_paper_pipeline
+    >>> model = make_paper_pipeline(window_length=10, units=4, n_experts=2, epochs=2, random_state=0)
     >>> [name for name, _ in model.steps]
     ['moviestandardscaler', 'windower', 'smoothedregressor']
+    >>> rng = np.random.default_rng(0)
+    >>> movies = [rng.normal(size=(seconds, 4)).astype("float32") for seconds in (40, 30, 50)]
+    >>> annotations = [np.tanh(np.cumsum(movie[:, :2], axis=0) / 10) for movie in movies]
+    >>> [curves.shape for curves in model.fit(movies, annotations).predict(movies)]
+    [(40, 2), (30, 2), (50, 2)]
     """
     from .gru_moe import GRUMoERegressor
     from .preprocessing import MovieStandardScaler
@@ -101,6 +109,21 @@ def make_tcn_pipeline(*, smoother: Any = "butterworth", **network_params: Any) -
     -------
     Pipeline
         Unfitted.
+
+    Examples
+    --------
+    A tiny network (2 levels of 4 filters), trained for 2 epochs on three small movies:
+
+    >>> import numpy as np
+    >>> from sklearn_emotion.pipelines import make_tcn_pipeline
+    >>> model = make_tcn_pipeline(projection=4, filters=4, levels=2, kernel_size=3, epochs=2, random_state=0)
+    >>> [name for name, _ in model.steps]
+    ['moviestandardscaler', 'smoothedregressor']
+    >>> rng = np.random.default_rng(0)
+    >>> movies = [rng.normal(size=(seconds, 4)).astype("float32") for seconds in (40, 30, 50)]
+    >>> annotations = [np.tanh(np.cumsum(movie[:, :2], axis=0) / 10) for movie in movies]
+    >>> [curves.shape for curves in model.fit(movies, annotations).predict(movies)]
+    [(40, 2), (30, 2), (50, 2)]
     """
     from .preprocessing import MovieStandardScaler
     from .tcn import TCNRegressor
@@ -123,6 +146,19 @@ def make_baseline_pipeline(*, alpha: float | None = None, smoother: Any = "none"
     -------
     estimator
         ``PerSecondRegressor(Ridge)``, wrapped in ``SmoothedRegressor`` when smoothed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.pipelines import make_baseline_pipeline
+    >>> rng = np.random.default_rng(0)
+    >>> movies = [rng.normal(size=(seconds, 3)) for seconds in (30, 20)]
+    >>> annotations = [np.tanh(movie[:, :2]) for movie in movies]
+    >>> model = make_baseline_pipeline(alpha=1.0).fit(movies, annotations)
+    >>> [curves.shape for curves in model.predict(movies)]
+    [(30, 2), (20, 2)]
+    >>> make_baseline_pipeline(smoother="butterworth")
+    SmoothedRegressor(...)
     """
     from sklearn.linear_model import Ridge, RidgeCV
 

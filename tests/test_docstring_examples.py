@@ -13,6 +13,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
+import os
 import re
 
 import pytest
@@ -50,6 +51,14 @@ KERAS_EXAMPLES = {
     "sklearn_emotion.make_tcn_pipeline",
     "sklearn_emotion.inspection.modality_contributions",
     "sklearn_emotion.inspection.uses_batch_statistics",
+}
+
+#: Examples that load TensorFlow, librosa or FFmpeg and embed or film media (a few seconds each).
+SLOW_EXAMPLES = {
+    "sklearn_emotion.ImageEmbedder",
+    "sklearn_emotion.AudioEmbedder",
+    "sklearn_emotion.ModalityUnion",
+    "sklearn_emotion.make_movie_files",
 }
 
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -113,15 +122,21 @@ def run_examples(qualname: str, obj: object) -> doctest.TestResults:
 
 def _params():
     for qualname, obj in documented_objects().items():
-        owner = qualname if qualname in KERAS_EXAMPLES else qualname.rpartition(".")[0]
-        marks = [pytest.mark.keras] if qualname in KERAS_EXAMPLES or owner in KERAS_EXAMPLES else []
+        owners = {qualname, qualname.rpartition(".")[0]}  # a method's examples cost what its class's do
+        marks = [pytest.mark.keras] if owners & KERAS_EXAMPLES else []
+        marks += [pytest.mark.slow] if owners & SLOW_EXAMPLES else []
         yield pytest.param(qualname, obj, id=qualname, marks=marks)
 
 
 @pytest.mark.parametrize(("qualname", "obj"), list(_params()))
 def test_examples_run(qualname, obj, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # examples that write files write them here, never in the repository
-    result = run_examples(qualname, obj)
+    environ = dict(os.environ)  # set_native_logs's example sets an environment variable
+    try:
+        result = run_examples(qualname, obj)
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
     assert result.attempted > 0, f"{qualname}: its Examples section has no example that runs"
     assert result.failed == 0, f"{qualname}: {result.failed} of {result.attempted} examples failed (see above)"
 
@@ -169,7 +184,7 @@ def test_a_failing_example_is_reported():
     assert run_examples("wrong", wrong) == doctest.TestResults(failed=1, attempted=1)
 
 
-def test_the_keras_marks_name_public_objects():
+def test_the_keras_and_slow_marks_name_public_objects():
     # A renamed object would silently lose its mark and slow the quick tier down.
     names = set(public_objects())
-    assert KERAS_EXAMPLES <= names, sorted(KERAS_EXAMPLES - names)
+    assert KERAS_EXAMPLES | SLOW_EXAMPLES <= names, sorted((KERAS_EXAMPLES | SLOW_EXAMPLES) - names)

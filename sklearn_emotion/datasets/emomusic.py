@@ -285,6 +285,26 @@ def load_emomusic(
     FileNotFoundError
         When the folder, the annotation files or a requested song is missing (or, with
         ``with_std=True``, the ``*_cont_std.csv`` files).
+
+    Examples
+    --------
+    The release's annotation files (one row per song, a column per 0.5 s from 15 s), here written
+    for song 2 with four samples; the real ones load with ``load_emomusic()``:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_emotion.datasets import load_emomusic
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "annotations").mkdir()
+    >>> header = "song_id,sample_15000ms,sample_15500ms,sample_16000ms,sample_16500ms\\n"
+    >>> _ = (root / "annotations" / "valence_cont_average.csv").write_text(header + "2,0.1,0.3,0.2,0.4\\n")
+    >>> _ = (root / "annotations" / "arousal_cont_average.csv").write_text(header + "2,-0.1,-0.3,0.0,0.2\\n")
+    >>> songs = load_emomusic(root)  # 1 Hz: each second the mean of its two samples
+    >>> songs.song_ids, songs.y[0]
+    (array([2]), array([[ 0.2, -0.2],
+           [ 0.3,  0.1]]))
+    >>> load_emomusic(root, sampling_rate=2).y[0].shape
+    (4, 2)
     """
     if sampling_rate not in (1, 2):
         raise ValueError(f"sampling_rate must be 1 or 2 (Hz), got {sampling_rate!r}.")

@@ -101,6 +101,28 @@ def load_liris_accede(
     ValueError
         When a file is malformed (wrong header, a non-numeric value, times that are not 0, 1, 2, ...,
         a value outside [-1, 1] or a negative standard deviation): the message names file and line.
+
+    Examples
+    --------
+    A folder in the release's format (``Time Mean Std``, tab separated, one row per second), here
+    written for a 3-second movie; the real annotations load with ``load_liris_accede()``:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_emotion.datasets import load_liris_accede
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for dimension, values in [("Valence", "0.1 0.2 0.3"), ("Arousal", "-0.2 0.0 0.2")]:
+    ...     rows = [f"{t}\\t{v}\\t0.05" for t, v in enumerate(values.split())]
+    ...     _ = (root / f"Sintel_{dimension}.txt").write_text("Time\\tMean\\tStd\\n" + "\\n".join(rows) + "\\n")
+    >>> data = load_liris_accede(root)
+    >>> data.movies, data.lengths
+    (['Sintel'], array([3]))
+    >>> data.y[0]
+    array([[ 0.1, -0.2],
+           [ 0.2,  0. ],
+           [ 0.3,  0.2]])
+    >>> load_liris_accede(root, with_std=True).y[0].shape  # means, then the raters' std
+    (3, 4)
     """
     folder = _annotation_folder(resolve_root(root, "liris-accede-continuous", "LIRIS-ACCEDE", _OBTAIN))
     available = sorted(p.name[: -len(_SUFFIXES["valence"])] for p in folder.glob("*" + _SUFFIXES["valence"]))

@@ -554,6 +554,23 @@ def load_mediaeval2018(
         Naming the movies whose annotation and feature sequences had different lengths.
     MissingFeatureWarning
         With ``missing="nan"`` or ``"ffill"``, naming the movies and files with missing seconds.
+
+    Examples
+    --------
+    The ``csv`` layout (one file per movie and modality), here written for one 3-second movie; the
+    official release loads with ``load_mediaeval2018()``:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_emotion.datasets import load_mediaeval2018
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "visual").mkdir()
+    >>> _ = (root / "visual" / "MEDIAEVAL18_00.csv").write_text("hue,brightness\\n0.1,0.5\\n0.2,0.6\\n0.3,0.4\\n")
+    >>> _ = (root / "MEDIAEVAL18_00_Valence-Arousal.txt").write_text(
+    ...     "Time\\tValence\\tArousal\\n0\\t0.1\\t-0.1\\n1\\t0.2\\t0.0\\n2\\t0.1\\t0.1\\n")
+    >>> data = load_mediaeval2018(root, layout="csv", features=["visual"])
+    >>> data.ids, data.X[0]["visual"].shape, data.y[0].shape, data.feature_names
+    (['MEDIAEVAL18_00'], (3, 2), (3, 2), {'visual': ['hue', 'brightness']})
     """
     modalities, descriptors = _check_options(subset, features, visual_descriptors, layout, missing, audio_offset)
     folder = resolve_root(root, "mediaeval2018", "MediaEval 2018", _OBTAIN)

@@ -381,10 +381,13 @@ def make_movie_files(
 
     Examples
     --------
+    >>> import tempfile
     >>> from sklearn_emotion.datasets import make_movie_files
-    >>> data = make_movie_files("movies", 4, min_seconds=20, max_seconds=30, random_state=0)  # doctest: +SKIP
-    >>> data.videos[0].name, data.y[0].shape                                               # doctest: +SKIP
-    ('movie_00.mp4', (27, 2))
+    >>> data = make_movie_files(tempfile.mkdtemp(), 2, min_seconds=4, max_seconds=6, random_state=0)
+    >>> [video.name for video in data.videos], [file.name for file in data.annotation_files]
+    (['movie_00.mp4', 'movie_01.mp4'], ['movie_00_Valence-Arousal.txt', 'movie_01_Valence-Arousal.txt'])
+    >>> [curves.shape for curves in data.y]
+    [(6, 2), (5, 2)]
     """
     if min_seconds > max_seconds:
         raise ValueError(f"min_seconds={min_seconds} must not exceed max_seconds={max_seconds}.")

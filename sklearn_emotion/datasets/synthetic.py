@@ -147,9 +147,28 @@ def make_lagged_movies(
 
     Examples
     --------
+    From three 100-s annotated movies written in LIRIS-ACCEDE's format (the real curves are used by
+    default):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
     >>> from sklearn.model_selection import GroupKFold
-    >>> X, y, groups = make_lagged_movies(8, random_state=0)          # doctest: +SKIP
-    >>> folds = GroupKFold(4).split(X, y, groups)                     # doctest: +SKIP
+    >>> from sklearn_emotion.datasets import make_lagged_movies
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for movie in ("Sintel", "Decay", "Chatter"):
+    ...     for dimension, phase in [("Valence", 0.0), ("Arousal", 1.0)]:
+    ...         curve = 0.5 * np.sin(np.arange(100) / 7 + phase + len(movie))
+    ...         rows = "".join(f"{t}\\t{value:.4f}\\t0.1\\n" for t, value in enumerate(curve))
+    ...         _ = (root / f"{movie}_{dimension}.txt").write_text("Time\\tMean\\tStd\\n" + rows)
+    >>> X, y, groups = make_lagged_movies(6, min_seconds=20, max_seconds=30, lag=5, root=root, random_state=0)
+    >>> len(X), sorted(X[0]), X[0]["image"].shape[1], X[0]["audio"].shape[1]
+    (6, ['audio', 'image'], 32, 8)
+    >>> all(len(features["image"]) == len(curves) for features, curves in zip(X, y))
+    True
+    >>> folds = list(GroupKFold(3).split(X, y, groups))  # crops of one source movie stay together
+    >>> len(folds)
+    3
     """
     if min_seconds > max_seconds:
         raise ValueError(f"min_seconds={min_seconds} must not exceed max_seconds={max_seconds}.")

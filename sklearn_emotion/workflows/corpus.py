@@ -276,10 +276,24 @@ def load_feature_corpus(features_dir: str | os.PathLike | Sequence[str | os.Path
 
     Examples
     --------
-    >>> from sklearn_emotion import make_paper_pipeline
+    Two movies' features (as ``sklearn-emotion extract`` writes them) and MediaEval annotations:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.files import save_features
     >>> from sklearn_emotion.workflows import load_feature_corpus
-    >>> X, y, names = load_feature_corpus("features/", "annotations/")  # doctest: +SKIP
-    >>> model = make_paper_pipeline(random_state=0).fit(X, y)  # doctest: +SKIP
+    >>> features, annotations = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
+    >>> rng = np.random.default_rng(0)
+    >>> for name, seconds in [("Sintel", 5), ("Decay", 4)]:
+    ...     _ = save_features(features / f"{name}.npz", {"image": rng.normal(size=(seconds, 3))})
+    ...     rows = "".join(f"{t}\\t0.1\\t-0.2\\n" for t in range(seconds))
+    ...     _ = (annotations / f"{name}_Valence-Arousal.txt").write_text("Time\\tValence\\tArousal\\n" + rows)
+    >>> X, y, names = load_feature_corpus(features, annotations)
+    >>> names, [movie["image"].shape for movie in X], [curves.shape for curves in y]
+    (['Decay', 'Sintel'], [(4, 3), (5, 3)], [(4, 2), (5, 2)])
+
+    ``make_paper_pipeline().fit(X, y)`` then trains the paper's model on them.
     """
     from ..files import align_lengths
 

@@ -75,6 +75,20 @@ def predict_movies(model: Any, movies: Sequence[Mapping[str, np.ndarray]], *,
     ValueError
         Naming the movie, when its features have other widths than the model's or a prediction is
         NaN or infinite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion import PerSecondRegressor
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn_emotion.workflows import predict_movies
+    >>> rng = np.random.default_rng(0)
+    >>> movies = [{"image": rng.normal(size=(seconds, 3))} for seconds in (30, 20)]
+    >>> annotations = [np.tanh(movie["image"][:, :2]) for movie in movies]
+    >>> model = PerSecondRegressor(Ridge()).fit(movies, annotations)
+    >>> means, stds = predict_movies(model, movies, names=["Sintel", "Decay"])
+    >>> [curves.shape for curves in means], stds is None  # this model predicts no std
+    ([(30, 2), (20, 2)], True)
     """
     from ..persistence import SavedModel
     from ..scoring import predicts_std
