@@ -1,4 +1,7 @@
-"""The ablations of section 3 of the paper, on a validation split of the development movies.
+"""The ablations of section 3 of the paper
+=======================================
+
+On a validation split of the development movies.
 
 The paper tuned its model on 13 development movies held out for validation and reports that
 
@@ -33,7 +36,7 @@ VALIDATION_MOVIES = 13  # the paper's validation set
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_data_options(parser)
     parser.add_argument("--windows", type=int, nargs="+", default=[10, 30, 60],
                         help="window lengths to compare, seconds (default %(default)s)")

@@ -1,4 +1,7 @@
-"""GRU vs LSTM vs TCN (paper, sections 2.2 and 3): held-out MSE and Pearson r per dimension, with run times.
+"""GRU vs LSTM vs TCN (paper, sections 2.2 and 3)
+==============================================
+
+Held-out MSE and Pearson r per dimension, with run times.
 
 The paper compared LSTM and GRU sequence-to-one models on 10-, 30- and 60-s windows and an
 encoder-decoder TCN, and kept the GRU.  This script compares the package's versions, every model
@@ -168,7 +171,7 @@ def demo(args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
     parser.add_argument("--movies", type=int, default=12, help="semi-synthetic movies (default %(default)s)")
     parser.add_argument("--max-seconds", type=int, default=300, help="longest semi-synthetic crop (%(default)s)")

@@ -1,4 +1,7 @@
-"""Quick start with the Python API: videos -> per-second features -> the paper's model -> scores and a plot.
+"""Quick start with the Python API
+===============================
+
+Videos -> per-second features -> the paper's model -> scores and a plot.
 
 Uses the demo's generated movies (real H.264/AAC files whose pictures and sounds follow known
 valence/arousal curves, see ``sklearn_emotion.demo``), so it runs offline.  With ``--weights-dir``
@@ -28,7 +31,7 @@ from sklearn_emotion.reporting import mediaeval_table
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output-dir", default="quickstart-output")
     parser.add_argument("--weights-dir", default=None, help="folder with yamnet.tflite and the MobileNet extractor")
     parser.add_argument("--quick", action="store_true", help="fewer, shorter movies and shorter windows")

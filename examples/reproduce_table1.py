@@ -1,4 +1,7 @@
-"""Reproduce Table 1 of the paper: five runs trained on the development set, scored on the test set.
+"""Reproduce Table 1 of the paper
+==============================
+
+Five runs trained on the development set, scored on the test set.
 
 The paper (MediaEval 2018, best valence and arousal MSE) submitted five runs of a GRU + mixture of
 experts model with Butterworth smoothing:
@@ -35,7 +38,7 @@ from sklearn_emotion.reporting import PAPER_TABLE_1, mediaeval_table
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_data_options(parser)
     parser.add_argument("--window", type=int, default=60, help="window length, seconds (default %(default)s)")
     parser.add_argument("--dropout", type=float, default=0.5, help="dropout of runs 2-4 (default %(default)s)")
