@@ -19,7 +19,7 @@ from ._backend import quiet_by_default, set_native_logs
 from ._compat import serve_moved_modules
 from ._lazy import lazy_names
 
-__version__ = "0.2.0.dev0"
+__version__ = "0.3.0"
 
 _PUBLIC = {
     "Windower": "windowing",
@@ -48,6 +48,7 @@ _PUBLIC = {
     "make_baseline_pipeline": "pipelines",
     "load_feature_corpus": "workflows",
     "predict_movies": "workflows",
+    "show_versions": "_show_versions",
 }
 
 __all__, __getattr__, __dir__ = lazy_names(__name__, _PUBLIC, eager=["__version__", "set_native_logs"])
