@@ -90,6 +90,27 @@ class LengthMismatchWarning(UserWarning):
 
     The sequences are, e.g., a movie's features and its annotations, or its valence and arousal
     files.  :class:`sklearn_emotion.datasets.AnnotationLengthWarning` is this same class.
+
+    Examples
+    --------
+    A LIRIS-ACCEDE movie whose valence file has one row more than its arousal file:
+
+    >>> import tempfile, warnings
+    >>> from pathlib import Path
+    >>> from sklearn_emotion.datasets import load_liris_accede
+    >>> from sklearn_emotion.files import LengthMismatchWarning
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for dimension, seconds in [("Valence", 4), ("Arousal", 3)]:
+    ...     rows = "".join(f"{t}\\t0.1\\t0.05\\n" for t in range(seconds))
+    ...     _ = (root / f"Sintel_{dimension}.txt").write_text("Time\\tMean\\tStd\\n" + rows)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     data = load_liris_accede(root)
+    >>> caught[0].category is LengthMismatchWarning, data.lengths
+    (True, array([3]))
+    >>> print(caught[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    1 LIRIS-ACCEDE movie(s) had sequences of different lengths and were truncated to the shortest:
+    Sintel (valence 4, arousal 3 rows).
     """
 
 

@@ -35,7 +35,28 @@ MAX_MODALITIES = 6
 
 
 class MissingTrainingMeansWarning(UserWarning):
-    """The model stores no training feature means: the baseline is the mean over the movies explained."""
+    """The model stores no training feature means: the baseline is the mean over the movies explained.
+
+    Examples
+    --------
+    A model fitted before sklearn-emotion 0.3 stored no ``feature_means_``; here one is removed to
+    show it:
+
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn_emotion import PerSecondRegressor
+    >>> from sklearn_emotion.inspection import MissingTrainingMeansWarning, modality_contributions
+    >>> rng = np.random.default_rng(0)
+    >>> movies = [{"image": rng.normal(size=(20, 3)), "audio": rng.normal(size=(20, 2))} for _ in range(2)]
+    >>> model = PerSecondRegressor(Ridge()).fit(movies, [np.tanh(m["image"][:, :2]) for m in movies])
+    >>> del model.feature_means_
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     result = modality_contributions(model, movies)
+    >>> [warning.category for warning in caught] == [MissingTrainingMeansWarning]
+    True
+    """
 
 
 def _first_step(model: Any) -> Any:

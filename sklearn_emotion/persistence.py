@@ -109,7 +109,28 @@ _COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"]\x00\x00", b"\x04\x22\
 
 class UnsafeModelError(ValueError):
     """A model file refused because loading it could run code from it: a pickle not marked trusted,
-    or a skops file naming types outside the allow-list.  The message (one line) says which and why."""
+    or a skops file naming types outside the allow-list.  The message (one line) says which and why.
+
+    Examples
+    --------
+    A pickle-based (joblib) model file, as sklearn-emotion 0.1 wrote, is refused unless trusted:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn_emotion import PerSecondRegressor
+    >>> from sklearn_emotion.persistence import SavedModel, UnsafeModelError, load_model, write_joblib
+    >>> estimator = PerSecondRegressor(Ridge()).fit([np.ones((5, 3))], [np.zeros((5, 2))])
+    >>> path = write_joblib(Path(tempfile.mkdtemp()) / "model.joblib", SavedModel(estimator, {"features": 3}))
+    >>> try:
+    ...     load_model(path)
+    ... except UnsafeModelError as error:
+    ...     print("refused")
+    refused
+
+    ``load_model(path, trust_pickle=True)`` loads a 0.1 model file from a source you trust.
+    """
 
 
 @dataclass
@@ -129,6 +150,24 @@ class SavedModel:
         :func:`sklearn_emotion.model_files.resolve_feature_spec` finds the files on this machine.
     info : dict
         Free-form, JSON-able description (command-line options, package version, training set size, ...).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn_emotion import PerSecondRegressor
+    >>> from sklearn_emotion.persistence import SavedModel, load_model, save_model
+    >>> rng = np.random.default_rng(0)
+    >>> movies = [{"image": rng.normal(size=(20, 3))} for _ in range(2)]
+    >>> estimator = PerSecondRegressor(Ridge()).fit(movies, [np.tanh(m["image"][:, :2]) for m in movies])
+    >>> model = SavedModel(estimator, {"image": 3}, info={"trained on": "2 movies"})
+    >>> loaded = load_model(save_model(Path(tempfile.mkdtemp()) / "model.skops", model))
+    >>> loaded.modalities, loaded.info
+    ({'image': 3}, {'trained on': '2 movies'})
+    >>> [curves.shape for curves in loaded.estimator.predict(movies)]
+    [(20, 2), (20, 2)]
     """
 
     estimator: Any

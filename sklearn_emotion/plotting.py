@@ -133,8 +133,17 @@ def plot_curves(
 
     Examples
     --------
-    >>> plot_curves("film.png", {"annotation": truth, "GRU+MoE": predicted},
-    ...             roles={"annotation": "annotation", "GRU+MoE": "model"}, title="film")  # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.plotting import plot_curves
+    >>> seconds = np.arange(60)
+    >>> truth = np.column_stack([np.sin(seconds / 9), np.cos(seconds / 7)]) / 2
+    >>> predicted = 0.8 * truth
+    >>> path = plot_curves(Path(tempfile.mkdtemp()) / "film.png", {"annotation": truth, "GRU+MoE": predicted},
+    ...                    roles={"annotation": "annotation", "GRU+MoE": "model"}, title="film")
+    >>> path.name, path.read_bytes()[:4]
+    ('film.png', b'\\x89PNG')
     """
     import matplotlib
 

@@ -79,6 +79,32 @@ class MovieTransformerMixin(TransformerMixin):
     differs between movies, which the next step refuses; a subclass that learns more extends
     :meth:`_fit_movies`); ``transform`` requires the same modalities.  The tags say that ``X`` is
     a sequence of movies, not a 2-D array, and that ``fit`` comes first.
+
+    Examples
+    --------
+    A transformer subtracting each modality's training mean; ``fit`` comes from the mixin:
+
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from sklearn_emotion.data import as_movies
+    >>> from sklearn_emotion.preprocessing import MovieTransformerMixin
+    >>> class Centerer(MovieTransformerMixin, BaseEstimator):
+    ...     # Subtract each modality's mean over the training seconds.
+    ...     _parameter_constraints: dict = {}
+    ...
+    ...     def transform(self, X):
+    ...         movies = as_movies(X, modalities=self.modalities_)
+    ...         return [{name: features - self.feature_means_[name] for name, features in movie.items()}
+    ...                 for movie in movies]
+    >>> centerer = Centerer().fit([{"audio": np.array([[1.0], [3.0]])}])
+    >>> centerer.modalities_, centerer.feature_means_
+    (['audio'], {'audio': array([2.])})
+    >>> centerer.transform([{"audio": np.array([[4.0]])}])
+    [{'audio': array([[2.]])}]
+    >>> centerer.transform([{"image": np.array([[4.0]])}])
+    Traceback (most recent call last):
+        ...
+    ValueError: X[0]: modalities ['image'] do not match the expected ['audio']; missing ['audio']; unexpected ['image'].
     """
 
     def fit(self, X: Any, y: Any = None) -> MovieTransformerMixin:

@@ -43,23 +43,16 @@ PUBLIC_MODULES = (
     "sklearn_emotion.workflows",
 )
 
-#: Examples that train a Keras network (seconds each on CPU), kept out of the quick tier.
-KERAS_EXAMPLES = {
-    "sklearn_emotion.GRUMoERegressor",
-    "sklearn_emotion.TCNRegressor",
-    "sklearn_emotion.make_paper_pipeline",
-    "sklearn_emotion.make_tcn_pipeline",
-    "sklearn_emotion.inspection.modality_contributions",
-    "sklearn_emotion.inspection.uses_batch_statistics",
-}
-
-#: Examples that load TensorFlow, librosa or FFmpeg and embed or film media (a few seconds each).
-SLOW_EXAMPLES = {
-    "sklearn_emotion.ImageEmbedder",
-    "sklearn_emotion.AudioEmbedder",
-    "sklearn_emotion.ModalityUnion",
-    "sklearn_emotion.make_movie_files",
-}
+# What an example costs is read from the code it runs (skipped examples left out), so that a new example
+# is marked without a list to keep: training a Keras network (seconds on CPU) is ``keras``; filming a movie,
+# embedding media, plotting or asking for the device Keras sees (FFmpeg, TensorFlow, librosa or matplotlib
+# loaded, a few seconds each) is ``slow``.
+_TRAINS_NETWORK = re.compile(r"\b(GRUMoERegressor|TCNRegressor|make_paper_pipeline|make_tcn_pipeline)\(")
+_LOADS_LIBRARIES = re.compile(
+    r"\bmake_movie_files\(|\bshow_versions\(|\bplot_\w+\("
+    r"|\b(ImageEmbedder|AudioEmbedder|FaceEmbedder)\(.*\.fit_transform\(",
+    re.DOTALL,
+)
 
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 _EXAMPLES_HEADING = re.compile(r"^\s*Examples\n\s*-{8,}\s*$", re.MULTILINE)
@@ -120,11 +113,18 @@ def run_examples(qualname: str, obj: object) -> doctest.TestResults:
     return runner.summarize(verbose=False)
 
 
+def cost_marks(qualname: str, obj: object) -> list[str]:
+    """``["keras"]``, ``["slow"]`` or ``[]``: what running the examples of ``obj`` costs (see above)."""
+    source = "".join(e.source for test in doctest.DocTestFinder(recurse=False).find(obj, qualname)
+                     for e in test.examples if not e.options.get(doctest.SKIP))
+    if _TRAINS_NETWORK.search(source) and ".fit(" in source:
+        return ["keras"]
+    return ["slow"] if _LOADS_LIBRARIES.search(source) else []
+
+
 def _params():
     for qualname, obj in documented_objects().items():
-        owners = {qualname, qualname.rpartition(".")[0]}  # a method's examples cost what its class's do
-        marks = [pytest.mark.keras] if owners & KERAS_EXAMPLES else []
-        marks += [pytest.mark.slow] if owners & SLOW_EXAMPLES else []
+        marks = [getattr(pytest.mark, name) for name in cost_marks(qualname, obj)]
         yield pytest.param(qualname, obj, id=qualname, marks=marks)
 
 
@@ -184,7 +184,11 @@ def test_a_failing_example_is_reported():
     assert run_examples("wrong", wrong) == doctest.TestResults(failed=1, attempted=1)
 
 
-def test_the_keras_and_slow_marks_name_public_objects():
-    # A renamed object would silently lose its mark and slow the quick tier down.
-    names = set(public_objects())
-    assert KERAS_EXAMPLES | SLOW_EXAMPLES <= names, sorted((KERAS_EXAMPLES | SLOW_EXAMPLES) - names)
+def test_costly_examples_are_marked():
+    objects = public_objects()
+    marks = {name: cost_marks(name, objects[name]) for name in (
+        "sklearn_emotion.GRUMoERegressor", "sklearn_emotion.make_paper_pipeline", "sklearn_emotion.ModalityUnion",
+        "sklearn_emotion.AudioEmbedder", "sklearn_emotion.FaceEmbedder", "sklearn_emotion.Windower")}
+    assert marks == {"sklearn_emotion.GRUMoERegressor": ["keras"], "sklearn_emotion.make_paper_pipeline": ["keras"],
+                     "sklearn_emotion.ModalityUnion": ["slow"], "sklearn_emotion.AudioEmbedder": ["slow"],
+                     "sklearn_emotion.FaceEmbedder": [], "sklearn_emotion.Windower": []}

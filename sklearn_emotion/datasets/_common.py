@@ -29,7 +29,30 @@ AnnotationLengthWarning = LengthMismatchWarning
 
 
 class MissingFeatureWarning(UserWarning):
-    """Per-second feature files were absent or empty and were filled as requested."""
+    """Per-second feature files were absent or empty and were filled as requested.
+
+    Examples
+    --------
+    A movie of the ``csv`` layout whose second 1 has an empty row, filled with the previous second's
+    features (``missing="ffill"``):
+
+    >>> import tempfile, warnings
+    >>> from pathlib import Path
+    >>> from sklearn_emotion.datasets import MissingFeatureWarning, load_mediaeval2018
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "audio").mkdir()
+    >>> _ = (root / "audio" / "MEDIAEVAL18_00.csv").write_text("0.1,0.5\\n\\n0.3,0.4\\n")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     data = load_mediaeval2018(root, layout="csv", features=["audio"], missing="ffill",
+    ...                               require_annotations=False)
+    >>> caught[0].category is MissingFeatureWarning
+    True
+    >>> data.X[0]["audio"]
+    array([[0.1, 0.5],
+           [0.1, 0.5],
+           [0.3, 0.4]], dtype=float32)
+    """
 
 
 def resolve_root(root: str | os.PathLike | None, subfolder: str, dataset: str, obtain: str) -> Path:

@@ -18,11 +18,43 @@ __all__ = [
 
 
 class MediaDecodeError(ValueError):
-    """A movie file cannot be opened or decoded (corrupt, truncated, unsupported)."""
+    """A movie file cannot be opened or decoded (corrupt, truncated, unsupported).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_emotion.media.decoding import MediaDecodeError, probe
+    >>> broken = Path(tempfile.mkdtemp()) / "broken.mp4"
+    >>> _ = broken.write_bytes(b"not a movie")
+    >>> try:
+    ...     probe(broken)
+    ... except MediaDecodeError as error:
+    ...     print(type(error).__name__, "naming", broken.name in str(error))
+    MediaDecodeError naming True
+    """
 
 
 class MissingStreamError(MediaDecodeError):
-    """A movie file has no stream of the kind requested (no video, or no audio track)."""
+    """A movie file has no stream of the kind requested (no video, or no audio track).
+
+    Examples
+    --------
+    Frames asked of a sound file:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.datasets.movies import write_movie_file
+    >>> from sklearn_emotion.media.decoding import MissingStreamError, iter_frames
+    >>> sound = Path(tempfile.mkdtemp()) / "sound.wav"
+    >>> _ = write_movie_file(sound, None, fps=1, audio=np.zeros(2 * 16000, dtype=np.float32))
+    >>> try:
+    ...     next(iter_frames(sound))
+    ... except MissingStreamError as error:
+    ...     print(type(error).__name__, "naming", sound.name in str(error))
+    MissingStreamError naming True
+    """
 
 
 class ExtractionCancelled(Exception):
@@ -34,7 +66,22 @@ class LengthMismatchError(ValueError):
 
 
 class BackboneUnavailableError(RuntimeError):
-    """A named pretrained model cannot be obtained (e.g. offline): supply its file instead."""
+    """A named pretrained model cannot be obtained (e.g. offline): supply its file instead.
+
+    Examples
+    --------
+    Offline, a named network whose weights are not cached cannot be obtained; the message names the
+    file to download elsewhere and the parameter that takes it:
+
+    >>> from sklearn_emotion.media import BackboneUnavailableError, ImageEmbedder
+    >>> issubclass(BackboneUnavailableError, RuntimeError)
+    True
+    >>> try:  # doctest: +SKIP
+    ...     ImageEmbedder("InceptionV3").fit_transform(["movie.mp4"])
+    ... except BackboneUnavailableError as error:
+    ...     print(error)
+    Cannot obtain the ImageNet weights of InceptionV3 without its top ('notop') ...
+    """
 
 
 class ModelIntegrityError(BackboneUnavailableError):

@@ -86,6 +86,20 @@ class MovieReport:
         :func:`sklearn_emotion.inspection.modality_contributions`), in the order the band stacks them.
         The page then draws them under each curve and names, for each arousal peak, the modality whose
         contribution to it is largest in absolute value.
+
+    Examples
+    --------
+    The page of a generated 4-second movie, its content's curves shown as the prediction:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_emotion.datasets import make_movie_files
+    >>> from sklearn_emotion.report import MovieReport, write_report
+    >>> data = make_movie_files(tempfile.mkdtemp(), 1, min_seconds=4, max_seconds=4, random_state=0)
+    >>> movie = MovieReport("movie_00", data.videos[0], predicted=data.content[0], annotations=data.y[0])
+    >>> pages = write_report(Path(tempfile.mkdtemp()) / "report", [movie], model_name="the content")
+    >>> [page.name for page in pages]
+    ['movie_00.html']
     """
 
     name: str

@@ -40,6 +40,16 @@ class MoviesFailedError(ValueError):
     Attributes
     ----------
     failures : dict of Path to Exception
+
+    Examples
+    --------
+    >>> from sklearn_emotion.workflows import MoviesFailedError
+    >>> error = MoviesFailedError({"movies/b.mp4": ValueError("no video stream")}, "the others are written")
+    >>> print(error)
+    1 movie(s) failed; the others are written:
+      movies/b.mp4: no video stream
+    >>> error.failures
+    {PosixPath('movies/b.mp4'): ValueError('no video stream')}
     """
 
     def __init__(self, failures: Mapping[str | os.PathLike, BaseException], others: str, note: str = ""):
