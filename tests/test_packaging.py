@@ -1,0 +1,65 @@
+"""The release's metadata agree: version, licence, citation, changelog (the built wheel: .ci/smoke_wheel.sh)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import sklearn_emotion
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+yaml = pytest.importorskip("yaml")
+
+
+@pytest.fixture(scope="module")
+def project() -> dict:
+    return tomllib.loads((REPO_DIR / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+@pytest.fixture(scope="module")
+def citation() -> dict:
+    return yaml.safe_load((REPO_DIR / "CITATION.cff").read_text(encoding="utf-8"))
+
+
+def test_package_version_is_the_projects(project):
+    assert sklearn_emotion.__version__ == project["version"]
+
+
+def test_license_file_is_the_declared_bsd_3_clause(project):
+    assert project["license"] == "BSD-3-Clause"
+    text = (REPO_DIR / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("BSD 3-Clause License")
+    assert "Copyright (c) 2026, the sklearn-emotion developers" in text
+    assert "3. Neither the name of the copyright holder" in text  # the third clause
+
+
+def test_citation_cites_this_release_and_the_paper(project, citation):
+    for key in ["cff-version", "message", "title", "authors"]:  # required by CFF 1.2.0
+        assert citation.get(key), key
+    assert citation["cff-version"] == "1.2.0"
+    assert citation["type"] == "software" and citation["title"] == project["name"]
+    assert citation["version"] == project["version"]
+    assert citation["license"] == project["license"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(citation["date-released"]))
+    (paper,) = citation["references"]
+    assert paper["title"] == "GLA in MediaEval 2018 Emotional Impact of Movies Task"
+    assert [a["family-names"] for a in paper["authors"]] == ["Sun", "Liu", "Prasad"]
+    assert paper["year"] == 2018 and paper["conference"]["name"] == "MediaEval 2018 Workshop"
+
+
+def test_changelog_has_every_release_newest_first(project):
+    text = (REPO_DIR / "CHANGELOG.md").read_text(encoding="utf-8")
+    releases = re.findall(r"^## (\d+\.\d+\.\d+)", text, flags=re.MULTILINE)
+    assert releases[0] == project["version"]
+    assert releases[-2:] == ["0.2.0", "0.1.0"]
+    assert releases == sorted(releases, key=lambda v: tuple(map(int, v.split("."))), reverse=True)
+
+
+def test_sdist_manifest_ships_the_release_files():
+    manifest = (REPO_DIR / "MANIFEST.in").read_text(encoding="utf-8")
+    included = manifest.split("include ", 1)[1].split("\n", 1)[0].split()
+    for name in ["LICENSE", "CHANGELOG.md", "CITATION.cff"]:
+        assert name in included and (REPO_DIR / name).is_file(), name
