@@ -94,7 +94,17 @@ def _check_average(average: str) -> None:
 
 
 def pearson_r(true: np.ndarray, pred: np.ndarray) -> float:
-    """Pearson r of two 1-D arrays; NaN when undefined (fewer than 2 values or a constant one)."""
+    """Pearson r of two 1-D arrays; NaN when undefined (fewer than 2 values or a constant one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.metrics import pearson_r
+    >>> round(pearson_r(np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 7.0])), 4)
+    0.9934
+    >>> pearson_r(np.array([1.0, 2.0]), np.array([3.0, 3.0]))  # a constant prediction
+    nan
+    """
     if len(true) < 2 or np.all(true == true[0]) or np.all(pred == pred[0]):
         return np.nan
     true_centred, pred_centred = true - true.mean(), pred - pred.mean()
@@ -173,6 +183,21 @@ def movie_mean_squared_error(
     Returns
     -------
     ndarray of shape (n_columns,) or float
+
+    Examples
+    --------
+    Two movies; NaN marks an unannotated second:
+
+    >>> import numpy as np
+    >>> from sklearn_emotion.metrics import movie_mean_squared_error
+    >>> y_true = [np.array([[0.1, 0.2], [0.3, np.nan], [0.5, 0.4], [0.2, 0.1]]),
+    ...           np.array([[0.0, 0.1], [0.2, 0.3], [0.1, -0.1]])]
+    >>> y_pred = [np.array([[0.2, 0.2], [0.3, 0.1], [0.4, 0.3], [0.3, 0.1]]),
+    ...           np.array([[0.0, 0.0], [0.4, 0.3], [0.1, 0.1]])]
+    >>> movie_mean_squared_error(y_true, y_pred).round(4)  # valence, arousal: the mean of the movies' MSEs
+    array([0.0104, 0.01  ])
+    >>> round(movie_mean_squared_error(y_true, y_pred, average="pooled", multioutput="uniform_average"), 4)
+    0.01
     """
     return _reduce(_per_column(y_true, y_pred, average, _squared_error, "MSE"), multioutput)
 
@@ -201,6 +226,21 @@ def pearson_correlation(
     -----
     UndefinedMetricWarning
         When r is undefined for some movie (it is then left out of the movie average).
+
+    Examples
+    --------
+    Two movies; NaN marks an unannotated second:
+
+    >>> import numpy as np
+    >>> from sklearn_emotion.metrics import pearson_correlation
+    >>> y_true = [np.array([[0.1, 0.2], [0.3, np.nan], [0.5, 0.4], [0.2, 0.1]]),
+    ...           np.array([[0.0, 0.1], [0.2, 0.3], [0.1, -0.1]])]
+    >>> y_pred = [np.array([[0.2, 0.2], [0.3, 0.1], [0.4, 0.3], [0.3, 0.1]]),
+    ...           np.array([[0.0, 0.0], [0.4, 0.3], [0.1, 0.1]])]
+    >>> pearson_correlation(y_true, y_pred).round(4)  # valence, arousal: the mean of the movies' r
+    array([0.9585, 0.8183])
+    >>> pearson_correlation(y_true, y_pred, average="pooled").round(4)
+    array([0.8101, 0.7859])
     """
     return _reduce(_per_column(y_true, y_pred, average, pearson_r, "Pearson's r"), multioutput)
 
@@ -236,6 +276,17 @@ def _one_target(metric: Callable[..., np.ndarray], target: str, suffix: str) -> 
     Returns
     -------
     float
+
+    Examples
+    --------
+    One movie as a single array (rows: seconds; columns: valence, arousal):
+
+    >>> import numpy as np
+    >>> from sklearn_emotion.metrics import {name}, {metric.__name__}
+    >>> y_true = np.array([[0.1, 0.2], [0.3, 0.0], [0.5, 0.4], [0.2, 0.1]])
+    >>> y_pred = np.array([[0.2, 0.2], [0.3, 0.1], [0.4, 0.3], [0.3, 0.1]])
+    >>> {name}(y_true, y_pred) == float({metric.__name__}(y_true, y_pred)[{column}])  # a float
+    True
     """
     return one_target
 
@@ -261,6 +312,17 @@ def mediaeval_scores(y_true: Any, y_pred: Any, *, average: str = "movie") -> dic
     dict
         :data:`sklearn_emotion.reporting.TABLE_COLUMNS` -> float: ``"Valence MSE"``,
         ``"Valence PCC"``, ``"Arousal MSE"``, ``"Arousal PCC"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.metrics import mediaeval_scores
+    >>> y_true = [np.array([[0.1, 0.2], [0.3, np.nan], [0.5, 0.4], [0.2, 0.1]]),
+    ...           np.array([[0.0, 0.1], [0.2, 0.3], [0.1, -0.1]])]
+    >>> y_pred = [np.array([[0.2, 0.2], [0.3, 0.1], [0.4, 0.3], [0.3, 0.1]]),
+    ...           np.array([[0.0, 0.0], [0.4, 0.3], [0.1, 0.1]])]
+    >>> {name: round(value, 4) for name, value in mediaeval_scores(y_true, y_pred).items()}
+    {'Valence MSE': 0.0104, 'Valence PCC': 0.9585, 'Arousal MSE': 0.01, 'Arousal PCC': 0.8183}
     """
     _check_two_columns(y_true, "mediaeval_scores")
     mse = movie_mean_squared_error(y_true, y_pred, average=average)

@@ -164,6 +164,16 @@ def inner_estimators(estimator: Any) -> list[Any]:
     Returns
     -------
     list of estimator
+
+    Examples
+    --------
+    >>> from sklearn_emotion import make_paper_pipeline
+    >>> from sklearn_emotion.scoring import inner_estimators
+    >>> model = make_paper_pipeline()
+    >>> [type(step).__name__ for step in inner_estimators(model)]
+    ['MovieStandardScaler', 'Windower', 'SmoothedRegressor']
+    >>> [type(step).__name__ for step in inner_estimators(model[-1])]  # the smoother's regressor
+    ['GRUMoERegressor']
     """
     from sklearn.pipeline import Pipeline
 
@@ -196,6 +206,13 @@ def predicts_std(estimator: Any) -> bool:
     Returns
     -------
     bool
+
+    Examples
+    --------
+    >>> from sklearn_emotion import make_paper_pipeline
+    >>> from sklearn_emotion.scoring import predicts_std
+    >>> predicts_std(make_paper_pipeline()), predicts_std(make_paper_pipeline(predict_std=True))
+    (False, True)
     """
     from sklearn.pipeline import Pipeline
 
@@ -231,6 +248,13 @@ def get_movie_scorer_names() -> list[str]:
     -------
     list of str
         Sorted.
+
+    Examples
+    --------
+    >>> from sklearn_emotion.scoring import get_movie_scorer_names
+    >>> names = get_movie_scorer_names()
+    >>> len(names), names[:3]
+    (24, ['arousal_pearson', 'arousal_pearson_pooled', 'arousal_std_pearson'])
     """
     return sorted(_SCORERS)
 
@@ -257,6 +281,22 @@ def get_movie_scorer(name: str) -> Callable[..., float]:
     ------
     ValueError
         For any other name, scikit-learn's own included.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sklearn_emotion import PerSecondRegressor
+    >>> from sklearn_emotion.scoring import get_movie_scorer
+    >>> rng = np.random.default_rng(0)
+    >>> X = [rng.normal(size=(30, 3)) for _ in range(4)]
+    >>> y = [np.tanh(movie[:, :2]) for movie in X]
+    >>> model = PerSecondRegressor(Ridge()).fit(X[:3], y[:3])
+    >>> round(get_movie_scorer("neg_valence_mse")(model, X[3:], y[3:]), 4)  # negated: greater is better
+    -0.0733
+    >>> cross_val_score(PerSecondRegressor(Ridge()), X, y, cv=2, scoring=get_movie_scorer("pearson")).round(3)
+    array([0.969, 0.956])
     """
     try:
         return _SCORERS[name]

@@ -54,6 +54,14 @@ def butterworth_padlen(sos: np.ndarray) -> int:
     -------
     int
         ``3 * (2 * n_sections + 1 - n_trailing_zeros)``, as in SciPy.
+
+    Examples
+    --------
+    >>> from scipy.signal import butter
+    >>> from sklearn_emotion.smoothing import butterworth_padlen
+    >>> sos = butter(4, 0.1, output="sos")  # order 4: two second-order sections
+    >>> sos.shape, butterworth_padlen(sos)
+    ((2, 6), 15)
     """
     sos = np.asarray(sos)
     trailing_zeros = min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
