@@ -15,9 +15,10 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 #: The public modules, in the order that decides where a re-exported name is documented.
 PUBLIC_MODULES = (
@@ -58,8 +59,7 @@ STUB_FOLDER = "generated"  # inside API_FOLDER, written by autosummary
 MODULE_TOCTREE = "_modules.rst.inc"  # the module pages' toctree, included by api/index.rst
 
 
-@dataclass(frozen=True)
-class PublicName:
+class PublicName(NamedTuple):
     """One name of one public module's ``__all__``."""
 
     module: str
@@ -184,8 +184,36 @@ def _plain_sklearn_references(app, what, name, obj, options, lines) -> None:
         lines[:] = [_SKLEARN_ROLE.sub(lambda m: m.group(1) or m.group(2), line) for line in lines]
 
 
+def _constant_comments(app, what, name, obj, options, lines) -> None:
+    """A constant's ``#:`` comment, read where it is defined (autodoc looks only in the module it documents,
+    which re-exports it), instead of the docstring of its type (``tuple``, ``str``...)."""
+    if what != "data":
+        return
+    type_doc = inspect.getdoc(type(obj)) or ""
+    text = [line.strip() for line in lines if line.strip()]
+    if text and not (type_doc and text[0] == type_doc.splitlines()[0].strip()):
+        return  # autodoc found the constant's own comment
+    from sphinx.pycode import ModuleAnalyzer, PycodeError
+
+    package, short = name.split(".")[0], name.rpartition(".")[2]
+    comment: list[str] = []
+    for module_name, module in sorted(sys.modules.items()):
+        if module_name.split(".")[0] != package or getattr(module, short, None) is not obj:
+            continue
+        try:
+            comment = ModuleAnalyzer.for_module(module_name).find_attr_docs().get(("", short), [])
+        except PycodeError:
+            continue
+        if comment:
+            break
+    lines[:] = list(comment)
+    # The value, which autodoc shows after the name, is the rest of the documentation.
+
+
 def setup(app):
     # config-inited runs before autosummary reads the pages (builder-inited) to write its stubs.
     app.connect("config-inited", lambda app, config: _generate(app))
-    app.connect("autodoc-process-docstring", _plain_sklearn_references)
+    # Before numpydoc (priority 500) reformats the docstrings.
+    app.connect("autodoc-process-docstring", _plain_sklearn_references, priority=400)
+    app.connect("autodoc-process-docstring", _constant_comments, priority=400)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 COMMAND_FOLDER = "commands"
-HELP_WIDTH = "100"  # argparse wraps to $COLUMNS: fixed, so the pages do not depend on the terminal
+HELP_WIDTH = "88"  # argparse wraps to $COLUMNS: fixed, so the pages do not depend on the terminal
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
