@@ -23,6 +23,12 @@ found nowhere makes its modality weight-free (no face features); the notes say w
 modality uses.  :func:`resolve_weights_dir` says which folder is given and the order.  File names,
 official download addresses and descriptions of these models come from the one registry
 :data:`sklearn_emotion.media.models.OFFICIAL_MODELS`.
+
+Frame selection: every video modality (image and face kinds) records its ``frame_selection``
+(``"fast"`` or ``"exact"``, see :mod:`sklearn_emotion.media.decoding`); the default specification
+uses :data:`~sklearn_emotion.media.decoding.DEFAULT_FRAME_SELECTION`.  Settings recorded without
+one (features.json, feature records and models written by sklearn-emotion 0.2) were extracted with
+the exact rule: :func:`recorded_feature_spec` reads them so.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from .media.decoding import DEFAULT_FRAME_SELECTION, FRAME_SELECTIONS, RECORDED_FRAME_SELECTION
 from .media.models import (
     BESIDE_CHECKOUT,
     OFFICIAL_MODELS,
@@ -58,6 +65,9 @@ __all__ = [
     "feature_union",
     "extract_features",
     "describe_feature_spec",
+    "VIDEO_KINDS",
+    "with_frame_selection",
+    "recorded_feature_spec",
     "colour_layout_model",
     "locate_official_model",
 ]
@@ -73,6 +83,8 @@ FACE_DETECTOR_FILE = _FACE_DETECTOR.weights_file
 FACE_MODEL_FILE = _FACE_MODEL.weights_file
 WEIGHT_FREE_IMAGE = "colour-layout"
 WEIGHT_FREE_AUDIO = "descriptors"
+#: The kinds of modality whose embedders decode video frames (and so have a ``frame_selection``).
+VIDEO_KINDS = ("image", "face")
 _COLOUR_LAYOUT_SIDE = 32
 _COLOUR_LAYOUT_GRID = 4
 
@@ -110,8 +122,39 @@ def _nowhere(weights_dir: str | os.PathLike | None) -> str:
     return f"not in {describe_places(model_places(weights_dir))}"
 
 
+def _is_video(modality: str, options: Mapping[str, Any]) -> bool:
+    return options.get("kind", modality) in VIDEO_KINDS
+
+
+def with_frame_selection(spec: Mapping[str, Mapping[str, Any]], frame_selection: str) -> dict[str, dict[str, Any]]:
+    """A copy of ``spec`` whose every video modality (image, face) chooses frames by ``frame_selection``.
+
+    Raises
+    ------
+    ValueError
+        When ``frame_selection`` is not ``"fast"`` or ``"exact"``.
+    """
+    if frame_selection not in FRAME_SELECTIONS:
+        raise ValueError(f"frame_selection must be one of {FRAME_SELECTIONS}, got {frame_selection!r}.")
+    return {modality: {**options, "frame_selection": frame_selection} if _is_video(modality, options) else dict(options)
+            for modality, options in spec.items()}
+
+
+def recorded_feature_spec(spec: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A feature specification as read from a file: a video modality without ``frame_selection`` is ``"exact"``.
+
+    features.json, feature records and models written before frame selections existed (0.2) were
+    extracted with the exact rule, whatever today's default; reading them through this function
+    makes them compare equal to a specification that says ``"exact"``, and unequal to ``"fast"``.
+    """
+    return {modality: ({"frame_selection": RECORDED_FRAME_SELECTION, **options} if _is_video(modality, options)
+                       else dict(options)) if isinstance(options, Mapping) else options
+            for modality, options in spec.items()}
+
+
 def default_feature_spec(
-    weights_dir: str | os.PathLike | None, *, prefer_folder: bool = False
+    weights_dir: str | os.PathLike | None, *, prefer_folder: bool = False,
+    frame_selection: str = DEFAULT_FRAME_SELECTION,
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """The default embedders, and notes saying where each model comes from (or that it is weight-free).
 
@@ -127,11 +170,15 @@ def default_feature_spec(
         A folder of small pretrained models, looked in first (see :func:`resolve_weights_dir`).
     prefer_folder : bool, default=False
         Ignored: ``weights_dir`` always comes first (until 0.2 it did only with ``prefer_folder=True``).
+    frame_selection : {"fast", "exact"}, default="fast"
+        How the video modalities choose each second's frame (recorded in the specification; see
+        :mod:`sklearn_emotion.media.decoding`, "Frame selection").
 
     Returns
     -------
     spec : dict
-        ``{"image": {...}, "audio": {...}}`` (and ``"face"`` when its two models are found).
+        ``{"image": {...}, "audio": {...}}`` (and ``"face"`` when its two models are found); image and
+        face entries hold ``"frame_selection"``.
     notes : list of str
         One line per modality, saying what is used and from where (meant to be printed).
 
@@ -174,7 +221,7 @@ def default_feature_spec(
                                if path is None)
         notes.append(f"face: NOT USED (the face features need pretrained weights: {missing} {_nowhere(weights_dir)}; "
                      "`sklearn-emotion models download` fetches them)")
-    return spec, notes
+    return with_frame_selection(spec, frame_selection), notes
 
 
 def colour_layout_model() -> Any:
@@ -204,13 +251,15 @@ def build_embedders(spec: Mapping[str, Mapping[str, Any]], *, n_jobs: int | None
     """The :mod:`sklearn_emotion.media` embedders described by ``spec``, by modality.
 
     ``missing_audio`` is given to the audio embedder: it says what a movie without audio track
-    gets, not how features are made, so it is not part of the specification.
+    gets, not how features are made, so it is not part of the specification.  A video modality
+    without ``frame_selection`` uses the exact rule (what such a specification, written by 0.2,
+    meant: :func:`recorded_feature_spec`); :func:`default_feature_spec` always says which.
     """
     from .media import AudioEmbedder, FaceEmbedder, ImageEmbedder
 
     embedders: dict[str, Any] = {}
     common = dict(n_jobs=n_jobs, progress=progress)
-    for modality, options in spec.items():
+    for modality, options in recorded_feature_spec(spec).items():  # no frame_selection: "exact", as 0.2 did
         options = dict(options)
         backbone = options.pop("backbone", None)
         kind = options.pop("kind", modality)

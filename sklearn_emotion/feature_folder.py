@@ -11,6 +11,11 @@ describes a complete feature file.  A movie counts as done when its record names
 settings and the same **content** (SHA-256 of the video's bytes) as the video given now: a video
 replaced under the same name is extracted again.
 
+Settings are compared and recorded with each video modality's ``frame_selection`` said: one
+recorded without it (by 0.2) was made with the exact rule, so a folder extracted with
+``"exact"`` is never resumed or mixed with ``"fast"`` (see
+:func:`sklearn_emotion.extraction.recorded_feature_spec`).
+
 The folder has one set of feature settings.  A run records its settings in the manifest before its
 first movie (:meth:`FeatureFolder.claim`), and saves each movie only after checking, under the
 folder's lock (:func:`sklearn_emotion.files.locked`), that they are still the folder's: a run with
@@ -66,6 +71,21 @@ def _write_json(path: Path, value: Any) -> None:
     atomic_write_bytes(path, lambda out: out.write(json.dumps(value, indent=1).encode()))
 
 
+def _explicit(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """``spec`` as recorded: each video modality's ``frame_selection`` said (absent: the exact rule of 0.2)."""
+    from .extraction import recorded_feature_spec
+
+    return recorded_feature_spec(spec)
+
+
+def _read_record(path: Path) -> dict[str, Any] | None:
+    """A movie's record, its ``feature_spec`` read as :func:`~sklearn_emotion.extraction.recorded_feature_spec` does."""
+    record = _read_json(path)
+    if record is not None and isinstance(record.get("feature_spec"), dict):
+        record["feature_spec"] = _explicit(record["feature_spec"])
+    return record
+
+
 def read_folder_settings(folder: str | os.PathLike) -> dict[str, Any] | None:
     """The settings recorded in ``folder``'s manifest, or None when it has no manifest.
 
@@ -92,6 +112,7 @@ def read_folder_settings(folder: str | os.PathLike) -> dict[str, Any] | None:
             "features again with `sklearn-emotion extract`, or delete it to train a model that predicts "
             "feature files only."
         )
+    spec = _explicit(spec)  # written by 0.2 (no frame_selection): the exact rule
     missing_audio = manifest.get("missing_audio", "error")
     if missing_audio not in MISSING_AUDIO_POLICIES:
         raise ValueError(
@@ -149,8 +170,11 @@ class FeatureFolder:
         return self.path / f"{movie}{FEATURE_SUFFIX}"
 
     def record(self, movie: str) -> dict[str, Any] | None:
-        """How ``movie``'s features were made, or None (never extracted, or by a version before records)."""
-        return _read_json(self.path / _RECORDS / f"{movie}.json")
+        """How ``movie``'s features were made, or None (never extracted, or by a version before records).
+
+        A ``feature_spec`` written by 0.2 (without ``frame_selection``) reads as the exact rule.
+        """
+        return _read_record(self.path / _RECORDS / f"{movie}.json")
 
     def spec(self) -> dict[str, Any] | None:
         """The feature settings the manifest records, or None when it has none (absent, unreadable, cut)."""
@@ -167,6 +191,7 @@ class FeatureFolder:
         manifest's settings are the folder's; without a readable manifest, each feature file is judged
         by its record, and one without a record has unknown settings.
         """
+        spec = _explicit(spec)
         features = sorted(self.path.glob(f"*{FEATURE_SUFFIX}")) if self.path.is_dir() else []
         recorded = self.spec()
         if recorded is not None:
@@ -215,6 +240,7 @@ class FeatureFolder:
         OSError
             When the folder cannot be created or written (naming it).
         """
+        spec = _explicit(spec)
         with locked(self.path / _LOCK):
             self._remove_temporaries()
             refusal = None if overwrite else self.refusal(spec)
@@ -232,7 +258,7 @@ class FeatureFolder:
         return (
             record is not None
             and record.get("content") == content
-            and record.get("feature_spec") == spec
+            and record.get("feature_spec") == _explicit(spec)
             and self.features_path(movie).is_file()
         )
 
@@ -251,6 +277,7 @@ class FeatureFolder:
         OSError
             When a file cannot be written (naming it).
         """
+        spec = _explicit(spec)
         with locked(self.path / _LOCK):
             recorded = self.spec()
             if recorded is None:  # the manifest was deleted under the run: judge by the records, claim again
@@ -281,9 +308,10 @@ class FeatureFolder:
 
     def _manifest(self, spec: Mapping[str, Any], missing_audio: str) -> dict[str, Any]:
         """The manifest of ``spec``: every movie whose record names ``spec`` and whose feature file exists."""
+        spec = _explicit(spec)
         movies = {}
         for path in sorted((self.path / _RECORDS).glob("*.json")):
-            record = _read_json(path)
+            record = _read_record(path)
             if record is not None and record.get("feature_spec") == spec and self.features_path(path.stem).is_file():
                 movies[path.stem] = {key: value for key, value in record.items() if key != "feature_spec"}
         return {"feature_spec": dict(spec), "missing_audio": missing_audio, "movies": movies}

@@ -169,7 +169,8 @@ def resolve_feature_spec(
     Returns
     -------
     dict or None
-        A specification :func:`sklearn_emotion.extraction.extract_features` takes.
+        A specification :func:`sklearn_emotion.extraction.extract_features` takes (a video modality
+        without ``frame_selection``, from a model saved by 0.2, gets ``"exact"``).
 
     Raises
     ------
@@ -189,4 +190,6 @@ def resolve_feature_spec(
                 where = f"{source}, {modality} {key}" if source is not None else f"{modality} {key}"
                 options[key] = _resolve_one(value, places, where)
         resolved[modality] = options
-    return resolved
+    from .extraction import recorded_feature_spec
+
+    return recorded_feature_spec(resolved)  # a model of 0.2 (no frame_selection) extracted with the exact rule

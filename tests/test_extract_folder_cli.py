@@ -20,6 +20,7 @@ from test_cli_extract import _manifest, _movie, _run, weight_free  # noqa: E402,
 from sklearn_emotion import feature_folder  # noqa: E402
 from sklearn_emotion.cli import main  # noqa: E402
 from sklearn_emotion.files import load_features  # noqa: E402
+from sklearn_emotion.media.decoding import DEFAULT_FRAME_SELECTION  # noqa: E402
 
 OTHER = ("--audio", "none")  # other settings than the weight-free default (colour-layout + descriptors)
 
@@ -87,13 +88,14 @@ def test_mixed_or_unrecorded_feature_files_are_refused_unless_overwrite(weight_f
     assert code == 1 and "unknown settings" in err
     code, out, err = _run(capsys, "extract", corpus[1], "-o", "features", *OTHER, "--overwrite")
     assert code == 0, err
-    assert _manifest(folder)["feature_spec"] == {"image": {"backbone": "colour-layout"}}
+    assert _manifest(folder)["feature_spec"] == {"image": {"backbone": "colour-layout",
+                                                           "frame_selection": DEFAULT_FRAME_SELECTION}}
     assert list(_manifest(folder)["movies"]) == [corpus[1].stem]
 
 
 def test_the_settings_are_recorded_before_the_first_movie_and_checked_per_movie(tmp_path):
     """A run whose folder was taken over (--overwrite) under it fails each movie it has left, saving none."""
-    spec_a, spec_b = {"image": {"backbone": "a"}}, {"image": {"backbone": "b"}}
+    spec_a, spec_b = ({"image": {"backbone": name, "frame_selection": "exact"}} for name in "ab")
     run_a, run_b = feature_folder.FeatureFolder(tmp_path), feature_folder.FeatureFolder(tmp_path)
     run_a.claim(spec_a, "error")
     assert feature_folder.read_folder_settings(tmp_path) == {"feature_spec": spec_a, "missing_audio": "error"}

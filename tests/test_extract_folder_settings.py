@@ -9,7 +9,7 @@ import pytest
 
 from sklearn_emotion.feature_folder import FeatureFolder, read_folder_settings, read_folder_spec
 
-SPEC = {"image": {"backbone": "colour-layout"}}
+SPEC = {"image": {"backbone": "colour-layout", "frame_selection": "exact"}}
 
 
 def _features(seconds=3):

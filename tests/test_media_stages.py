@@ -1,7 +1,7 @@
 """One decoding pass per movie: frame sets, stages run in threads, and ModalityUnion built on them.
 
-Decodings are counted by wrapping :func:`sklearn_emotion.media.decoding._iter_chosen_frames` (every
-video decoding pass goes through it, whoever starts it) and ``decoding._open`` (every container
+Decodings are counted by wrapping :func:`sklearn_emotion.media.decoding._iter_selected_frames` (every
+video decoding pass goes through it, whoever starts it, whatever its frame selection) and ``decoding._open`` (every container
 opened, video or audio).  Both are looked up as module globals at call time, so the wrappers see
 the calls made from the stages' threads too; joblib's default backend with ``n_jobs=None`` runs in
 this process.
@@ -82,20 +82,20 @@ def decodings(monkeypatch):
     """Counters by file: ``"video"`` decoding passes and ``"open"`` containers opened."""
     counts = {"video": Counter(), "open": Counter()}
     lock = threading.Lock()
-    real_open, real_chosen = decoding._open, decoding._iter_chosen_frames
+    real_open, real_chosen = decoding._open, decoding._iter_selected_frames
 
     def counting_open(path):
         with lock:
             counts["open"][os.fspath(path)] += 1
         return real_open(path)
 
-    def counting_chosen(path, check_truncation):
+    def counting_chosen(path, check_truncation, frame_selection):
         with lock:
             counts["video"][os.fspath(path)] += 1
-        yield from real_chosen(path, check_truncation)
+        yield from real_chosen(path, check_truncation, frame_selection)
 
     monkeypatch.setattr(decoding, "_open", counting_open)
-    monkeypatch.setattr(decoding, "_iter_chosen_frames", counting_chosen)
+    monkeypatch.setattr(decoding, "_iter_selected_frames", counting_chosen)
     return counts
 
 
@@ -178,10 +178,11 @@ def test_union_equals_each_embedder_and_decodes_each_movie_once(tmp_path, shared
 
     union = ModalityUnion(embedders)
     result = union.fit_transform(movies)
-    # Together: one video decoding pass per movie (plus the audio stage's own container, and one
-    # header read: the declared durations are checked against the length rule before decoding).
+    # Together: one video decoding pass per movie (plus the audio stage's own container, one header
+    # read: the declared durations are checked against the length rule before decoding, and the fast
+    # frame selection's reading of the packets before it decodes).
     assert decodings["video"] == Counter({movie: 1 for movie in movies})
-    assert decodings["open"] == Counter({movie: 3 for movie in movies})
+    assert decodings["open"] == Counter({movie: 4 for movie in movies})
 
     for index, movie in enumerate(result):
         assert list(movie) == ["image", "face", "audio"]

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from sklearn_emotion.extraction import default_feature_spec, resolve_weights_dir
+from sklearn_emotion.media.decoding import DEFAULT_FRAME_SELECTION
 from sklearn_emotion.media.models import (
     LOOKUP_ORDER,
     OFFICIAL_MODELS,
@@ -129,7 +130,8 @@ def test_the_default_features_take_each_model_from_the_first_place_that_has_it(p
     spec, notes = default_feature_spec(places.given)
     assert spec["image"]["backbone"] == os.fspath(env_image) and spec["audio"]["backbone"] == os.fspath(given_audio)
     assert spec["face"] == {"detector": os.fspath((places.beside / detector.weights_file).resolve()),
-                            "face_model": os.fspath((places.beside / expressions.weights_file).resolve())}
+                            "face_model": os.fspath((places.beside / expressions.weights_file).resolve()),
+                            "frame_selection": DEFAULT_FRAME_SELECTION}
     assert notes[0].startswith(f"image: {image.description} from the weights folder (${WEIGHTS_ENV_VAR}): ")
     assert notes[1].startswith(f"audio: {audio.description} from the weights folder (given): ")
     assert "from the weights folder beside the checkout: " in notes[2]
@@ -144,7 +146,8 @@ def test_the_default_features_take_each_model_from_the_first_place_that_has_it(p
 def test_the_default_features_say_where_a_missing_model_was_looked_for(places):
     places.beside.rmdir()
     spec, notes = default_feature_spec(places.given)
-    assert spec == {"image": {"backbone": "colour-layout"}, "audio": {"backbone": "descriptors"}}
+    assert spec == {"image": {"backbone": "colour-layout", "frame_selection": DEFAULT_FRAME_SELECTION},
+                    "audio": {"backbone": "descriptors"}}
     assert f"not in the weights folder (given) {places.given}, the model cache {places.cache}" in notes[0]
     assert notes[2].startswith("face: NOT USED") and "models download" in notes[2]
 

@@ -209,8 +209,8 @@ def test_feature_spec_names_model_files_by_name_and_hash_and_finds_them_elsewher
     assert backbone["model_file"] == "tiny.tflite"
     assert backbone["sha256"] == hashlib.sha256(b"image network").hexdigest()
     # On this machine, where the files still are: the same paths.
-    resolved = resolve_feature_spec(stored)
-    assert resolved["image"] == {"backbone": str(first / "tiny.tflite"), "output": "avg"}
+    resolved = resolve_feature_spec(stored)  # saved without frame_selection: the exact rule, as in 0.2
+    assert resolved["image"] == {"backbone": str(first / "tiny.tflite"), "output": "avg", "frame_selection": "exact"}
     # Elsewhere: the files in another weights folder (given, or $SKLEARN_EMOTION_WEIGHTS), or the model cache.
     second = tmp_path / "second"
     first.rename(second)

@@ -92,7 +92,10 @@ def test_feature_settings_read_the_manifest_and_refuse_a_contradicting_file(tmp_
     (features / "features.json").write_text(json.dumps({"feature_spec": spec, "missing_audio": "silence",
                                                         "movies": listing}))
     settings = feature_settings(files, movies)
-    assert settings["feature_spec"] == spec and settings["missing_audio"] == "silence"
+    # Written without frame_selection (as by 0.2): read as the exact rule.
+    assert settings["feature_spec"] == {"image": {"backbone": "colour-layout", "frame_selection": "exact"},
+                                        "audio": {"backbone": "descriptors"}}
+    assert settings["missing_audio"] == "silence"
     assert settings["sources"]["movie_1"] == "ab" * 32 and settings["warnings"] == []
     listing["movie_2"]["seconds"] = 99
     (features / "features.json").write_text(json.dumps({"feature_spec": spec, "missing_audio": "silence",

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..media.decoding import DEFAULT_FRAME_SELECTION as DEFAULT_SELECTION
+from ..media.decoding import FRAME_SELECTIONS
 from ._common import CommandError
 from ._options import LOOKUP_ORDER, add_weights_dir_option
 
@@ -39,6 +41,10 @@ def add_feature_options(parser: argparse.ArgumentParser) -> None:
                            f"{LOOKUP_ORDER}); where no model is found, weight-free features are used")
     for option, metavar, text in _FEATURE_OPTIONS:
         group.add_argument(option, metavar=metavar, help=text)
+    group.add_argument("--frame-selection", choices=FRAME_SELECTIONS, default=DEFAULT_SELECTION,
+                       help="how the image and face features choose each second's frame: 'exact', the frame on "
+                       "screen at t + 0.5 s (every frame decoded); 'fast', the decoded frame nearest to it, "
+                       "non-reference frames never decoded (default: %(default)s; see docs/media.md)")
 
 
 def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], list[str]]:
@@ -86,7 +92,9 @@ def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str
                 options[key] = os.fspath(Path(value).resolve())
     if not spec:
         raise CommandError("every modality is switched off (--image none --audio none --face none).")
-    return spec, notes
+    from ..extraction import with_frame_selection
+
+    return with_frame_selection(spec, getattr(args, "frame_selection", DEFAULT_SELECTION)), notes
 
 
 def _local_model_file(value: str, option: str, folder: Path | None) -> str:

@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import Interval, Options
 
 from ..data import check_has_movies
 from .cache import FeatureCache
-from .decoding import is_path, probe, source_name
+from .decoding import RECORDED_FRAME_SELECTION, is_path, probe, source_name
 
 __all__ = [
     "MediaEmbedder", "batched", "movie_name", "embed_seconds", "PathWithSuffix", "features_through_cache",
@@ -137,6 +137,37 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
         Folder of the on-disk feature cache (see :mod:`sklearn_emotion.media.cache`).
     progress : bool, default=False
         Show progress bars (movies, and seconds of each movie when ``n_jobs`` is 1).
+
+    Examples
+    --------
+    A weight-free embedder (``docs/media.md``, "Writing your own embedder"): the mean colour of each
+    second's frame.  It joins a :class:`~sklearn_emotion.media.ModalityUnion` like the others.
+
+    >>> from dataclasses import dataclass
+    >>> import numpy as np
+    >>> from sklearn_emotion.media import MediaEmbedder
+    >>> from sklearn_emotion.media.decoding import FrameRequest
+    >>> from sklearn_emotion.media.stages import VideoStage
+    >>> @dataclass(eq=False, repr=False)
+    ... class ColourEmbedder(MediaEmbedder):
+    ...     # Mean red, green and blue (0-1) of each second's frame, shrunk to side x side pixels.
+    ...     side: int = 16
+    ...     _parameter_constraints = {**MediaEmbedder._parameter_constraints, "side": [int]}
+    ...
+    ...     def open_stage(self):
+    ...         def embed(frames):
+    ...             return np.stack(frames).mean(axis=(1, 2)) / 255.0
+    ...         return VideoStage(FrameRequest(size=(self.side, self.side)), embed, self.batch_size)
+    ...
+    ...     def get_feature_names_out(self, input_features=None):
+    ...         return np.asarray(["colour_red", "colour_green", "colour_blue"], dtype=object)
+    >>> frames = np.full((3, 48, 64, 3), (255, 128, 0), dtype=np.uint8)  # 3 seconds of orange
+    >>> ColourEmbedder(side=8).fit_transform([frames])[0].round(2)
+    array([[1. , 0.5, 0. ],
+           [1. , 0.5, 0. ],
+           [1. , 0.5, 0. ]], dtype=float32)
+    >>> ColourEmbedder(side=8).get_params()
+    {'batch_size': 32, 'cache_dir': None, 'n_jobs': None, 'progress': False, 'side': 8}
     """
 
     batch_size: int = 32
@@ -150,6 +181,13 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
         "cache_dir": [str, os.PathLike, None],
         "progress": ["boolean"],
     }
+
+    def __setstate__(self, state: Any) -> None:
+        # An embedder pickled by 0.2 has no frame_selection: it decoded with the exact rule, and must go on
+        # doing so rather than take today's default.
+        if isinstance(state, dict) and "frame_selection" in getattr(type(self), "__dataclass_fields__", {}):
+            state.setdefault("frame_selection", RECORDED_FRAME_SELECTION)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -16,6 +16,33 @@ the interval before the last frame says nothing about how long it lasts.  A fram
 far beyond every declared duration (:func:`declared_end_bound`) is an error: a damaged or crafted
 file must not make the decoder emit hours of one still frame.
 
+Frame selection: ``"exact"`` and ``"fast"``
+-------------------------------------------
+``frame_selection="exact"`` decodes every frame and gives the frame of the rule above.
+``frame_selection="fast"`` decodes less and gives, for each second, the decoded frame **nearest**
+(in presentation time) to the exact rule's frame (the earlier one on a tie):
+
+* it first reads the video's packets without decoding them (cheap: no picture is made) to know
+  every frame's presentation time, hence the exact rule's frame of each second, the number of
+  seconds and the end of the video (the same rules as above, from the packets' times and
+  durations);
+* the decoder then discards non-reference frames (FFmpeg's ``skip_frame = AVDISCARD_NONREF``):
+  frames that no other frame depends on are never decoded (with x264's defaults, about half of
+  them: the B-frames that are not pyramid references);
+* in a stream without frame reordering (no B-frames, e.g. intra-only codecs such as MJPEG, or
+  IPPP encodes), where the chosen frames of consecutive seconds are farther apart than a
+  group of pictures (GOP), a GOP holding no chosen frame is not decoded at all, nor sent to the
+  decoder (a seek by keyframe, done while reading packets in order); in an intra-only stream only
+  the chosen frames are decoded, so fast equals exact there.  Streams with B-frames are never cut
+  this way (their open GOPs may reference the GOP before).
+
+The chosen frame is therefore at most one decoded-frame interval from the exact rule's frame:
+with x264/x265 default settings (B-frames, non-reference ones skipped), one frame interval (42 ms
+at 24 fps); :func:`frame_selection_report` measures it for any file.  Where no frame can be
+skipped (no B-frames, every frame a reference) fast decodes exactly what exact decodes and
+chooses the same frames.  A file whose packets lack presentation timestamps (raw elementary
+streams) is decoded with the exact rule.
+
 Audio is decoded to mono float32 in ``[-1, 1]`` at the requested sample rate and delivered in
 windows: the window of second ``t`` starts at sample ``t * rate`` (zero-padded past the end of the
 track); an audio track of ``N`` samples has ``floor(N / rate)`` whole seconds.
@@ -45,6 +72,10 @@ __all__ = [
     "FrameRequest",
     "iter_frames",
     "iter_frame_sets",
+    "FRAME_SELECTIONS",
+    "DEFAULT_FRAME_SELECTION",
+    "frame_selection_report",
+    "FrameSelectionReport",
     "iter_audio_windows",
     "read_audio",
     "iter_audio_chunks",
@@ -54,6 +85,13 @@ __all__ = [
 
 #: Frames of the same second are chosen at this offset within the second.
 FRAME_OFFSET = 0.5
+#: How each second's frame is chosen (see "Frame selection" above).
+FRAME_SELECTIONS = ("fast", "exact")
+#: The frame selection of the embedders and of the default feature specification.  Settings
+#: recorded without one (sklearn-emotion 0.2) mean ``"exact"``: see :data:`RECORDED_FRAME_SELECTION`.
+DEFAULT_FRAME_SELECTION = "fast"
+#: What a feature setting, features.json or model recorded before frame selections existed means.
+RECORDED_FRAME_SELECTION = "exact"
 #: A decoded stream shorter than its declared duration by more than this is reported as truncated.
 TRUNCATION_TOLERANCE_S = 1.5
 #: A frame later than ``DECLARED_END_FACTOR * declared + DECLARED_END_MARGIN_S`` seconds (the largest
@@ -82,6 +120,18 @@ class MediaInfo:
         Average frame rate of the video stream.
     sample_rate : int or None
         Native sample rate of the audio stream.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn_emotion.datasets import make_movie_files
+    >>> from sklearn_emotion.media.decoding import probe
+    >>> data = make_movie_files(tempfile.mkdtemp(), 1, min_seconds=4, max_seconds=4, random_state=0)
+    >>> info = probe(data.videos[0])
+    >>> info.has_video, info.has_audio, info.width, info.height, info.average_rate, info.sample_rate
+    (True, True, 160, 120, 4.0, 16000)
+    >>> round(info.duration, 1)
+    4.0
     """
 
     path: str
@@ -210,6 +260,22 @@ class FrameRequest:
         When ``size`` is None, shrink frames (aspect kept) whose longer side exceeds this.
     interpolation : str, default="BILINEAR"
         FFmpeg scaler used for resizing.
+
+    Examples
+    --------
+    Two sizes of every second's frame, from one decoding pass of a 4-second movie:
+
+    >>> import tempfile
+    >>> from sklearn_emotion.datasets import make_movie_files
+    >>> from sklearn_emotion.media.decoding import FrameRequest, iter_frame_sets
+    >>> data = make_movie_files(tempfile.mkdtemp(), 1, min_seconds=4, max_seconds=4, random_state=0)
+    >>> requests = {"small": FrameRequest(size=(32, 24)), "large": FrameRequest(max_side=64)}
+    >>> for t, frames in iter_frame_sets(data.videos[0], requests):
+    ...     print(t, frames["small"].shape, frames["large"].shape)
+    0 (24, 32, 3) (48, 64, 3)
+    1 (24, 32, 3) (48, 64, 3)
+    2 (24, 32, 3) (48, 64, 3)
+    3 (24, 32, 3) (48, 64, 3)
     """
 
     size: tuple[int, int] | None = None
@@ -257,6 +323,7 @@ def iter_frames(
     interpolation: str = "BILINEAR",
     max_side: int | None = None,
     check_truncation: bool = True,
+    frame_selection: str = "exact",
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Stream one upright RGB frame per whole second of a movie's video (the 1 Hz rule above).
 
@@ -274,13 +341,16 @@ def iter_frames(
     check_truncation : bool, default=True
         Raise :class:`MediaDecodeError` when decoding ends more than
         :data:`TRUNCATION_TOLERANCE_S` seconds before the declared video duration.
+    frame_selection : {"exact", "fast"}, default="exact"
+        ``"exact"``: the frame on screen at ``t + 0.5``; ``"fast"``: the decoded frame nearest to
+        it, decoding less (see the module's "Frame selection").
 
     Yields
     ------
     t : int
         The second, from 0 to ``T - 1`` with no gap.
     frame : ndarray of shape (height, width, 3), uint8
-        The frame on screen at ``t + 0.5``.
+        The frame on screen at ``t + 0.5`` (``"fast"``: the nearest decoded one).
 
     Raises
     ------
@@ -290,7 +360,8 @@ def iter_frames(
         When the file is corrupt or truncated, naming the file.
     """
     request = FrameRequest(size=size, max_side=max_side, interpolation=interpolation)
-    for t, frames in iter_frame_sets(path, {"frame": request}, check_truncation=check_truncation):
+    for t, frames in iter_frame_sets(path, {"frame": request}, check_truncation=check_truncation,
+                                     frame_selection=frame_selection):
         yield t, frames["frame"]
 
 
@@ -299,12 +370,14 @@ def iter_frame_sets(
     requests: Mapping[str, FrameRequest],
     *,
     check_truncation: bool = True,
+    frame_selection: str = "exact",
 ) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
     """Decode a movie once and give each second's frame at every requested size.
 
     Like :func:`iter_frames`, but each chosen frame is converted once per entry of ``requests``
     (from the same decoded picture), so that image and face embedders share one decoding pass.
-    Each converted frame equals what :func:`iter_frames` gives for that request.
+    Each converted frame equals what :func:`iter_frames` gives for that request and
+    ``frame_selection``.  Only the chosen frames are converted to RGB.
 
     Yields
     ------
@@ -316,8 +389,23 @@ def iter_frame_sets(
     def convert(frame: Any) -> dict[str, np.ndarray]:
         return {key: _frame_to_rgb(frame, request) for key, request in requests.items()}
 
-    for t, frame in _iter_chosen_frames(os.fspath(path), check_truncation):
+    for t, frame in _iter_selected_frames(os.fspath(path), check_truncation, frame_selection):
         yield t, convert(frame)
+
+
+def _check_frame_selection(frame_selection: str) -> None:
+    if frame_selection not in FRAME_SELECTIONS:
+        raise ValueError(f"frame_selection must be one of {FRAME_SELECTIONS}, got {frame_selection!r}.")
+
+
+def _iter_selected_frames(path: str, check_truncation: bool, frame_selection: str) -> Iterator[tuple[int, Any]]:
+    """The decoded (PyAV) frame of each whole second, by ``frame_selection``."""
+    _check_frame_selection(frame_selection)
+    if frame_selection == "exact":
+        yield from _iter_chosen_frames(path, check_truncation)
+        return
+    for t, frame, _chosen, _exact in _iter_fast_frames(path, check_truncation, None):
+        yield t, frame
 
 
 def _iter_chosen_frames(path: str, check_truncation: bool) -> Iterator[tuple[int, Any]]:
@@ -392,6 +480,205 @@ def _iter_chosen_frames(path: str, check_truncation: bool) -> Iterator[tuple[int
             raise MediaDecodeError(f"Movie file {path} is shorter than one second ({end_time:.3f} s of video).")
     finally:
         container.close()
+
+
+@dataclass(frozen=True)
+class _Timeline:
+    """What a video's packets say, read without decoding: every frame's time and each second's exact frame."""
+
+    start: float  # presentation time of the earliest frame (times below count from it)
+    targets: np.ndarray  # (T,) time of the exact rule's frame of each second
+    end_time: float
+    declared: float | None
+    n_frames: int
+    needed: np.ndarray | None  # (n_packets,) bool in decode order: packets to send to the decoder; None: all
+
+
+def _packet_timeline(container: Any, stream: Any, path: str, rate: float) -> _Timeline | None:
+    """The exact rule computed from the packets' presentation times (None when some packet has none)."""
+    declared, container_duration = _declared_video_durations(container, stream)
+    bound = declared_end_bound(max((d for d in (declared, container_duration) if d is not None), default=None))
+    pts, durations, keys = [], [], []
+    for packet in container.demux(stream):
+        if packet.size == 0:  # the end-of-stream marker
+            continue
+        if packet.pts is None:
+            return None
+        pts.append(packet.pts)
+        durations.append(packet.duration or 0)
+        keys.append(bool(packet.is_keyframe))
+    if not pts:
+        raise MediaDecodeError(f"Movie file {path} has a video stream without any decodable frame.")
+    time_base = float(stream.time_base)
+    times = np.asarray(pts, dtype=np.float64) * time_base
+    start = float(times.min())
+    times -= start
+    if bound is not None and times.max() > bound:
+        raise _past_declared_end(path, float(times.max()), bound)
+    ordered = np.unique(times)
+    last = float(ordered[-1])
+    fallback_step = 1.0 / rate if rate and 1.0 / rate >= 1e-3 else 0.04
+    step = float(ordered[-1] - ordered[-2]) if len(ordered) > 1 else fallback_step
+    own_duration = float(durations[int(np.argmax(times))]) * time_base
+    end_time = _video_end(last, own_duration, step, declared, container_duration)
+    n_seconds = int(math.floor(end_time + 1e-6))
+    if n_seconds == 0:
+        raise MediaDecodeError(f"Movie file {path} is shorter than one second ({end_time:.3f} s of video).")
+    wanted = np.arange(n_seconds) + FRAME_OFFSET
+    index = np.maximum(np.searchsorted(ordered, wanted, side="right") - 1, 0)
+    targets = ordered[index]
+    needed = None
+    if not stream.codec_context.has_b_frames:
+        # No reordering: a GOP (keyframe to next keyframe, decode order = presentation order) holding
+        # no chosen frame is needed by nothing after it.
+        needed = np.zeros(len(times), dtype=bool)
+        chosen = set(targets.tolist())
+        begin = 0
+        for i in range(1, len(times) + 1):
+            if i == len(times) or keys[i]:
+                if any(times[j] in chosen for j in range(begin, i)):
+                    needed[begin:i] = True
+                begin = i
+    return _Timeline(start, targets, end_time, declared, len(times), needed)
+
+
+def _iter_fast_frames(path: str, check_truncation: bool, counts: dict | None,
+                      ) -> Iterator[tuple[int, Any, float, float]]:
+    """``(t, frame, its time, the exact rule's time)`` of each second, decoding as little as it can.
+
+    See "Frame selection" in the module's documentation.  ``counts`` (a dict), when given, receives
+    ``frames`` (in the stream) and ``decoded`` (frames the decoder made).
+    """
+    import av
+
+    container = _open(path)
+    try:
+        if not container.streams.video:
+            raise MissingStreamError(f"Movie file {path} has no video stream.")
+        stream = container.streams.video[0]
+        rate = float(stream.average_rate or 0)
+        try:
+            timeline = _packet_timeline(container, stream, path, rate)
+        except av.error.FFmpegError as exc:
+            raise MediaDecodeError(f"Cannot read the video of {path} (corrupt file?): {exc}") from exc
+    finally:
+        container.close()
+    if timeline is None:  # no timestamps to plan with: the exact rule, every frame decoded
+        for t, frame in _iter_chosen_frames(path, check_truncation):
+            time = float(frame.pts * frame.time_base) if frame.pts is not None else math.nan
+            yield t, frame, time, time
+        return
+    targets, n_seconds = timeline.targets, len(timeline.targets)
+    container = _open(path)
+    decoded = 0
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        stream.codec_context.skip_frame = "NONREF"  # frames no other frame needs are not decoded
+        next_t = 0
+        previous: tuple[Any, float] | None = None  # the latest decoded frame at or before targets[next_t]
+        index = 0
+        try:
+            for packet in container.demux(stream):
+                if packet.size:
+                    index += 1
+                    if timeline.needed is not None and not timeline.needed[index - 1]:
+                        continue
+                for frame in packet.decode():
+                    if frame.pts is None:
+                        continue
+                    decoded += 1
+                    time = float(frame.pts * frame.time_base) - timeline.start
+                    while next_t < n_seconds and time > targets[next_t]:
+                        target = targets[next_t]
+                        # The nearer one; the earlier one on a tie (times are floats: a tie within 1 us).
+                        if previous is None or time - target < target - previous[1] - 1e-6:
+                            yield next_t, frame, time, float(target)
+                        else:
+                            yield next_t, previous[0], previous[1], float(target)
+                        next_t += 1
+                    if next_t == n_seconds:
+                        break
+                    previous = (frame, time)
+                if next_t == n_seconds:
+                    break
+        except av.error.FFmpegError as exc:
+            raise MediaDecodeError(f"Cannot decode the video of {path} (corrupt file?): {exc}") from exc
+        if previous is None and next_t < n_seconds:
+            raise MediaDecodeError(f"Movie file {path} has a video stream without any decodable frame.")
+        for t in range(next_t, n_seconds):
+            yield t, previous[0], previous[1], float(targets[t])
+    finally:
+        container.close()
+        if counts is not None:
+            counts.update(frames=timeline.n_frames, decoded=decoded)
+    declared, end_time = timeline.declared, timeline.end_time
+    if check_truncation and declared is not None and end_time < declared - TRUNCATION_TOLERANCE_S:
+        raise MediaDecodeError(
+            f"Movie file {path} looks truncated: its video declares {declared:.2f} s but "
+            f"decoding stopped at {end_time:.2f} s."
+        )
+
+
+@dataclass(frozen=True)
+class FrameSelectionReport:
+    """How a frame selection chose the frames of one movie (:func:`frame_selection_report`).
+
+    Attributes
+    ----------
+    frame_selection : str
+    n_seconds : int
+    n_frames : int
+        Frames in the video stream.
+    n_decoded : int
+        Frames the decoder made.
+    offsets : ndarray of shape (n_seconds,)
+        Presentation time of each second's chosen frame minus that of the exact rule's frame (s).
+
+    Examples
+    --------
+    A generated 4-second movie at 4 frames per second:
+
+    >>> import tempfile
+    >>> from sklearn_emotion.datasets import make_movie_files
+    >>> from sklearn_emotion.media.decoding import frame_selection_report
+    >>> data = make_movie_files(tempfile.mkdtemp(), 1, min_seconds=4, max_seconds=4, random_state=0)
+    >>> exact = frame_selection_report(data.videos[0], "exact")
+    >>> exact.n_seconds, exact.n_frames, exact.n_decoded, exact.max_offset
+    (4, 16, 16, 0.0)
+    >>> fast = frame_selection_report(data.videos[0], "fast")
+    >>> fast.n_seconds, fast.n_decoded <= fast.n_frames
+    (4, True)
+    """
+
+    frame_selection: str
+    n_seconds: int
+    n_frames: int
+    n_decoded: int
+    offsets: np.ndarray
+
+    @property
+    def max_offset(self) -> float:
+        """The largest absolute offset, in seconds."""
+        return float(np.max(np.abs(self.offsets))) if len(self.offsets) else 0.0
+
+
+def frame_selection_report(path: str | os.PathLike, frame_selection: str = "fast") -> FrameSelectionReport:
+    """Decode a movie's video as ``frame_selection`` does (no conversion) and say what it decoded and chose.
+
+    For checking and documenting the fast selection: how many frames it decodes, and how far each
+    chosen frame is from the exact rule's.  ``"exact"`` decodes every frame (offsets all 0).
+    """
+    _check_frame_selection(frame_selection)
+    path = os.fspath(path)
+    if frame_selection == "exact":
+        chosen = list(_iter_chosen_frames(path, True))
+        with _open(path) as container:
+            n_frames = sum(1 for packet in container.demux(container.streams.video[0]) if packet.size)
+        return FrameSelectionReport("exact", len(chosen), n_frames, n_frames, np.zeros(len(chosen)))
+    counts: dict = {}
+    offsets = [chosen - exact for _t, _frame, chosen, exact in _iter_fast_frames(path, True, counts)]
+    return FrameSelectionReport("fast", len(offsets), counts["frames"], counts["decoded"], np.asarray(offsets))
 
 
 def _declared_video_durations(container: Any, stream: Any) -> tuple[float | None, float | None]:

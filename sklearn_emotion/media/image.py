@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import HasMethods, StrOptions
 
 from ._base import MediaEmbedder
 from .backbones import PREPROCESSING_MODES, Backbone, cached_model, describe_spec, resolve_image_backbone
-from .decoding import FrameRequest, resize_frame
+from .decoding import DEFAULT_FRAME_SELECTION, FRAME_SELECTIONS, FrameRequest, resize_frame
 from .stages import VideoStage, decoded_frames
 
 __all__ = ["ImageEmbedder", "image_features", "image_stage", "image_backbone", "to_channels", "iter_array_frames"]
@@ -63,12 +63,13 @@ def image_backbone(
     return cached_image_backbone("image", backbone, weights=weights, output=output, preprocessing=preprocessing)
 
 
-def image_stage(backbone: Backbone, *, batch_size: int = 32) -> VideoStage:
+def image_stage(backbone: Backbone, *, batch_size: int = 32, frame_selection: str = "exact") -> VideoStage:
     """How :class:`ImageEmbedder` embeds a movie's frames: at the network's input size, in batches."""
     return VideoStage(
         FrameRequest(size=backbone.input_size),
         lambda batch: backbone.embed(to_channels(np.stack(batch), backbone.channels)),
         batch_size,
+        frame_selection,
     )
 
 
@@ -79,6 +80,7 @@ def image_features(
     batch_size: int = 32,
     name: str | None = None,
     on_seconds: Callable[[int], Any] | None = None,
+    frame_selection: str = "exact",
 ) -> np.ndarray:
     """Per-second image features of one movie: what :class:`ImageEmbedder` computes for each movie.
 
@@ -96,20 +98,24 @@ def image_features(
         How errors name the movie (default: its path, or ``"movie"``).
     on_seconds : callable, optional
         Called with the number of seconds embedded after each batch (progress).
+    frame_selection : {"exact", "fast"}, default="exact"
+        How a movie file's frame of each second is chosen (see :class:`ImageEmbedder`).
 
     Returns
     -------
     ndarray of shape (T, backbone.dim), float32
     """
-    return image_stage(backbone, batch_size=batch_size).features(movie, name=name, on_seconds=on_seconds)
+    stage = image_stage(backbone, batch_size=batch_size, frame_selection=frame_selection)
+    return stage.features(movie, name=name, on_seconds=on_seconds)
 
 
 @dataclass(eq=False, repr=False)
 class ImageEmbedder(MediaEmbedder):
     """Per-second image features from a pretrained image network (the paper's "Inception-Image").
 
-    For each whole second ``t`` of a movie, the frame on screen at ``t + 0.5`` s (see
-    :mod:`sklearn_emotion.media.decoding`) is resized (squashed, no crop) to the network's input size
+    For each whole second ``t`` of a movie, the frame on screen at ``t + 0.5`` s, or with
+    ``frame_selection="fast"`` the decoded frame nearest to it (see
+    :mod:`sklearn_emotion.media.decoding`), is resized (squashed, no crop) to the network's input size
     with FFmpeg's bilinear scaler, preprocessed as the network was trained, and embedded.
 
     Parameters
@@ -126,6 +132,11 @@ class ImageEmbedder(MediaEmbedder):
     preprocessing : "auto", {"tf", "torch", "caffe", "unit", "raw"} or callable, default="auto"
         Pixel scaling for float inputs; ``"auto"`` is the named model's own ``preprocess_input``
         and ``"tf"`` (to [-1, 1]) otherwise.  Quantised TFLite models receive raw uint8 pixels.
+    frame_selection : {"fast", "exact"}, default="fast"
+        How a movie file's frame of each second is chosen: ``"exact"``, the frame on screen at
+        ``t + 0.5``; ``"fast"``, the decoded frame nearest to it, with non-reference frames never
+        decoded (see :mod:`sklearn_emotion.media.decoding`, "Frame selection").  Ignored for
+        already-decoded movies.
     batch_size, n_jobs, cache_dir, progress
         As for :class:`~sklearn_emotion.media.MediaEmbedder` (batch size, movies in parallel,
         feature cache, progress bars).
@@ -171,6 +182,7 @@ class ImageEmbedder(MediaEmbedder):
     weights: str | os.PathLike | None = "imagenet"
     output: str | None = None
     preprocessing: Any = "auto"
+    frame_selection: str = DEFAULT_FRAME_SELECTION
 
     _parameter_constraints: ClassVar[dict] = {
         **MediaEmbedder._parameter_constraints,
@@ -178,11 +190,12 @@ class ImageEmbedder(MediaEmbedder):
         "weights": [StrOptions({"imagenet"}), str, os.PathLike, None],
         "output": [str, None],
         "preprocessing": [StrOptions({"auto", *PREPROCESSING_MODES}), callable],
+        "frame_selection": [StrOptions(set(FRAME_SELECTIONS))],
     }
 
     def open_stage(self) -> VideoStage:
         """The network (loaded once per process) at its input size: see :func:`image_stage`."""
-        return image_stage(self._network(), batch_size=self.batch_size)
+        return image_stage(self._network(), batch_size=self.batch_size, frame_selection=self.frame_selection)
 
     def _network(self) -> Backbone:
         return image_backbone(

@@ -3,15 +3,16 @@
 A *stage* is what one embedder does to one movie once its models are loaded:
 
 * a :class:`VideoStage` wants each second's frame at some size (a
-  :class:`~sklearn_emotion.media.decoding.FrameRequest`) and embeds batches of frames;
+  :class:`~sklearn_emotion.media.decoding.FrameRequest`), chosen by some frame selection
+  (``"fast"`` or ``"exact"``, see :mod:`sklearn_emotion.media.decoding`), and embeds batches of frames;
 * an :class:`AudioStage` reads the movie's audio track itself (its decoding is separate and cheap).
 
 :func:`extract_movie` runs several stages on one movie file: **one** video decoding pass (in a
-thread) converts each chosen frame to every requested size and feeds each video stage through a
-bounded queue, each stage embeds in its own thread, and every audio stage runs in a thread of its
-own.  Decoding and inference overlap (PyAV, TFLite, TensorFlow and MediaPipe release the GIL while
-they work), so a movie costs about its slowest stage, and memory stays bounded by the queues
-whatever the movie's length.  The first failure stops the other threads and is raised, naming the
+thread; one per frame selection when the stages ask for different ones) converts each chosen frame
+to every requested size and feeds each video stage through a bounded queue, each stage embeds in
+its own thread, and every audio stage runs in a thread of its own.  Decoding and inference overlap
+(PyAV, TFLite, TensorFlow and MediaPipe release the GIL while they work), so a movie costs about
+its slowest stage, and memory stays bounded by the queues whatever the movie's length.  The first failure stops the other threads and is raised, naming the
 movie and the modality.
 
 **Stopping.**  Whatever ends :func:`extract_movie` -- a failure, or a ``KeyboardInterrupt`` (Ctrl-C)
@@ -25,6 +26,7 @@ the process).  Each thread closes its own PyAV container.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import queue
 import threading
@@ -65,18 +67,22 @@ class VideoStage:
         ``embed(list of (h, w, 3) uint8 frames) -> (n, d)`` array.
     batch_size : int
         Frames per ``embed`` call.
+    frame_selection : {"exact", "fast"}, default="exact"
+        How a movie file's frame of each second is chosen (already-decoded movies: ignored).
     """
 
     request: FrameRequest
     embed: Callable[[list[np.ndarray]], np.ndarray]
     batch_size: int
+    frame_selection: str = "exact"
 
     def features(self, movie: Any, *, name: str | None = None, on_seconds: Callable[[int], Any] | None = None,
                  ) -> np.ndarray:
         """Per-second features of one movie alone: a file, or decoded frames ``(T, H, W, 3)``."""
         name = movie_name(movie, name)
         if is_path(movie):
-            frames = (sets["frame"] for _, sets in iter_frame_sets(movie, {"frame": self.request}))
+            frames = (sets["frame"] for _, sets in iter_frame_sets(
+                movie, {"frame": self.request}, frame_selection=self.frame_selection))
         else:
             frames = (self.request.apply(frame) for frame in decoded_frames(movie, name))
         return embed_seconds(frames, self.embed, self.batch_size, name, on_seconds)
@@ -231,11 +237,11 @@ def wait_for_stage_threads(timeout: float | None = None) -> list[threading.Threa
 
 
 def _decode_into(run: _Run, path: str, channels: Mapping[str, queue.Queue], requests: Mapping[str, FrameRequest],
-                 ) -> None:
-    """The one decoding pass: each second's frame, at each stage's size, into each stage's queue."""
+                 frame_selection: str = "exact") -> None:
+    """One decoding pass: each second's frame, at each stage's size, into each stage's queue."""
     try:
         # closing(): a stopped run closes the container here, in the thread that uses it.
-        with contextlib.closing(iter_frame_sets(path, requests)) as frame_sets:
+        with contextlib.closing(iter_frame_sets(path, requests, frame_selection=frame_selection)) as frame_sets:
             for _, frames in frame_sets:
                 for modality, frame in frames.items():
                     if not run.put(channels[modality], frame):
@@ -243,8 +249,8 @@ def _decode_into(run: _Run, path: str, channels: Mapping[str, queue.Queue], requ
     except BaseException as error:  # recorded before the stages could report an empty movie
         run.fail("video decoding", error)
         return
-    for channel in channels.values():
-        run.put(channel, _END)
+    for modality in requests:  # the stages this pass feeds (another pass may feed others)
+        run.put(channels[modality], _END)
 
 
 def extract_movie(
@@ -310,9 +316,11 @@ def extract_movie(
 
     channels = {modality: queue.Queue(maxsize=QUEUED_BATCHES * stage.batch_size) for modality, stage in video.items()}
     threads = []
-    if video:
-        requests = {modality: stage.request for modality, stage in video.items()}
-        threads.append(_thread(run, "video decoding", lambda: _decode_into(run, path, channels, requests), {}))
+    for selection in dict.fromkeys(stage.frame_selection for stage in video.values()):
+        # One pass per frame selection (normally one: every stage of a union asks for the same).
+        requests = {modality: stage.request for modality, stage in video.items() if stage.frame_selection == selection}
+        threads.append(_thread(run, "video decoding", functools.partial(
+            _decode_into, run, path, channels, requests, selection), {}))
     for modality, stage in stages.items():
         if isinstance(stage, VideoStage):
             work = _embedding_work(run, stage, channels[modality], name, counted(modality))
