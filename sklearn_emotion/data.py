@@ -71,7 +71,17 @@ def _as_feature_array(value: Any, where: str, *, allow_nan: bool) -> np.ndarray:
 
 
 def is_movie_sequence(X: Any) -> bool:
-    """Whether ``X`` looks like a sequence of movies rather than one array of samples."""
+    """Whether ``X`` looks like a sequence of movies rather than one array of samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.data import is_movie_sequence
+    >>> is_movie_sequence([np.zeros((5, 3))]), is_movie_sequence([{"image": np.zeros((5, 3))}])
+    (True, True)
+    >>> is_movie_sequence(np.zeros((5, 3)))  # one array of samples
+    False
+    """
     if isinstance(X, np.ndarray):
         return X.dtype == object and X.ndim == 1
     return isinstance(X, Sequence) and not isinstance(X, (str, bytes))
@@ -81,6 +91,16 @@ def check_has_movies(X: Any, name: str = "X") -> None:
     """Raise the package's error for a sequence that holds no movie (every estimator taking movies says it alike).
 
     Without it, an empty list reaches scikit-learn's array validation and is reported as a 1-D array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.data import check_has_movies
+    >>> check_has_movies([np.zeros((5, 3))])
+    >>> check_has_movies([])
+    Traceback (most recent call last):
+        ...
+    ValueError: X holds no movies: at least one movie is needed.
     """
     if is_movie_sequence(X) and len(X) == 0:
         raise ValueError(f"{name} holds no movies: at least one movie is needed.")
@@ -174,12 +194,29 @@ def as_movies(
 
 
 def movie_length(movie: Mapping[str, np.ndarray]) -> int:
-    """Number of seconds of a normalised movie."""
+    """Number of seconds of a normalised movie.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.data import movie_length
+    >>> movie_length({"image": np.zeros((5, 3)), "audio": np.ones((5, 2))})
+    5
+    """
     return next(iter(movie.values())).shape[0]
 
 
 def stack_modalities(movie: Mapping[str, np.ndarray], order: Sequence[str] | None = None) -> np.ndarray:
-    """Concatenate a normalised movie's modalities column-wise, in ``order`` (default: its own)."""
+    """Concatenate a normalised movie's modalities column-wise, in ``order`` (default: its own).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.data import stack_modalities
+    >>> movie = {"image": np.zeros((5, 3)), "audio": np.ones((5, 2))}
+    >>> stack_modalities(movie).shape, stack_modalities(movie, order=["audio", "image"])[0]
+    ((5, 5), array([1., 1., 0., 0., 0.]))
+    """
     keys = list(order) if order is not None else list(movie)
     if len(keys) == 1:
         return movie[keys[0]]
@@ -296,6 +333,14 @@ def stack_std(y: Any, std: Any) -> list[np.ndarray]:
     -------
     list of ndarray of shape (T, 4), float64
         Columns valence, arousal, valence_std, arousal_std.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.data import stack_std
+    >>> y = stack_std([np.zeros((3, 2))], [np.full((3, 2), 0.1)])
+    >>> y[0].shape, y[0][0]
+    ((3, 4), array([0. , 0. , 0.1, 0.1]))
     """
     means = as_targets(y, n_targets=None)
     stds = as_targets(std, [len(m) for m in means], n_targets=means[0].shape[1], name="std")
@@ -313,6 +358,16 @@ def split_std(y: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
     Returns
     -------
     means, stds : lists of ndarray of shape (T, 2)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.data import split_std
+    >>> means, stds = split_std([np.array([[0.1, -0.2, 0.3, 0.4], [0.2, 0.0, 0.3, 0.5]])])
+    >>> means[0], stds[0]
+    (array([[ 0.1, -0.2],
+           [ 0.2,  0. ]]), array([[0.3, 0.4],
+           [0.3, 0.5]]))
     """
     targets = as_targets(y, n_targets=None, with_std=True)
     k = targets[0].shape[1] // 2

@@ -119,6 +119,17 @@ def estimate_rater_lags(ratings: Any, max_lag: float = 5, *, raters: Sequence[st
     ValueError
         With fewer than 2 raters, a negative ``max_lag``, or a rater whose lag to every other rater
         cannot be estimated (fewer than :data:`MIN_OVERLAP` seconds rated together, constant ratings).
+
+    Examples
+    --------
+    A second rater following the first 3 seconds late:
+
+    >>> import numpy as np
+    >>> from sklearn_emotion.annotation import estimate_rater_lags
+    >>> curve = np.sin(np.arange(80) / 6)
+    >>> late = np.concatenate([np.full(3, np.nan), curve[:-3]])
+    >>> estimate_rater_lags(np.column_stack([curve, late]), max_lag=5).round(1)
+    array([0., 3.])
     """
     table = np.asarray(ratings, dtype=np.float64)
     if table.ndim != 2 or table.shape[1] < 2:

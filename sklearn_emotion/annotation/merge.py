@@ -114,6 +114,20 @@ def normalize_ratings(ratings: np.ndarray, normalize: str, raters: Sequence[str]
     parts of the scale); ``"zscore"`` also divides by its standard deviation (``ddof=0``; raters who
     move the pointer more or less).  A rater whose ratings of a dimension are constant cannot be
     z-scored: a ``ValueError`` names it.
+
+    Examples
+    --------
+    Two seconds, two raters, two dimensions; the second rater uses a higher part of the scale:
+
+    >>> import numpy as np
+    >>> from sklearn_emotion.annotation import normalize_ratings
+    >>> stacked = np.array([[[0.1, 0.0], [0.5, 0.2]], [[0.3, 0.2], [0.7, 0.6]]])  # (seconds, raters, dimensions)
+    >>> normalize_ratings(stacked, "center")
+    array([[[-0.1, -0.1],
+            [-0.1, -0.2]],
+    <BLANKLINE>
+           [[ 0.1,  0.1],
+            [ 0.1,  0.2]]])
     """
     if normalize not in NORMALIZATIONS:
         raise ValueError(f"normalize must be one of {', '.join(NORMALIZATIONS)}, got {normalize!r}.")
@@ -140,6 +154,13 @@ def shift_earlier(values: np.ndarray, lag: float) -> np.ndarray:
 
     A fractional lag interpolates linearly between the two neighbouring seconds (NaN when either
     is NaN); seconds past the end are NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.annotation import shift_earlier
+    >>> shift_earlier(np.array([0.0, 1.0, 2.0, 3.0]), 1.5)
+    array([1.5, 2.5, nan, nan])
     """
     values = np.asarray(values, dtype=np.float64)
     padded = np.append(values, np.nan)  # index len(values): past the end
@@ -230,6 +251,23 @@ def merge_raters(ratings: Mapping[str, Any] | Sequence[Any], *, normalize: str =
     ValueError
         With fewer than 2 raters (a single rater has no spread and no agreement to report), ratings
         that are not ``(n_seconds, 2)``, an unknown ``normalize``, or lags that cannot be estimated.
+
+    Examples
+    --------
+    Three raters of one 60-s movie: the second rates 0.1 higher, the third 2 seconds late:
+
+    >>> import numpy as np
+    >>> from sklearn_emotion.annotation import merge_raters
+    >>> truth = np.column_stack([np.sin(np.arange(62) / 6), np.cos(np.arange(62) / 9)])
+    >>> merged = merge_raters({"ann": truth[2:], "bob": truth[2:] + 0.1, "cid": truth[:60]}, max_lag=5)
+    >>> merged.lags.round()  # seconds, per rater and dimension (valence, arousal)
+    array([[0., 0.],
+           [0., 0.],
+           [2., 2.]])
+    >>> merged.mean.shape, merged.n_rated[0]
+    ((60, 2), array([3, 3]))
+    >>> round(merged.agreement["valence"]["mean_pearson"], 2)
+    1.0
     """
     raters, raw = _stack(ratings)
     stacked = normalize_ratings(raw, normalize, raters)

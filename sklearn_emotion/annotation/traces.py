@@ -58,6 +58,22 @@ def write_trace(path: str | os.PathLike, trace: np.ndarray) -> Path:
     Returns
     -------
     Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.annotation import write_trace
+    >>> trace = np.array([[0.2, 0.1, -0.2], [0.7, 0.3, np.nan], [1.4, 0.5, 0.0], [2.9, 0.4, 0.2]])
+    >>> path = write_trace(Path(tempfile.mkdtemp()) / "ann" / "Sintel.trace.csv", trace)
+    >>> print(path.read_text())
+    video_time,valence,arousal
+    0.200000,0.100000,-0.200000
+    0.700000,0.300000,nan
+    1.400000,0.500000,0.000000
+    2.900000,0.400000,0.200000
+    <BLANKLINE>
     """
     trace = _check_trace(trace, os.fspath(path))
     # 6 decimals: a microsecond of video time, and ratings far finer than any pointer gives
@@ -108,6 +124,18 @@ def read_trace(path: str | os.PathLike) -> np.ndarray:
     ValueError
         When the file is malformed: the message names the file and the line (wrong header, a value that
         is not a number, a negative or non-finite time, a rating outside [-1, 1]).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_emotion.annotation import read_trace
+    >>> path = Path(tempfile.mkdtemp()) / "Sintel.trace.csv"
+    >>> _ = path.write_text("video_time,valence,arousal\\n0.2,0.1,-0.2\\n0.7,0.3,nan\\n1.4,0.5,0.0\\n")
+    >>> read_trace(path)
+    array([[ 0.2,  0.1, -0.2],
+           [ 0.7,  0.3,  nan],
+           [ 1.4,  0.5,  0. ]])
     """
     body = table_body(path, TRACE_COLUMNS, "Trace")  # the header checked as every table's
     rows = [_parse_line(line, f"{path}, line {n}") for n, line in enumerate(body, start=2) if line.strip()]
@@ -131,6 +159,23 @@ def trace_to_seconds(trace: np.ndarray, *, duration: float | None = None) -> np.
     -------
     ndarray of shape (T, 2), float64
         Valence and arousal per second; NaN where no sample rated that dimension in that second.
+
+    Examples
+    --------
+    Samples at 0.2, 0.7, 1.4 and 2.9 s (the arousal of the second sample not rated):
+
+    >>> import numpy as np
+    >>> from sklearn_emotion.annotation import trace_to_seconds
+    >>> trace = np.array([[0.2, 0.1, -0.2], [0.7, 0.3, np.nan], [1.4, 0.5, 0.0], [2.9, 0.4, 0.2]])
+    >>> trace_to_seconds(trace)
+    array([[ 0.2, -0.2],
+           [ 0.5,  0. ],
+           [ 0.4,  0.2]])
+    >>> trace_to_seconds(trace, duration=4.5)  # a movie of 4 whole seconds: the last one unrated
+    array([[ 0.2, -0.2],
+           [ 0.5,  0. ],
+           [ 0.4,  0.2],
+           [ nan,  nan]])
     """
     trace = _check_trace(trace, "trace_to_seconds")
     if duration is not None:
