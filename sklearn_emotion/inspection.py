@@ -77,7 +77,17 @@ def _estimators(model: Any) -> Iterator[Any]:
 
 def uses_batch_statistics(model: Any) -> bool:
     """Whether a prediction of ``model`` depends on what else is in its batch: a step that normalises with
-    each batch's statistics at inference (``batch_norm=True, batch_norm_inference="batch"``)."""
+    each batch's statistics at inference (``batch_norm=True, batch_norm_inference="batch"``).
+
+    Examples
+    --------
+    >>> from sklearn_emotion import make_paper_pipeline
+    >>> from sklearn_emotion.inspection import uses_batch_statistics
+    >>> uses_batch_statistics(make_paper_pipeline())
+    False
+    >>> uses_batch_statistics(make_paper_pipeline(batch_norm=True, batch_norm_inference="batch"))
+    True
+    """
     return any(getattr(step, "batch_norm", False) is True and getattr(step, "batch_norm_inference", None) == "batch"
                for step in _estimators(model))
 
