@@ -1,7 +1,7 @@
 """frame_selection="fast": fewer frames decoded, each second's frame the decoded one nearest the exact rule's.
 
 The movies are real small encodes: x264 with its default settings (B-frames, a non-reference frame
-every other frame), 25 fps so that the exact rule's frame (``t + 0.5`` s = frame ``25 t + 12``)
+every other frame) and x265 with its own (open GOPs), 25 fps so that the exact rule's frame (``t + 0.5`` s = frame ``25 t + 12``)
 is a non-reference B-frame in some seconds; an intra-only MJPEG stream; an IPPP stream with short
 GOPs (no B-frames).  Every frame carries its index (``media_videos.read_index``), so the tests see
 which frame was chosen.
@@ -68,6 +68,7 @@ def movies(tmp_path_factory):
     folder = tmp_path_factory.mktemp("frame-selection")
     return {
         "bframes": _encode(folder / "bframes.mp4", "libx264"),  # x264 defaults: medium, 3 B-frames, pyramid
+        "hevc": _encode(folder / "hevc.mp4", "libx265", seconds=4, options={"x265-params": "log-level=error"}),
         "intra": _encode(folder / "intra.avi", "mjpeg", pix_fmt="yuvj420p"),
         "short_gops": _encode(folder / "short_gops.mp4", "libx264", options={"bf": "0", "g": "5"}),
     }
@@ -102,6 +103,15 @@ def test_fast_decodes_fewer_frames_and_chooses_the_nearest_decoded_one(movies):
     np.testing.assert_allclose(report.offsets, (np.asarray(fast) - exact) / FPS, atol=1e-9)
     assert report.max_offset <= 1 / FPS + 1e-9 and np.any(report.offsets != 0)  # some targets were skipped
     assert frame_selection_report(path, "exact").n_decoded == FPS * SECONDS
+
+
+def test_hevc_with_its_default_open_gops_gets_the_nearest_decoded_frames(movies):
+    path = movies["hevc"]
+    exact, fast = _indices(path, "exact"), _indices(path, "fast")
+    decoded = _decoded_indices(path)
+    assert len(decoded) < 0.8 * FPS * 4
+    assert fast == [min(decoded, key=lambda index: (abs(index - want), index)) for want in exact]
+    assert frame_selection_report(path, "fast").max_offset <= 2 / FPS + 1e-9
 
 
 def test_fast_frames_are_converted_like_exact_ones(movies):

@@ -29,19 +29,21 @@ Frame selection: ``"exact"`` and ``"fast"``
 * the decoder then discards non-reference frames (FFmpeg's ``skip_frame = AVDISCARD_NONREF``):
   frames that no other frame depends on are never decoded (with x264's defaults, about half of
   them: the B-frames that are not pyramid references);
-* in a stream without frame reordering (no B-frames, e.g. intra-only codecs such as MJPEG, or
-  IPPP encodes), where the chosen frames of consecutive seconds are farther apart than a
-  group of pictures (GOP), a GOP holding no chosen frame is not decoded at all, nor sent to the
-  decoder (a seek by keyframe, done while reading packets in order); in an intra-only stream only
-  the chosen frames are decoded, so fast equals exact there.  Streams with B-frames are never cut
-  this way (their open GOPs may reference the GOP before).
+* in a stream without frame reordering (the packets' times increase in decode order: no
+  B-frames, e.g. intra-only codecs such as MJPEG, or IPPP encodes), where the chosen frames of
+  consecutive seconds are farther apart than a group of pictures (GOP), a GOP holding no chosen
+  frame is never sent to the decoder (a seek by keyframe, done while reading the packets in
+  order); in an intra-only stream only the chosen frames are decoded.  Streams with reordering
+  are never cut this way (their open GOPs' leading frames may reference the GOP before), and
+  with film GOPs (2-10 s) every GOP holds a chosen frame anyway.
 
-The chosen frame is therefore at most one decoded-frame interval from the exact rule's frame:
-with x264/x265 default settings (B-frames, non-reference ones skipped), one frame interval (42 ms
-at 24 fps); :func:`frame_selection_report` measures it for any file.  Where no frame can be
-skipped (no B-frames, every frame a reference) fast decodes exactly what exact decodes and
-chooses the same frames.  A file whose packets lack presentation timestamps (raw elementary
-streams) is decoded with the exact rule.
+The chosen frame is at most half the largest gap between two decoded frames from the exact
+rule's: with x264's default settings (3 B-frames, pyramid: every other frame decoded), one frame
+interval (42 ms at 24 fps); :func:`frame_selection_report` measures it for any file.  In a stream
+without non-reference frames and without reordering, fast decodes the frames exact needs (fewer
+when GOPs are short) and chooses the very same frames.  Decoding stops after the last second's
+frame.  A file whose packets lack presentation timestamps (raw elementary streams) is decoded with
+the exact rule.
 
 Audio is decoded to mono float32 in ``[-1, 1]`` at the requested sample rate and delivered in
 windows: the window of second ``t`` starts at sample ``t * rate`` (zero-padded past the end of the
@@ -204,6 +206,23 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     ------
     FileNotFoundError, MediaDecodeError
         Naming the file.
+
+    Examples
+    --------
+    A 3-second movie at 2 frames per second, frame ``i`` of grey level ``40 i``, with a 440 Hz tone:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.datasets.movies import write_movie_file
+    >>> frames = np.repeat(np.arange(0, 240, 40, dtype=np.uint8), 48 * 64 * 3).reshape(6, 48, 64, 3)
+    >>> rate = 16000
+    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)).astype(np.float32)
+    >>> path = write_movie_file(Path(tempfile.mkdtemp()) / "grey.mp4", frames, fps=2, audio=tone, sample_rate=rate)
+    >>> from sklearn_emotion.media.decoding import probe
+    >>> info = probe(path)
+    >>> info.has_video, info.has_audio, info.width, info.height, info.average_rate, info.sample_rate
+    (True, True, 64, 48, 2.0, 16000)
     """
     with _open(path) as container:
         video = container.streams.video[0] if container.streams.video else None
@@ -233,6 +252,17 @@ def resize_frame(
 
     The same scaler as the decoder uses, so that decoded files and already-decoded arrays are
     preprocessed identically.  ``size=None`` returns the image unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.media.decoding import resize_frame
+    >>> image = np.full((48, 64, 3), 200, dtype=np.uint8)
+    >>> resized = resize_frame(image, (32, 24))  # (width, height)
+    >>> resized.shape, resized.dtype, int(resized.mean())
+    ((24, 32, 3), dtype('uint8'), 200)
+    >>> resize_frame(image, None) is image
+    True
     """
     if size is None:
         return image
@@ -358,6 +388,24 @@ def iter_frames(
         When the file has no video stream.
     MediaDecodeError
         When the file is corrupt or truncated, naming the file.
+
+    Examples
+    --------
+    A 3-second movie at 2 frames per second, frame ``i`` of grey level ``40 i``, with a 440 Hz tone:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.datasets.movies import write_movie_file
+    >>> frames = np.repeat(np.arange(0, 240, 40, dtype=np.uint8), 48 * 64 * 3).reshape(6, 48, 64, 3)
+    >>> rate = 16000
+    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)).astype(np.float32)
+    >>> path = write_movie_file(Path(tempfile.mkdtemp()) / "grey.mp4", frames, fps=2, audio=tone, sample_rate=rate)
+    >>> from sklearn_emotion.media.decoding import iter_frames
+    >>> [(t, frame.shape, int(frame.mean().round(-1))) for t, frame in iter_frames(path)]  # frames 1, 3, 5
+    [(0, (48, 64, 3), 40), (1, (48, 64, 3), 120), (2, (48, 64, 3), 200)]
+    >>> [(t, frame.shape) for t, frame in iter_frames(path, size=(32, 24))]
+    [(0, (24, 32, 3)), (1, (24, 32, 3)), (2, (24, 32, 3))]
     """
     request = FrameRequest(size=size, max_side=max_side, interpolation=interpolation)
     for t, frames in iter_frame_sets(path, {"frame": request}, check_truncation=check_truncation,
@@ -384,6 +432,26 @@ def iter_frame_sets(
     t : int
     frames : dict of str to ndarray of shape (height, width, 3), uint8
         One upright RGB frame per request name.
+
+    Examples
+    --------
+    A 3-second movie at 2 frames per second, frame ``i`` of grey level ``40 i``, with a 440 Hz tone:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.datasets.movies import write_movie_file
+    >>> frames = np.repeat(np.arange(0, 240, 40, dtype=np.uint8), 48 * 64 * 3).reshape(6, 48, 64, 3)
+    >>> rate = 16000
+    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)).astype(np.float32)
+    >>> path = write_movie_file(Path(tempfile.mkdtemp()) / "grey.mp4", frames, fps=2, audio=tone, sample_rate=rate)
+    >>> from sklearn_emotion.media.decoding import FrameRequest, iter_frame_sets
+    >>> requests = {"image": FrameRequest(size=(32, 24)), "face": FrameRequest(max_side=640)}
+    >>> for t, converted in iter_frame_sets(path, requests):
+    ...     print(t, converted["image"].shape, converted["face"].shape)
+    0 (24, 32, 3) (48, 64, 3)
+    1 (24, 32, 3) (48, 64, 3)
+    2 (24, 32, 3) (48, 64, 3)
     """
 
     def convert(frame: Any) -> dict[str, np.ndarray]:
@@ -528,9 +596,9 @@ def _packet_timeline(container: Any, stream: Any, path: str, rate: float) -> _Ti
     index = np.maximum(np.searchsorted(ordered, wanted, side="right") - 1, 0)
     targets = ordered[index]
     needed = None
-    if not stream.codec_context.has_b_frames:
-        # No reordering: a GOP (keyframe to next keyframe, decode order = presentation order) holding
-        # no chosen frame is needed by nothing after it.
+    if len(times) < 2 or bool(np.all(np.diff(times) > 0)):
+        # No reordering (the packets' times increase in decode order): a GOP (keyframe to next
+        # keyframe) holding no chosen frame is needed by nothing after it.
         needed = np.zeros(len(times), dtype=bool)
         chosen = set(targets.tolist())
         begin = 0
@@ -668,6 +736,21 @@ def frame_selection_report(path: str | os.PathLike, frame_selection: str = "fast
 
     For checking and documenting the fast selection: how many frames it decodes, and how far each
     chosen frame is from the exact rule's.  ``"exact"`` decodes every frame (offsets all 0).
+
+    Examples
+    --------
+    A generated 4-second movie at 4 frames per second:
+
+    >>> import tempfile
+    >>> from sklearn_emotion.datasets import make_movie_files
+    >>> from sklearn_emotion.media.decoding import frame_selection_report
+    >>> data = make_movie_files(tempfile.mkdtemp(), 1, min_seconds=4, max_seconds=4, random_state=0)
+    >>> report = frame_selection_report(data.videos[0], "exact")
+    >>> report.n_seconds, report.n_frames, report.n_decoded, report.max_offset
+    (4, 16, 16, 0.0)
+    >>> report = frame_selection_report(data.videos[0], "fast")
+    >>> report.n_decoded <= report.n_frames, report.max_offset < 1
+    (True, True)
     """
     _check_frame_selection(frame_selection)
     path = os.fspath(path)
@@ -716,7 +799,25 @@ def _video_end(last: float, own_duration: float, step: float, declared: float | 
 
 
 def iter_audio_chunks(path: str, sample_rate: int) -> Iterator[np.ndarray]:
-    """Decode the first audio stream to mono float32 chunks at ``sample_rate``."""
+    """Decode the first audio stream to mono float32 chunks at ``sample_rate``.
+
+    Examples
+    --------
+    A 3-second movie at 2 frames per second, frame ``i`` of grey level ``40 i``, with a 440 Hz tone:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.datasets.movies import write_movie_file
+    >>> frames = np.repeat(np.arange(0, 240, 40, dtype=np.uint8), 48 * 64 * 3).reshape(6, 48, 64, 3)
+    >>> rate = 16000
+    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)).astype(np.float32)
+    >>> path = write_movie_file(Path(tempfile.mkdtemp()) / "grey.mp4", frames, fps=2, audio=tone, sample_rate=rate)
+    >>> from sklearn_emotion.media.decoding import iter_audio_chunks
+    >>> chunks = list(iter_audio_chunks(str(path), 16000))
+    >>> chunks[0].dtype, chunks[0].ndim, round(sum(len(chunk) for chunk in chunks) / 16000, 1)
+    (dtype('float32'), 1, 3.0)
+    """
     import av
 
     container = _open(path)
@@ -760,6 +861,24 @@ def iter_audio_windows(
     ------
     t : int
     samples : ndarray of shape (window,), float32
+
+    Examples
+    --------
+    A 3-second movie at 2 frames per second, frame ``i`` of grey level ``40 i``, with a 440 Hz tone:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.datasets.movies import write_movie_file
+    >>> frames = np.repeat(np.arange(0, 240, 40, dtype=np.uint8), 48 * 64 * 3).reshape(6, 48, 64, 3)
+    >>> rate = 16000
+    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)).astype(np.float32)
+    >>> path = write_movie_file(Path(tempfile.mkdtemp()) / "grey.mp4", frames, fps=2, audio=tone, sample_rate=rate)
+    >>> from sklearn_emotion.media.decoding import iter_audio_windows
+    >>> [(t, window.shape) for t, window in iter_audio_windows(path, sample_rate=16000, window=15600)]
+    [(0, (15600,)), (1, (15600,)), (2, (15600,))]
+    >>> [(t, window.shape) for t, window in iter_audio_windows((tone, rate), sample_rate=16000, window=8000)]
+    [(0, (8000,)), (1, (8000,)), (2, (8000,))]
     """
     if isinstance(source, tuple):
         chunks = iter([as_waveform(source, sample_rate)])
@@ -792,7 +911,21 @@ def iter_audio_windows(
 
 
 def as_waveform(source: tuple[np.ndarray, int], sample_rate: int) -> np.ndarray:
-    """A decoded ``(waveform, rate)`` as mono float32 samples at ``sample_rate`` (channels averaged, resampled)."""
+    """A decoded ``(waveform, rate)`` as mono float32 samples at ``sample_rate`` (channels averaged, resampled).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.media.decoding import as_waveform
+    >>> rate = 16000
+    >>> tone = 0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)
+    >>> stereo = np.stack([tone, -tone])  # (channels, samples)
+    >>> mono = as_waveform((stereo, rate), rate)
+    >>> mono.shape, mono.dtype, float(np.abs(mono).max())  # the channels cancel out
+    ((48000,), dtype('float32'), 0.0)
+
+    Another ``sample_rate`` than the waveform's resamples it with librosa.
+    """
     waveform, rate = source
     waveform = np.asarray(waveform, dtype=np.float32)
     if waveform.ndim == 2:  # (channels, samples) -> mono
@@ -812,6 +945,23 @@ def read_audio(source: str | os.PathLike | tuple[np.ndarray, int], *, sample_rat
     """Decode a whole audio track to a mono float32 waveform at ``sample_rate``.
 
     Holds the whole track in memory: for clips; movies go through :func:`iter_audio_windows`.
+
+    Examples
+    --------
+    A 3-second movie at 2 frames per second, frame ``i`` of grey level ``40 i``, with a 440 Hz tone:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.datasets.movies import write_movie_file
+    >>> frames = np.repeat(np.arange(0, 240, 40, dtype=np.uint8), 48 * 64 * 3).reshape(6, 48, 64, 3)
+    >>> rate = 16000
+    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)).astype(np.float32)
+    >>> path = write_movie_file(Path(tempfile.mkdtemp()) / "grey.mp4", frames, fps=2, audio=tone, sample_rate=rate)
+    >>> from sklearn_emotion.media.decoding import read_audio
+    >>> waveform = read_audio(path, sample_rate=8000)
+    >>> waveform.dtype, round(len(waveform) / 8000, 1)  # seconds (the encoder may pad a few milliseconds)
+    (dtype('float32'), 3.0)
     """
     if isinstance(source, tuple):
         return as_waveform(source, sample_rate)
