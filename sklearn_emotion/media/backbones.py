@@ -91,6 +91,12 @@ def cached_model(key: Any, factory: Callable[[], Any]) -> Any:
         return _MODELS[key]
 
 
+#: ImageNet statistics of keras.applications' "torch" (RGB, of pixels in [0, 1]) and "caffe" (BGR, 0-255) modes.
+_TORCH_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+_TORCH_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+_CAFFE_BGR_MEAN = np.array([103.939, 116.779, 123.68], dtype=np.float32)
+
+
 def preprocess_images(images: np.ndarray, mode: str | Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Scale uint8 RGB (or grey) images the way a network was trained.
 
@@ -110,9 +116,10 @@ def preprocess_images(images: np.ndarray, mode: str | Callable[[np.ndarray], np.
     if mode in ("torch", "caffe"):
         if pixels.shape[-1] != 3:
             raise ValueError(f"preprocessing {mode!r} needs RGB images, got {pixels.shape[-1]} channel(s).")
-        from keras.applications import imagenet_utils
-
-        return np.asarray(imagenet_utils.preprocess_input(pixels, mode=mode), dtype=np.float32)
+        # keras.applications.imagenet_utils.preprocess_input's arithmetic, without importing Keras.
+        if mode == "torch":
+            return ((pixels / 255.0 - _TORCH_MEAN) / _TORCH_STD).astype(np.float32)
+        return (pixels[..., ::-1] - _CAFFE_BGR_MEAN).astype(np.float32)
     raise ValueError(f"Unknown preprocessing {mode!r}; use one of {PREPROCESSING_MODES} or a callable.")
 
 
@@ -342,6 +349,11 @@ def describe_spec(spec: Any) -> str:
 
 def is_model_file(spec: Any, suffixes: tuple[str, ...]) -> bool:
     return isinstance(spec, (str, os.PathLike)) and Path(spec).suffix.lower() in suffixes
+
+
+def runs_keras(spec: Any) -> bool:
+    """Whether the backbone ``spec`` (see the module docstring) runs as a Keras network: all but a ``.tflite`` file."""
+    return not is_model_file(spec, (".tflite",))
 
 
 def load_keras_model_file(path: str | os.PathLike) -> Any:
