@@ -5,7 +5,7 @@ Videos -> per-second features -> the paper's model -> scores and a plot.
 
 Uses the demo's generated movies (real H.264/AAC files whose pictures and sounds follow known
 valence/arousal curves, see ``sklearn_emotion.demo``), so it runs offline.  With ``--weights-dir``
-the features come from small pretrained networks; without, from weight-free descriptors.
+the features come from small pretrained networks; without, from weight-free descriptors.  Run it as::
 
     python examples/quickstart.py --output-dir /tmp/quickstart [--weights-dir ../shared/weights]
 """
