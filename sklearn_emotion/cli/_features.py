@@ -92,9 +92,14 @@ def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str
                 options[key] = os.fspath(Path(value).resolve())
     if not spec:
         raise CommandError("every modality is switched off (--image none --audio none --face none).")
-    from ..extraction import with_frame_selection
+    from ..extraction import VIDEO_KINDS, with_frame_selection
 
-    return with_frame_selection(spec, getattr(args, "frame_selection", DEFAULT_SELECTION)), notes
+    selection = getattr(args, "frame_selection", DEFAULT_SELECTION)
+    if any(options.get("kind", modality) in VIDEO_KINDS for modality, options in spec.items()):
+        notes.append(f"frames: --frame-selection {selection} (" + (
+            "the decoded frame nearest to t + 0.5 s, non-reference frames never decoded)" if selection == "fast"
+            else "the frame on screen at t + 0.5 s, every frame decoded)"))
+    return with_frame_selection(spec, selection), notes
 
 
 def _local_model_file(value: str, option: str, folder: Path | None) -> str:
