@@ -65,6 +65,14 @@ def annotate_movies(videos: Sequence[str | os.PathLike], output: str | os.PathLi
     ValueError, FileNotFoundError, OSError
         Before serving: a bad rater name or dimension, a feature file, two videos of one name, a
         missing video, an output folder that cannot be written, a damaged journal, a busy port.
+
+    Examples
+    --------
+    Serves until Ctrl-C; the command ``sklearn-emotion annotate`` calls it:
+
+    >>> from sklearn_emotion.workflows import annotate_movies
+    >>> states = annotate_movies(["movies/"], "ratings", rater="ann")  # doctest: +SKIP
+    http://127.0.0.1:.../?token=...
     """
     from ..annotation.server import AnnotationServer, is_loopback
 

@@ -140,6 +140,27 @@ def merge_annotation_folder(folder: str | os.PathLike, output: str | os.PathLike
     -------
     dict of str to MergedRatings
         Per movie, sorted by name.
+
+    Examples
+    --------
+    Three raters of one 40-s movie, in ``DIR/<rater>/<movie>.csv``:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.files import read_curves, write_curves
+    >>> from sklearn_emotion.workflows import merge_annotation_folder
+    >>> root = Path(tempfile.mkdtemp())
+    >>> rng = np.random.default_rng(0)
+    >>> truth = np.column_stack([np.sin(np.arange(40) / 6), np.cos(np.arange(40) / 9)]) / 2
+    >>> for rater, offset in [("ann", 0.0), ("bob", 0.1), ("cid", -0.05)]:
+    ...     ratings = truth + offset + rng.normal(scale=0.05, size=truth.shape)
+    ...     _ = write_curves(root / "ratings" / rater / "Sintel.csv", ratings)
+    >>> merged = merge_annotation_folder(root / "ratings", root / "merged", echo=lambda *line: None)
+    >>> merged["Sintel"].raters, sorted(path.name for path in (root / "merged").iterdir())
+    (('ann', 'bob', 'cid'), ['Sintel.csv', 'agreement.csv', 'raters.csv'])
+    >>> read_curves(root / "merged" / "Sintel.csv", with_std=True).shape  # mean and std per second
+    (40, 4)
     """
     if Path(output).resolve().parent == Path(folder).resolve():
         raise ValueError(f"-o {output} is a folder inside {folder}: the next merge would read it as a rater; "

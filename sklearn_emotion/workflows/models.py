@@ -41,6 +41,16 @@ def list_models(*, echo: Callable[[str], None] = print) -> None:
     ------
     ValueError
         Naming the models whose cached file fails its check (once every model is listed).
+
+    Examples
+    --------
+    >>> from sklearn_emotion.workflows import list_models
+    >>> lines = []
+    >>> list_models(echo=lines.append)
+    >>> lines[0]
+    'Model cache: ... (set $SKLEARN_EMOTION_HOME to change it)'
+    >>> any(line.startswith("yamnet ") for line in lines)
+    True
     """
     from ..media.models import OFFICIAL_MODELS
 
@@ -131,6 +141,20 @@ def download_models(requested: Sequence[str] = (), *, force: bool = False, progr
         For an unknown name (before any download).
     OSError
         Naming the models that could not be obtained, once the others are downloaded.
+
+    Examples
+    --------
+    Names are checked before any download:
+
+    >>> from sklearn_emotion.workflows import download_models
+    >>> download_models(["no-such-model"])
+    Traceback (most recent call last):
+        ...
+    ValueError: unknown model 'no-such-model'; known: ... (or 'all').
+
+    With network access, ``download_models()`` caches the models the default features use:
+
+    >>> paths = download_models()  # doctest: +SKIP
     """
     from ..media.backbones import BackboneUnavailableError
     from ..media.models import OFFICIAL_MODELS

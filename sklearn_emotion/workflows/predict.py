@@ -297,6 +297,31 @@ def predict_to_folder(model: Any, inputs: Sequence[str | os.PathLike], output: s
     ValueError, FileNotFoundError, OSError
         Before any movie, when an input is missing, the folder holds another model's predictions or
         cannot be written, or a model file the features need is missing.
+
+    Examples
+    --------
+    Four movies of 30 s: per-second features and annotations (as ``extract`` and a rater would write them):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.files import save_features, write_curves
+    >>> root = Path(tempfile.mkdtemp())
+    >>> rng = np.random.default_rng(0)
+    >>> for i in range(4):
+    ...     features = rng.normal(size=(30, 3))
+    ...     annotations = np.clip(0.3 * features[:, :2] + rng.normal(scale=0.05, size=(30, 2)), -1, 1)
+    ...     _ = save_features(root / "features" / f"movie_{i}.npz", {"image": features})
+    ...     _ = write_curves(root / "annotations" / f"movie_{i}.csv", annotations)
+    >>> from sklearn_emotion.workflows import fit_model_file, predict_to_folder
+    >>> training = [root / "features" / f"movie_{i}.npz" for i in range(3)]
+    >>> model = fit_model_file(training, root / "annotations", root / "model.skops", model="baseline",
+    ...                        echo=lambda line: None)
+    >>> predict_to_folder(model, [root / "features" / "movie_3.npz"], root / "predictions", plot=False, progress=False)
+    Wrote per-second valence and arousal of 1 of 1 movie(s) to .../predictions.
+    ['movie_3']
+    >>> sorted(path.name for path in (root / "predictions").glob("[!.]*"))
+    ['movie_3.csv', 'predictions.json']
     """
     from ..files import FEATURE_SUFFIX, contribution_columns, find_files, load_features
 

@@ -65,6 +65,25 @@ def report_to_folder(model: Any, videos: Sequence[str | os.PathLike], output: st
     ValueError, FileNotFoundError
         Before any work: a feature file instead of a video, two videos of one name, a missing
         annotation folder, ``output`` a file or another model's report, a missing model file.
+
+    Examples
+    --------
+    A baseline trained on the weight-free features of two generated movies, then the page of one:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_emotion.datasets import make_movie_files
+    >>> from sklearn_emotion.workflows import extract_to_folder, fit_model_file, report_to_folder
+    >>> root = Path(tempfile.mkdtemp())
+    >>> data = make_movie_files(root / "movies", 2, min_seconds=4, max_seconds=5, random_state=0)
+    >>> spec = {"image": {"backbone": "colour-layout"}, "audio": {"backbone": "descriptors"}}
+    >>> _ = extract_to_folder(data.videos, root / "features", spec, progress=False, echo=lambda line: None)
+    >>> model = fit_model_file([root / "features"], data.folder, root / "model.skops", model="baseline",
+    ...                        echo=lambda line: None)
+    >>> pages = report_to_folder(model, data.videos[:1], root / "report", annotations=data.folder, progress=False,
+    ...                          echo=lambda line: None)
+    >>> [page.name for page in pages]
+    ['movie_00.html']
     """
     from ..media.cache import content_digest
     from ..report import MovieReport, write_report
