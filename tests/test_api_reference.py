@@ -122,6 +122,8 @@ def test_every_command_has_a_page_with_its_help(tmp_path):
 @pytest.mark.subprocess
 def test_the_site_builds_without_warnings_with_one_page_per_public_name(api_reference, tmp_path):
     """The CI command on a copy of docs/ (the build writes its generated pages into its source folder)."""
+    for module in ("sphinx", "numpydoc", "sphinx_gallery", "myst_parser", "pydata_sphinx_theme"):
+        pytest.importorskip(module, reason=f"{module} is not installed: pip install -e '.[docs]'")
     source = tmp_path / "docs"
     shutil.copytree(DOCS, source, ignore=shutil.ignore_patterns("_build", "generated", "auto_examples", "commands",
                                                                 "sklearn_emotion*.rst", "__pycache__"))
