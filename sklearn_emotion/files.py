@@ -152,6 +152,17 @@ def atomic_write_bytes(path: str | os.PathLike, write: Callable[[IO[bytes]], Any
     OSError
         When the file cannot be written (full disk, read-only folder, name too long, ...): the error of
         the system, with its ``errno``, whose message and ``filename`` name ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> path = files.atomic_write_bytes(folder / "notes" / "a.txt", lambda file: file.write(b"hello"))
+    >>> path.read_bytes(), sorted(p.name for p in path.parent.iterdir())  # no temporary file left
+    (b'hello', ['a.txt'])
     """
     path = Path(path)
     temporary = None
@@ -178,6 +189,16 @@ def check_writable(folder: str | os.PathLike) -> Path:
     ------
     OSError
         When it cannot be created or written (read-only, a file in the way, ...), naming it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> files.check_writable(folder / "output").is_dir()
+    True
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -201,6 +222,17 @@ def remove_temporaries(folder: str | os.PathLike) -> list[Path]:
     -------
     list of Path
         The files removed (none when ``folder`` does not exist).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with files.locked(folder / ".lock"):  # the lock every writer into the folder holds
+    ...     files.remove_temporaries(folder)
+    []
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -220,6 +252,18 @@ def locked(path: str | os.PathLike) -> Iterator[None]:
 
     Serialises read-modify-write updates (e.g. a manifest) between processes on one machine.  It
     uses ``fcntl.flock`` (POSIX); where that does not exist, the block runs without a lock.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with files.locked(folder / ".manifest.lock"):  # read, change, write without another process between
+    ...     _ = files.atomic_write_bytes(folder / "manifest.json", lambda file: file.write(b"{}"))
+    >>> (folder / "manifest.json").read_text()
+    '{}'
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -237,7 +281,20 @@ def locked(path: str | os.PathLike) -> Iterator[None]:
 
 
 def save_features(path: str | os.PathLike, movie: Mapping[str, np.ndarray]) -> Path:
-    """Write one movie's ``{modality: (T, d_m)}`` features as an ``.npz`` file, atomically."""
+    """Write one movie's ``{modality: (T, d_m)}`` features as an ``.npz`` file, atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> movie = {"image": np.ones((4, 3)), "audio": np.zeros((4, 2))}
+    >>> path = files.save_features(folder / "features" / "Sintel.npz", movie)
+    >>> {name: features.shape for name, features in files.load_features(path).items()}
+    {'image': (4, 3), 'audio': (4, 2)}
+    """
     arrays = {str(name): np.ascontiguousarray(value, dtype=np.float32) for name, value in movie.items()}
     lengths = {name: array.shape for name, array in arrays.items()}
     if not arrays or any(a.ndim != 2 for a in arrays.values()) or len({a.shape[0] for a in arrays.values()}) != 1:
@@ -258,6 +315,22 @@ def load_features(path: str | os.PathLike) -> dict[str, np.ndarray]:
         When ``path`` is not a file.
     ValueError
         When it is not a valid feature file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> path = files.save_features(folder / "Sintel.npz", {"image": np.ones((4, 3))})
+    >>> files.load_features(path)["image"].shape
+    (4, 3)
+    >>> _ = (folder / "broken.npz").write_bytes(b"not a feature file")
+    >>> files.load_features(folder / "broken.npz")
+    Traceback (most recent call last):
+        ...
+    ValueError: ...broken.npz...
     """
     import zipfile
     import zlib
@@ -324,12 +397,37 @@ def find_files(paths: Iterable[str | os.PathLike], suffixes: tuple[str, ...], wh
 
 
 def find_feature_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Feature files named by ``paths``: files as given, folders expanded to their sorted ``*.npz``."""
+    """Feature files named by ``paths``: files as given, folders expanded to their sorted ``*.npz``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ("Sintel", "Decay"):
+    ...     _ = files.save_features(folder / "features" / f"{name}.npz", {"image": np.ones((4, 3))})
+    >>> [path.name for path in files.find_feature_files([folder / "features"])]
+    ['Decay.npz', 'Sintel.npz']
+    """
     return find_files(paths, (FEATURE_SUFFIX,), "feature file")
 
 
 def find_annotation_file(folder: str | os.PathLike, movie: str) -> Path | None:
-    """The curve table of ``movie`` in ``folder`` (see :data:`ANNOTATION_PATTERNS`), or None."""
+    """The curve table of ``movie`` in ``folder`` (see :data:`ANNOTATION_PATTERNS`), or None.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = files.write_curves(folder / "Sintel.csv", np.array([[0.1, 0.2], [0.3, 0.4]]))
+    >>> files.find_annotation_file(folder, "Sintel").name, files.find_annotation_file(folder, "Decay")
+    ('Sintel.csv', None)
+    """
     folder = Path(folder)
     for pattern in ANNOTATION_PATTERNS:
         candidate = folder / pattern.format(id=movie)
@@ -347,6 +445,21 @@ def read_annotations(folder: str | os.PathLike, movie: str, *, with_std: bool = 
     With ``with_std=True`` the result is ``(T, 4)``: valence, arousal and the standard deviation of
     the viewers' ratings of each (the ``Valence_std Arousal_std`` columns of a curve table, the
     ``Std`` columns of a LIRIS-ACCEDE pair), NaN where the files do not give it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = files.write_curves(folder / "Sintel.csv", np.array([[0.1, 0.2], [0.3, 0.4]]))
+    >>> files.read_annotations(folder, "Sintel")
+    array([[0.1, 0.2],
+           [0.3, 0.4]])
+    >>> files.read_annotations(folder, "Sintel", with_std=True)  # the file gives no std
+    array([[0.1, 0.2, nan, nan],
+           [0.3, 0.4, nan, nan]])
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -376,7 +489,19 @@ def _tokens(line: str) -> list[str]:
 def table_body(path: str | os.PathLike, columns: Sequence[str], what: str = "Table") -> list[str]:
     """The lines of the text table ``path`` after its header, which must name ``columns`` (case-insensitive,
     separated by commas, semicolons or white space); errors name the file and the line (``what``: the
-    kind of file, in the not-found error)."""
+    kind of file, in the not-found error).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "Sintel.csv").write_text("Time,Valence,Arousal\\n0,0.1,0.2\\n1,0.3,0.4\\n")
+    >>> files.table_body(folder / "Sintel.csv", ("Time", "Valence", "Arousal"))
+    ['0,0.1,0.2', '1,0.3,0.4']
+    """
     path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
@@ -448,6 +573,22 @@ def read_table(path: str | os.PathLike, columns: Sequence[str] = CURVE_COLUMNS, 
         When ``path`` does not exist.
     ValueError
         When the table is malformed; the message names the file and the line.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "Sintel.csv").write_text("Time,Valence,Arousal\\n0,0.1,0.2\\n1,0.3,nan\\n")
+    >>> files.read_table(folder / "Sintel.csv", nan="allow")
+    array([[0.1, 0.2],
+           [0.3, nan]])
+    >>> files.read_table(folder / "Sintel.csv", nan="reject")
+    Traceback (most recent call last):
+        ...
+    ValueError: ...Sintel.csv, line 3: ...
     """
     if nan not in ("allow", "reject"):
         raise ValueError(f"nan must be 'allow' or 'reject', got {nan!r}.")
@@ -464,7 +605,18 @@ def read_table(path: str | os.PathLike, columns: Sequence[str] = CURVE_COLUMNS, 
 
 def check_range(values: np.ndarray, path: Path, names: Sequence[str], low: float, high: float,
                 first_line: int = 2) -> None:
-    """Raise naming the file and line when a value of a table's ``values`` lies outside ``[low, high]``."""
+    """Raise naming the file and line when a value of a table's ``values`` lies outside ``[low, high]``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.files import check_range
+    >>> check_range(np.array([[0.5, 0.2], [0.1, 1.5]]), Path("Sintel.csv"), ["Valence", "Arousal"], -1, 1)
+    Traceback (most recent call last):
+        ...
+    ValueError: Sintel.csv, line 3: Arousal 1.5 lies outside [-1, 1] (1 such value(s) in the file).
+    """
     bad = np.argwhere((values < low) | (values > high))
     if len(bad):
         row, col = bad[0]
@@ -489,6 +641,21 @@ def read_mean_std_pair(folder: str | os.PathLike, movie: str) -> tuple[np.ndarra
         ``{"valence": rows, "arousal": rows}`` before cutting when they differed; empty when they agreed.
     files : (Path, Path)
         The valence and arousal files.
+
+    Examples
+    --------
+    A LIRIS-ACCEDE movie whose valence file has one row more than its arousal file:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for dimension, rows in [("Valence", "0\\t0.1\\t0.05\\n1\\t0.2\\t0.05\\n"), ("Arousal", "0\\t-0.1\\t0.1\\n")]:
+    ...     _ = (folder / f"Decay_{dimension}.txt").write_text("Time\\tMean\\tStd\\n" + rows)
+    >>> curves, rows, pair = files.read_mean_std_pair(folder, "Decay")
+    >>> curves, rows, [path.name for path in pair]
+    (array([[ 0.1 , -0.1 ,  0.05,  0.1 ]]), {'valence': 2, 'arousal': 1}, ['Decay_Valence.txt', 'Decay_Arousal.txt'])
     """
     paths = {axis: Path(folder) / f"{movie}{suffix}" for axis, suffix in MEAN_STD_SUFFIXES.items()}
     if not paths["arousal"].is_file():
@@ -535,6 +702,21 @@ def read_curves(path: str | os.PathLike, *, with_std: bool = False, nan: NanPoli
     Returns
     -------
     ndarray of shape (T, 2) or (T, 4), float64
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> path = files.write_curves(folder / "Sintel.csv", np.array([[0.1, 0.2], [0.3, 0.4]]), std=np.full((2, 2), 0.1))
+    >>> files.read_curves(path)
+    array([[0.1, 0.2],
+           [0.3, 0.4]])
+    >>> files.read_curves(path, with_std=True)
+    array([[0.1, 0.2, 0.1, 0.1],
+           [0.3, 0.4, 0.1, 0.1]])
     """
     path = Path(path)
     if not _has_std_columns(path):
@@ -573,6 +755,20 @@ def write_curves(path: str | os.PathLike, curves: np.ndarray, *, std: np.ndarray
     Returns
     -------
     Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> path = files.write_curves(folder / "Sintel.csv", np.array([[0.1, 0.2], [0.3, 0.4]]), digits=2)
+    >>> print(path.read_text())
+    Time,Valence,Arousal
+    0,0.10,0.20
+    1,0.30,0.40
+    <BLANKLINE>
     """
     curves = np.asarray(curves, dtype=np.float64)
     if curves.ndim != 2 or curves.shape[1] not in (len(TARGET_NAMES), 2 * len(TARGET_NAMES)):
@@ -608,6 +804,12 @@ def contribution_columns(modalities: Sequence[str], outputs: Sequence[str] = _CO
 
     Raises ``ValueError`` for a modality name that cannot head a column: empty, holding a cell separator
     (space, tab, comma, semicolon), or ``baseline`` (the all-absent prediction's columns).
+
+    Examples
+    --------
+    >>> from sklearn_emotion.files import contribution_columns
+    >>> contribution_columns(["image", "audio"])
+    ['Time', 'image_Valence', 'image_Arousal', 'audio_Valence', 'audio_Arousal', 'baseline_Valence', 'baseline_Arousal']
     """
     for name in modalities:
         if not name or _CELL_SEPARATOR.search(name) or name.lower() == _ALL_ABSENT:
@@ -641,6 +843,24 @@ def write_contributions(path: str | os.PathLike, contributions: np.ndarray, moda
     Returns
     -------
     Path
+
+    Examples
+    --------
+    Two seconds, two modalities:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> contributions = np.array([[[0.1, 0.0], [-0.05, 0.2]], [[0.2, 0.1], [0.0, -0.1]]])  # (T, M, 2)
+    >>> path = files.write_contributions(folder / "Sintel_contributions.csv", contributions, ["image", "audio"],
+    ...                                  np.zeros((2, 2)), digits=2)
+    >>> print(path.read_text())
+    Time,image_Valence,image_Arousal,audio_Valence,audio_Arousal,baseline_Valence,baseline_Arousal
+    0,0.10,0.00,-0.05,0.20,0.00,0.00
+    1,0.20,0.10,0.00,-0.10,0.00,0.00
+    <BLANKLINE>
     """
     values = np.asarray(contributions, dtype=np.float64)
     absent = np.asarray(baseline_prediction, dtype=np.float64)
@@ -659,6 +879,20 @@ def read_contributions(path: str | os.PathLike) -> tuple[np.ndarray, list[str], 
 
     Returns arrays of shapes ``(T, M, 2)`` and ``(T, 2)``; raises ``ValueError`` naming the file when its
     header is not a contributions table's.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion import files
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> contributions = np.array([[[0.1, 0.0], [-0.05, 0.2]], [[0.2, 0.1], [0.0, -0.1]]])  # (T, M, 2)
+    >>> path = files.write_contributions(folder / "Sintel_contributions.csv", contributions, ["image", "audio"],
+    ...                                  np.zeros((2, 2)))
+    >>> read, modalities, baseline = files.read_contributions(path)
+    >>> read.shape, modalities, baseline.shape, bool(np.allclose(read, contributions))
+    ((2, 2, 2), ['image', 'audio'], (2, 2), True)
     """
     with open(path, encoding="utf-8-sig") as handle:
         header = _tokens(handle.readline())
@@ -706,6 +940,15 @@ def truncate_to_shortest(sources: Mapping[str, Any]) -> tuple[dict[str, Any], di
         The same names and kinds of values, every sequence cut to the shortest length.
     lengths : dict of str to int
         The rows of every sequence before cutting when they differed; empty when they agreed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.files import truncate_to_shortest
+    >>> movie = {"features": {"image": np.zeros((30, 3))}, "annotations": np.zeros((28, 2))}
+    >>> cut, lengths = truncate_to_shortest(movie)
+    >>> cut["features"]["image"].shape, cut["annotations"].shape, lengths
+    ((28, 3), (28, 2), {'features': 30, 'annotations': 28})
     """
     lengths = {name: _rows(sequence) for name, sequence in sources.items()}
     n = min(lengths.values())
@@ -725,6 +968,17 @@ def warn_truncated(truncated: Mapping[str, Mapping[str, int]], corpus: str = "",
         Collection name put in the message (e.g. ``"LIRIS-ACCEDE"``).
     stacklevel : int, default=1
         As for :func:`warnings.warn`, counted from the caller of this function.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn_emotion.files import warn_truncated
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_truncated({"Sintel": {"features": 30, "annotations": 28}}, "my corpus")
+    >>> print(caught[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    1 my corpus movie(s) had sequences of different lengths and were truncated to the shortest:
+    Sintel (features 30, annotations 28 rows).
     """
     if not truncated:
         return
@@ -747,6 +1001,17 @@ def align_lengths(
 
     :func:`truncate_to_shortest` per movie; one :class:`LengthMismatchWarning` names every
     truncated movie with both lengths (``movie_0 (features 30, annotations 28 rows)``).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn_emotion.files import LengthMismatchWarning, align_lengths
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     X, y = align_lengths(["Sintel"], [{"image": np.zeros((30, 3))}], [np.zeros((28, 2))])
+    >>> X[0]["image"].shape, y[0].shape, caught[0].category is LengthMismatchWarning
+    ((28, 3), (28, 2), True)
     """
     out_movies, out_targets, truncated = [], [], {}
     for name, movie, target in zip(names, movies, targets):
