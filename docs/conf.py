@@ -45,12 +45,10 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "README.md", "**/*.rst.inc", "auto_examples/*.ipynb", "auto_examples/*.py",
-                    "auto_examples/*.zip", "auto_examples/*.json", "auto_examples/*.md5"]
+exclude_patterns = ["_build", "**/*.rst.inc"]  # *.rst.inc: included by a page, not pages themselves
 
 # MyST: the guides link to each other's headings as file.md#heading-slug.
 myst_heading_anchors = 4
-myst_enable_extensions = ["dollarmath"]
 # The guides are kept as written for GitHub, where a section may start at ### (media.md does):
 # not an error on the site either.
 suppress_warnings = ["myst.header"]
@@ -60,7 +58,6 @@ autosummary_generate = True
 autosummary_imported_members = True  # the public names live in private submodules
 autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "none"  # numpydoc's Parameters sections already give the types
-autodoc_mock_imports: list[str] = []
 add_module_names = False
 numpydoc_show_class_members = False  # the class template documents the methods itself
 numpydoc_class_members_toctree = False
@@ -69,7 +66,6 @@ numpydoc_xref_param_type = False
 # HTML
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-emotion {release}"
-html_static_path: list[str] = []
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,

@@ -130,7 +130,8 @@ def module_page(module_name: str, names: list[PublicName]) -> str:
         here = [n for n in own if n.kind == kind and n.home == module_name]
         if here:
             parts.append("\n" + _title(section, "-"))
-            parts.append(f"\n.. autosummary::\n   :toctree: {STUB_FOLDER}\n   :template: autosummary/{template}\n   :nosignatures:\n\n")
+            parts.append(f"\n.. autosummary::\n   :toctree: {STUB_FOLDER}\n   :template: autosummary/{template}\n"
+                         "   :nosignatures:\n\n")
             parts.extend(f"   {n.name}\n" for n in here)
     elsewhere = [n for n in own if n.home != module_name]
     if elsewhere:

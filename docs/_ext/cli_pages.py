@@ -52,8 +52,8 @@ def command_pages() -> dict[str, str]:
     rows = []
     for name, _module, summary, _examples, _progress in COMMANDS:
         command = commands[name]
-        text = [f".. _command-{name}:\n\n", _title(f"``sklearn-emotion {name}``"), f"{summary[0].upper()}{summary[1:]}.\n\n",
-                _literal(_help(command))]
+        text = [f".. _command-{name}:\n\n", _title(f"``sklearn-emotion {name}``"),
+                f"{summary[0].upper()}{summary[1:]}.\n\n", _literal(_help(command))]
         for sub_name, sub in _subparsers(command).items():
             text += [_title(f"``sklearn-emotion {name} {sub_name}``", "-"), _literal(_help(sub))]
         text.append("The options and file formats are explained in :doc:`/cli`.\n")
