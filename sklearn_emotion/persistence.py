@@ -192,6 +192,16 @@ def write_joblib(path: str | os.PathLike, obj: Any) -> Path:
     Returns
     -------
     Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import joblib
+    >>> from sklearn_emotion.persistence import write_joblib
+    >>> path = write_joblib(Path(tempfile.mkdtemp()) / "state.joblib", {"epochs": 3})
+    >>> joblib.load(path)
+    {'epochs': 3}
     """
     import joblib
 
@@ -206,6 +216,13 @@ def allowed_types() -> frozenset[str]:
     scikit-learn's estimators (``sklearn.utils.all_estimators()``) -- less tree structures, plus
     :data:`PACKAGE_TYPES` and a few plain-data helper types of scikit-learn's fitted state.  (skops
     also trusts, inside its own loaders, the few types those need, such as ``numpy.ndarray``.)
+
+    Examples
+    --------
+    >>> from sklearn_emotion.persistence import allowed_types
+    >>> types = allowed_types()
+    >>> "sklearn_emotion.gru_moe.estimator.GRUMoERegressor" in types, "builtins.eval" in types
+    (True, False)
     """
     # the lists skops' own loader trusts by default
     from skops.io import _trusted_types as trusted
@@ -297,6 +314,21 @@ def save_model(path: str | os.PathLike, model: SavedModel) -> Path:
     ValueError
         When the estimator holds types outside the allow-list (:func:`allowed_types`; such a file
         could not be loaded), or objects skops cannot store; one line naming them.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn_emotion import PerSecondRegressor
+    >>> from sklearn_emotion.persistence import SavedModel, load_model, save_model
+    >>> estimator = PerSecondRegressor(Ridge()).fit([np.ones((5, 3))], [np.zeros((5, 2))])
+    >>> path = save_model(Path(tempfile.mkdtemp()) / "model.skops", SavedModel(estimator, {"features": 3}))
+    >>> path.read_bytes()[:2]  # a zip archive of plain data, no pickle
+    b'PK'
+    >>> load_model(path).modalities
+    {'features': 3}
     """
     import skops.io as sio
 
@@ -551,6 +583,24 @@ def load_model(path: str | os.PathLike, *, trust_pickle: bool = False) -> SavedM
     FutureWarning
         Once, when a trusted 0.1 pickle refers to classes by names that moved since it was saved (it
         loads and predicts as before; save it again to convert it).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn_emotion import PerSecondRegressor
+    >>> from sklearn_emotion.persistence import SavedModel, load_model, save_model
+    >>> estimator = PerSecondRegressor(Ridge()).fit([np.ones((5, 3))], [np.zeros((5, 2))])
+    >>> path = save_model(Path(tempfile.mkdtemp()) / "model.skops", SavedModel(estimator, {"features": 3}))
+    >>> model = load_model(path)
+    >>> type(model.estimator).__name__, model.modalities
+    ('PerSecondRegressor', {'features': 3})
+    >>> load_model(path.with_name("missing.skops"))
+    Traceback (most recent call last):
+        ...
+    FileNotFoundError: Model file not found: .../missing.skops
     """
     path = Path(path)
     if not path.is_file():

@@ -31,6 +31,12 @@ def make_smoother(smoother: Any = "butterworth") -> Any:
     Returns
     -------
     estimator or None
+
+    Examples
+    --------
+    >>> from sklearn_emotion.pipelines import make_smoother
+    >>> make_smoother(), make_smoother("moving-average"), make_smoother("none")
+    (ButterworthSmoother(), MovingAverageSmoother(), None)
     """
     from .smoothing import ButterworthSmoother, MovingAverageSmoother
 

@@ -53,6 +53,12 @@ def modality_colours(modalities: Sequence[str]) -> dict[str, str]:
     -------
     dict of str to str
         Name -> ``"#rrggbb"``.
+
+    Examples
+    --------
+    >>> from sklearn_emotion.plotting import modality_colours
+    >>> modality_colours(["image", "audio", "face", "gaze"])  # a modality of its own gets the next free colour
+    {'image': '#9467bd', 'audio': '#17becf', 'face': '#e377c2', 'gaze': '#8c564b'}
     """
     from matplotlib.colors import to_hex
 
@@ -222,6 +228,20 @@ def stacked_areas(contributions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     lower, upper : ndarray of shape (T, M)
+
+    Examples
+    --------
+    Two seconds, three modalities (a NaN counts as 0):
+
+    >>> import numpy as np
+    >>> from sklearn_emotion.plotting import stacked_areas
+    >>> lower, upper = stacked_areas(np.array([[0.2, -0.1, 0.3], [-0.2, 0.1, np.nan]]))
+    >>> lower
+    array([[ 0. , -0.1,  0.2],
+           [-0.2,  0. ,  0.1]])
+    >>> upper
+    array([[0.2, 0. , 0.5],
+           [0. , 0.1, 0.1]])
     """
     values = np.nan_to_num(np.asarray(contributions, dtype=np.float64))
     positive, negative = np.clip(values, 0, None), np.clip(values, None, 0)
@@ -266,6 +286,20 @@ def plot_contributions(
     Returns
     -------
     Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.plotting import plot_contributions
+    >>> rng = np.random.default_rng(0)
+    >>> contributions = rng.normal(scale=0.1, size=(60, 2, 2))  # 60 seconds, 2 modalities, valence and arousal
+    >>> baseline = np.zeros((60, 2))
+    >>> path = plot_contributions(Path(tempfile.mkdtemp()) / "film.png", baseline + contributions.sum(axis=1),
+    ...                           contributions, ["image", "audio"], baseline, title="film")
+    >>> path.name, path.read_bytes()[:4]
+    ('film.png', b'\\x89PNG')
     """
     import matplotlib
 

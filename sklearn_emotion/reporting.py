@@ -28,7 +28,14 @@ PAPER_TABLE_1: dict[str, dict[str, float]] = {
 
 
 def format_score(value: float | None, digits: int = 4) -> str:
-    """A score as shown in the tables: ``digits`` decimals, ``nan`` when undefined, empty when None."""
+    """A score as shown in the tables: ``digits`` decimals, ``nan`` when undefined, empty when None.
+
+    Examples
+    --------
+    >>> from sklearn_emotion.reporting import format_score
+    >>> format_score(0.123456), format_score(float("nan")), format_score(None)
+    ('0.1235', 'nan', '')
+    """
     if value is None:
         return ""
     value = float(value)
@@ -36,7 +43,17 @@ def format_score(value: float | None, digits: int = 4) -> str:
 
 
 def markdown_table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
-    """Aligned Markdown table: first column left-aligned (names), the others right-aligned (numbers)."""
+    """Aligned Markdown table: first column left-aligned (names), the others right-aligned (numbers).
+
+    Examples
+    --------
+    >>> from sklearn_emotion.reporting import markdown_table
+    >>> print(markdown_table(["Movie", "Seconds"], [["Sintel", "888"], ["Decay", "42"]]))
+    | Movie  | Seconds |
+    |--------|--------:|
+    | Sintel |     888 |
+    | Decay  |      42 |
+    """
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
 
     def render(line: Sequence[str]) -> str:
@@ -60,6 +77,15 @@ def per_movie_table(scores: Mapping[str, Mapping[str, float]],
         Movie name -> more columns (e.g. ``{"Seconds": 90}``), the same columns for every movie.
     digits : int, default=4
         Decimals shown.
+
+    Examples
+    --------
+    >>> from sklearn_emotion.reporting import per_movie_table
+    >>> scores = {"Valence MSE": 0.1, "Valence PCC": 0.3, "Arousal MSE": 0.12, "Arousal PCC": 0.4}
+    >>> print(per_movie_table({"Sintel": scores}, {"Sintel": {"Seconds": 888}}))
+    | Movie  | Valence MSE | Valence PCC | Arousal MSE | Arousal PCC | Seconds |
+    |--------|------------:|------------:|------------:|------------:|--------:|
+    | Sintel |      0.1000 |      0.3000 |      0.1200 |      0.4000 |     888 |
     """
     columns = list(next(iter(extra.values()))) if extra else []
     body = [[str(name), *(format_score(values[c], digits) for c in TABLE_COLUMNS),
@@ -68,7 +94,16 @@ def per_movie_table(scores: Mapping[str, Mapping[str, float]],
 
 
 def scores_title(movie: str, model: str, scores: Mapping[str, float]) -> str:
-    """A plot title: the movie, the model, its MSE and Pearson r of valence and arousal (``undefined`` when NaN)."""
+    """A plot title: the movie, the model, its MSE and Pearson r of valence and arousal (``undefined`` when NaN).
+
+    Examples
+    --------
+    >>> from sklearn_emotion.reporting import scores_title
+    >>> scores = {"Valence MSE": 0.1, "Valence PCC": float("nan"), "Arousal MSE": 0.12, "Arousal PCC": 0.4}
+    >>> print(scores_title("Sintel", "GRU+MoE", scores))
+    Sintel - GRU+MoE
+    MSE: valence 0.1000, arousal 0.1200   Pearson r: valence undefined, arousal 0.400
+    """
 
     def number(key: str, digits: int) -> str:
         value = scores[key]
@@ -106,6 +141,18 @@ def mediaeval_table(
     ------
     ValueError
         If a run lacks one of the :data:`TABLE_COLUMNS`.
+
+    Examples
+    --------
+    >>> from sklearn_emotion.reporting import PAPER_TABLE_1, mediaeval_table
+    >>> scores = {"Valence MSE": 0.1, "Valence PCC": 0.3, "Arousal MSE": 0.12, "Arousal PCC": 0.4}
+    >>> print(mediaeval_table({"Run 1": scores}))
+    | Run   | Valence MSE | Valence PCC | Arousal MSE | Arousal PCC |
+    |-------|------------:|------------:|------------:|------------:|
+    | Run 1 |      0.1000 |      0.3000 |      0.1200 |      0.4000 |
+    >>> with_paper = mediaeval_table({"Run 1": scores}, PAPER_TABLE_1, digits=3)  # the paper's numbers beside
+    >>> with_paper.splitlines()[2].split("|")[2:4]
+    ['       0.100 ', '              0.119 ']
     """
     header = ["Run"]
     for column in TABLE_COLUMNS:

@@ -169,6 +169,16 @@ def find_peaks(values: Any, n_peaks: int = 5, *, min_distance: float = 10, smoot
     -------
     ndarray of int
         At most ``n_peaks`` seconds, in time order: the highest maxima of the smoothed curve.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.report import find_peaks
+    >>> arousal = np.sin(np.arange(120) / 8)  # maxima near seconds 13, 63 and 113
+    >>> find_peaks(arousal, n_peaks=3)
+    array([ 13,  63, 113])
+    >>> find_peaks(arousal, n_peaks=3, min_distance=60)  # of two maxima closer than that, the lower is dropped
+    array([ 13, 113])
     """
     from scipy.signal import find_peaks as local_maxima
 
@@ -349,6 +359,21 @@ def write_report(
         When a video file does not exist.
     ValueError
         When there is no movie, two have the same name, or a proxy cannot be made.
+
+    Examples
+    --------
+    Two generated 4-second movies, their content's curves shown as the prediction:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_emotion.datasets import make_movie_files
+    >>> from sklearn_emotion.report import MovieReport, write_report
+    >>> data = make_movie_files(tempfile.mkdtemp(), 2, min_seconds=4, max_seconds=4, random_state=0)
+    >>> movies = [MovieReport(name, video, predicted=content, annotations=y)
+    ...           for name, video, content, y in zip(data.movies, data.videos, data.content, data.y)]
+    >>> pages = write_report(Path(tempfile.mkdtemp()) / "report", movies, model_name="the content")
+    >>> [page.name for page in pages]
+    ['movie_00.html', 'movie_01.html', 'index.html']
     """
     from .. import __version__
     from ._html import index_page, movie_page
@@ -389,6 +414,19 @@ def report_pages(folder: str | os.PathLike) -> dict[Path, str | None]:
         Every ``*.html`` file whose head names sklearn-emotion as its generator; the value is the model's
         SHA-256, or None for a page that records none (written by sklearn-emotion 0.2, or without
         ``model_sha256``).  Other HTML files are not listed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_emotion.datasets import make_movie_files
+    >>> from sklearn_emotion.report import MovieReport, report_pages, write_report
+    >>> data = make_movie_files(tempfile.mkdtemp(), 1, min_seconds=4, max_seconds=4, random_state=0)
+    >>> folder = Path(tempfile.mkdtemp()) / "report"
+    >>> _ = write_report(folder, [MovieReport("movie_00", data.videos[0], data.content[0])], model_sha256="ab12")
+    >>> _ = (folder / "notes.html").write_text("<p>not a page of ours</p>")
+    >>> {page.name: sha256 for page, sha256 in report_pages(folder).items()}
+    {'movie_00.html': 'ab12'}
     """
     from ._html import MODEL_META
 

@@ -142,6 +142,22 @@ def make_proxy(source: str | os.PathLike, destination: str | os.PathLike, *, max
         When ``source`` does not exist.
     ValueError
         When it cannot be read or has no video stream; one line naming the file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.datasets.movies import write_movie_file
+    >>> from sklearn_emotion.media.decoding import probe
+    >>> from sklearn_emotion.report import make_proxy
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> frames = np.zeros((4, 480, 640, 3), dtype=np.uint8)
+    >>> movie = write_movie_file(folder / "movie.mp4", frames, fps=2, audio=np.zeros(32000, dtype=np.float32))
+    >>> proxy = make_proxy(movie, folder / "media" / "movie.webm", max_height=120)
+    >>> info = probe(proxy)
+    >>> info.width, info.height, info.has_audio
+    (160, 120, True)
     """
     import av
 
