@@ -122,7 +122,7 @@ def module_page(module_name: str, names: list[PublicName]) -> str:
     own = [n for n in names if n.module == module_name]
     parts = [
         f".. _api-{module_name}:\n\n",
-        _title(f"``{module_name}``"),
+        _title(module_name),
         f"\n.. automodule:: {module_name}\n   :no-members:\n\n",
         f".. currentmodule:: {module_name}\n",
     ]
@@ -162,7 +162,9 @@ def write_reference(srcdir: str | Path, modules: Iterable[str] = PUBLIC_MODULES)
     stubs.mkdir(parents=True, exist_ok=True)
     for module_name in modules:
         _write_if_changed(folder / f"{module_name}.rst", module_page(module_name, names))
-    toctree = ".. toctree::\n   :maxdepth: 1\n\n" + "".join(f"   {m}\n" for m in modules)
+    # A table of the modules with their summary lines, and the (hidden) toctree of their pages.
+    listing = "".join(f"   {m}\n" for m in modules)
+    toctree = f".. autosummary::\n\n{listing}\n.. toctree::\n   :hidden:\n   :maxdepth: 1\n\n{listing}"
     _write_if_changed(folder / MODULE_TOCTREE, toctree)
     keep = {f"{name}.rst" for name in stub_names(names)} | {f"{m}.rst" for m in modules}
     for path in [*folder.glob("sklearn_emotion*.rst"), *stubs.glob("*.rst")]:
