@@ -96,6 +96,19 @@ def resolve_weights_dir(explicit: str | os.PathLike | None = None) -> tuple[Path
     else None: ``../shared/weights`` beside the checkout comes after the model cache, so it is not
     returned (the resolver, :func:`~sklearn_emotion.media.models.locate_model`, still looks there).
     Give the folder to :func:`default_feature_spec`.  The sentence lists every place in its order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn_emotion.extraction import resolve_weights_dir
+    >>> folder = tempfile.mkdtemp()
+    >>> found, sentence = resolve_weights_dir(folder)
+    >>> str(found) == folder, isinstance(sentence, str)
+    (True, True)
+    >>> resolve_weights_dir(folder + "/missing")
+    Traceback (most recent call last):
+        ...
+    FileNotFoundError: ...
     """
     places = model_places(explicit)
     folders = [place for place in places if place.level in ("given", "environment")]
@@ -111,6 +124,15 @@ def locate_official_model(model: Any, folder: str | os.PathLike | None,
 
     :func:`~sklearn_emotion.media.models.locate_model` with ``folder`` given explicitly (looked in first
     whatever ``prefer_folder``, kept for the callers of 0.2).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn_emotion.extraction import locate_official_model
+    >>> from sklearn_emotion.media.models import OFFICIAL_MODELS
+    >>> path, source = locate_official_model(OFFICIAL_MODELS["yamnet"], tempfile.mkdtemp())
+    >>> path is None or path.name.endswith(".tflite")  # found in the cache or beside the checkout, or nowhere
+    True
     """
     try:
         return locate_model(model, folder)
@@ -133,6 +155,13 @@ def with_frame_selection(spec: Mapping[str, Mapping[str, Any]], frame_selection:
     ------
     ValueError
         When ``frame_selection`` is not ``"fast"`` or ``"exact"``.
+
+    Examples
+    --------
+    >>> from sklearn_emotion.extraction import with_frame_selection
+    >>> spec = {"image": {"backbone": "colour-layout"}, "audio": {"backbone": "descriptors"}}
+    >>> with_frame_selection(spec, "exact")  # only the video modalities choose frames
+    {'image': {'backbone': 'colour-layout', 'frame_selection': 'exact'}, 'audio': {'backbone': 'descriptors'}}
     """
     if frame_selection not in FRAME_SELECTIONS:
         raise ValueError(f"frame_selection must be one of {FRAME_SELECTIONS}, got {frame_selection!r}.")
@@ -146,6 +175,14 @@ def recorded_feature_spec(spec: Mapping[str, Mapping[str, Any]]) -> dict[str, di
     features.json, feature records and models written before frame selections existed (0.2) were
     extracted with the exact rule, whatever today's default; reading them through this function
     makes them compare equal to a specification that says ``"exact"``, and unequal to ``"fast"``.
+
+    Examples
+    --------
+    A specification written by sklearn-emotion 0.2 (no frame selection) was extracted with the exact rule:
+
+    >>> from sklearn_emotion.extraction import recorded_feature_spec
+    >>> recorded_feature_spec({"image": {"backbone": "colour-layout"}, "audio": {"backbone": "descriptors"}})
+    {'image': {'frame_selection': 'exact', 'backbone': 'colour-layout'}, 'audio': {'backbone': 'descriptors'}}
     """
     return {modality: ({"frame_selection": RECORDED_FRAME_SELECTION, **options} if _is_video(modality, options)
                        else dict(options)) if isinstance(options, Mapping) else options
@@ -187,6 +224,19 @@ def default_feature_spec(
     ModelIntegrityError
         When a cached model file fails its check (the message says how to download it again) and no
         place after the cache holds the model; when one does, its file is used and the note says why.
+
+    Examples
+    --------
+    What is used depends on the model files found on this machine (none: weight-free image and audio
+    features, no face features):
+
+    >>> from sklearn_emotion.extraction import default_feature_spec, describe_feature_spec
+    >>> spec, notes = default_feature_spec(None)
+    >>> {"image", "audio"} <= set(spec), spec["image"]["frame_selection"]
+    (True, 'fast')
+    >>> print(describe_feature_spec(spec))  # doctest: +SKIP
+    image: mobilenet_v1_1.0_224_quant_embedding_extractor.tflite
+    audio: yamnet.tflite
     """
     spec: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
@@ -229,6 +279,17 @@ def colour_layout_model() -> Any:
 
     Takes ``32 x 32`` RGB images scaled to [0, 1] (``preprocessing="unit"``) and returns 51 values.
     It has no trainable weight: every output is an average of pixels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_emotion.extraction import colour_layout_model
+    >>> model = colour_layout_model()
+    >>> model.input_shape, model.output_shape, model.count_params()
+    ((None, 32, 32, 3), (None, 51), 0)
+    >>> outputs = model(np.full((1, 32, 32, 3), 0.5, dtype="float32")).numpy()
+    >>> float(outputs.min()), float(outputs.max())  # averages of pixels: a grey frame gives its grey
+    (0.5, 0.5)
     """
     from ._backend import require_tensorflow
 
@@ -254,6 +315,13 @@ def build_embedders(spec: Mapping[str, Mapping[str, Any]], *, n_jobs: int | None
     gets, not how features are made, so it is not part of the specification.  A video modality
     without ``frame_selection`` uses the exact rule (what such a specification, written by 0.2,
     meant: :func:`recorded_feature_spec`); :func:`default_feature_spec` always says which.
+
+    Examples
+    --------
+    >>> spec = {"image": {"backbone": "colour-layout"}, "audio": {"backbone": "descriptors"}}  # weight-free
+    >>> from sklearn_emotion.extraction import build_embedders
+    >>> {modality: type(embedder).__name__ for modality, embedder in build_embedders(spec).items()}
+    {'image': 'ImageEmbedder', 'audio': 'AudioEmbedder'}
     """
     from .media import AudioEmbedder, FaceEmbedder, ImageEmbedder
 
@@ -298,6 +366,23 @@ def feature_union(spec: Mapping[str, Mapping[str, Any]], *, n_jobs: int | None =
     :meth:`~sklearn_emotion.media.ModalityUnion.iter_transform` gives each movie as soon as it is
     done.  A movie's video and audio tracks may differ by a fraction of a second, so its modalities
     are cut to the shortest (a difference of more than 1 s is an error naming the movie).
+
+    Examples
+    --------
+    A 3-second movie file, decoded once for both modalities:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.datasets.movies import write_movie_file
+    >>> frames = np.zeros((6, 48, 64, 3), dtype=np.uint8)
+    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * 16000) / 16000)).astype(np.float32)
+    >>> movie = write_movie_file(Path(tempfile.mkdtemp()) / "movie.mp4", frames, fps=2, audio=tone)
+    >>> spec = {"image": {"backbone": "colour-layout"}, "audio": {"backbone": "descriptors"}}  # weight-free
+    >>> from sklearn_emotion.extraction import feature_union
+    >>> union = feature_union(spec)
+    >>> {modality: features.shape for modality, features in union.transform([movie])[0].items()}
+    {'image': (3, 51), 'audio': (3, 112)}
     """
     from .media import ModalityUnion
 
@@ -318,13 +403,39 @@ def extract_features(
 
     The :func:`feature_union` of ``spec`` applied to every movie; the first failing movie raises
     an error naming it (use the union's ``iter_transform`` to go on past failures).
+
+    Examples
+    --------
+    A 3-second movie file:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_emotion.datasets.movies import write_movie_file
+    >>> frames = np.zeros((6, 48, 64, 3), dtype=np.uint8)
+    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * 16000) / 16000)).astype(np.float32)
+    >>> movie = write_movie_file(Path(tempfile.mkdtemp()) / "movie.mp4", frames, fps=2, audio=tone)
+    >>> spec = {"image": {"backbone": "colour-layout"}, "audio": {"backbone": "descriptors"}}  # weight-free
+    >>> from sklearn_emotion.extraction import extract_features
+    >>> (features,) = extract_features([movie], spec)
+    >>> {modality: array.shape for modality, array in features.items()}
+    {'image': (3, 51), 'audio': (3, 112)}
     """
     union = feature_union(spec, n_jobs=n_jobs, cache_dir=cache_dir, progress=progress, missing_audio=missing_audio)
     return union.transform([os.fspath(source) for source in sources])
 
 
 def describe_feature_spec(spec: Mapping[str, Mapping[str, Any]]) -> str:
-    """One line per modality: its backbone (file names shortened)."""
+    """One line per modality: its backbone (file names shortened).
+
+    Examples
+    --------
+    >>> from sklearn_emotion.extraction import describe_feature_spec
+    >>> print(describe_feature_spec({"image": {"backbone": "/models/mobilenet_v1.tflite"},
+    ...                              "audio": {"backbone": "descriptors"}}))
+    image: mobilenet_v1.tflite
+    audio: descriptors
+    """
     lines = []
     for modality, options in spec.items():
         backbone = options.get("backbone")

@@ -45,12 +45,13 @@ PUBLIC_MODULES = (
 
 # What an example costs is read from the code it runs (skipped examples left out), so that a new example
 # is marked without a list to keep: training a Keras network (seconds on CPU) is ``keras``; filming or
-# transcoding a movie, embedding media, plotting or asking for the device Keras sees (FFmpeg, TensorFlow,
-# librosa or matplotlib loaded, a few seconds each) is ``slow``.
+# transcoding a movie, embedding media (a weight-free image backbone is a Keras model), plotting or asking
+# for the device Keras sees (FFmpeg, TensorFlow, librosa or matplotlib loaded, a few seconds each) is ``slow``.
 _TRAINS_NETWORK = re.compile(r"\b(GRUMoERegressor|TCNRegressor|make_paper_pipeline|make_tcn_pipeline)\(")
 _LOADS_LIBRARIES = re.compile(
     r"\bmake_movie_files\(|\bmake_proxy\(|\bshow_versions\(|\bplot_\w+\("
-    r"|\b(ImageEmbedder|AudioEmbedder|FaceEmbedder)\(.*\.fit_transform\(",
+    r"|\b(ImageEmbedder|AudioEmbedder|FaceEmbedder)\(.*\.fit_transform\(|\bcolour_layout_model\("
+    r'|"colour-layout"',
     re.DOTALL,
 )
 
