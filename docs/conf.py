@@ -59,7 +59,7 @@ autosummary_imported_members = True  # the public names live in private submodul
 autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "none"  # numpydoc's Parameters sections already give the types
 add_module_names = False
-numpydoc_show_class_members = False  # the class template documents the methods itself
+numpydoc_show_class_members = True  # a Methods table; the class template documents each method below it
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 

@@ -340,7 +340,7 @@ class MovingAverageSmoother(_BaseSmoother):
             raise ValueError(f"window must be odd (a centred window of seconds), got {self.window!r}.")
 
     def weights(self) -> np.ndarray:
-        """The (unnormalised) weights of the window, offsets ``-h .. h``.
+        """The (unnormalised) weights of the window, for offsets ``-h`` to ``h``.
 
         Returns
         -------
