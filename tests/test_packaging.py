@@ -63,3 +63,11 @@ def test_sdist_manifest_ships_the_release_files():
     included = manifest.split("include ", 1)[1].split("\n", 1)[0].split()
     for name in ["LICENSE", "CHANGELOG.md", "CITATION.cff"]:
         assert name in included and (REPO_DIR / name).is_file(), name
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/getting_started.md"])
+def test_install_instructions_name_this_versions_wheel(project, page):
+    text = (REPO_DIR / page).read_text(encoding="utf-8")
+    wheels = re.findall(r"dist/(sklearn_emotion-[^\s\"]+\.whl)", text)
+    assert wheels == [f"sklearn_emotion-{project['version']}-py3-none-any.whl"]
+    assert 'pip install "sklearn-emotion[cpu]"' in text  # the index install, once published
