@@ -189,7 +189,9 @@ def test_costly_examples_are_marked():
     objects = public_objects()
     marks = {name: cost_marks(name, objects[name]) for name in (
         "sklearn_emotion.GRUMoERegressor", "sklearn_emotion.make_paper_pipeline", "sklearn_emotion.ModalityUnion",
-        "sklearn_emotion.AudioEmbedder", "sklearn_emotion.FaceEmbedder", "sklearn_emotion.Windower")}
+        "sklearn_emotion.AudioEmbedder", "sklearn_emotion.extraction.colour_layout_model", "sklearn_emotion.Windower",
+        "sklearn_emotion.workflows.download_models")}
     assert marks == {"sklearn_emotion.GRUMoERegressor": ["keras"], "sklearn_emotion.make_paper_pipeline": ["keras"],
                      "sklearn_emotion.ModalityUnion": ["slow"], "sklearn_emotion.AudioEmbedder": ["slow"],
-                     "sklearn_emotion.FaceEmbedder": [], "sklearn_emotion.Windower": []}
+                     "sklearn_emotion.extraction.colour_layout_model": ["slow"], "sklearn_emotion.Windower": [],
+                     "sklearn_emotion.workflows.download_models": []}  # its download is skipped
