@@ -15,6 +15,7 @@ import importlib
 import inspect
 import os
 import re
+import tempfile
 
 import pytest
 
@@ -132,6 +133,7 @@ def _params():
 @pytest.mark.parametrize(("qualname", "obj"), list(_params()))
 def test_examples_run(qualname, obj, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # examples that write files write them here, never in the repository
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # their tempfile.mkdtemp() folders too (pytest cleans)
     environ = dict(os.environ)  # set_native_logs's example sets an environment variable
     try:
         result = run_examples(qualname, obj)
