@@ -5,7 +5,9 @@ The public objects are the names in ``__all__`` of the public modules (the API r
 same), each object once (at the first module exporting it), plus the public methods of public classes
 whose docstrings hold examples.  Each runs with the standard :mod:`doctest` module (ELLIPSIS and
 NORMALIZE_WHITESPACE) in a fresh namespace holding its module's globals, in a temporary working directory
-so that nothing is written in the repository.  Examples that train a Keras network are marked ``keras``.
+so that nothing is written in the repository, with the environment restored after it.  Examples that train
+a Keras network are marked ``keras``, those that load FFmpeg, TensorFlow, librosa or matplotlib ``slow``
+(read from their code: :func:`cost_marks`), so that ``-m "not slow"`` runs the others in seconds.
 """
 
 from __future__ import annotations
