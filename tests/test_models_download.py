@@ -333,11 +333,11 @@ def test_a_bad_cache_entry_is_not_vouched_for_and_does_not_shadow_the_weights_fo
                                                                                      tmp_path, monkeypatch):
     """A page stored by an earlier release, with its SHA-256 recorded: `models list` and the default features."""
     from sklearn_emotion.extraction import default_feature_spec
-    from sklearn_emotion.media.models import _record
+    from sklearn_emotion.media.models import record_sha256
 
     cache.mkdir(parents=True)
     (cache / "yamnet.tflite").write_bytes(ERROR_PAGE)
-    _record(cache, "yamnet.tflite", hashlib.sha256(ERROR_PAGE).hexdigest())
+    record_sha256(cache, "yamnet.tflite", hashlib.sha256(ERROR_PAGE).hexdigest())
     code, out, err = _run(capsys, "list")
     assert code == 1 and _rows(out)["yamnet"].split()[1] == "FAILS"
     assert "is not a TFLite model" in out and "--force yamnet" in err

@@ -98,6 +98,8 @@ __all__ = [
     "download",
     "DownloadProgress",
     "read_records",
+    "record_sha256",
+    "notify",
     "check_model_file",
     "size_text",
     "models_dir",
@@ -308,7 +310,7 @@ def read_records(folder: str | os.PathLike | None = None) -> dict[str, str]:
     return records
 
 
-def _record(folder: Path, filename: str, sha256: str) -> None:
+def record_sha256(folder: Path, filename: str, sha256: str) -> None:
     """Record ``filename``'s SHA-256 in the cache's records file (atomic, serialised between processes)."""
     with locked(folder / f".{RECORDS_FILE}.lock"):
         records = read_records(folder)
@@ -504,7 +506,7 @@ def _check_cached(path: Path, model: OfficialModel | None, *, digest: str | None
     if expected is None:
         if record:
             try:
-                _record(path.parent, path.name, actual)
+                record_sha256(path.parent, path.name, actual)
             except OSError:  # a read-only cache (e.g. shared, or carried on a read-only medium): not recorded
                 pass
         return None
@@ -552,7 +554,8 @@ def size_text(size: int | None) -> str:
     return f"{size} bytes"
 
 
-def _announce(text: str) -> None:
+def notify(text: str) -> None:
+    """Say ``text`` on standard error as one ``sklearn-emotion: ...`` line (a download, a conversion)."""
     print(f"sklearn-emotion: {text}", file=sys.stderr, flush=True)
 
 
@@ -573,7 +576,7 @@ def _receive(source: str, out: IO[bytes], target: Path, name: str, what: str, ex
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
         if announce:
-            _announce(f"downloading {what} ({size_text(total)}) from {source} to {target}")
+            notify(f"downloading {what} ({size_text(total)}) from {source} to {target}")
         hashes = {"sha256": hashlib.sha256()}
         if expected is not None:
             hashes.setdefault(expected.algorithm, hashlib.new(expected.algorithm))
@@ -701,7 +704,7 @@ def download(
                          f"${MIRROR_ENV_VAR} can name a copy of the files)")
             raise BackboneUnavailableError(f"Cannot download {what} from {where}. {how_to}") from None
         break
-    _record(folder, filename, sha256)
+    record_sha256(folder, filename, sha256)
     stat = target.stat()
     checked = f"{expected.algorithm}:{expected.value}" if digest is not None and expected else f"sha256:{sha256}"
     with _CHECKED_LOCK:

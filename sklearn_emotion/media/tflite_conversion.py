@@ -31,7 +31,7 @@ from typing import Any
 from ..files import atomic_write_bytes, locked
 from .backbones import Backbone, KerasBackbone, TFLiteBackbone, load_keras_model_file
 from .cache import content_digest
-from .models import _record, models_dir, read_records
+from .models import models_dir, notify, read_records, record_sha256
 
 __all__ = ["TFLiteConversionError", "converted_dir", "converted_path", "keras_to_tflite", "converted_backbone"]
 
@@ -76,7 +76,8 @@ def keras_to_tflite(source: str | os.PathLike, *, output: str | None = None) -> 
     Returns
     -------
     Path
-        The ``.tflite`` file (see the module docstring for where and how it is kept).
+        The ``.tflite`` file (see the module docstring for where and how it is kept).  A conversion is
+        said in one line on standard error.
 
     Raises
     ------
@@ -98,9 +99,10 @@ def keras_to_tflite(source: str | os.PathLike, *, output: str | None = None) -> 
         if target.is_file():
             warnings.warn(f"The converted model {target} does not match its recorded SHA-256 (damaged?): "
                           "converting it again.", stacklevel=2)
+        notify(f"converting {os.fspath(source)} to TFLite once (with TensorFlow), cached as {target}")
         data = _convert(source, output)
         atomic_write_bytes(target, lambda out: out.write(data))
-        _record(target.parent, target.name, hashlib.sha256(data).hexdigest())
+        record_sha256(target.parent, target.name, hashlib.sha256(data).hexdigest())
     return target
 
 
