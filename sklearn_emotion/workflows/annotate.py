@@ -72,7 +72,9 @@ def annotate_movies(videos: Sequence[str | os.PathLike], output: str | os.PathLi
 
     >>> from sklearn_emotion.workflows import annotate_movies
     >>> states = annotate_movies(["movies/"], "ratings", rater="ann")  # doctest: +SKIP
+    Rating 2 movie(s) as ann into ratings/ann; open this address in a web browser (Ctrl-C stops):
     http://127.0.0.1:.../?token=...
+    ...
     """
     from ..annotation.server import AnnotationServer, is_loopback
 
