@@ -79,7 +79,9 @@ step "a fresh venv with the wheel and the [cpu] extra ($VENV_PYTHON)"
 PY="$WORK/venv/bin/python"
 CLI="$WORK/venv/bin/sklearn-emotion"
 "$PY" -m pip install --quiet --upgrade pip
-"$PY" -m pip install --quiet "$WHEEL[cpu]"
+# --no-compile: TensorFlow's thousands of modules are not byte-compiled up front, only those the run imports
+# (measured here: 3 min 40 s in all instead of 4 min 9 s, most of it in the install and the removal)
+"$PY" -m pip install --quiet --no-compile "$WHEEL[cpu]"
 
 mkdir "$WORK/run"
 cd "$WORK/run"  # outside the checkout: nothing can be imported from it
