@@ -11,7 +11,6 @@ import pytest
 import sklearn_emotion
 
 REPO_DIR = Path(__file__).resolve().parents[1]
-yaml = pytest.importorskip("yaml")
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +20,7 @@ def project() -> dict:
 
 @pytest.fixture(scope="module")
 def citation() -> dict:
+    yaml = pytest.importorskip("yaml", reason="PyYAML reads CITATION.cff")  # not a dependency of the package
     return yaml.safe_load((REPO_DIR / "CITATION.cff").read_text(encoding="utf-8"))
 
 
