@@ -6,6 +6,7 @@ import importlib.metadata
 import importlib.util
 import os
 import platform
+import re
 import sys
 
 __all__ = ["show_versions"]
@@ -16,8 +17,6 @@ NOT_INSTALLED = "not installed"
 #: TensorFlow build and FFmpeg are inserted where they belong (see :func:`_versions`).
 _DEPENDENCIES = ("scikit-learn", "keras", "av", "mediapipe", "librosa", "opensmile", "dask", "ai-edge-litert",
                  "numpy", "scipy")
-#: The distributions that install the ``tensorflow`` module: the extras [cpu] and [gpu] pick one.
-_TENSORFLOW_BUILDS = ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly", "tf-nightly-cpu")
 
 
 def _version(distribution: str) -> str:
@@ -29,10 +28,16 @@ def _version(distribution: str) -> str:
 
 
 def _tensorflow_lines() -> list[tuple[str, str]]:
-    """The TensorFlow build(s) installed, by distribution name, or ``tensorflow: not installed``."""
-    installed = [(name, _version(name)) for name in _TENSORFLOW_BUILDS]
-    installed = [(name, version) for name, version in installed if version != NOT_INSTALLED]
-    return installed or [("tensorflow", NOT_INSTALLED)]
+    """One line per distribution installing the ``tensorflow`` module, or ``tensorflow: not installed``.
+
+    Read from the installed metadata, so that any build shows (``tensorflow``, ``tensorflow-cpu`` from the
+    extras, ``tensorflow-rocm``, ``intel-tensorflow``, ``tf-nightly``...), and two installed at once -- a
+    broken environment a bug report should show -- give two lines.
+    """
+    providers = importlib.metadata.packages_distributions().get("tensorflow", [])
+    # metadata spells names as their wheels do (tensorflow_cpu): shown as on PyPI (PEP 503 normalisation)
+    names = sorted({re.sub(r"[-_.]+", "-", name).lower() for name in providers})
+    return [(name, _version(name)) for name in names] or [("tensorflow", NOT_INSTALLED)]
 
 
 def _ffmpeg_version() -> str:
@@ -90,8 +95,8 @@ def show_versions() -> None:
     """Print the versions a bug report needs: the package, Python, the platform, the dependencies, the device.
 
     One ``name: version`` line each, named as on PyPI: sklearn-emotion, Python (and its executable),
-    platform, scikit-learn, the TensorFlow distribution installed (``tensorflow`` or
-    ``tensorflow-cpu``: the ``[gpu]`` and ``[cpu]`` extras), keras, av and the FFmpeg it was built
+    platform, scikit-learn, each distribution installing TensorFlow (``tensorflow`` or ``tensorflow-cpu``
+    from the ``[gpu]`` and ``[cpu]`` extras, or any other build), keras, av and the FFmpeg it was built
     with (its libraries' versions), mediapipe, librosa, opensmile, dask, ai-edge-litert, numpy, scipy,
     and the device the Keras networks run on.  A package that is missing reads ``not installed``.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ REPO_DIR = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def project() -> dict:
+    tomllib = pytest.importorskip("tomllib", reason="tomllib (Python >= 3.11) reads pyproject.toml")
     return tomllib.loads((REPO_DIR / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 
@@ -56,6 +56,18 @@ def test_changelog_has_every_release_newest_first(project):
     assert releases[0] == project["version"]
     assert releases[-2:] == ["0.2.0", "0.1.0"]
     assert releases == sorted(releases, key=lambda v: tuple(map(int, v.split("."))), reverse=True)
+
+
+def test_newest_changelog_release_is_the_cited_release():
+    # read without PyYAML (not a dependency): the one `date-released:` line of CITATION.cff
+    citation = (REPO_DIR / "CITATION.cff").read_text(encoding="utf-8")
+    (released,) = re.findall(r'^date-released: "?(\d{4}-\d{2}-\d{2})"?\s*$', citation, flags=re.MULTILINE)
+    changelog = (REPO_DIR / "CHANGELOG.md").read_text(encoding="utf-8")
+    heading = re.search(r"^## .*$", changelog, flags=re.MULTILINE)[0]  # the newest release comes first
+    newest = re.match(r"## (\S+) \(([^,)]*)", heading)
+    assert newest is not None and (newest[1], newest[2]) == (sklearn_emotion.__version__, released), (
+        f"CHANGELOG.md's newest heading is {heading!r}: expected '## {sklearn_emotion.__version__} ({released})' "
+        "(the package's version, dated as CITATION.cff's date-released)")
 
 
 def test_sdist_manifest_ships_the_release_files():

@@ -16,7 +16,8 @@ from sklearn_emotion.cli import main
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 
-#: The names show_versions prints, in its order (the TensorFlow line is the build installed).
+#: The names show_versions prints, in its order: TENSORFLOW stands for the line(s) of the distribution(s)
+#: installing TensorFlow, between scikit-learn and keras (one or more).
 NAMES = ["sklearn-emotion", "Python", "platform", "scikit-learn", "TENSORFLOW", "keras", "av", "FFmpeg", "mediapipe",
          "librosa", "opensmile", "dask", "ai-edge-litert", "numpy", "scipy", "device"]
 
@@ -27,23 +28,30 @@ def _lines(text: str) -> dict[str, str]:
     return dict(pairs)
 
 
+def _tensorflow_names(lines: dict[str, str]) -> list[str]:
+    """The names of the TensorFlow line(s): those between scikit-learn and keras."""
+    names = list(lines)
+    return names[names.index("scikit-learn") + 1:names.index("keras")]
+
+
+def _shape(lines: dict[str, str]) -> list[str]:
+    """The names printed, the TensorFlow line(s) as one TENSORFLOW (compared with NAMES)."""
+    tensorflow = _tensorflow_names(lines)
+    names = [name for name in lines if name not in tensorflow]
+    return names[:names.index("keras")] + ["TENSORFLOW"] * bool(tensorflow) + names[names.index("keras"):]
+
+
 @pytest.fixture
 def fake_device(monkeypatch):
     """The device line without importing TensorFlow (the subprocess test below checks the real one)."""
     monkeypatch.setattr(_show_versions, "_device", lambda: "DEVICE-LINE")
 
 
-def _tensorflow_name(lines: dict[str, str]) -> str:
-    (name,) = [name for name in lines if name in _show_versions._TENSORFLOW_BUILDS]
-    return name
-
-
 def test_one_line_per_name_with_the_installed_versions(capsys, fake_device):
     assert sklearn_emotion.show_versions is _show_versions.show_versions
     assert sklearn_emotion.show_versions() is None
     lines = _lines(capsys.readouterr().out)
-    names = [("TENSORFLOW" if name in _show_versions._TENSORFLOW_BUILDS else name) for name in lines]
-    assert names == NAMES
+    assert _shape(lines) == NAMES
     assert lines["sklearn-emotion"] == sklearn_emotion.__version__
     assert lines["Python"].startswith(f"{sys.version_info.major}.{sys.version_info.minor}.")
     assert sys.executable in lines["Python"]
@@ -54,9 +62,26 @@ def test_one_line_per_name_with_the_installed_versions(capsys, fake_device):
         except importlib.metadata.PackageNotFoundError:
             expected = "not installed"
         assert lines[name] == expected, name
-    tensorflow = _tensorflow_name(lines)
-    assert lines[tensorflow] == importlib.metadata.version(tensorflow)
+    providers = importlib.metadata.packages_distributions().get("tensorflow", [])
+    expected = {name.replace("_", "-").lower(): importlib.metadata.version(name) for name in providers}
+    assert {name: lines[name] for name in _tensorflow_names(lines)} == (expected or {"tensorflow": "not installed"})
     assert lines["device"] == "DEVICE-LINE"
+
+
+def test_every_tensorflow_build_installed_gets_its_line(capsys, monkeypatch, fake_device):
+    # builds no fixed list names, and two at once (a broken environment): one line each, named as on PyPI
+    versions = {"intel_tensorflow": "2.14.0", "tensorflow-rocm": "2.16.1"}
+    real_version = importlib.metadata.version
+    real_packages = importlib.metadata.packages_distributions()
+    monkeypatch.setattr(importlib.metadata, "packages_distributions",
+                        lambda: {**real_packages, "tensorflow": list(versions)})
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: versions.get(name.replace("-", "_"), versions.get(name)) or real_version(name))
+    sklearn_emotion.show_versions()
+    lines = _lines(capsys.readouterr().out)
+    assert _shape(lines) == NAMES
+    assert {name: lines[name] for name in _tensorflow_names(lines)} == {"intel-tensorflow": "2.14.0",
+                                                                       "tensorflow-rocm": "2.16.1"}
 
 
 def test_ffmpeg_line_gives_pyav_library_versions(capsys, fake_device):
@@ -70,7 +95,10 @@ def test_ffmpeg_line_gives_pyav_library_versions(capsys, fake_device):
 
 def test_missing_packages_read_not_installed(capsys, monkeypatch, fake_device):
     real_version = importlib.metadata.version
-    missing = {"av", "opensmile", *_show_versions._TENSORFLOW_BUILDS}
+    missing = {"av", "opensmile"}
+    real_packages = importlib.metadata.packages_distributions()
+    monkeypatch.setattr(importlib.metadata, "packages_distributions",
+                        lambda: {name: providers for name, providers in real_packages.items() if name != "tensorflow"})
 
     def version(name: str) -> str:
         if name in missing:
@@ -80,6 +108,7 @@ def test_missing_packages_read_not_installed(capsys, monkeypatch, fake_device):
     monkeypatch.setattr(importlib.metadata, "version", version)
     sklearn_emotion.show_versions()
     lines = _lines(capsys.readouterr().out)
+    assert _tensorflow_names(lines) == ["tensorflow"]
     assert lines["av"] == lines["FFmpeg"] == lines["opensmile"] == lines["tensorflow"] == "not installed"
     assert lines["numpy"] == real_version("numpy")
 
@@ -125,7 +154,7 @@ def test_installed_command_prints_the_versions_and_the_real_device():
                             capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     lines = _lines(result.stdout)
-    assert [("TENSORFLOW" if name in _show_versions._TENSORFLOW_BUILDS else name) for name in lines] == NAMES
-    if lines[_tensorflow_name(lines)] != "not installed":
+    assert _shape(lines) == NAMES
+    if lines[_tensorflow_names(lines)[0]] != "not installed":
         assert lines["device"].startswith("Keras networks run on ")
     assert result.stderr == ""  # TensorFlow's start-up lines hidden, even with --verbose
