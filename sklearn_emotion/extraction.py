@@ -128,11 +128,14 @@ def locate_official_model(model: Any, folder: str | os.PathLike | None,
     Examples
     --------
     >>> import tempfile
+    >>> from pathlib import Path
     >>> from sklearn_emotion.extraction import locate_official_model
     >>> from sklearn_emotion.media.models import OFFICIAL_MODELS
-    >>> path, source = locate_official_model(OFFICIAL_MODELS["yamnet"], tempfile.mkdtemp())
-    >>> path is None or path.name.endswith(".tflite")  # found in the cache or beside the checkout, or nowhere
-    True
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "yamnet.tflite").touch()  # an empty stand-in: only the file's name is looked for
+    >>> path, source = locate_official_model(OFFICIAL_MODELS["yamnet"], folder)  # the given folder comes first
+    >>> path.name, source
+    ('yamnet.tflite', 'weights folder (given)')
     """
     try:
         return locate_model(model, folder)

@@ -47,6 +47,7 @@ def movie_feature_means(movies: Any) -> dict[str, np.ndarray]:
     Examples
     --------
     >>> import numpy as np
+    >>> from sklearn_emotion.preprocessing import movie_feature_means
     >>> movies = [{"audio": np.array([[1.0], [3.0]])}, {"audio": np.array([[8.0]])}]
     >>> movie_feature_means(movies)["audio"].tolist()
     [4.0]

@@ -1,60 +1,52 @@
 """The ``Examples`` section of every public docstring, run as a doctest; and every public class and top-level
 function required to have one.
 
-The public objects are the names in ``__all__`` of the public modules (the API reference documents the
-same), each object once (at the first module exporting it), plus the public methods of public classes
-whose docstrings hold examples.  Each runs with the standard :mod:`doctest` module (ELLIPSIS and
-NORMALIZE_WHITESPACE) in a fresh namespace holding its module's globals, in a temporary working directory
-so that nothing is written in the repository, with the environment restored after it.  Examples that train
-a Keras network are marked ``keras``, those that load FFmpeg, TensorFlow, librosa or matplotlib ``slow``
-(read from their code: :func:`cost_marks`), so that ``-m "not slow"`` runs the others in seconds.
+The public objects are the names in ``__all__`` of the public modules, as docs/_ext/api_reference.py reads
+them for the API reference, each object once (at the module whose page documents it), plus the public
+methods of public classes whose docstrings hold examples.  Each runs with the standard :mod:`doctest` module
+(ELLIPSIS and NORMALIZE_WHITESPACE) in an empty namespace (an example imports what it uses, as a user copying
+it needs), in a temporary working directory so that nothing is written in the repository, with the
+environment restored after it.  Examples that train a Keras network are marked ``keras``, those that load
+FFmpeg, TensorFlow, librosa, skops or matplotlib ``slow`` (read from their code: :func:`cost_marks`), so that
+``-m "not slow"`` runs the others in seconds.
 """
 
 from __future__ import annotations
 
 import doctest
 import importlib
+import importlib.util
 import inspect
 import os
 import re
 import tempfile
+from pathlib import Path
 
 import pytest
 
-#: The public modules (issue 24's shared definition); a name exported by several belongs to the first.
-PUBLIC_MODULES = (
-    "sklearn_emotion",
-    "sklearn_emotion.annotation",
-    "sklearn_emotion.data",
-    "sklearn_emotion.datasets",
-    "sklearn_emotion.ensemble",
-    "sklearn_emotion.extraction",
-    "sklearn_emotion.files",
-    "sklearn_emotion.inspection",
-    "sklearn_emotion.media",
-    "sklearn_emotion.media.decoding",
-    "sklearn_emotion.metrics",
-    "sklearn_emotion.persistence",
-    "sklearn_emotion.pipelines",
-    "sklearn_emotion.plotting",
-    "sklearn_emotion.preprocessing",
-    "sklearn_emotion.report",
-    "sklearn_emotion.reporting",
-    "sklearn_emotion.scoring",
-    "sklearn_emotion.smoothing",
-    "sklearn_emotion.windowing",
-    "sklearn_emotion.workflows",
-)
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _api_reference():
+    """docs/_ext/api_reference.py, the one home of the public modules and their names (the API reference's)."""
+    spec = importlib.util.spec_from_file_location("_docs_ext_api_reference", DOCS / "_ext" / "api_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+api_reference = _api_reference()
 
 # What an example costs is read from the code it runs (skipped examples left out), so that a new example
 # is marked without a list to keep: training a Keras network (seconds on CPU) is ``keras``; filming or
-# transcoding a movie, embedding media (a weight-free image backbone is a Keras model), plotting or asking
-# for the device Keras sees (FFmpeg, TensorFlow, librosa or matplotlib loaded, a few seconds each) is ``slow``.
+# transcoding a movie, building or running embedders (a weight-free image backbone is a Keras model), saving or
+# loading a model file (skops), plotting or asking for the device Keras sees (FFmpeg, TensorFlow, librosa or
+# matplotlib loaded, a few seconds each) is ``slow``.  Building a specification (a dict) costs nothing.
 _TRAINS_NETWORK = re.compile(r"\b(GRUMoERegressor|TCNRegressor|make_paper_pipeline|make_tcn_pipeline)\(")
 _LOADS_LIBRARIES = re.compile(
     r"\bmake_movie_files\(|\bmake_proxy\(|\bshow_versions\(|\bplot_\w+\("
     r"|\b(ImageEmbedder|AudioEmbedder|FaceEmbedder)\(.*\.fit_transform\(|\bcolour_layout_model\("
-    r'|"colour-layout"',
+    r"|\b(build_embedders|feature_union|extract_features|extract_to_folder)\(|\b(load_model|save_model)\(",
     re.DOTALL,
 )
 
@@ -63,18 +55,10 @@ _EXAMPLES_HEADING = re.compile(r"^\s*Examples\n\s*-{8,}\s*$", re.MULTILINE)
 
 
 def public_objects() -> dict[str, object]:
-    """Qualified name (``module.Name``) -> object, each function or class once, at its first public module."""
-    objects: dict[str, object] = {}
-    seen: set[int] = set()
-    for module_name in PUBLIC_MODULES:
-        module = importlib.import_module(module_name)
-        for name in module.__all__:
-            obj = getattr(module, name)
-            if not (inspect.isclass(obj) or inspect.isfunction(obj)) or id(obj) in seen:
-                continue  # constants have no docstring of their own
-            seen.add(id(obj))
-            objects[f"{module_name}.{name}"] = obj
-    return objects
+    """Qualified name (``module.Name``) -> object, each function or class once, at the public module whose
+    API reference page documents it (:func:`api_reference.public_names`)."""
+    return {f"{n.module}.{n.name}": getattr(importlib.import_module(n.module), n.name)
+            for n in api_reference.public_names() if n.home == n.module and n.kind != "data"}  # constants: no examples
 
 
 def has_examples(obj: object) -> bool:
@@ -109,10 +93,9 @@ def missing_examples(objects: dict[str, object]) -> list[str]:
 
 
 def run_examples(qualname: str, obj: object) -> doctest.TestResults:
-    module = importlib.import_module(obj.__module__)
-    globs = dict(vars(module))  # a fresh copy: one example cannot change the next one's names
     runner = doctest.DocTestRunner(optionflags=OPTIONS)
-    for test in doctest.DocTestFinder(recurse=False).find(obj, qualname, globs=globs):
+    # empty globals: each example imports what it uses, as a user copying it would
+    for test in doctest.DocTestFinder(recurse=False).find(obj, qualname, globs={}):
         runner.run(test)
     return runner.summarize(verbose=False)
 
@@ -194,8 +177,15 @@ def test_costly_examples_are_marked():
     marks = {name: cost_marks(name, objects[name]) for name in (
         "sklearn_emotion.GRUMoERegressor", "sklearn_emotion.make_paper_pipeline", "sklearn_emotion.ModalityUnion",
         "sklearn_emotion.AudioEmbedder", "sklearn_emotion.extraction.colour_layout_model", "sklearn_emotion.Windower",
-        "sklearn_emotion.workflows.download_models")}
+        "sklearn_emotion.workflows.download_models", "sklearn_emotion.extraction.with_frame_selection",
+        "sklearn_emotion.extraction.recorded_feature_spec", "sklearn_emotion.extraction.extract_features",
+        "sklearn_emotion.persistence.SavedModel")}
     assert marks == {"sklearn_emotion.GRUMoERegressor": ["keras"], "sklearn_emotion.make_paper_pipeline": ["keras"],
                      "sklearn_emotion.ModalityUnion": ["slow"], "sklearn_emotion.AudioEmbedder": ["slow"],
                      "sklearn_emotion.extraction.colour_layout_model": ["slow"], "sklearn_emotion.Windower": [],
-                     "sklearn_emotion.workflows.download_models": []}  # its download is skipped
+                     "sklearn_emotion.workflows.download_models": [],  # its download is skipped
+                     # dicts of a "colour-layout" specification, no model built; a model built, or a file saved
+                     "sklearn_emotion.extraction.with_frame_selection": [],
+                     "sklearn_emotion.extraction.recorded_feature_spec": [],
+                     "sklearn_emotion.extraction.extract_features": ["slow"],
+                     "sklearn_emotion.persistence.SavedModel": ["slow"]}

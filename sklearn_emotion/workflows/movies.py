@@ -48,8 +48,8 @@ class MoviesFailedError(ValueError):
     >>> print(error)
     1 movie(s) failed; the others are written:
       movies/b.mp4: no video stream
-    >>> error.failures
-    {PosixPath('movies/b.mp4'): ValueError('no video stream')}
+    >>> {str(path): error for path, error in error.failures.items()}  # keyed by Path
+    {'movies/b.mp4': ValueError('no video stream')}
     """
 
     def __init__(self, failures: Mapping[str | os.PathLike, BaseException], others: str, note: str = ""):
