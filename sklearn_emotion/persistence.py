@@ -304,6 +304,7 @@ def save_model(path: str | os.PathLike, model: SavedModel) -> Path:
         Destination, conventionally ``*.skops`` (the content decides, not the name); parent folders
         are created.
     model : SavedModel
+        The fitted estimator with its feature specification and modalities.
 
     Returns
     -------
@@ -555,6 +556,7 @@ def load_model(path: str | os.PathLike, *, trust_pickle: bool = False) -> SavedM
     Parameters
     ----------
     path : str or path-like
+        The model file: skops (written by :func:`save_model`) or, with ``trust_pickle``, joblib.
     trust_pickle : bool, default=False
         Load a pickle-based (joblib) model file, as written by sklearn-emotion 0.1.  A pickle can run
         any code when loaded: only for files from a source you trust.  Has no effect on skops files,

@@ -132,6 +132,7 @@ def plot_curves(
     title : str, optional
         Figure title; may span several lines.
     dpi : int, default=100
+        Resolution: the figure is 10 x 5.5 inches, so the PNG is ``10 * dpi`` x ``5.5 * dpi`` pixels.
 
     Returns
     -------
@@ -281,7 +282,9 @@ def plot_contributions(
     baseline_prediction : array-like of shape (T, 2)
         The prediction with every modality absent.
     title : str, optional
+        Figure title; may span several lines.
     dpi : int, default=100
+        Resolution: the figure is 10 x 7 inches, so the PNG is ``10 * dpi`` x ``7 * dpi`` pixels.
 
     Returns
     -------

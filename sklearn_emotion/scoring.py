@@ -160,6 +160,7 @@ def inner_estimators(estimator: Any) -> list[Any]:
     Parameters
     ----------
     estimator : estimator
+        Any estimator, fitted or not.
 
     Returns
     -------
@@ -202,6 +203,7 @@ def predicts_std(estimator: Any) -> bool:
     Parameters
     ----------
     estimator : estimator
+        Any estimator, fitted or not.
 
     Returns
     -------

@@ -134,6 +134,36 @@ def test_every_public_class_and_top_level_function_has_examples():
     assert not missing, f"no Examples section (or only skipped examples) in: {', '.join(missing)}"
 
 
+def undescribed_parameters(objects: dict[str, object]) -> list[str]:
+    """``qualname(parameter)`` for each parameter listed in a docstring of ``objects`` without a description."""
+    from numpydoc.docscrape import ClassDoc, FunctionDoc
+
+    found = []
+    for qualname, obj in objects.items():
+        doc = ClassDoc(obj) if inspect.isclass(obj) else FunctionDoc(obj)
+        found += [f"{qualname}({parameter.name})" for section in ("Parameters", "Other Parameters")
+                  for parameter in doc[section] if not "".join(parameter.desc).strip()]
+    return found
+
+
+def test_every_documented_parameter_is_described():
+    pytest.importorskip("numpydoc", reason="numpydoc (the docs extra) parses the docstrings")
+    missing = undescribed_parameters(public_objects())
+    assert not missing, f"parameters listed without a description: {', '.join(missing)}"
+
+    def terse(show: bool, level: int) -> None:
+        """A function whose first parameter has no description.
+
+        Parameters
+        ----------
+        show : bool
+        level : int
+            How much.
+        """
+
+    assert undescribed_parameters({"sklearn_emotion.terse": terse}) == ["sklearn_emotion.terse(show)"]
+
+
 def test_the_requirement_can_fail():
     def undocumented():
         """A function without examples."""
