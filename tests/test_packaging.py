@@ -82,4 +82,7 @@ def test_install_instructions_name_this_versions_wheel(project, page):
     text = (REPO_DIR / page).read_text(encoding="utf-8")
     wheels = re.findall(r"dist/(sklearn_emotion-[^\s\"]+\.whl)", text)
     assert wheels == [f"sklearn_emotion-{project['version']}-py3-none-any.whl"]
+    # the wheel built from the sdist (as CI checks), never by `--wheel` from the checkout's stale ./build/lib
+    assert "pip install build && python -m build && pip install" in text
+    assert "build --wheel &&" not in text
     assert 'pip install "sklearn-emotion[cpu]"' in text  # the index install, once published
