@@ -39,10 +39,11 @@ import re
 import sys
 import tempfile
 import threading
+import types
 from collections.abc import Iterator
 
 __all__ = ["require_tensorflow", "tensorflow_device", "INSTALL_HINT", "NATIVE_LOG", "NATIVE_LOGS_ENV_VAR",
-           "set_native_logs", "native_logs_hidden"]
+           "set_native_logs", "native_logs_hidden", "mediapipe_without_tensorflow"]
 
 INSTALL_HINT = (
     'install a Keras backend with the package: pip install "sklearn-emotion[cpu]" (CPU, small) or '
@@ -77,6 +78,25 @@ def tensorflow_device() -> str:
     else:
         why = 'a CPU-only TensorFlow build; pip install "sklearn-emotion[gpu]" for CUDA'
     return f"Keras networks run on CPU ({why}; TensorFlow {tf.__version__})"
+
+
+#: The MediaPipe module that imports TensorFlow, when installed, for a documentation decorator only.
+_MEDIAPIPE_OPTIONAL = "mediapipe.tasks.python.core.optional_dependencies"
+
+
+def mediapipe_without_tensorflow() -> None:
+    """Let MediaPipe's tasks load without importing TensorFlow (about 6 s of start-up).
+
+    MediaPipe's ``optional_dependencies`` module imports ``tensorflow.tools.docs`` when TensorFlow is
+    installed, only for a decorator of its API documentation, and uses a no-op in its place when
+    TensorFlow is absent.  Call this before importing ``mediapipe.tasks``: it registers that module
+    with the no-op MediaPipe itself would use, unless the module or TensorFlow is already loaded.
+    """
+    if _MEDIAPIPE_OPTIONAL in sys.modules or "tensorflow" in sys.modules:
+        return
+    module = types.ModuleType(_MEDIAPIPE_OPTIONAL, "MediaPipe Tasks' optional dependencies, without TensorFlow.")
+    module.doc_controls = types.SimpleNamespace(do_not_generate_docs=lambda target: target)
+    sys.modules[_MEDIAPIPE_OPTIONAL] = module
 
 
 # ------------------------------------------------------------------------------------ native logs
@@ -133,6 +153,19 @@ def set_native_logs(show: bool) -> None:
     Parameters
     ----------
     show : bool
+        ``True`` to show TensorFlow's, LiteRT's and MediaPipe's informational logs (what ``--verbose``
+        does), ``False`` to hide them.
+
+    Examples
+    --------
+    >>> import os
+    >>> from sklearn_emotion import set_native_logs
+    >>> set_native_logs(True)  # before TensorFlow loads, to see its start-up lines too
+    >>> os.environ["SKLEARN_EMOTION_NATIVE_LOGS"]
+    '1'
+    >>> set_native_logs(False)  # hidden again (the default)
+    >>> os.environ["SKLEARN_EMOTION_NATIVE_LOGS"]
+    '0'
     """
     os.environ[NATIVE_LOGS_ENV_VAR] = "1" if show else "0"
     if show and _we_set_tf_level and os.environ.get(_TF_LOG_VARIABLE) == _we_set_tf_level[0]:
