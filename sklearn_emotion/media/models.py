@@ -95,6 +95,7 @@ __all__ = [
     "MIRROR_ENV_VAR",
     "RECORDS_FILE",
     "official_model",
+    "official_file",
     "download",
     "DownloadProgress",
     "read_records",
@@ -829,6 +830,28 @@ def official_model(name: str) -> OfficialModel:
         return OFFICIAL_MODELS[name]
     except KeyError:
         raise KeyError(f"No official model named {name!r}; known: {sorted(OFFICIAL_MODELS)}.") from None
+
+
+def official_file(spec: object, model: OfficialModel) -> Path | None:
+    """The file of ``model`` that ``spec`` names, or None when it names another model.
+
+    ``spec`` names it by its name (the cached download is returned, fetched the first time), or as a
+    file whose content has the publisher's digest (under any file name).  A model without a
+    publisher's digest is recognised by its name only.
+
+    Parameters
+    ----------
+    spec : object
+        What a parameter was given: a name, a path, a model object.
+    model : OfficialModel
+        The registry entry (:data:`OFFICIAL_MODELS`).
+    """
+    if isinstance(spec, str) and spec == model.name:
+        return model.fetch()
+    if model.digest is None or not isinstance(spec, (str, os.PathLike)) or not os.path.isfile(spec):
+        return None
+    algorithm, value = _split_digest(model.digest)
+    return Path(spec) if content_digest(spec, algorithm) == value else None
 
 
 # ------------------------------------------------------------------------------------ where model files are found
