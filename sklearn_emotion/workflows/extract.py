@@ -15,17 +15,56 @@ from typing import Any
 
 from .movies import AUDIO_SUFFIXES, VIDEO_SUFFIXES, MoviesFailedError, attempt_movie
 
-__all__ = ["device_line", "extract_to_folder", "find_movies"]
+__all__ = ["device_line", "keras_modalities", "extract_to_folder", "find_movies"]
 
 
-def device_line() -> str:
-    """Where the Keras networks run (imports TensorFlow), or that TensorFlow is missing and what to install."""
+def device_line(spec: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    """Where the Keras networks of ``spec`` run, that it has none, or that TensorFlow is missing and what to install.
+
+    TensorFlow is imported only when ``spec`` has a Keras network (:func:`keras_modalities`), or when no
+    ``spec`` is given.
+    """
     from .._backend import INSTALL_HINT, tensorflow_device
 
+    modalities = None if spec is None else keras_modalities(spec)
+    if modalities == []:
+        return "Keras networks: none used by these features (their TFLite and MediaPipe models run on the CPU)."
+    which = "" if modalities is None else f" for the {' and '.join(modalities)} features"
     try:
-        return tensorflow_device() + "."
+        return tensorflow_device() + which + "."
     except ImportError:
-        return f"Keras networks: TensorFlow is not installed ({INSTALL_HINT})."
+        return f"Keras networks{which}: TensorFlow is not installed ({INSTALL_HINT})."
+
+
+def keras_modalities(spec: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The modalities of ``spec`` whose network runs with Keras, i.e. needs TensorFlow.
+
+    Keras runs the named ``keras.applications`` models, Keras model files and objects, the weight-free
+    colour layout and VGGish; ``.tflite`` files, YAMNet, MediaPipe's detector, openSMILE and the audio
+    descriptors do not, nor the FER2013 face model, which runs as its cached TFLite conversion.
+    """
+    from ..extraction import WEIGHT_FREE_IMAGE
+    from ..media import AudioEmbedder, FaceEmbedder, ImageEmbedder
+    from ..media.backbones import runs_keras
+    from ..media.models import OFFICIAL_MODELS, official_file
+
+    found = []
+    for modality, options in spec.items():
+        kind = options.get("kind", modality)
+        if kind == "image":
+            backbone = options.get("backbone", ImageEmbedder.backbone)
+            keras = backbone == WEIGHT_FREE_IMAGE or runs_keras(backbone)
+        elif kind == "audio":
+            keras = options.get("backbone", AudioEmbedder.backbone) == "vggish"
+        elif kind == "face":
+            model = options.get("face_model", FaceEmbedder.face_model)
+            fer = OFFICIAL_MODELS["fer_mini_xception"]  # by name (never fetched here) or by its file's digest
+            keras = model != fer.name and official_file(model, fer) is None and runs_keras(model)
+        else:
+            continue  # build_embedders refuses it
+        if keras:
+            found.append(modality)
+    return found
 
 
 def find_movies(paths: Sequence[str | os.PathLike], spec: Mapping[str, Any]) -> list[Path]:
@@ -90,13 +129,30 @@ def extract_to_folder(videos: Sequence[str | os.PathLike], output: str | os.Path
     ValueError, FileNotFoundError, OSError
         Before any movie: a missing input, ``output`` a file or read-only; after them, the manifest
         could not be written (the feature files are kept).
+
+    Examples
+    --------
+    Two generated movies, with the weight-free image and audio features:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_emotion.datasets import make_movie_files
+    >>> from sklearn_emotion.files import load_features
+    >>> from sklearn_emotion.workflows import extract_to_folder
+    >>> root = Path(tempfile.mkdtemp())
+    >>> data = make_movie_files(root / "movies", 2, min_seconds=4, max_seconds=5, random_state=0)
+    >>> spec = {"image": {"backbone": "colour-layout"}, "audio": {"backbone": "descriptors"}}
+    >>> extract_to_folder(data.videos, root / "features", spec, progress=False, echo=lambda line: None)
+    ['movie_00', 'movie_01']
+    >>> {name: features.shape for name, features in load_features(root / "features" / "movie_00.npz").items()}
+    {'image': (5, 51), 'audio': (5, 112)}
     """
     from ..feature_folder import FeatureFolder
     from ..files import FEATURE_SUFFIX, check_writable
     from ..media.cache import content_digest
 
     videos = find_movies(videos, spec)
-    for note in [*notes, device_line()]:
+    for note in [*notes, device_line(spec)]:
         echo(note)
     folder = FeatureFolder(output)
     if folder.path.exists() and not folder.path.is_dir():
