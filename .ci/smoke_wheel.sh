@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# The package as users get it: build the sdist and the wheel, check them (twine, their contents), install
-# the wheel -- not the checkout -- into a fresh venv, and run the installed command from a folder outside
-# the checkout: --version (plain and --verbose), --help of every command, extract + fit + predict + report
-# on a tiny generated movie, the package data (the annotation page's files) in place.
+# The package as users get it: build the sdist and the wheel, check them (twine; the sdist holds exactly
+# the files git tracks, the wheel only the package), install the wheel -- not the checkout -- into a fresh
+# venv, and run the installed command from a folder outside the checkout: --version (plain and --verbose),
+# --help of every command, extract + fit + predict + report on a tiny generated movie, the package data
+# (the annotation page's files) in place.
 #
 #   bash .ci/smoke_wheel.sh      # a few minutes; the first run downloads the [cpu] dependencies (pip caches them)
 #
 # PYTHON: the interpreter that builds and checks (needs `build` and `twine`: the [docs] extra), default
 # .venv/bin/python; VENV_PYTHON: the interpreter of the fresh venv, default python3 (another Python to test
 # the wheel on); WEIGHTS: the small pretrained models, default ../shared/weights beside the checkout
-# (without them the features are weight-free).  Everything is written to one temporary folder, removed at exit.
+# (without them the features are weight-free).
+#
+# Hermetic: everything is written to one temporary folder, removed at exit -- the sdist is built from a
+# copy of the checkout (setuptools writes its egg-info beside the sources), and the package's model cache,
+# Keras's and matplotlib's folders and $XDG_CACHE_HOME point there -- and nothing of the user's is read (the
+# SKLEARN_EMOTION_* variables unset), except pip's download cache, kept so that the dependencies are
+# downloaded once.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,12 +27,25 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/sklearn-emotion-smoke.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 unset PYTHONPATH  # the installed package, never the checkout
 export TF_CPP_MIN_LOG_LEVEL=2
+PIP_CACHE_DIR="${PIP_CACHE_DIR:-$("$PYTHON" -m pip cache dir 2>/dev/null || true)}"  # before XDG_CACHE_HOME moves
+if [[ -n "$PIP_CACHE_DIR" ]]; then export PIP_CACHE_DIR; else unset PIP_CACHE_DIR; fi
+while read -r name; do unset "$name"; done < <(compgen -e | grep '^SKLEARN_EMOTION_' || true)
+mkdir -p "$WORK/home/matplotlib"
+export SKLEARN_EMOTION_HOME="$WORK/home/sklearn-emotion" KERAS_HOME="$WORK/home/keras" \
+       MPLCONFIGDIR="$WORK/home/matplotlib" XDG_CACHE_HOME="$WORK/home/cache"
 
 step() { printf '\n== [%3ds] %s\n' "$SECONDS" "$*"; }
 fail() { echo "smoke_wheel: FAILED: $*" >&2; exit 1; }
 
 step "build the sdist, then the wheel from it (python -m build)"
-if ! "$PYTHON" -m build --outdir "$WORK/dist" "$REPO" >"$WORK/build.log" 2>&1; then
+# A copy of the checkout as it is (untracked and generated files included: the check below must see
+# them), without git's and the venv's folders and earlier build outputs (a stale egg-info's SOURCES.txt
+# would add its files to the sdist).  Exit status 1: a file changed while read (e.g. a docs build running).
+mkdir "$WORK/src"
+tar -C "$REPO" --exclude=./.git --exclude=./.venv --exclude=./build --exclude=./dist --exclude='*.egg-info' \
+    -cf "$WORK/src.tar" . || [[ $? -eq 1 ]] || fail "copying the checkout"
+tar -C "$WORK/src" -xf "$WORK/src.tar" && rm "$WORK/src.tar"
+if ! "$PYTHON" -m build --outdir "$WORK/dist" "$WORK/src" >"$WORK/build.log" 2>&1; then
     cat "$WORK/build.log" >&2
     fail "python -m build"
 fi
@@ -38,7 +58,9 @@ step "twine check --strict"
 
 step "the distributions' contents"
 # The wheel: the package, its data and its metadata (with the licence), nothing else (no tests, no
-# egg-info, no bytecode).  The sdist: everything that builds, tests and documents it from source.
+# egg-info, no bytecode).  The sdist: exactly the files git tracks (MANIFEST.in decides), plus the metadata
+# setuptools adds, so that generated files (docs/_build, docs/commands, docs/api/...) and untracked ones
+# never ship, and no tracked file is forgotten.
 "$PYTHON" - "$SDIST" "$WHEEL" "$REPO" <<'EOF'
 import subprocess, sys, tarfile, zipfile
 from pathlib import Path
@@ -57,19 +79,19 @@ for needed in ["sklearn_emotion/__init__.py", "sklearn_emotion/annotation/static
         problems.append(f"missing from the wheel: {needed}")
 
 with tarfile.open(sdist) as tar:
-    members = {m.name.split("/", 1)[1] for m in tar.getmembers() if "/" in m.name}
-problems += [f"generated file in the sdist: {m}" for m in members
-             if "__pycache__" in m or m.endswith((".pyc", ".pyo")) or m.startswith(("docs/_build/", "dist/", "build/"))]
-for needed in ["LICENSE", "README.md", "CHANGELOG.md", "CITATION.cff", "pyproject.toml", "tests/conftest.py"]:
-    if needed not in members:
-        problems.append(f"missing from the sdist: {needed}")
-try:  # every tracked file of the package, tests, docs and examples (where this is a git checkout)
-    tracked = subprocess.run(["git", "-C", str(repo), "ls-files", "sklearn_emotion", "tests", "docs", "examples"],
-                             capture_output=True, text=True, check=True).stdout.split()
-except (OSError, subprocess.CalledProcessError):
-    tracked = []
-problems += [f"tracked file missing from the sdist: {t}" for t in tracked if t not in members]
-print(f"wheel: {len(names)} files; sdist: {len(members)} entries ({len(tracked)} tracked files checked)")
+    members = {m.name.split("/", 1)[1] for m in tar.getmembers() if m.isfile() and "/" in m.name}
+try:
+    listed = subprocess.run(["git", "-C", str(repo), "ls-files", "-z"], capture_output=True, text=True,
+                            check=True).stdout.split("\0")
+except (OSError, subprocess.CalledProcessError) as error:
+    sys.exit(f"{repo} is not a git checkout ({error}): the sdist cannot be compared with the tracked files")
+tracked = {t for t in listed if t and (repo / t).is_file()}  # a deletion not yet committed is gone
+added = {"PKG-INFO", "setup.cfg"}  # by setuptools, with the egg-info folder
+problems += [f"in the sdist, not tracked by git (generated or untracked): {m}" for m in sorted(members - tracked)
+             if m not in added and not m.split("/", 1)[0].endswith(".egg-info")]
+problems += [f"tracked by git, missing from the sdist (MANIFEST.in): {t}" for t in sorted(tracked - members)]
+print(f"wheel: {len(names)} files; sdist: {len(members)} files: the {len(tracked)} tracked ones and "
+      f"{len(members - tracked)} of setuptools' metadata")
 if problems:
     sys.exit("\n".join(problems))
 EOF
@@ -101,20 +123,9 @@ grep -q "^sklearn-emotion: " versions.txt && grep -q "^device: Keras networks ru
     || fail "--version --verbose did not print the package and the device"
 
 step "--help of every command"
-"$PY" - >commands.txt <<'EOF'
-import argparse
-from sklearn_emotion.cli import build_parser
-
-def commands(parser, path=()):
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                yield path + (name,)
-                yield from commands(sub, path + (name,))
-
-for command in commands(build_parser()):
-    print(" ".join(command))
-EOF
+"$PY" -c "from sklearn_emotion.cli import build_parser, command_paths
+print('\n'.join(' '.join(path) for path in command_paths(build_parser())))" >commands.txt
+[[ -s commands.txt ]] || fail "no command found by command_paths"
 "$CLI" --help >/dev/null
 while read -r command; do
     # shellcheck disable=SC2086  # a command path is words ("annotations merge")

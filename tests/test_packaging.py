@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,39 @@ def test_sdist_manifest_ships_the_release_files():
     included = manifest.split("include ", 1)[1].split("\n", 1)[0].split()
     for name in ["LICENSE", "CHANGELOG.md", "CITATION.cff"]:
         assert name in included and (REPO_DIR / name).is_file(), name
+
+
+#: What the documentation build and Python generate in a checkout (the folders .gitignore names): never shipped.
+GENERATED = ["docs/_build/html/index.html", "docs/commands/fit.md", "docs/api/sklearn_emotion.rst",
+             "docs/api/generated/sklearn_emotion.Windower.rst", "docs/api/_modules.rst.inc",
+             "docs/auto_examples/plot_demo.py", "docs/sg_execution_times.rst", "tests/__pycache__/conftest.pyc"]
+
+
+def test_manifest_ships_exactly_the_tracked_files(tmp_path, monkeypatch):
+    # MANIFEST.in applied to a tree of the tracked files plus generated ones, as setuptools applies it when
+    # building the sdist (.ci/smoke_wheel.sh compares a real sdist with `git ls-files`); the package's own
+    # files (pyproject.toml finds them), README.md, pyproject.toml and MANIFEST.in are added by setuptools
+    file_list = pytest.importorskip("setuptools.command.egg_info", reason="setuptools applies MANIFEST.in").FileList
+    try:
+        tracked = subprocess.run(["git", "-C", str(REPO_DIR), "ls-files", "-z"], capture_output=True, text=True,
+                                 check=True).stdout.split("\0")
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout: no tracked files to compare MANIFEST.in with")
+    tracked = {name for name in tracked if name}
+    for name in [*tracked, *GENERATED]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).touch()
+    monkeypatch.chdir(tmp_path)
+    files = file_list()
+    for line in (REPO_DIR / "MANIFEST.in").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            files.process_template_line(line)
+    shipped = set(files.files)
+    by_setuptools = {name for name in tracked if name.startswith("sklearn_emotion/")} | {
+        "README.md", "pyproject.toml", "MANIFEST.in"}
+    assert not shipped & set(GENERATED), sorted(shipped & set(GENERATED))
+    assert sorted(tracked - shipped - by_setuptools) == []  # tracked, but MANIFEST.in leaves it out
+    assert sorted(shipped - tracked) == []
 
 
 @pytest.mark.parametrize("page", ["README.md", "docs/getting_started.md"])
