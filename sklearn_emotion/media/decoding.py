@@ -642,9 +642,7 @@ def _iter_fast_frames(path: str, check_truncation: bool, counts: dict | None,
     decoded = 0
     try:
         stream = container.streams.video[0]
-        # Slice threads, not frame threads: with half the frames skipped, frame threading's hand-offs
-        # cost about a third more CPU (measured on the film-like encodes), which the embedders' threads need.
-        stream.thread_type = "SLICE"
+        stream.thread_type = "SLICE"  # frame threads cost ~1/3 more CPU here (film benchmark), which embedders need
         stream.codec_context.skip_frame = "NONREF"  # frames no other frame needs are not decoded
         next_t = 0
         previous: tuple[Any, float] | None = None  # the latest decoded frame at or before targets[next_t]
