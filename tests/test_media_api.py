@@ -48,7 +48,7 @@ def test_params_are_stored_unchanged():
 BAD_VALUES = {
     ImageEmbedder: {
         "backbone": 3, "weights": 1.5, "output": 7, "preprocessing": "sharpen", "batch_size": 0,
-        "n_jobs": "all", "cache_dir": 1, "progress": "yes",
+        "n_jobs": "all", "cache_dir": 1, "progress": "yes", "frame_selection": "quick",
     },
     AudioEmbedder: {
         "backbone": "vgish", "weights": 2, "pca_params": 2, "output": "logits", "window": 0.5,
@@ -57,7 +57,7 @@ BAD_VALUES = {
     FaceEmbedder: {
         "detector": "model.h5", "face_model": 3, "face_weights": 3, "face_output": 3,
         "face_preprocessing": "nope", "n_faces": 0, "min_confidence": 1.5, "margin": -0.1,
-        "max_side": 16, "batch_size": 0, "n_jobs": "2", "cache_dir": 1, "progress": 1.0,
+        "max_side": 16, "batch_size": 0, "n_jobs": "2", "cache_dir": 1, "progress": 1.0, "frame_selection": "all",
     },
     ModalityUnion: {"transformer_list": "image", "n_jobs": "2", "max_length_difference": -1, "progress": "yes"},
 }
