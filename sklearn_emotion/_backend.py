@@ -52,9 +52,16 @@ INSTALL_HINT = (
 
 
 def require_tensorflow() -> None:
-    """Raise an ImportError that says what to install when TensorFlow is missing."""
+    """Import TensorFlow with its start-up lines hidden, or raise an ImportError that says what to install.
+
+    The lines are hidden as every native log is (see "Native logs"): some TensorFlow builds (2.21's
+    manylinux_2_27 wheel) print their oneDNN notice before they read ``TF_CPP_MIN_LOG_LEVEL``.
+    """
     if importlib.util.find_spec("tensorflow") is None:
         raise ImportError(f"The Keras networks of sklearn-emotion need TensorFlow, which is not installed: {INSTALL_HINT}.")
+    if "tensorflow" not in sys.modules:
+        with native_logs_hidden():
+            import tensorflow  # noqa: F401
 
 
 def tensorflow_device() -> str:
