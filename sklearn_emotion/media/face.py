@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import os
 import threading
 from collections.abc import Callable
@@ -13,20 +14,14 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from .._backend import native_logs_hidden
+from .._backend import mediapipe_without_tensorflow, native_logs_hidden
 from ._base import MediaEmbedder, PathWithSuffix, model_file
-from .backbones import (
-    PREPROCESSING_MODES,
-    Backbone,
-    KerasBackbone,
-    cached_model,
-    describe_spec,
-    load_keras_model_file,
-)
-from .decoding import FrameRequest, resize_frame
+from .backbones import PREPROCESSING_MODES, Backbone, cached_model, describe_spec
+from .decoding import DEFAULT_FRAME_SELECTION, FRAME_SELECTIONS, FrameRequest, resize_frame
 from .image import cached_image_backbone, to_channels
-from .models import OFFICIAL_MODELS
+from .models import OFFICIAL_MODELS, official_file
 from .stages import VideoStage
+from .tflite_conversion import converted_backbone
 
 __all__ = [
     "FaceEmbedder",
@@ -62,6 +57,7 @@ class FaceDetector:
     """
 
     def __init__(self, path: str | os.PathLike, min_confidence: float = 0.5):
+        mediapipe_without_tensorflow()
         from mediapipe.tasks.python import BaseOptions, vision
 
         self.path = os.fspath(path)
@@ -134,15 +130,17 @@ def face_backbone(
     face_output: str | None = None,
     face_preprocessing: Any = "auto",
 ) -> Backbone:
-    """Load (once per process) the network embedding face crops, for :class:`FaceEmbedder`'s parameters."""
-    if isinstance(face_model, str) and face_model == "fer_mini_xception":
-        path = FER_MODEL.fetch()
+    """Load (once per process) the network embedding face crops, for :class:`FaceEmbedder`'s parameters.
+
+    The FER2013 model (by name, or its file, recognised by its SHA-256) runs as its TFLite conversion,
+    made once and cached (:mod:`~sklearn_emotion.media.tflite_conversion`): no TensorFlow after the first use.
+    """
+    path = official_file(face_model, FER_MODEL)
+    if path is not None:
         preprocessing = "tf" if face_preprocessing == "auto" else face_preprocessing
+        name = "fer_mini_xception" if isinstance(face_model, str) and face_model == "fer_mini_xception" else path.stem
         key = ("face-model", os.fspath(path), face_output, str(preprocessing))
-        return cached_model(
-            key,
-            lambda: KerasBackbone(load_keras_model_file(path), preprocessing, face_output, "fer_mini_xception"),
-        )
+        return cached_model(key, lambda: converted_backbone(path, preprocessing, face_output, name))
     return cached_image_backbone(
         "face-model", face_model, weights=face_weights, output=face_output, preprocessing=face_preprocessing
     )
@@ -261,6 +259,9 @@ class FaceEmbedder(MediaEmbedder):
         Fraction of the box size added on each side before cropping.
     max_side : int or None, default=640
         Frames are shrunk (aspect kept) so their longer side is at most this before detection.
+    frame_selection : {"fast", "exact"}, default="fast"
+        How a movie file's frame of each second is chosen, as for
+        :class:`~sklearn_emotion.media.ImageEmbedder`.
     batch_size, n_jobs, cache_dir, progress
         As for :class:`~sklearn_emotion.media.MediaEmbedder`.
 
@@ -273,6 +274,29 @@ class FaceEmbedder(MediaEmbedder):
     -----
     ``X`` is a sequence of movies: file paths or already-decoded ``(T, height, width, 3)`` uint8
     RGB arrays (one frame per second).
+
+    Examples
+    --------
+    Each second holds ``n_faces`` slots of ``6 + d`` values, ``d`` the face model's outputs.  With a
+    weight-free face model (the colour layout of each crop, ``d = 51``) the layout is known without
+    any file:
+
+    >>> from sklearn_emotion import FaceEmbedder
+    >>> from sklearn_emotion.extraction import colour_layout_model
+    >>> embedder = FaceEmbedder(face_model=colour_layout_model(), face_preprocessing="unit", n_faces=2)
+    >>> names = embedder.get_feature_names_out()
+    >>> len(names), [str(name) for name in names[:6]]
+    (114, ['face0_present', 'face0_score', 'face0_x', 'face0_y', 'face0_width', 'face0_height'])
+    >>> str(names[6 + 51])  # the second slot starts after the first one's 57 values
+    'face1_present'
+
+    Embedding needs MediaPipe's BlazeFace detector (downloaded once and cached when online, or a
+    local file such as ``face_detection_short_range.tflite``); the default face model is the
+    FER2013 expression network (7 scores per face):
+
+    >>> features = FaceEmbedder().fit_transform(["movie.mp4"])  # doctest: +SKIP
+    >>> features[0].shape  # doctest: +SKIP
+    (T, 26)
     """
 
     detector: Any = "blaze_face_short_range"
@@ -285,6 +309,7 @@ class FaceEmbedder(MediaEmbedder):
     min_confidence: float = 0.5
     margin: float = 0.0
     max_side: int | None = 640
+    frame_selection: str = DEFAULT_FRAME_SELECTION
 
     _parameter_constraints: ClassVar[dict] = {
         **MediaEmbedder._parameter_constraints,
@@ -297,14 +322,16 @@ class FaceEmbedder(MediaEmbedder):
         "min_confidence": [Interval(Real, 0, 1, closed="both")],
         "margin": [Interval(Real, 0, None, closed="left")],
         "max_side": [Interval(Integral, 32, None, closed="left"), None],
+        "frame_selection": [StrOptions(set(FRAME_SELECTIONS))],
     }
 
     def open_stage(self) -> VideoStage:
         """The detector and face network (loaded once per process) on shrunk frames: see :func:`face_stage`."""
-        return face_stage(
+        stage = face_stage(
             face_detector(self.detector, min_confidence=self.min_confidence), self._face_network(),
             n_faces=self.n_faces, margin=self.margin, max_side=self.max_side, batch_size=self.batch_size,
         )
+        return dataclasses.replace(stage, frame_selection=self.frame_selection)
 
     def _face_network(self) -> Backbone:
         return face_backbone(
