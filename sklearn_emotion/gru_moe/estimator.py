@@ -130,7 +130,7 @@ class GRUMoERegressor(BaseSequenceRegressor):
     n_outputs_ : int
         Number of mean targets ``k`` (2: valence, arousal); with ``predict_std`` the network has
         ``2 * k`` outputs.
-    std_max_ : ndarray of shape (n_outputs_,)
+    std_max_ : ndarray of shape (n_outputs,)
         With ``predict_std`` only: the largest training standard deviation of each target (1 where
         none is positive); the predicted std lies in ``[0, std_max_]``.
     n_features_in_ : int

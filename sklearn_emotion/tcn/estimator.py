@@ -128,7 +128,7 @@ class TCNRegressor(BaseSequenceRegressor):
     target_range_ : tuple of float
     n_outputs_ : int
         Number of mean targets ``k``; with ``predict_std`` the network has ``2 * k`` outputs.
-    std_max_ : ndarray of shape (n_outputs_,)
+    std_max_ : ndarray of shape (n_outputs,)
         With ``predict_std`` only: the largest training standard deviation of each target (1 where
         none is positive); the predicted std lies in ``[0, std_max_]``.
     crop_length_ : int
