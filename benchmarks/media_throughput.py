@@ -18,8 +18,8 @@ printed, with the load average before each):
   reference;
 * the 1 Hz frames of ``iter_frames`` with ``frame_selection="fast"`` and ``"exact"`` (RGB);
 * each modality alone through ``ModalityUnion`` with the default embedders (fast selection);
-* **all three with the defaults**: ``extract_features([movie], default_feature_spec(weights,
-  prefer_folder=True)[0])`` -- the issue's Done-when measurement (goal <= 0.85 x decode every
+* **all three with the defaults**: ``extract_features([movie], default_feature_spec(weights)[0])``
+  -- the issue's Done-when measurement (its ``prefer_folder=True`` is ignored since 0.3) (goal <= 0.85 x decode every
   frame) -- and the same with ``frame_selection="exact"``.
 
 It then prints how many frames fast decoded, the largest offset of a chosen frame, and the
@@ -487,10 +487,10 @@ def _film_tasks(weights: Path) -> tuple[dict[str, Callable[[str], tuple[float, s
     from sklearn_emotion.media import ModalityUnion
     from sklearn_emotion.media.decoding import iter_frames
 
-    spec, notes = default_feature_spec(weights, prefer_folder=True)
+    spec, notes = default_feature_spec(weights)
     if set(spec) != set(MODALITIES) or any("WEIGHT-FREE" in note for note in notes):
         raise SystemExit("the real models are needed:\n" + "\n".join(notes))
-    exact_spec, _ = default_feature_spec(weights, prefer_folder=True, frame_selection="exact")
+    exact_spec, _ = default_feature_spec(weights, frame_selection="exact")
     embedders = build_embedders(spec)
     kept: dict[str, dict] = {}
 

@@ -23,8 +23,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["MOVED", "REMOVED_IN", "MovedModuleFinder", "MovedNameWarning", "moved_names",
-           "serve_moved_modules"]
+__all__ = ["MOVED", "REMOVED_IN", "IGNORED_PARAMETERS", "MovedModuleFinder", "MovedNameWarning", "moved_names",
+           "serve_moved_modules", "warn_ignored_parameter"]
 
 #: The version whose release removes every entry of :data:`MOVED` (tests/test_compat.py checks).
 REMOVED_IN = "0.4"
@@ -51,6 +51,20 @@ MOVED = {
     "sklearn_emotion.metrics:PAPER_TABLE_1": "sklearn_emotion.reporting:PAPER_TABLE_1",
     "sklearn_emotion.metrics:mediaeval_table": "sklearn_emotion.reporting:mediaeval_table",
 }
+
+
+#: Parameters accepted and ignored since 0.3, removed in :data:`REMOVED_IN`: "function(parameter)" -> why.
+IGNORED_PARAMETERS = {
+    "default_feature_spec(prefer_folder)": "the given weights folder always comes first since 0.3",
+    "locate_official_model(prefer_folder)": "the given weights folder always comes first since 0.3",
+}
+
+
+def warn_ignored_parameter(function: str, parameter: str, stacklevel: int = 2) -> None:
+    """A FutureWarning that ``function``'s ``parameter`` (an entry of :data:`IGNORED_PARAMETERS`) is ignored."""
+    why = IGNORED_PARAMETERS[f"{function}({parameter})"]
+    warnings.warn(f"{function}'s {parameter} is ignored ({why}) and will be removed in sklearn-emotion "
+                  f"{REMOVED_IN}: leave it out.", FutureWarning, stacklevel=stacklevel + 1)
 
 
 class MovedNameWarning(FutureWarning):

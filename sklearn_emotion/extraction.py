@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from ._compat import warn_ignored_parameter
 from .media.decoding import DEFAULT_FRAME_SELECTION, FRAME_SELECTIONS, RECORDED_FRAME_SELECTION
 from .media.models import (
     BESIDE_CHECKOUT,
@@ -119,11 +120,11 @@ def resolve_weights_dir(explicit: str | os.PathLike | None = None) -> tuple[Path
 
 
 def locate_official_model(model: Any, folder: str | os.PathLike | None,
-                          prefer_folder: bool = False) -> tuple[Path | None, str]:
+                          prefer_folder: bool | None = None) -> tuple[Path | None, str]:
     """The file of an official ``model`` and where it comes from, or ``(None, "")`` when it is nowhere.
 
-    :func:`~sklearn_emotion.media.models.locate_model` with ``folder`` given explicitly (looked in first
-    whatever ``prefer_folder``, kept for the callers of 0.2).
+    :func:`~sklearn_emotion.media.models.locate_model` with ``folder`` given explicitly (looked in first).
+    ``prefer_folder`` is deprecated: ignored with a ``FutureWarning`` since 0.3, removed in 0.4.
 
     Examples
     --------
@@ -137,6 +138,8 @@ def locate_official_model(model: Any, folder: str | os.PathLike | None,
     >>> path.name, source
     ('yamnet.tflite', 'weights folder (given)')
     """
+    if prefer_folder is not None:
+        warn_ignored_parameter("locate_official_model", "prefer_folder")
     try:
         return locate_model(model, folder)
     except ModelNotFoundError:
@@ -193,7 +196,7 @@ def recorded_feature_spec(spec: Mapping[str, Mapping[str, Any]]) -> dict[str, di
 
 
 def default_feature_spec(
-    weights_dir: str | os.PathLike | None, *, prefer_folder: bool = False,
+    weights_dir: str | os.PathLike | None, *, prefer_folder: bool | None = None,
     frame_selection: str = DEFAULT_FRAME_SELECTION,
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """The default embedders, and notes saying where each model comes from (or that it is weight-free).
@@ -208,8 +211,9 @@ def default_feature_spec(
     ----------
     weights_dir : path-like or None
         A folder of small pretrained models, looked in first (see :func:`resolve_weights_dir`).
-    prefer_folder : bool, default=False
-        Ignored: ``weights_dir`` always comes first (until 0.2 it did only with ``prefer_folder=True``).
+    prefer_folder : bool or None, default=None
+        Deprecated: ignored with a ``FutureWarning`` (``weights_dir`` always comes first; until 0.2 it
+        did only with ``prefer_folder=True``); removed in 0.4.
     frame_selection : {"fast", "exact"}, default="fast"
         How the video modalities choose each second's frame (recorded in the specification; see
         :mod:`sklearn_emotion.media.decoding`, "Frame selection").
@@ -241,6 +245,8 @@ def default_feature_spec(
     image: mobilenet_v1_1.0_224_quant_embedding_extractor.tflite
     audio: yamnet.tflite
     """
+    if prefer_folder is not None:
+        warn_ignored_parameter("default_feature_spec", "prefer_folder")
     spec: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
     for modality, model, fallback in (

@@ -200,3 +200,35 @@ def test_the_warning_names_the_importing_line():
     assert meta.__all__ == ["PerSecondRegressor", "RunAveragingRegressor", "SmoothedRegressor"]
     with pytest.raises(AttributeError, match="'sklearn_emotion.meta' has no attribute 'Windower'"):
         meta.Windower
+
+
+# ---------------------------------------------------------------- parameters ignored since 0.3, until 0.4
+
+
+def test_ignored_parameters_warn_and_change_nothing(tmp_path):
+    from sklearn_emotion.extraction import default_feature_spec, locate_official_model
+    from sklearn_emotion.media.models import OFFICIAL_MODELS
+
+    (tmp_path / "yamnet.tflite").touch()
+    for prefer_folder in (True, False):
+        with pytest.warns(FutureWarning, match=r"default_feature_spec's prefer_folder is ignored .* removed in "
+                                               r"sklearn-emotion 0\.4"):
+            assert default_feature_spec(tmp_path, prefer_folder=prefer_folder) == default_feature_spec(tmp_path)
+        with pytest.warns(FutureWarning, match=r"locate_official_model's prefer_folder is ignored"):
+            assert (locate_official_model(OFFICIAL_MODELS["yamnet"], tmp_path, prefer_folder=prefer_folder)
+                    == locate_official_model(OFFICIAL_MODELS["yamnet"], tmp_path))
+
+
+def test_the_ignored_parameters_are_gone_by_0_4():
+    import inspect
+
+    import sklearn_emotion
+    from sklearn_emotion import extraction
+    from sklearn_emotion._compat import IGNORED_PARAMETERS
+
+    for entry in IGNORED_PARAMETERS:  # each entry names a real parameter (a typo would never warn)
+        function, parameter = entry.rstrip(")").split("(")
+        assert parameter in inspect.signature(getattr(extraction, function)).parameters, entry
+    if _removed_version_reached(sklearn_emotion.__version__) and IGNORED_PARAMETERS:
+        pytest.fail(f"sklearn-emotion {sklearn_emotion.__version__} still accepts {sorted(IGNORED_PARAMETERS)}: "
+                    "remove them and empty sklearn_emotion._compat.IGNORED_PARAMETERS as the warnings promised")
