@@ -15,13 +15,6 @@ COMMAND_FOLDER = "commands"
 HELP_WIDTH = "88"  # argparse wraps to $COLUMNS: fixed, so the pages do not depend on the terminal
 
 
-def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    for action in parser._actions:  # argparse has no public accessor for its sub-parsers
-        if isinstance(action, argparse._SubParsersAction):
-            return dict(action.choices)
-    return {}
-
-
 def _help(parser: argparse.ArgumentParser) -> str:
     before = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = HELP_WIDTH
@@ -44,18 +37,19 @@ def _title(text: str, line: str = "=") -> str:
 
 def command_pages() -> dict[str, str]:
     """Command name -> the reStructuredText of its page (``index`` -> the commands' index)."""
-    from sklearn_emotion.cli._parser import COMMANDS, build_parser
+    from sklearn_emotion.cli import build_parser, command_parsers
+    from sklearn_emotion.cli._parser import COMMANDS
 
     parser = build_parser()
-    commands = _subparsers(parser)
+    parsers = command_parsers(parser)
     pages = {}
     rows = []
     for name, _module, summary, _examples, _progress in COMMANDS:
-        command = commands[name]
         text = [f".. _command-{name}:\n\n", _title(f"``sklearn-emotion {name}``"),
-                f"{summary[0].upper()}{summary[1:]}.\n\n", _literal(_help(command))]
-        for sub_name, sub in _subparsers(command).items():
-            text += [_title(f"``sklearn-emotion {name} {sub_name}``", "-"), _literal(_help(sub))]
+                f"{summary[0].upper()}{summary[1:]}.\n\n", _literal(_help(parsers[(name,)]))]
+        for path, sub in parsers.items():
+            if len(path) > 1 and path[0] == name:
+                text += [_title(f"``sklearn-emotion {' '.join(path)}``", "-"), _literal(_help(sub))]
         text.append("The options and file formats are explained in :doc:`/cli`.\n")
         pages[name] = "".join(text)
         rows.append(f"   * - :doc:`{name}`\n     - {summary}\n")

@@ -125,20 +125,33 @@ def command_paths(parser: argparse.ArgumentParser) -> list[tuple[str, ...]]:
     >>> ("models", "download") in paths
     True
     """
-    paths: list[tuple[str, ...]] = []
+    return list(command_parsers(parser))
+
+
+def command_parsers(parser: argparse.ArgumentParser) -> dict[tuple[str, ...], argparse.ArgumentParser]:
+    """The parser of every command of ``parser``, keyed and ordered as :func:`command_paths` (which walks it).
+
+    Examples
+    --------
+    >>> from sklearn_emotion.cli import build_parser, command_parsers
+    >>> parsers = command_parsers(build_parser())
+    >>> parsers[("annotations", "merge")].prog
+    'sklearn-emotion annotations merge'
+    """
+    parsers: dict[tuple[str, ...], argparse.ArgumentParser] = {}
 
     def walk(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> None:
-        for action in parser._actions:
+        for action in parser._actions:  # argparse has no public accessor for its sub-parsers
             if isinstance(action, argparse._SubParsersAction):
                 seen: set[int] = set()
                 for name, sub in action.choices.items():
                     if id(sub) not in seen:  # aliases map to the parser already visited
                         seen.add(id(sub))
-                        paths.append((*path, name))
+                        parsers[(*path, name)] = sub
                         walk(sub, (*path, name))
 
     walk(parser, ())
-    return paths
+    return parsers
 
 
 def build_parser() -> argparse.ArgumentParser:
