@@ -61,6 +61,7 @@ __all__ = [
     "WEIGHT_FREE_IMAGE",
     "WEIGHT_FREE_AUDIO",
     "resolve_weights_dir",
+    "frame_selection_note",
     "default_feature_spec",
     "build_embedders",
     "feature_union",
@@ -173,6 +174,24 @@ def with_frame_selection(spec: Mapping[str, Mapping[str, Any]], frame_selection:
         raise ValueError(f"frame_selection must be one of {FRAME_SELECTIONS}, got {frame_selection!r}.")
     return {modality: {**options, "frame_selection": frame_selection} if _is_video(modality, options) else dict(options)
             for modality, options in spec.items()}
+
+
+def frame_selection_note(spec: Mapping[str, Mapping[str, Any]], frame_selection: str) -> str | None:
+    """The note saying how ``spec``'s video modalities would choose frames by ``frame_selection`` (None: none).
+
+    Examples
+    --------
+    >>> from sklearn_emotion.extraction import frame_selection_note
+    >>> frame_selection_note({"image": {"backbone": "colour-layout"}}, "exact")
+    'frames: --frame-selection exact (the frame on screen at t + 0.5 s, every frame decoded)'
+    >>> frame_selection_note({"audio": {"backbone": "descriptors"}}, "fast") is None
+    True
+    """
+    if not any(_is_video(modality, options) for modality, options in spec.items()):
+        return None
+    how = ("the decoded frame nearest to t + 0.5 s, non-reference frames never decoded" if frame_selection == "fast"
+           else "the frame on screen at t + 0.5 s, every frame decoded")
+    return f"frames: --frame-selection {frame_selection} ({how})"
 
 
 def recorded_feature_spec(spec: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:

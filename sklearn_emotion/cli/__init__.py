@@ -11,11 +11,13 @@ movie), 2 wrong command-line usage, 130 interrupted.
 
 from __future__ import annotations
 
+from ._commands import command_parsers, command_paths
 from ._common import AUDIO_SUFFIXES, VIDEO_SUFFIXES, CommandError
 from ._main import console_main, main
-from ._parser import build_parser, command_parsers, command_paths
+from ._parser import build_parser
 
-__all__ = ["main", "console_main", "build_parser", "command_parsers", "command_paths", "VIDEO_SUFFIXES", "AUDIO_SUFFIXES", "CommandError"]
+__all__ = ["main", "console_main", "build_parser", "command_parsers", "command_paths", "VIDEO_SUFFIXES",
+           "AUDIO_SUFFIXES", "CommandError"]
 
 
 if __name__ == "__main__":  # pragma: no cover

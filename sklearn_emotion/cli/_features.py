@@ -7,8 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..media.decoding import DEFAULT_FRAME_SELECTION as DEFAULT_SELECTION
-from ..media.decoding import FRAME_SELECTIONS
+from ..media.decoding import DEFAULT_FRAME_SELECTION as DEFAULT_SELECTION, FRAME_SELECTIONS
 from ._common import CommandError
 from ._options import LOOKUP_ORDER, add_weights_dir_option
 
@@ -42,14 +41,14 @@ def add_feature_options(parser: argparse.ArgumentParser) -> None:
     for option, metavar, text in _FEATURE_OPTIONS:
         group.add_argument(option, metavar=metavar, help=text)
     group.add_argument("--frame-selection", choices=FRAME_SELECTIONS, default=DEFAULT_SELECTION,
-                       help="how the image and face features choose each second's frame: 'exact', the frame on "
-                       "screen at t + 0.5 s (every frame decoded); 'fast', the decoded frame nearest to it, "
-                       "non-reference frames never decoded (default: %(default)s; see docs/media.md)")
+                       help="each second's image/face frame: 'exact', on screen at t + 0.5 s (every frame decoded), "
+                       "or 'fast', the decoded frame nearest to it (non-reference frames skipped; default: "
+                       "%(default)s; docs/media.md)")
 
 
 def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """The feature specification the options of ``args`` choose, and notes saying where its models come from."""
-    from ..extraction import default_feature_spec, resolve_weights_dir
+    from ..extraction import default_feature_spec, frame_selection_note, resolve_weights_dir, with_frame_selection
 
     folder, origin = resolve_weights_dir(args.weights_dir)
     # The order of media.models.locate_model: --weights-dir, $SKLEARN_EMOTION_WEIGHTS, the cache, ../shared/weights.
@@ -92,22 +91,14 @@ def feature_spec_from_args(args: argparse.Namespace) -> tuple[dict[str, dict[str
                 options[key] = os.fspath(Path(value).resolve())
     if not spec:
         raise CommandError("every modality is switched off (--image none --audio none --face none).")
-    from ..extraction import VIDEO_KINDS, with_frame_selection
-
     selection = getattr(args, "frame_selection", DEFAULT_SELECTION)
-    if any(options.get("kind", modality) in VIDEO_KINDS for modality, options in spec.items()):
-        notes.append(f"frames: --frame-selection {selection} (" + (
-            "the decoded frame nearest to t + 0.5 s, non-reference frames never decoded)" if selection == "fast"
-            else "the frame on screen at t + 0.5 s, every frame decoded)"))
-    return with_frame_selection(spec, selection), notes
+    note = frame_selection_note(spec, selection)
+    return with_frame_selection(spec, selection), notes + ([note] if note else [])
 
 
 def _local_model_file(value: str, option: str, folder: Path | None) -> str:
-    """``value`` itself, or for an official model's name its file in the model cache or the weights folder.
-
-    The command line never downloads a model by itself: a name found nowhere is an error saying which
-    options supply it (part of :func:`feature_spec_from_args`).
-    """
+    """``value`` itself, or for an official model's name its file in the model cache or the weights folder (the
+    command line never downloads: a name found nowhere is an error saying which options supply it)."""
     from ..extraction import locate_official_model
     from ..media.models import OFFICIAL_MODELS, ModelIntegrityError
 
