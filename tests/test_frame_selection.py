@@ -30,6 +30,7 @@ from sklearn_emotion.media import FaceEmbedder, ImageEmbedder
 from sklearn_emotion.media.decoding import (
     DEFAULT_FRAME_SELECTION,
     FrameRequest,
+    MediaDecodeError,
     frame_selection_report,
     iter_frame_sets,
     iter_frames,
@@ -85,7 +86,29 @@ def _decoded_indices(path):
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.codec_context.skip_frame = "NONREF"
-        return [round(frame.pts * frame.time_base * FPS) for frame in container.decode(stream)]
+        return [read_index(frame.to_ndarray(format="rgb24")) for frame in container.decode(stream)]
+
+
+def _remux(source, path, *, skip=0, blank=(), format=None):
+    """``source``'s video packets copied into ``path`` (no re-encoding).
+
+    The first ``skip`` packets (decode order) are dropped: a stream-copied cut or a recording that
+    starts mid-GOP.  The packets numbered (from 1) in ``blank`` keep their times and flags but carry a
+    filler NAL unit instead of their picture: damage that the demuxer still lists.
+    """
+    import av
+
+    with av.open(str(source)) as src, av.open(str(path), "w", format=format) as dst:
+        stream = dst.add_stream_from_template(src.streams.video[0])
+        packets = [packet for packet in src.demux(src.streams.video[0]) if packet.dts is not None]
+        for number, packet in enumerate(packets[skip:], start=skip + 1):
+            if number in blank:
+                filler = av.Packet(b"\x00\x00\x00\x03\x0c\xff\x80")
+                filler.pts, filler.dts, filler.duration = packet.pts, packet.dts, packet.duration
+                filler.time_base, filler.is_keyframe, packet = packet.time_base, packet.is_keyframe, filler
+            packet.stream = stream
+            dst.mux(packet)
+    return path
 
 
 def test_fast_decodes_fewer_frames_and_chooses_the_nearest_decoded_one(movies):
@@ -112,6 +135,56 @@ def test_hevc_with_its_default_open_gops_gets_the_nearest_decoded_frames(movies)
     assert len(decoded) < 0.8 * FPS * 4
     assert fast == [min(decoded, key=lambda index: (abs(index - want), index)) for want in exact]
     assert frame_selection_report(path, "fast").max_offset <= 2 / FPS + 1e-9
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".ts"])
+def test_a_movie_starting_mid_gop_counts_its_seconds_from_the_first_decoded_frame(tmp_path, suffix):
+    # x264 with B-frames, a keyframe every 2 s, the first 20 packets dropped: frames 20-49 cannot be
+    # decoded, exact starts at frame 50 (its second 0 is frame 62) and so must fast.
+    source = _encode(tmp_path / "source.mp4", "libx264", options={"g": "50"})
+    path = _remux(source, tmp_path / f"cut{suffix}", skip=20, format="mpegts" if suffix == ".ts" else None)
+    exact, fast = _indices(path, "exact"), _indices(path, "fast")
+    assert exact == [50 + FPS * t + FPS // 2 for t in range(SECONDS - 2)]
+    assert len(fast) == len(exact)
+    decoded = _decoded_indices(path)
+    largest_gap = int(np.max(np.diff(sorted(decoded))))
+    for t, (want, got) in enumerate(zip(exact, fast)):
+        nearest = min(decoded, key=lambda index: (abs(index - want), index))
+        assert got == nearest, f"second {t}: chose frame {got}, the nearest decoded to {want} is {nearest}"
+        assert abs(got - want) <= largest_gap / 2
+    report = frame_selection_report(path, "fast")
+    assert report.n_seconds == len(exact) and report.n_frames == FPS * SECONDS - 50
+
+
+def test_a_plan_whose_start_is_not_the_first_decoded_frame_is_made_again_from_it(movies, monkeypatch):
+    # Packets may claim a start that the decoder does not give (leading frames shown before the first
+    # keyframe that do or do not decode, a keyframe flag on a picture that cannot start decoding): a plan
+    # counting from 2 frames too early must be replaced by one counting from the first decoded frame.
+    from sklearn_emotion.media import decoding
+
+    path = movies["bframes"]
+    expected = _indices(path, "fast")
+
+    def early(*args):
+        timeline = packet_timeline(*args)
+        return decoding._plan(str(path), timeline.packets, timeline.start - 2 / FPS)
+
+    packet_timeline = decoding._packet_timeline
+    monkeypatch.setattr(decoding, "_packet_timeline", early)
+    assert _indices(path, "fast") == expected
+
+
+def test_a_tail_that_does_not_decode_is_an_error_not_a_repeated_frame(movies, tmp_path):
+    # The packets of frames 120-249 are listed (times, durations) but hold no picture.
+    path = _remux(movies["bframes"], tmp_path / "damaged.mp4", blank=range(121, FPS * SECONDS + 1))
+    for selection in ("exact", "fast"):
+        seconds = []
+        with pytest.raises(MediaDecodeError, match=r"damaged\.mp4"):
+            for t, _ in iter_frames(path, frame_selection=selection):
+                seconds.append(t)
+        assert len(seconds) <= 120 // FPS + 1, f"{selection} went on past the decoded frames: {seconds}"
+    with pytest.raises(MediaDecodeError, match=r"damaged\.mp4 looks truncated.*stopped at 4\.\d+ s.*second 5"):
+        list(iter_frames(path, frame_selection="fast"))
 
 
 def test_fast_frames_are_converted_like_exact_ones(movies):

@@ -46,6 +46,15 @@ when GOPs are short) and chooses the very same frames.  Decoding stops after the
 frame.  A file whose packets lack presentation timestamps (raw elementary streams) is decoded with
 the exact rule.
 
+A file starting mid-GOP (a stream-copied cut, a TS recording) begins with packets that cannot be
+decoded; exact counts time from its first decoded frame.  Fast plans from the packets from the
+first keyframe (in decode order) on, without those shown before it; with reordering, it decodes
+every frame until the first one comes out and, if that frame's time is not the planned start, plans again from it: both
+selections give the same seconds.  Where the packets go on but decoding stops (a damaged tail), a
+second whose exact frame is farther past the last decoded frame than the decoded frames' spacing
+(plus one frame interval) ends the movie there, as exact's decoding does, with the "looks
+truncated" error when that is more than :data:`TRUNCATION_TOLERANCE_S` before the declared end.
+
 Audio is decoded to mono float32 in ``[-1, 1]`` at the requested sample rate and delivered in
 windows: the window of second ``t`` starts at sample ``t * rate`` (zero-padded past the end of the
 track); an audio track of ``N`` samples has ``floor(N / rate)`` whole seconds.
@@ -555,18 +564,33 @@ def _iter_chosen_frames(path: str, check_truncation: bool) -> Iterator[tuple[int
 class _Timeline:
     """What a video's packets say, read without decoding: every frame's time and each second's exact frame."""
 
-    start: float  # presentation time of the earliest frame (times below count from it)
+    start: float  # presentation time of the first decodable frame (times below count from it)
     targets: np.ndarray  # (T,) time of the exact rule's frame of each second
     end_time: float
     declared: float | None
-    n_frames: int
+    n_frames: int  # decodable frames
     needed: np.ndarray | None  # (n_packets,) bool in decode order: packets to send to the decoder; None: all
+    largest_step: float  # the largest interval between consecutive frames
+    packets: "_Packets"  # what the plan was made from (for a new plan from another start)
+
+
+@dataclass(frozen=True)
+class _Packets:
+    """The video packets' times (s, in decode order), durations and flags; the durations the file declares."""
+
+    times: np.ndarray
+    durations: np.ndarray
+    keys: np.ndarray  # keyframe flags
+    from_key: np.ndarray  # from the first keyframe on (in decode order): the packets that may decode
+    reordered: bool
+    declared: float | None
+    container_duration: float | None
+    rate: float
 
 
 def _packet_timeline(container: Any, stream: Any, path: str, rate: float) -> _Timeline | None:
     """The exact rule computed from the packets' presentation times (None when some packet has none)."""
     declared, container_duration = _declared_video_durations(container, stream)
-    bound = declared_end_bound(max((d for d in (declared, container_duration) if d is not None), default=None))
     pts, durations, keys = [], [], []
     for packet in container.demux(stream):
         if packet.size == 0:  # the end-of-stream marker
@@ -580,15 +604,30 @@ def _packet_timeline(container: Any, stream: Any, path: str, rate: float) -> _Ti
         raise MediaDecodeError(f"Movie file {path} has a video stream without any decodable frame.")
     time_base = float(stream.time_base)
     times = np.asarray(pts, dtype=np.float64) * time_base
-    start = float(times.min())
-    times -= start
+    # A file cut mid-GOP (a stream copy, a TS recording) starts with packets that reference frames it
+    # lacks: the plan starts at the first keyframe (in decode order), without the frames shown before it.
+    first_key = keys.index(True) if any(keys) else 0
+    packets = _Packets(times, np.asarray(durations, dtype=np.float64) * time_base, np.asarray(keys),
+                       np.arange(len(times)) >= first_key,
+                       len(times) > 1 and not bool(np.all(np.diff(times) > 0)), declared, container_duration, rate)
+    return _plan(path, packets, float(times[first_key]))
+
+
+def _plan(path: str, packets: _Packets, start: float) -> _Timeline:
+    """The exact rule from the decodable packets at or after ``start`` (the first decoded frame's time)."""
+    declared, container_duration = packets.declared, packets.container_duration
+    bound = declared_end_bound(max((d for d in (declared, container_duration) if d is not None), default=None))
+    kept = packets.from_key & (packets.times >= start - 1e-9)
+    times = packets.times[kept] - start
+    if not len(times):
+        raise MediaDecodeError(f"Movie file {path} has a video stream without any decodable frame.")
     if bound is not None and times.max() > bound:
         raise _past_declared_end(path, float(times.max()), bound)
     ordered = np.unique(times)
     last = float(ordered[-1])
-    fallback_step = 1.0 / rate if rate and 1.0 / rate >= 1e-3 else 0.04
+    fallback_step = 1.0 / packets.rate if packets.rate and 1.0 / packets.rate >= 1e-3 else 0.04
     step = float(ordered[-1] - ordered[-2]) if len(ordered) > 1 else fallback_step
-    own_duration = float(durations[int(np.argmax(times))]) * time_base
+    own_duration = float(packets.durations[kept][int(np.argmax(times))])
     end_time = _video_end(last, own_duration, step, declared, container_duration)
     n_seconds = int(math.floor(end_time + 1e-6))
     if n_seconds == 0:
@@ -597,18 +636,20 @@ def _packet_timeline(container: Any, stream: Any, path: str, rate: float) -> _Ti
     index = np.maximum(np.searchsorted(ordered, wanted, side="right") - 1, 0)
     targets = ordered[index]
     needed = None
-    if len(times) < 2 or bool(np.all(np.diff(times) > 0)):
+    if not packets.reordered:
         # No reordering (the packets' times increase in decode order): a GOP (keyframe to next
         # keyframe) holding no chosen frame is needed by nothing after it.
-        needed = np.zeros(len(times), dtype=bool)
+        needed = np.zeros(len(packets.times), dtype=bool)
         chosen = set(targets.tolist())
+        positions = np.flatnonzero(kept)  # ``times`` are those packets', from ``start``
         begin = 0
-        for i in range(1, len(times) + 1):
-            if i == len(times) or keys[i]:
+        for i in range(1, len(positions) + 1):
+            if i == len(positions) or packets.keys[positions[i]]:
                 if any(times[j] in chosen for j in range(begin, i)):
-                    needed[begin:i] = True
+                    needed[positions[begin:i]] = True
                 begin = i
-    return _Timeline(start, targets, end_time, declared, len(times), needed)
+    largest_step = float(np.max(np.diff(ordered))) if len(ordered) > 1 else step
+    return _Timeline(start, targets, end_time, declared, int(kept.sum()), needed, largest_step, packets)
 
 
 def _iter_fast_frames(path: str, check_truncation: bool, counts: dict | None,
@@ -616,7 +657,7 @@ def _iter_fast_frames(path: str, check_truncation: bool, counts: dict | None,
     """``(t, frame, its time, the exact rule's time)`` of each second, decoding as little as it can.
 
     See "Frame selection" in the module's documentation.  ``counts`` (a dict), when given, receives
-    ``frames`` (in the stream) and ``decoded`` (frames the decoder made).
+    ``frames`` (decodable ones in the stream) and ``decoded`` (frames the decoder made).
     """
     import av
 
@@ -637,16 +678,36 @@ def _iter_fast_frames(path: str, check_truncation: bool, counts: dict | None,
             time = float(frame.pts * frame.time_base) if frame.pts is not None else math.nan
             yield t, frame, time, time
         return
-    targets, n_seconds = timeline.targets, len(timeline.targets)
+    state = {"decoded": 0, "end": None}
+    try:
+        yield from _decode_fast(path, timeline, state)
+    finally:
+        if counts is not None:
+            counts.update(frames=state.get("frames", timeline.n_frames), decoded=state["decoded"])
+    declared, end_time = timeline.declared, state["end"] if state["end"] is not None else timeline.end_time
+    if check_truncation and declared is not None and end_time < declared - TRUNCATION_TOLERANCE_S:
+        missing = f" (no frame decoded near second {state['second']})" if state["end"] is not None else ""
+        raise MediaDecodeError(
+            f"Movie file {path} looks truncated: its video declares {declared:.2f} s but "
+            f"decoding stopped at {end_time:.2f} s{missing}."
+        )
+
+
+def _decode_fast(path: str, timeline: _Timeline, state: dict) -> Iterator[tuple[int, Any, float, float]]:
+    """The decoding of :func:`_iter_fast_frames`; ``state`` receives counts and where decoding stopped short."""
+    import av
+
     container = _open(path)
-    decoded = 0
     try:
         stream = container.streams.video[0]
         stream.thread_type = "SLICE"  # frame threads cost ~1/3 more CPU here (film benchmark), which embedders need
-        stream.codec_context.skip_frame = "NONREF"  # frames no other frame needs are not decoded
-        next_t = 0
+        context = stream.codec_context
+        # With reordering, frames shown before the first keyframe may decode or not: until the first frame
+        # comes out, everything is decoded as exact does, and the plan counts time from that frame.
+        replan = timeline.needed is None
+        context.skip_frame = "DEFAULT" if replan else "NONREF"  # NONREF: frames no other frame needs are skipped
+        next_t, index, gap = 0, 0, 0.0  # gap: the largest interval between consecutive decoded frames
         previous: tuple[Any, float] | None = None  # the latest decoded frame at or before targets[next_t]
-        index = 0
         try:
             for packet in container.demux(stream):
                 if packet.size:
@@ -656,8 +717,17 @@ def _iter_fast_frames(path: str, check_truncation: bool, counts: dict | None,
                 for frame in packet.decode():
                     if frame.pts is None:
                         continue
-                    decoded += 1
-                    time = float(frame.pts * frame.time_base) - timeline.start
+                    time = float(frame.pts * frame.time_base)
+                    if replan:
+                        replan, context.skip_frame = False, "NONREF"
+                        if abs(time - timeline.start) > 1e-6:
+                            timeline = _plan(path, timeline.packets, time)
+                            state["frames"] = timeline.n_frames
+                    time -= timeline.start
+                    state["decoded"] += 1
+                    if previous is not None:
+                        gap = max(gap, time - previous[1])
+                    targets, n_seconds = timeline.targets, len(timeline.targets)
                     while next_t < n_seconds and time > targets[next_t]:
                         target = targets[next_t]
                         # The nearer one; the earlier one on a tie (times are floats: a tie within 1 us).
@@ -667,26 +737,22 @@ def _iter_fast_frames(path: str, check_truncation: bool, counts: dict | None,
                             yield next_t, previous[0], previous[1], float(target)
                         next_t += 1
                     if next_t == n_seconds:
-                        break
+                        return
                     previous = (frame, time)
-                if next_t == n_seconds:
-                    break
         except av.error.FFmpegError as exc:
             raise MediaDecodeError(f"Cannot decode the video of {path} (corrupt file?): {exc}") from exc
-        if previous is None and next_t < n_seconds:
+        if previous is None:
             raise MediaDecodeError(f"Movie file {path} has a video stream without any decodable frame.")
-        for t in range(next_t, n_seconds):
-            yield t, previous[0], previous[1], float(targets[t])
+        # Past the last decoded frame: a target farther than the decoded frames' spacing (plus a planned
+        # frame interval) means the tail did not decode (damaged, cut): stop there as exact does.
+        allowance = gap + timeline.largest_step
+        for t in range(next_t, len(timeline.targets)):
+            if timeline.targets[t] - previous[1] > allowance + 1e-6:
+                state.update(end=previous[1], second=t)
+                return
+            yield t, previous[0], previous[1], float(timeline.targets[t])
     finally:
         container.close()
-        if counts is not None:
-            counts.update(frames=timeline.n_frames, decoded=decoded)
-    declared, end_time = timeline.declared, timeline.end_time
-    if check_truncation and declared is not None and end_time < declared - TRUNCATION_TOLERANCE_S:
-        raise MediaDecodeError(
-            f"Movie file {path} looks truncated: its video declares {declared:.2f} s but "
-            f"decoding stopped at {end_time:.2f} s."
-        )
 
 
 @dataclass(frozen=True)
@@ -698,7 +764,8 @@ class FrameSelectionReport:
     frame_selection : str
     n_seconds : int
     n_frames : int
-        Frames in the video stream.
+        Frames in the video stream that can be decoded (from the first keyframe on: a file cut
+        mid-GOP starts with frames that cannot).
     n_decoded : int
         Frames the decoder made.
     offsets : ndarray of shape (n_seconds,)
@@ -758,7 +825,11 @@ def frame_selection_report(path: str | os.PathLike, frame_selection: str = "fast
     if frame_selection == "exact":
         chosen = list(_iter_chosen_frames(path, True))
         with _open(path) as container:
-            n_frames = sum(1 for packet in container.demux(container.streams.video[0]) if packet.size)
+            stream = container.streams.video[0]
+            timeline = _packet_timeline(container, stream, path, float(stream.average_rate or 0))
+        with _open(path) as container:  # without timestamps to plan with: every packet
+            n_frames = timeline.n_frames if timeline is not None else sum(
+                1 for packet in container.demux(container.streams.video[0]) if packet.size)
         return FrameSelectionReport("exact", len(chosen), n_frames, n_frames, np.zeros(len(chosen)))
     counts: dict = {}
     offsets = [chosen - exact for _t, _frame, chosen, exact in _iter_fast_frames(path, True, counts)]
