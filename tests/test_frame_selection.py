@@ -246,13 +246,33 @@ def test_the_embedders_store_the_setting_and_read_0_2_pickles_as_exact():
     embedder = ImageEmbedder("x.tflite")
     assert embedder.frame_selection == DEFAULT_FRAME_SELECTION
     assert FaceEmbedder().get_params()["frame_selection"] == DEFAULT_FRAME_SELECTION
-    assert ImageEmbedder("x.tflite", frame_selection="exact").cache_description()["frame_selection"] == "exact"
     state = dict(embedder.__getstate__())
     del state["frame_selection"]  # as pickled by 0.2
     old = ImageEmbedder.__new__(ImageEmbedder)
     old.__setstate__(state)
     assert old.frame_selection == "exact"
     assert pickle.loads(pickle.dumps(embedder)).frame_selection == DEFAULT_FRAME_SELECTION
+
+
+def test_exact_keeps_the_feature_cache_keys_of_0_2_and_fast_gets_its_own(tmp_path):
+    from sklearn_emotion.media.backbones import describe_spec
+    from sklearn_emotion.media.cache import FeatureCache
+
+    # sklearn-emotion 0.2 (43d6c47) described an ImageEmbedder by its class and these parameters.
+    described_by_0_2 = {"class": "sklearn_emotion.media.image.ImageEmbedder", "backbone": describe_spec("x.tflite"),
+                        "weights": "imagenet", "output": None, "preprocessing": "auto"}
+    exact = ImageEmbedder("x.tflite", frame_selection="exact", cache_dir=tmp_path)
+    fast = ImageEmbedder("x.tflite", frame_selection="fast", cache_dir=tmp_path)
+    assert exact.cache_description() == described_by_0_2
+    assert fast.cache_description() == {**described_by_0_2, "frame_selection": "fast"}
+    movie = tmp_path / "movie.mp4"
+    movie.write_bytes(b"a movie")
+    cache = FeatureCache(tmp_path)
+    assert cache.key(movie, exact.cache_description()) == cache.key(movie, described_by_0_2)
+    assert cache.key(movie, fast.cache_description()) != cache.key(movie, described_by_0_2)
+    face_exact, face_fast = FaceEmbedder(frame_selection="exact"), FaceEmbedder(frame_selection="fast")
+    assert "frame_selection" not in face_exact.cache_description()
+    assert face_fast.cache_description() == {**face_exact.cache_description(), "frame_selection": "fast"}
 
 
 def test_the_specification_records_the_setting_and_reads_0_2_as_exact(tmp_path):

@@ -235,10 +235,14 @@ class MediaEmbedder(TransformerMixin, BaseEstimator):
         -------
         dict
             The class's qualified name and the parameters, less those that only change how the
-            work is run (``batch_size``, ``n_jobs``, ``cache_dir``, ``progress``).
+            work is run (``batch_size``, ``n_jobs``, ``cache_dir``, ``progress``), and less
+            ``frame_selection="exact"``: what 0.2 computed without the parameter, so that the
+            features it cached keep their keys (``"fast"`` gets keys of its own).
         """
         params = self.get_params(deep=False)
         described = {key: value for key, value in params.items() if key not in _EXECUTION_PARAMS}
+        if described.get("frame_selection") == RECORDED_FRAME_SELECTION:
+            del described["frame_selection"]
         return {"class": f"{type(self).__module__}.{type(self).__qualname__}", **described}
 
     # -- scikit-learn API ---------------------------------------------------------------------
