@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from ._compat import warn_ignored_parameter
-from .media.decoding import DEFAULT_FRAME_SELECTION, FRAME_SELECTIONS, RECORDED_FRAME_SELECTION
+from .media.decoding import DEFAULT_FRAME_SELECTION, RECORDED_FRAME_SELECTION, check_frame_selection
 from .media.models import (
     BESIDE_CHECKOUT,
     OFFICIAL_MODELS,
@@ -170,8 +170,7 @@ def with_frame_selection(spec: Mapping[str, Mapping[str, Any]], frame_selection:
     >>> with_frame_selection(spec, "exact")  # only the video modalities choose frames
     {'image': {'backbone': 'colour-layout', 'frame_selection': 'exact'}, 'audio': {'backbone': 'descriptors'}}
     """
-    if frame_selection not in FRAME_SELECTIONS:
-        raise ValueError(f"frame_selection must be one of {FRAME_SELECTIONS}, got {frame_selection!r}.")
+    check_frame_selection(frame_selection)
     return {modality: {**options, "frame_selection": frame_selection} if _is_video(modality, options) else dict(options)
             for modality, options in spec.items()}
 

@@ -31,6 +31,7 @@ from sklearn_emotion.media.decoding import (
     DEFAULT_FRAME_SELECTION,
     FrameRequest,
     MediaDecodeError,
+    check_frame_selection,
     frame_selection_report,
     iter_frame_sets,
     iter_frames,
@@ -227,6 +228,9 @@ def test_an_unknown_frame_selection_is_refused(movies):
         ImageEmbedder("x.tflite", frame_selection="quick").fit([])
     with pytest.raises(ValueError, match="frame_selection must be one of"):
         with_frame_selection({"image": {}}, "quick")
+    assert check_frame_selection("exact") == "exact"  # the one check both use
+    with pytest.raises(ValueError, match=r"must be one of \('fast', 'exact'\), got 'quick'"):
+        check_frame_selection("quick")
 
 
 def test_stages_asking_for_different_selections_get_one_pass_each(movies):

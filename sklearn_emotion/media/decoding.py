@@ -86,6 +86,7 @@ __all__ = [
     "iter_frame_sets",
     "FRAME_SELECTIONS",
     "DEFAULT_FRAME_SELECTION",
+    "check_frame_selection",
     "frame_selection_report",
     "FrameSelectionReport",
     "iter_audio_windows",
@@ -471,14 +472,32 @@ def iter_frame_sets(
         yield t, convert(frame)
 
 
-def _check_frame_selection(frame_selection: str) -> None:
+def check_frame_selection(frame_selection: str) -> str:
+    """``frame_selection`` itself when it is one of :data:`FRAME_SELECTIONS`.
+
+    Raises
+    ------
+    ValueError
+        Otherwise, naming the accepted values.
+
+    Examples
+    --------
+    >>> from sklearn_emotion.media.decoding import check_frame_selection
+    >>> check_frame_selection("exact")
+    'exact'
+    >>> check_frame_selection("quick")
+    Traceback (most recent call last):
+    ...
+    ValueError: frame_selection must be one of ('fast', 'exact'), got 'quick'.
+    """
     if frame_selection not in FRAME_SELECTIONS:
         raise ValueError(f"frame_selection must be one of {FRAME_SELECTIONS}, got {frame_selection!r}.")
+    return frame_selection
 
 
 def _iter_selected_frames(path: str, check_truncation: bool, frame_selection: str) -> Iterator[tuple[int, Any]]:
     """The decoded (PyAV) frame of each whole second, by ``frame_selection``."""
-    _check_frame_selection(frame_selection)
+    check_frame_selection(frame_selection)
     if frame_selection == "exact":
         yield from _iter_chosen_frames(path, check_truncation)
         return
@@ -820,7 +839,7 @@ def frame_selection_report(path: str | os.PathLike, frame_selection: str = "fast
     >>> report.n_decoded <= report.n_frames, report.max_offset < 1
     (True, True)
     """
-    _check_frame_selection(frame_selection)
+    check_frame_selection(frame_selection)
     path = os.fspath(path)
     if frame_selection == "exact":
         chosen = list(_iter_chosen_frames(path, True))
