@@ -98,6 +98,7 @@ def mediapipe_without_tensorflow() -> None:
     installed, only for a decorator of its API documentation, and uses a no-op in its place when
     TensorFlow is absent.  Call this before importing ``mediapipe.tasks``: it registers that module
     with the no-op MediaPipe itself would use, unless the module or TensorFlow is already loaded.
+    The stand-in stays registered for the rest of the process (MediaPipe keeps what it imported).
     """
     if _MEDIAPIPE_OPTIONAL in sys.modules or "tensorflow" in sys.modules:
         return

@@ -100,6 +100,17 @@ def test_a_damaged_conversion_is_made_again(fer, model_cache):
         assert keras_to_tflite(fer) == path  # intact now: taken as it is
 
 
+@pytest.mark.keras
+def test_a_model_that_cannot_be_converted_runs_with_keras_and_the_warning_says_tensorflow_runs(fer, model_cache):
+    from sklearn_emotion.media.tflite_conversion import converted_backbone
+
+    converted_dir().parent.mkdir(parents=True)
+    converted_dir().write_text("a file in the way")  # the conversion cannot be written
+    with pytest.warns(UserWarning, match=r"with Keras instead: TensorFlow is imported to run it.*device line"):
+        model = converted_backbone(fer, preprocessing="tf")
+    assert isinstance(model, KerasBackbone) and model.dim == 7
+
+
 def test_the_fer_file_is_recognised_by_its_content(fer, tmp_path):
     from sklearn_emotion.media.models import OFFICIAL_MODELS, official_file
 
@@ -130,6 +141,9 @@ def test_two_processes_converting_at_once_leave_one_intact_file(fer, model_cache
     assert [run.returncode for run in runs] == [0, 0], [err[-2000:] for _, err in outputs]
     paths = {Path(out.strip().splitlines()[-1]) for out, _ in outputs}
     assert paths == {converted_path(fer)}
+    # The lock: one process converted, the other waited and took its file (without it both convert).
+    announced = [err for _, err in outputs if "sklearn-emotion: converting" in err]
+    assert len(announced) == 1, [err[-2000:] for _, err in outputs]
     kept = sorted(p.name for p in converted_dir().iterdir() if not p.name.startswith("."))
     assert kept == sorted([converted_path(fer).name, "SHA256SUMS"])
     from sklearn_emotion.media.cache import content_digest

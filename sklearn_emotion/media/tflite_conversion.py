@@ -147,7 +147,9 @@ def converted_backbone(source: str | os.PathLike, preprocessing: Any = "tf", out
     try:
         path = keras_to_tflite(source, output=output)
     except (OSError, TFLiteConversionError) as exc:
-        warnings.warn(f"{exc}; running {os.fspath(source)} with Keras instead.", stacklevel=2)
+        # The device line, printed before any model loads, said no Keras network runs: correct it here.
+        warnings.warn(f"{exc}; running {os.fspath(source)} with Keras instead: TensorFlow is imported to run it "
+                      "(the device line printed before expected its TFLite conversion).", stacklevel=2)
         return KerasBackbone(load_keras_model_file(source), preprocessing, output, name)
     backbone = TFLiteBackbone(path, preprocessing=preprocessing)
     backbone.name = name
