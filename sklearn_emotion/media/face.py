@@ -72,7 +72,6 @@ class FaceDetector:
         except (RuntimeError, ValueError) as exc:
             raise ValueError(f"Cannot load the MediaPipe face detector {self.path}: {exc}") from exc
         self._lock = threading.Lock()
-        self._first = True  # its first frame logs a notice about memory alignment
         # Close while MediaPipe's dispatcher threads still run (its own __del__ fails noisily at
         # exit); threading's exit hooks run before its executors stop, atexit's run after.
         register = getattr(threading, "_register_atexit", atexit.register)
@@ -90,13 +89,9 @@ class FaceDetector:
         import mediapipe as mp
 
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame, dtype=np.uint8))
-        with self._lock:
-            if self._first:
-                with native_logs_hidden():
-                    result = self._detector.detect(image)
-                self._first = False
-            else:
-                result = self._detector.detect(image)
+        # Any frame, not only the first, can make LiteRT log that it realigns the input tensor's memory.
+        with self._lock, native_logs_hidden():
+            result = self._detector.detect(image)
         faces = []
         for detection in result.detections:
             box = detection.bounding_box
