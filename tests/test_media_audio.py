@@ -237,3 +237,13 @@ def test_audio_descriptors_do_not_depend_on_the_blas_thread_count():
         default = audio_descriptors(samples)
         with threadpool_limits(1):
             np.testing.assert_array_equal(audio_descriptors(samples), default)
+
+
+def test_a_waveform_given_as_samples_by_channels_is_refused_not_averaged_wrongly():
+    from sklearn_emotion.media.decoding import as_waveform
+
+    rate = 16000
+    stereo = np.stack([tone(1.0, rate, 440.0), tone(1.0, rate, 220.0)])  # (channels, samples): librosa's layout
+    assert as_waveform((stereo, rate), rate).shape == (rate,)
+    with pytest.raises(ValueError, match=r"shape \(16000, 2\) has more channels than samples.*waveform\.T"):
+        as_waveform((stereo.T, rate), rate)  # soundfile's (samples, channels) used to give 2 "samples"

@@ -1020,6 +1020,11 @@ def as_waveform(source: tuple[np.ndarray, int], sample_rate: int) -> np.ndarray:
     waveform, rate = source
     waveform = np.asarray(waveform, dtype=np.float32)
     if waveform.ndim == 2:  # (channels, samples) -> mono
+        if waveform.shape[0] > waveform.shape[1]:  # soundfile's (samples, channels) would average the wrong axis
+            raise ValueError(
+                f"A decoded waveform of shape {waveform.shape} has more channels than samples: give it as "
+                f"(channels, samples), librosa's layout (for soundfile's (samples, channels), pass waveform.T)."
+            )
         waveform = waveform.mean(axis=0)
     if waveform.ndim != 1:
         raise ValueError(
