@@ -546,3 +546,30 @@ def test_emomusic_real_with_std(emomusic_root):
     for y, std in zip(four.y, four.std):
         np.testing.assert_array_equal(y[:, 2:], std)
         assert (std > 0).all()
+
+
+def test_make_feature_corpus_writes_learnable_pairs(tmp_path):
+    from sklearn_emotion.datasets import make_feature_corpus
+    from sklearn_emotion.files import load_features, read_curves
+
+    features, annotations = make_feature_corpus(tmp_path / "corpus", n_movies=3, seconds=12, n_features=4,
+                                                random_state=1)
+    assert (features, annotations) == (tmp_path / "corpus" / "features", tmp_path / "corpus" / "annotations")
+    assert sorted(p.name for p in features.iterdir()) == ["movie_0.npz", "movie_1.npz", "movie_2.npz"]
+    for index in range(3):
+        image = load_features(features / f"movie_{index}.npz")["image"]
+        curves = read_curves(annotations / f"movie_{index}.csv")
+        assert image.shape == (12, 4) and curves.shape == (12, 2)
+        # The annotations are 0.3 x the first two features plus noise of std 0.05 (written to 6 decimals).
+        assert np.abs(curves - np.clip(0.3 * image[:, :2], -1, 1)).max() < 0.25
+        assert np.corrcoef(curves[:, 0], image[:, 0])[0, 1] > 0.9
+    again, _ = make_feature_corpus(tmp_path / "again", n_movies=3, seconds=12, n_features=4, random_state=1)
+    np.testing.assert_array_equal(load_features(again / "movie_2.npz")["image"],
+                                  load_features(features / "movie_2.npz")["image"])
+
+
+def test_make_feature_corpus_rejects_one_feature(tmp_path):
+    from sklearn_emotion.datasets import make_feature_corpus
+
+    with pytest.raises(ValueError, match="n_features"):
+        make_feature_corpus(tmp_path, n_features=1)

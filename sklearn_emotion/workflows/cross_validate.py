@@ -280,22 +280,14 @@ def cross_validate_corpus(features: str | os.PathLike | Sequence[str | os.PathLi
 
     Examples
     --------
-    Four movies of 30 s: per-second features and annotations (as ``extract`` and a rater would write them):
+    Two-fold cross-validation of the baseline on four movies of 30 s (features and annotations written by
+    :func:`~sklearn_emotion.datasets.make_feature_corpus`, as ``extract`` and a rater would write them):
 
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np
-    >>> from sklearn_emotion.files import save_features, write_curves
-    >>> root = Path(tempfile.mkdtemp())
-    >>> rng = np.random.default_rng(0)
-    >>> for i in range(4):
-    ...     features = rng.normal(size=(30, 3))
-    ...     annotations = np.clip(0.3 * features[:, :2] + rng.normal(scale=0.05, size=(30, 2)), -1, 1)
-    ...     _ = save_features(root / "features" / f"movie_{i}.npz", {"image": features})
-    ...     _ = write_curves(root / "annotations" / f"movie_{i}.csv", annotations)
+    >>> from sklearn_emotion.datasets import make_feature_corpus
     >>> from sklearn_emotion.workflows import cross_validate_corpus
-    >>> result = cross_validate_corpus(root / "features", root / "annotations", model="baseline", n_splits=2,
-    ...                                echo=lambda line: None)
+    >>> features, annotations = make_feature_corpus(tempfile.mkdtemp(), n_movies=4, seconds=30)
+    >>> result = cross_validate_corpus(features, annotations, model="baseline", n_splits=2, echo=lambda line: None)
     >>> result.names, result.folds
     (['movie_0', 'movie_1', 'movie_2', 'movie_3'], array([1, 1, 0, 0]))
     >>> {name: round(value, 3) for name, value in result.scores["baseline"].items()}

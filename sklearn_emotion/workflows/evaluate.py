@@ -338,26 +338,19 @@ def evaluate_folders(predictions: Sequence[str | os.PathLike], annotations_dir: 
 
     Examples
     --------
-    Four movies of 30 s: per-second features and annotations (as ``extract`` and a rater would write them):
+    The scores of a baseline's predictions of a movie it did not see (per-second features and annotations
+    of four movies of 30 s written by :func:`~sklearn_emotion.datasets.make_feature_corpus`):
 
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np
-    >>> from sklearn_emotion.files import save_features, write_curves
-    >>> root = Path(tempfile.mkdtemp())
-    >>> rng = np.random.default_rng(0)
-    >>> for i in range(4):
-    ...     features = rng.normal(size=(30, 3))
-    ...     annotations = np.clip(0.3 * features[:, :2] + rng.normal(scale=0.05, size=(30, 2)), -1, 1)
-    ...     _ = save_features(root / "features" / f"movie_{i}.npz", {"image": features})
-    ...     _ = write_curves(root / "annotations" / f"movie_{i}.csv", annotations)
+    >>> from sklearn_emotion.datasets import make_feature_corpus
     >>> from sklearn_emotion.workflows import evaluate_folders, fit_model_file, predict_to_folder
-    >>> training = [root / "features" / f"movie_{i}.npz" for i in range(3)]
-    >>> model = fit_model_file(training, root / "annotations", root / "model.skops", model="baseline",
-    ...                        echo=lambda line: None)
-    >>> _ = predict_to_folder(model, [root / "features" / "movie_3.npz"], root / "baseline", plot=False,
-    ...                       progress=False, echo=lambda line: None)
-    >>> table = evaluate_folders([root / "baseline"], root / "annotations")
+    >>> features, annotations = make_feature_corpus(tempfile.mkdtemp())
+    >>> quiet = {"echo": lambda line: None}
+    >>> training = [features / f"movie_{i}.npz" for i in range(3)]
+    >>> model = fit_model_file(training, annotations, features.parent / "model.skops", model="baseline", **quiet)
+    >>> predictions = features.parent / "baseline"
+    >>> _ = predict_to_folder(model, [features / "movie_3.npz"], predictions, plot=False, progress=False, **quiet)
+    >>> table = evaluate_folders([predictions], annotations)
     baseline: 1 movie(s), 30 seconds
     | Run      | Valence MSE | Valence PCC | Arousal MSE | Arousal PCC |
     |----------|------------:|------------:|------------:|------------:|

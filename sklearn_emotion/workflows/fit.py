@@ -235,22 +235,15 @@ def fit_model_file(features: Sequence[str | os.PathLike], annotations_dir: str |
 
     Examples
     --------
-    Four movies of 30 s: per-second features and annotations (as ``extract`` and a rater would write them):
+    A model file trained on a folder of feature files (four movies of 30 s, written by
+    :func:`~sklearn_emotion.datasets.make_feature_corpus` as ``extract`` and a rater would write them):
 
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np
-    >>> from sklearn_emotion.files import save_features, write_curves
-    >>> root = Path(tempfile.mkdtemp())
-    >>> rng = np.random.default_rng(0)
-    >>> for i in range(4):
-    ...     features = rng.normal(size=(30, 3))
-    ...     annotations = np.clip(0.3 * features[:, :2] + rng.normal(scale=0.05, size=(30, 2)), -1, 1)
-    ...     _ = save_features(root / "features" / f"movie_{i}.npz", {"image": features})
-    ...     _ = write_curves(root / "annotations" / f"movie_{i}.csv", annotations)
+    >>> from sklearn_emotion.datasets import make_feature_corpus
     >>> from sklearn_emotion.persistence import load_model
     >>> from sklearn_emotion.workflows import fit_model_file
-    >>> path = fit_model_file([root / "features"], root / "annotations", root / "model.skops", model="baseline")
+    >>> features, annotations = make_feature_corpus(tempfile.mkdtemp())
+    >>> path = fit_model_file([features], annotations, features.parent / "model.skops", model="baseline")
     Training the baseline model on 4 movie(s), 120 s, features {'image': 3}...
     Saved the model to .../model.skops (it can predict feature files, not videos: no features.json beside the features).
     >>> load_model(path).modalities

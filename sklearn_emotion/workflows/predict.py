@@ -300,24 +300,17 @@ def predict_to_folder(model: Any, inputs: Sequence[str | os.PathLike], output: s
 
     Examples
     --------
-    Four movies of 30 s: per-second features and annotations (as ``extract`` and a rater would write them):
+    A baseline trained on three movies predicts a fourth (per-second features and annotations of four
+    movies of 30 s written by :func:`~sklearn_emotion.datasets.make_feature_corpus`):
 
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np
-    >>> from sklearn_emotion.files import save_features, write_curves
-    >>> root = Path(tempfile.mkdtemp())
-    >>> rng = np.random.default_rng(0)
-    >>> for i in range(4):
-    ...     features = rng.normal(size=(30, 3))
-    ...     annotations = np.clip(0.3 * features[:, :2] + rng.normal(scale=0.05, size=(30, 2)), -1, 1)
-    ...     _ = save_features(root / "features" / f"movie_{i}.npz", {"image": features})
-    ...     _ = write_curves(root / "annotations" / f"movie_{i}.csv", annotations)
+    >>> from sklearn_emotion.datasets import make_feature_corpus
     >>> from sklearn_emotion.workflows import fit_model_file, predict_to_folder
-    >>> training = [root / "features" / f"movie_{i}.npz" for i in range(3)]
-    >>> model = fit_model_file(training, root / "annotations", root / "model.skops", model="baseline",
-    ...                        echo=lambda line: None)
-    >>> predict_to_folder(model, [root / "features" / "movie_3.npz"], root / "predictions", plot=False, progress=False)
+    >>> features, annotations = make_feature_corpus(tempfile.mkdtemp())
+    >>> root = features.parent
+    >>> model = fit_model_file([features / f"movie_{i}.npz" for i in range(3)], annotations, root / "model.skops",
+    ...                        model="baseline", echo=lambda line: None)
+    >>> predict_to_folder(model, [features / "movie_3.npz"], root / "predictions", plot=False, progress=False)
     Wrote per-second valence and arousal of 1 of 1 movie(s) to .../predictions.
     ['movie_3']
     >>> sorted(path.name for path in (root / "predictions").glob("[!.]*"))
