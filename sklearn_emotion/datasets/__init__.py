@@ -7,7 +7,7 @@ from .emomusic import EMOMUSIC_URL, load_emomusic
 from .features import make_feature_corpus
 from .liris_accede import LIRIS_ACCEDE_URL, load_liris_accede
 from .mediaeval2018 import MEDIAEVAL2018_URL, VISUAL_DESCRIPTORS, load_mediaeval2018
-from .movies import make_movie_files
+from .movies import make_movie_files, make_test_movie
 from .synthetic import make_lagged_movies
 
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "make_lagged_movies",
     "make_movie_files",
     "make_feature_corpus",
+    "make_test_movie",
 ]

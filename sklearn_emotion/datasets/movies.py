@@ -35,6 +35,7 @@ from ..files import atomic_write_bytes, read_curves
 __all__ = [
     "make_movie_files",
     "write_movie_file",
+    "make_test_movie",
     "emotion_curves",
     "render_frame",
     "synthesize_audio",
@@ -259,6 +260,69 @@ def write_movie_file(
                 _encode_audio(container, sound, audio, sample_rate)
 
     return atomic_write_bytes(path, write)
+
+
+
+def make_test_movie(
+    folder: str | os.PathLike,
+    *,
+    name: str = "grey.mp4",
+    seconds: int = 3,
+    fps: int = 2,
+    size: tuple[int, int] = (64, 48),
+    frequency: float | None = 440.0,
+    sample_rate: int = SAMPLE_RATE,
+) -> Path:
+    """Write a tiny movie whose every frame and sample is known: for examples and tests of the decoders.
+
+    Frame ``i`` of the ``seconds * fps`` frames is uniformly grey, of level ``240 i / (seconds * fps)``
+    (0, 40, 80, ..., 200 with the defaults), so that which frame a decoder picked for a second shows in
+    its mean; the sound is a sine of amplitude 0.5 at ``frequency`` Hz lasting ``seconds``.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        Where the movie goes (created if needed).
+    name : str, default="grey.mp4"
+        The file's name; its suffix chooses the container, as in :func:`write_movie_file`.
+    seconds : int, default=3
+        Duration.
+    fps : int, default=2
+        Constant frame rate.
+    size : (int, int), default=(64, 48)
+        Frame ``(width, height)``, both even.
+    frequency : float or None, default=440.0
+        Pitch of the tone; None writes no audio stream.
+    sample_rate : int, default=16000
+
+    Returns
+    -------
+    Path
+        ``folder / name``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn_emotion.datasets import make_test_movie
+    >>> from sklearn_emotion.media.decoding import probe
+    >>> folder = tempfile.mkdtemp()
+    >>> movie = probe(make_test_movie(folder))  # 3 s at 2 fps with a 440 Hz tone
+    >>> movie.width, movie.height, movie.average_rate, round(movie.duration, 1), movie.sample_rate
+    (64, 48, 2.0, 3.0, 16000)
+    >>> silent = probe(make_test_movie(folder, name="silent.mkv", seconds=2, fps=5, frequency=None))
+    >>> silent.has_audio, silent.average_rate
+    (False, 5.0)
+    """
+    width, height = size
+    n_frames = seconds * fps
+    levels = (240 * np.arange(n_frames) // n_frames).astype(np.uint8)
+    frames = (np.full((height, width, 3), level, dtype=np.uint8) for level in levels)
+    audio = None
+    if frequency is not None:
+        time = np.arange(seconds * sample_rate) / sample_rate
+        audio = (0.5 * np.sin(2 * np.pi * frequency * time)).astype(np.float32)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return write_movie_file(Path(folder) / name, frames, fps=fps, audio=audio, sample_rate=sample_rate)
 
 
 # ------------------------------------------------------------------------------------ corpus

@@ -220,17 +220,13 @@ def probe(path: str | os.PathLike) -> MediaInfo:
 
     Examples
     --------
-    A 3-second movie at 2 frames per second, frame ``i`` of grey level ``40 i``, with a 440 Hz tone:
+    The headers of a 3-second movie at 2 frames per second with a 440 Hz tone
+    (:func:`~sklearn_emotion.datasets.make_test_movie`):
 
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np
-    >>> from sklearn_emotion.datasets.movies import write_movie_file
-    >>> frames = np.repeat(np.arange(0, 240, 40, dtype=np.uint8), 48 * 64 * 3).reshape(6, 48, 64, 3)
-    >>> rate = 16000
-    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)).astype(np.float32)
-    >>> path = write_movie_file(Path(tempfile.mkdtemp()) / "grey.mp4", frames, fps=2, audio=tone, sample_rate=rate)
+    >>> from sklearn_emotion.datasets import make_test_movie
     >>> from sklearn_emotion.media.decoding import probe
+    >>> path = make_test_movie(tempfile.mkdtemp())
     >>> info = probe(path)
     >>> info.has_video, info.has_audio, info.width, info.height, info.average_rate, info.sample_rate
     (True, True, 64, 48, 2.0, 16000)
@@ -402,17 +398,13 @@ def iter_frames(
 
     Examples
     --------
-    A 3-second movie at 2 frames per second, frame ``i`` of grey level ``40 i``, with a 440 Hz tone:
+    One frame per second, the one shown at the middle of that second: of a movie at 2 frames per second
+    whose frame ``i`` is of grey level ``40 i`` (:func:`~sklearn_emotion.datasets.make_test_movie`), frames 1, 3 and 5:
 
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np
-    >>> from sklearn_emotion.datasets.movies import write_movie_file
-    >>> frames = np.repeat(np.arange(0, 240, 40, dtype=np.uint8), 48 * 64 * 3).reshape(6, 48, 64, 3)
-    >>> rate = 16000
-    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)).astype(np.float32)
-    >>> path = write_movie_file(Path(tempfile.mkdtemp()) / "grey.mp4", frames, fps=2, audio=tone, sample_rate=rate)
+    >>> from sklearn_emotion.datasets import make_test_movie
     >>> from sklearn_emotion.media.decoding import iter_frames
+    >>> path = make_test_movie(tempfile.mkdtemp())
     >>> [(t, frame.shape, int(frame.mean().round(-1))) for t, frame in iter_frames(path)]  # frames 1, 3, 5
     [(0, (48, 64, 3), 40), (1, (48, 64, 3), 120), (2, (48, 64, 3), 200)]
     >>> [(t, frame.shape) for t, frame in iter_frames(path, size=(32, 24))]
@@ -446,17 +438,13 @@ def iter_frame_sets(
 
     Examples
     --------
-    A 3-second movie at 2 frames per second, frame ``i`` of grey level ``40 i``, with a 440 Hz tone:
+    Each second's frame at two sizes, decoded once, from a 3-second movie of 64 x 48 pixels
+    (:func:`~sklearn_emotion.datasets.make_test_movie`):
 
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np
-    >>> from sklearn_emotion.datasets.movies import write_movie_file
-    >>> frames = np.repeat(np.arange(0, 240, 40, dtype=np.uint8), 48 * 64 * 3).reshape(6, 48, 64, 3)
-    >>> rate = 16000
-    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)).astype(np.float32)
-    >>> path = write_movie_file(Path(tempfile.mkdtemp()) / "grey.mp4", frames, fps=2, audio=tone, sample_rate=rate)
+    >>> from sklearn_emotion.datasets import make_test_movie
     >>> from sklearn_emotion.media.decoding import FrameRequest, iter_frame_sets
+    >>> path = make_test_movie(tempfile.mkdtemp())
     >>> requests = {"image": FrameRequest(size=(32, 24)), "face": FrameRequest(max_side=640)}
     >>> for t, converted in iter_frame_sets(path, requests):
     ...     print(t, converted["image"].shape, converted["face"].shape)
@@ -894,17 +882,12 @@ def iter_audio_chunks(path: str, sample_rate: int) -> Iterator[np.ndarray]:
 
     Examples
     --------
-    A 3-second movie at 2 frames per second, frame ``i`` of grey level ``40 i``, with a 440 Hz tone:
+    The 440 Hz tone of a 3-second movie (:func:`~sklearn_emotion.datasets.make_test_movie`), chunk by chunk:
 
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np
-    >>> from sklearn_emotion.datasets.movies import write_movie_file
-    >>> frames = np.repeat(np.arange(0, 240, 40, dtype=np.uint8), 48 * 64 * 3).reshape(6, 48, 64, 3)
-    >>> rate = 16000
-    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)).astype(np.float32)
-    >>> path = write_movie_file(Path(tempfile.mkdtemp()) / "grey.mp4", frames, fps=2, audio=tone, sample_rate=rate)
+    >>> from sklearn_emotion.datasets import make_test_movie
     >>> from sklearn_emotion.media.decoding import iter_audio_chunks
+    >>> path = make_test_movie(tempfile.mkdtemp())
     >>> chunks = list(iter_audio_chunks(str(path), 16000))
     >>> chunks[0].dtype, chunks[0].ndim, round(sum(len(chunk) for chunk in chunks) / 16000, 1)
     (dtype('float32'), 1, 3.0)
@@ -955,20 +938,17 @@ def iter_audio_windows(
 
     Examples
     --------
-    A 3-second movie at 2 frames per second, frame ``i`` of grey level ``40 i``, with a 440 Hz tone:
+    One window per second, of a 3-second movie's 440 Hz tone (:func:`~sklearn_emotion.datasets.make_test_movie`)
+    and of a waveform in memory:
 
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np
-    >>> from sklearn_emotion.datasets.movies import write_movie_file
-    >>> frames = np.repeat(np.arange(0, 240, 40, dtype=np.uint8), 48 * 64 * 3).reshape(6, 48, 64, 3)
-    >>> rate = 16000
-    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)).astype(np.float32)
-    >>> path = write_movie_file(Path(tempfile.mkdtemp()) / "grey.mp4", frames, fps=2, audio=tone, sample_rate=rate)
-    >>> from sklearn_emotion.media.decoding import iter_audio_windows
+    >>> from sklearn_emotion.datasets import make_test_movie
+    >>> from sklearn_emotion.media.decoding import iter_audio_windows, read_audio
+    >>> path = make_test_movie(tempfile.mkdtemp())
     >>> [(t, window.shape) for t, window in iter_audio_windows(path, sample_rate=16000, window=15600)]
     [(0, (15600,)), (1, (15600,)), (2, (15600,))]
-    >>> [(t, window.shape) for t, window in iter_audio_windows((tone, rate), sample_rate=16000, window=8000)]
+    >>> waveform = read_audio(path, sample_rate=8000)  # resampled to 16 kHz by iter_audio_windows
+    >>> [(t, window.shape) for t, window in iter_audio_windows((waveform, 8000), sample_rate=16000, window=8000)]
     [(0, (8000,)), (1, (8000,)), (2, (8000,))]
     """
     if isinstance(source, tuple):
@@ -1044,17 +1024,13 @@ def read_audio(source: str | os.PathLike | tuple[np.ndarray, int], *, sample_rat
 
     Examples
     --------
-    A 3-second movie at 2 frames per second, frame ``i`` of grey level ``40 i``, with a 440 Hz tone:
+    The whole sound track of a 3-second movie with a 440 Hz tone (:func:`~sklearn_emotion.datasets.make_test_movie`),
+    resampled to 8 kHz:
 
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np
-    >>> from sklearn_emotion.datasets.movies import write_movie_file
-    >>> frames = np.repeat(np.arange(0, 240, 40, dtype=np.uint8), 48 * 64 * 3).reshape(6, 48, 64, 3)
-    >>> rate = 16000
-    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)).astype(np.float32)
-    >>> path = write_movie_file(Path(tempfile.mkdtemp()) / "grey.mp4", frames, fps=2, audio=tone, sample_rate=rate)
+    >>> from sklearn_emotion.datasets import make_test_movie
     >>> from sklearn_emotion.media.decoding import read_audio
+    >>> path = make_test_movie(tempfile.mkdtemp())
     >>> waveform = read_audio(path, sample_rate=8000)
     >>> waveform.dtype, round(len(waveform) / 8000, 1)  # seconds (the encoder may pad a few milliseconds)
     (dtype('float32'), 3.0)
