@@ -780,18 +780,15 @@ class FrameSelectionReport:
 
     Examples
     --------
-    A generated 4-second movie at 4 frames per second:
+    The exact rule on a silent 3-second movie at 2 frames per second
+    (:func:`~sklearn_emotion.datasets.make_test_movie`) decodes all six frames and chooses each second's own:
 
     >>> import tempfile
-    >>> from sklearn_emotion.datasets import make_movie_files
+    >>> from sklearn_emotion.datasets import make_test_movie
     >>> from sklearn_emotion.media.decoding import frame_selection_report
-    >>> data = make_movie_files(tempfile.mkdtemp(), 1, min_seconds=4, max_seconds=4, random_state=0)
-    >>> exact = frame_selection_report(data.videos[0], "exact")
-    >>> exact.n_seconds, exact.n_frames, exact.n_decoded, exact.max_offset
-    (4, 16, 16, 0.0)
-    >>> fast = frame_selection_report(data.videos[0], "fast")
-    >>> fast.n_seconds, fast.n_decoded <= fast.n_frames
-    (4, True)
+    >>> report = frame_selection_report(make_test_movie(tempfile.mkdtemp(), frequency=None), "exact")
+    >>> report.frame_selection, report.n_seconds, report.n_frames, report.n_decoded, report.offsets.tolist()
+    ('exact', 3, 6, 6, [0.0, 0.0, 0.0])
     """
 
     frame_selection: str
