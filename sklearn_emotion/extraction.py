@@ -396,18 +396,14 @@ def feature_union(spec: Mapping[str, Mapping[str, Any]], *, n_jobs: int | None =
 
     Examples
     --------
-    A 3-second movie file, decoded once for both modalities:
+    A 3-second movie file (:func:`~sklearn_emotion.datasets.make_test_movie`), decoded once for both
+    modalities:
 
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np
-    >>> from sklearn_emotion.datasets.movies import write_movie_file
-    >>> frames = np.zeros((6, 48, 64, 3), dtype=np.uint8)
-    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * 16000) / 16000)).astype(np.float32)
-    >>> movie = write_movie_file(Path(tempfile.mkdtemp()) / "movie.mp4", frames, fps=2, audio=tone)
-    >>> spec = {"image": {"backbone": "colour-layout"}, "audio": {"backbone": "descriptors"}}  # weight-free
+    >>> from sklearn_emotion.datasets import make_test_movie
     >>> from sklearn_emotion.extraction import feature_union
-    >>> union = feature_union(spec)
+    >>> union = feature_union({"image": {"backbone": "colour-layout"}, "audio": {"backbone": "descriptors"}})
+    >>> movie = make_test_movie(tempfile.mkdtemp())
     >>> {modality: features.shape for modality, features in union.transform([movie])[0].items()}
     {'image': (3, 51), 'audio': (3, 112)}
     """
@@ -433,18 +429,14 @@ def extract_features(
 
     Examples
     --------
-    A 3-second movie file:
+    The colour layout of the frames and the sound descriptors (two weight-free backbones) of a 3-second
+    movie file (:func:`~sklearn_emotion.datasets.make_test_movie`):
 
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np
-    >>> from sklearn_emotion.datasets.movies import write_movie_file
-    >>> frames = np.zeros((6, 48, 64, 3), dtype=np.uint8)
-    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(3 * 16000) / 16000)).astype(np.float32)
-    >>> movie = write_movie_file(Path(tempfile.mkdtemp()) / "movie.mp4", frames, fps=2, audio=tone)
-    >>> spec = {"image": {"backbone": "colour-layout"}, "audio": {"backbone": "descriptors"}}  # weight-free
+    >>> from sklearn_emotion.datasets import make_test_movie
     >>> from sklearn_emotion.extraction import extract_features
-    >>> (features,) = extract_features([movie], spec)
+    >>> spec = {"image": {"backbone": "colour-layout"}, "audio": {"backbone": "descriptors"}}
+    >>> (features,) = extract_features([make_test_movie(tempfile.mkdtemp(), name="movie.mp4")], spec)
     >>> {modality: array.shape for modality, array in features.items()}
     {'image': (3, 51), 'audio': (3, 112)}
     """

@@ -755,9 +755,12 @@ def write_curves(path: str | os.PathLike, curves: np.ndarray, *, std: np.ndarray
     Returns
     -------
     Path
+        The CSV file, ``path``.
 
     Examples
     --------
+    The valence and arousal of a two-second movie, to two decimals (``read_curves`` reads them back):
+
     >>> import tempfile
     >>> from pathlib import Path
     >>> import numpy as np
@@ -884,14 +887,12 @@ def read_contributions(path: str | os.PathLike) -> tuple[np.ndarray, list[str], 
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> import numpy as np
     >>> from sklearn_emotion import files
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> contributions = np.array([[[0.1, 0.0], [-0.05, 0.2]], [[0.2, 0.1], [0.0, -0.1]]])  # (T, M, 2)
-    >>> path = files.write_contributions(folder / "Sintel_contributions.csv", contributions, ["image", "audio"],
-    ...                                  np.zeros((2, 2)))
+    >>> contributions = [[[0.1, 0.0], [-0.05, 0.2]], [[0.2, 0.1], [0.0, -0.1]]]  # 2 s, 2 modalities, 2 outputs
+    >>> path = Path(tempfile.mkdtemp()) / "Sintel_contributions.csv"
+    >>> _ = files.write_contributions(path, contributions, ["image", "audio"], [[0.0, 0.0], [0.0, 0.0]])
     >>> read, modalities, baseline = files.read_contributions(path)
-    >>> read.shape, modalities, baseline.shape, bool(np.allclose(read, contributions))
+    >>> read.shape, modalities, baseline.shape, read.tolist() == contributions
     ((2, 2, 2), ['image', 'audio'], (2, 2), True)
     """
     with open(path, encoding="utf-8-sig") as handle:

@@ -195,6 +195,8 @@ def write_joblib(path: str | os.PathLike, obj: Any) -> Path:
 
     Examples
     --------
+    Any picklable object, e.g. a training state:
+
     >>> import tempfile
     >>> from pathlib import Path
     >>> import joblib
@@ -588,18 +590,20 @@ def load_model(path: str | os.PathLike, *, trust_pickle: bool = False) -> SavedM
 
     Examples
     --------
+    A per-second ridge regression saved with the modalities it reads, then loaded:
+
     >>> import tempfile
     >>> from pathlib import Path
     >>> import numpy as np
     >>> from sklearn.linear_model import Ridge
-    >>> from sklearn_emotion import PerSecondRegressor
-    >>> from sklearn_emotion.persistence import SavedModel, load_model, save_model
+    >>> from sklearn_emotion import PerSecondRegressor, persistence
     >>> estimator = PerSecondRegressor(Ridge()).fit([np.ones((5, 3))], [np.zeros((5, 2))])
-    >>> path = save_model(Path(tempfile.mkdtemp()) / "model.skops", SavedModel(estimator, {"features": 3}))
-    >>> model = load_model(path)
+    >>> saved = persistence.SavedModel(estimator, {"features": 3})
+    >>> path = persistence.save_model(Path(tempfile.mkdtemp()) / "model.skops", saved)
+    >>> model = persistence.load_model(path)
     >>> type(model.estimator).__name__, model.modalities
     ('PerSecondRegressor', {'features': 3})
-    >>> load_model(path.with_name("missing.skops"))
+    >>> persistence.load_model(path.with_name("missing.skops"))
     Traceback (most recent call last):
         ...
     FileNotFoundError: Model file not found: .../missing.skops

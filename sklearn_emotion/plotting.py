@@ -137,9 +137,12 @@ def plot_curves(
     Returns
     -------
     Path
+        The PNG file, ``path``.
 
     Examples
     --------
+    A minute:
+
     >>> import tempfile
     >>> from pathlib import Path
     >>> import numpy as np
@@ -284,7 +287,7 @@ def plot_contributions(
     title : str, optional
         Figure title; may span several lines.
     dpi : int, default=100
-        Resolution: the figure is 10 x 7 inches, so the PNG is ``10 * dpi`` x ``7 * dpi`` pixels.
+        Resolution of the 10 x 7-inch figure: its PNG is ``10 * dpi`` x ``7 * dpi`` pixels.
 
     Returns
     -------
@@ -292,6 +295,8 @@ def plot_contributions(
 
     Examples
     --------
+    A minute of a two-modality model's prediction, split into what each modality adds to the baseline:
+
     >>> import tempfile
     >>> from pathlib import Path
     >>> import numpy as np

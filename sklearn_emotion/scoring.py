@@ -203,7 +203,7 @@ def predicts_std(estimator: Any) -> bool:
     Parameters
     ----------
     estimator : estimator
-        Any estimator, fitted or not.
+        Any estimator, fitted or not (an unfitted one is judged by its parameters).
 
     Returns
     -------

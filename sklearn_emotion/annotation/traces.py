@@ -61,6 +61,8 @@ def write_trace(path: str | os.PathLike, trace: np.ndarray) -> Path:
 
     Examples
     --------
+    Four ratings at irregular video times, one of arousal missing:
+
     >>> import tempfile
     >>> from pathlib import Path
     >>> import numpy as np
