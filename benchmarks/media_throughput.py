@@ -166,6 +166,30 @@ def _sound(start: int, count: int) -> np.ndarray:
     return (0.3 * tone * np.array([[0.7], [0.5]]) + swell * noise).astype(np.float32)
 
 
+def _mux_frame_and_sound(container, video, audio, picture: np.ndarray, index: int, fps: int, samples_done: int) -> int:
+    """Encode frame ``index`` and the sound up to its end (interleaved like a real movie); the samples now written."""
+    import av
+
+    frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+    frame.pts, frame.time_base = index, Fraction(1, fps)
+    for packet in video.encode(frame):
+        container.mux(packet)
+    while samples_done < (index + 1) * SOUND_RATE // fps:
+        block = av.AudioFrame.from_ndarray(_sound(samples_done, AUDIO_BLOCK), format="fltp", layout="stereo")
+        block.sample_rate, block.pts = SOUND_RATE, samples_done
+        for packet in audio.encode(block):
+            container.mux(packet)
+        samples_done += AUDIO_BLOCK
+    return samples_done
+
+
+def _flush(container, *streams) -> None:
+    """Mux what the encoders of ``streams`` still hold."""
+    for stream in streams:
+        for packet in stream.encode(None):
+            container.mux(packet)
+
+
 def generate_movie(path: Path, width: int, height: int, fps: int, seconds: int) -> Path:
     """An H.264 + AAC movie of panning photos and music, streamed to disk (interleaved like a real one)."""
     import av
@@ -180,19 +204,9 @@ def generate_movie(path: Path, width: int, height: int, fps: int, seconds: int) 
         audio.layout = "stereo"
         samples_done = 0
         for index in range(seconds * fps):
-            frame = av.VideoFrame.from_ndarray(_picture(photos, grains, index, fps), format="rgb24")
-            frame.pts, frame.time_base = index, Fraction(1, fps)
-            for packet in video.encode(frame):
-                container.mux(packet)
-            while samples_done < (index + 1) * SOUND_RATE // fps:  # sound up to this frame's end
-                block = av.AudioFrame.from_ndarray(_sound(samples_done, AUDIO_BLOCK), format="fltp", layout="stereo")
-                block.sample_rate, block.pts = SOUND_RATE, samples_done
-                for packet in audio.encode(block):
-                    container.mux(packet)
-                samples_done += AUDIO_BLOCK
-        for stream in (video, audio):
-            for packet in stream.encode(None):
-                container.mux(packet)
+            picture = _picture(photos, grains, index, fps)
+            samples_done = _mux_frame_and_sound(container, video, audio, picture, index, fps, samples_done)
+        _flush(container, video, audio)
     return path
 
 
@@ -279,20 +293,9 @@ def generate_film_movie(path: Path, width: int, height: int, fps: int, seconds: 
         for first, length, photo, motion in shots:
             for index in range(first, min(first + length, seconds * fps)):
                 picture = _film_picture(photos[photo], motion, (index - first) / length, width, height)
-                frame = av.VideoFrame.from_ndarray(picture + grains[index % len(grains)], format="rgb24")
-                frame.pts, frame.time_base = index, Fraction(1, fps)
-                for packet in video.encode(frame):
-                    container.mux(packet)
-                while samples_done < (index + 1) * SOUND_RATE // fps:  # sound up to this frame's end
-                    block = av.AudioFrame.from_ndarray(_sound(samples_done, AUDIO_BLOCK), format="fltp",
-                                                       layout="stereo")
-                    block.sample_rate, block.pts = SOUND_RATE, samples_done
-                    for packet in audio.encode(block):
-                        container.mux(packet)
-                    samples_done += AUDIO_BLOCK
-        for stream in (video, audio):
-            for packet in stream.encode(None):
-                container.mux(packet)
+                picture = picture + grains[index % len(grains)]
+                samples_done = _mux_frame_and_sound(container, video, audio, picture, index, fps, samples_done)
+        _flush(container, video, audio)
     return path
 
 
