@@ -421,10 +421,9 @@ def find_annotation_file(folder: str | os.PathLike, movie: str) -> Path | None:
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> import numpy as np
     >>> from sklearn_emotion import files
     >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = files.write_curves(folder / "Sintel.csv", np.array([[0.1, 0.2], [0.3, 0.4]]))
+    >>> _ = files.write_curves(folder / "Sintel.csv", [[0.1, 0.2], [0.3, 0.4]])
     >>> files.find_annotation_file(folder, "Sintel").name, files.find_annotation_file(folder, "Decay")
     ('Sintel.csv', None)
     """

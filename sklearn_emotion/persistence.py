@@ -320,14 +320,16 @@ def save_model(path: str | os.PathLike, model: SavedModel) -> Path:
 
     Examples
     --------
-    >>> import tempfile
+    A fitted estimator with the names and widths of the features it reads:
+
+    >>> from tempfile import mkdtemp
     >>> from pathlib import Path
     >>> import numpy as np
     >>> from sklearn.linear_model import Ridge
     >>> from sklearn_emotion import PerSecondRegressor
     >>> from sklearn_emotion.persistence import SavedModel, load_model, save_model
     >>> estimator = PerSecondRegressor(Ridge()).fit([np.ones((5, 3))], [np.zeros((5, 2))])
-    >>> path = save_model(Path(tempfile.mkdtemp()) / "model.skops", SavedModel(estimator, {"features": 3}))
+    >>> path = save_model(Path(mkdtemp()) / "model.skops", SavedModel(estimator, {"features": 3}))
     >>> path.read_bytes()[:2]  # a zip archive of plain data, no pickle
     b'PK'
     >>> load_model(path).modalities

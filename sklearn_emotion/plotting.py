@@ -137,7 +137,7 @@ def plot_curves(
     Returns
     -------
     Path
-        The PNG file, ``path``.
+        ``path``, where the PNG image was written.
 
     Examples
     --------

@@ -29,14 +29,8 @@ __all__ = ["make_feature_corpus"]
     },
     prefer_skip_nested_validation=True,
 )
-def make_feature_corpus(
-    folder: str | os.PathLike,
-    n_movies: int = 4,
-    *,
-    seconds: int = 30,
-    n_features: int = 3,
-    random_state: int | None = 0,
-) -> tuple[Path, Path]:
+def make_feature_corpus(folder: str | os.PathLike, n_movies: int = 4, *, seconds: int = 30, n_features: int = 3,
+                        random_state: int | None = 0) -> tuple[Path, Path]:
     """Write per-second image features and valence/arousal annotations of ``n_movies`` movies.
 
     Movie ``movie_<i>`` gets ``folder/features/movie_<i>.npz`` (written by
