@@ -419,6 +419,8 @@ def find_annotation_file(folder: str | os.PathLike, movie: str) -> Path | None:
 
     Examples
     --------
+    A folder with the curves of one movie:
+
     >>> import tempfile
     >>> from pathlib import Path
     >>> from sklearn_emotion import files
@@ -494,7 +496,6 @@ def table_body(path: str | os.PathLike, columns: Sequence[str], what: str = "Tab
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> import numpy as np
     >>> from sklearn_emotion import files
     >>> folder = Path(tempfile.mkdtemp())
     >>> _ = (folder / "Sintel.csv").write_text("Time,Valence,Arousal\\n0,0.1,0.2\\n1,0.3,0.4\\n")
@@ -575,9 +576,10 @@ def read_table(path: str | os.PathLike, columns: Sequence[str] = CURVE_COLUMNS, 
 
     Examples
     --------
+    A two-second table whose last arousal value is missing:
+
     >>> import tempfile
     >>> from pathlib import Path
-    >>> import numpy as np
     >>> from sklearn_emotion import files
     >>> folder = Path(tempfile.mkdtemp())
     >>> _ = (folder / "Sintel.csv").write_text("Time,Valence,Arousal\\n0,0.1,0.2\\n1,0.3,nan\\n")
