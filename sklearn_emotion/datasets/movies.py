@@ -294,6 +294,7 @@ def make_test_movie(
     frequency : float or None, default=440.0
         Pitch of the tone; None writes no audio stream.
     sample_rate : int, default=16000
+        Sample rate of the tone, in Hz.
 
     Returns
     -------
