@@ -183,9 +183,15 @@ def test_leaving_the_page_sends_what_was_not_sent_yet(chromium, movies, tmp_path
         assert last >= played - 0.05, (last, played)  # the periodic batches alone would be up to 1 s behind
         # the list of movies shows the progress saved
         from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
 
         chromium.get(server.url)
-        progress = [element.text for element in chromium.find_elements(By.CSS_SELECTOR, "#movies .progress-text")]
+
+        def progress_texts(driver):  # the list is filled by the page's script once it has fetched the movies
+            texts = [element.text for element in driver.find_elements(By.CSS_SELECTOR, "#movies .progress-text")]
+            return texts if len(texts) == 2 and all(texts) else False
+
+        progress = WebDriverWait(chromium, 20).until(progress_texts, "the list of movies was never shown")
         rated = server.ratings[movie].state()["rated"]
         assert progress == ["not started", f"{math.floor(100 * rated)} % rated"] and 0.2 < rated < 0.5, progress
 
