@@ -78,7 +78,10 @@ def test_the_page_loads_with_the_token_and_is_refused_without(chromium, movies, 
         chromium.get(server.url.replace(server.token, server.token[:-2]))
         assert "403" in chromium.find_element(By.TAG_NAME, "body").text
         chromium.get(server.url)
-        links = chromium.find_elements(By.CSS_SELECTOR, "#movies a.movie")
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        # the page's script draws the list once it has fetched the movies
+        links = WebDriverWait(chromium, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#movies a.movie"))
         assert [link.text for link in links] == movies.movies
         assert chromium.find_element(By.CSS_SELECTOR, "#movies .progress-text").text == "not started"
         links[1].click()
