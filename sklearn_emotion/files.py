@@ -157,7 +157,6 @@ def atomic_write_bytes(path: str | os.PathLike, write: Callable[[IO[bytes]], Any
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> import numpy as np
     >>> from sklearn_emotion import files
     >>> folder = Path(tempfile.mkdtemp())
     >>> path = files.atomic_write_bytes(folder / "notes" / "a.txt", lambda file: file.write(b"hello"))
@@ -194,7 +193,6 @@ def check_writable(folder: str | os.PathLike) -> Path:
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> import numpy as np
     >>> from sklearn_emotion import files
     >>> folder = Path(tempfile.mkdtemp())
     >>> files.check_writable(folder / "output").is_dir()
@@ -227,7 +225,6 @@ def remove_temporaries(folder: str | os.PathLike) -> list[Path]:
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> import numpy as np
     >>> from sklearn_emotion import files
     >>> folder = Path(tempfile.mkdtemp())
     >>> with files.locked(folder / ".lock"):  # the lock every writer into the folder holds
@@ -257,7 +254,6 @@ def locked(path: str | os.PathLike) -> Iterator[None]:
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> import numpy as np
     >>> from sklearn_emotion import files
     >>> folder = Path(tempfile.mkdtemp())
     >>> with files.locked(folder / ".manifest.lock"):  # read, change, write without another process between
@@ -649,7 +645,6 @@ def read_mean_std_pair(folder: str | os.PathLike, movie: str) -> tuple[np.ndarra
 
     >>> import tempfile
     >>> from pathlib import Path
-    >>> import numpy as np
     >>> from sklearn_emotion import files
     >>> folder = Path(tempfile.mkdtemp())
     >>> for dimension, rows in [("Valence", "0\\t0.1\\t0.05\\n1\\t0.2\\t0.05\\n"), ("Arousal", "0\\t-0.1\\t0.1\\n")]:
