@@ -574,7 +574,6 @@ class _Timeline:
     start: float  # presentation time of the first decodable frame (times below count from it)
     targets: np.ndarray  # (T,) time of the exact rule's frame of each second
     end_time: float
-    declared: float | None
     n_frames: int  # decodable frames
     needed: np.ndarray | None  # (n_packets,) bool in decode order: packets to send to the decoder; None: all
     largest_step: float  # the largest interval between consecutive frames
@@ -656,7 +655,7 @@ def _plan(path: str, packets: _Packets, start: float) -> _Timeline:
                     needed[positions[begin:i]] = True
                 begin = i
     largest_step = float(np.max(np.diff(ordered))) if len(ordered) > 1 else step
-    return _Timeline(start, targets, end_time, declared, int(kept.sum()), needed, largest_step, packets)
+    return _Timeline(start, targets, end_time, int(kept.sum()), needed, largest_step, packets)
 
 
 def _iter_fast_frames(path: str, check_truncation: bool, counts: dict | None,
@@ -691,7 +690,7 @@ def _iter_fast_frames(path: str, check_truncation: bool, counts: dict | None,
     finally:
         if counts is not None:
             counts.update(frames=state.get("frames", timeline.n_frames), decoded=state["decoded"])
-    declared, end_time = timeline.declared, state["end"] if state["end"] is not None else timeline.end_time
+    declared, end_time = timeline.packets.declared, state["end"] if state["end"] is not None else timeline.end_time
     if check_truncation and declared is not None and end_time < declared - TRUNCATION_TOLERANCE_S:
         missing = f" (no frame decoded near second {state['second']})" if state["end"] is not None else ""
         raise MediaDecodeError(
